@@ -1,0 +1,61 @@
+"""Default training settings: the published PirouNet_dance configuration.
+
+Every setting is a plain variable. Override files in configs/ hold only what changes, and
+`python main.py configs/x.py --key=value` layers them on top (see pirounet/config.py).
+"""
+
+# ----------------------------------------------------------------------------- run
+run_name = "pirounet_dance"  # folder under saved_models/ and results/
+load_from_checkpoint = None  # None | run name | path to a .pt: start from these weights
+resume = False  # True: continue run_name (or load_from_checkpoint) from its last epoch
+device = "auto"  # "auto" (CUDA if available, else CPU) | "cpu" | "cuda" | "cuda:1"
+seed = 0  # seeds python, numpy and torch; DDP rank r uses seed + r
+
+# ----------------------------------------------------------------------------- data
+data_pattern = "data/mariel_*.npy"  # recordings, shape (55, T, 3), concatenated in name order
+labels_path = "data/labels_from_app.csv"  # the labeling app's CSV: start, space, time
+synthetic_if_missing = True  # write the built-in synthetic dancer to data/ if it has none
+max_gap_frames = 35  # NaN gaps up to this many frames are interpolated; longer ones fail
+effort = "time"  # which Laban effort to learn: "time" (paper) | "space"
+augment_labels = True  # published label augmentation (between + ±7 neighbours)
+split = "paper"  # "paper" (published, leaky) | "ratio" (second published loader)
+#                  | "blocks" (leak-free contiguous blocks, for new work)
+fraction_label = 0.789  # paper: share of labelled windows in train (watch: 0.92)
+train_ratio = 0.9  # ratio: share of all windows in train (rest: 3/4 valid, 1/4 test)
+train_lab_frac = 0.21  # ratio: share of train windows that keep their label
+block_fractions = (0.8, 0.1, 0.1)  # blocks: train / valid / test share of the frames
+n_blocks = 10  # blocks: contiguous blocks per split, interleaved along time
+seq_len = 40  # poses per sequence (~1.14 s at 35 fps)
+batch_size = 80  # labelled and unlabelled batches have this size
+shuffle_data = False  # published loaders do not shuffle
+num_workers = 0  # DataLoader workers
+
+# ----------------------------------------------------------------------------- model
+input_dim = 159  # 53 markers x 3
+label_dim = 3  # effort classes (low, medium, high)
+n_layers = 5  # encoder LSTM layers; the decoder has n_layers - 1 plus one output layer
+h_dim = 100  # LSTM hidden size
+latent_dim = 256  # z size
+neg_slope = 0.0  # LeakyReLU slope in the decoder
+h_dim_classif = 100  # classifier hidden width
+n_layers_classif = 2  # classifier hidden layers after the first dense layer
+neg_slope_classif = 0.0  # LeakyReLU slope in the classifier
+
+# ----------------------------------------------------------------------------- objective
+kl_weight = 1.0  # weight of the KL term (published KL has no 0.5 factor)
+alpha_scale = 0.1  # alpha = alpha_scale * n_unlabelled_batches / n_labelled_batches
+
+# ----------------------------------------------------------------------------- training
+epochs = 500
+learning_rate = 3e-4
+adam_betas = (0.9, 0.999)
+grad_clip = 0.0  # max gradient norm; 0 = no clipping (published)
+save_every = 50  # keep an extra checkpoint every this many epochs (0 = never)
+artifact_every = 50  # log a GIF per label to wandb every this many epochs (0 = never)
+max_steps_per_epoch = 0  # 0 = whole unlabelled loader; >0 caps batches (smoke tests)
+
+# ----------------------------------------------------------------------------- wandb
+wandb_mode = "auto"  # "auto" (online if logged in, else offline) | "online" | "offline"
+#                      | "disabled"
+wandb_project = "pirounet"
+wandb_entity = None  # your wandb user or team; None = your default entity
