@@ -9,6 +9,7 @@ agents (which pass `--key=value` and booleans as `True`/`False`) work unchanged.
 from __future__ import annotations
 
 import ast
+import difflib
 import json
 import runpy
 from pathlib import Path
@@ -81,8 +82,8 @@ def _type_name(value: Any) -> str:
 def _coerce(key: str, value: Any, defaults: Mapping[str, Any], source: str) -> Any:
     """Check `value` against the default's type; return it normalised."""
     if key not in defaults:
-        close = [k for k in defaults if k.split("_")[0] == key.split("_")[0]][:5]
-        hint = f" (did you mean one of {close}?)" if close else ""
+        close = difflib.get_close_matches(key, list(defaults), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise ConfigError(f"{source}: unknown config key {key!r}{hint}")
     default = defaults[key]
     if default is None or value is None:
