@@ -1,0 +1,105 @@
+"""The M2 objective exactly as published, quirks included.
+
+Labelled ELBO per sequence:  L(x, y) = -MSE(x, x_hat) + log p(y) - kl_weight * KL
+  - MSE is the mean over time and features; log p(y) = log(1 / label_dim) (uniform prior);
+  - KL = -sum(1 + logvar - mean^2 - exp(logvar)) has NO 0.5 factor (twice the textbook KL).
+Unlabelled bound:  U(x) = sum_y q(y|x) L(x, y) - sum_y q(y|x) log(q(y|x) + 1e-8)
+Batch loss:        J = -mean L - mean U + alpha * CE,  CE = mean -sum_y y log(q(y|x) + 1e-8)
+with alpha = alpha_scale * n_unlabelled_batches / n_labelled_batches (`alpha_from_batches`).
+
+For speed, the labelled batch (B) and the label_dim label-enumerated copies of the unlabelled
+batch (K * B_u) go through the encoder and decoder in ONE pass of B + K * B_u sequences.
+Validation uses the same J with the valid batch as its own unlabelled batch:
+`m2_loss(model, x, y, x, alpha, kl_weight)`.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from pirounet.model.pirounet import PirouNet, one_hot
+
+LOG_EPS = 1e-8  # added inside every log of q(y|x), as published
+
+
+def alpha_from_batches(alpha_scale: float, n_unlabelled_batches: int,
+                       n_labelled_batches: int) -> float:
+    """Classification weight alpha = alpha_scale * n_unlabelled / n_labelled batches."""
+    return alpha_scale * n_unlabelled_batches / n_labelled_batches
+
+
+def reconstruction_error(x: Tensor, x_hat: Tensor) -> Tensor:
+    """Per-sequence MSE, mean over time and features: (N, T, D) x2 -> (N,)."""
+    return (x - x_hat).pow(2).mean(dim=(1, 2))
+
+
+def kl_divergence(mean: Tensor, logvar: Tensor) -> Tensor:
+    """Published KL(q(z|x,y) || N(0, I)) without the 0.5 factor: (N, latent) x2 -> (N,)."""
+    return -(1 + logvar - mean.pow(2) - logvar.exp()).sum(dim=1)
+
+
+def labelled_elbo(x: Tensor, x_hat: Tensor, mean: Tensor, logvar: Tensor, label_dim: int,
+                  kl_weight: float) -> tuple[Tensor, Tensor, Tensor]:
+    """(L(x, y), MSE, KL), each (N,), from one encoder/decoder pass under labels y."""
+    recon = reconstruction_error(x, x_hat)  # (N,)
+    kl = kl_divergence(mean, logvar)  # (N,)
+    log_prior = math.log(1.0 / label_dim)  # uniform p(y)
+    return -recon + log_prior - kl_weight * kl, recon, kl
+
+
+def unlabelled_bound(elbo_per_label: Tensor, probs: Tensor) -> tuple[Tensor, Tensor]:
+    """(U(x), entropy of q(y|x)), each (B,), from L(x, y) (B, K) and q(y|x) (B, K)."""
+    entropy = -(probs * torch.log(probs + LOG_EPS)).sum(dim=1)  # (B,)
+    return (probs * elbo_per_label).sum(dim=1) + entropy, entropy
+
+
+def classification_loss(probs: Tensor, y_onehot: Tensor) -> Tensor:
+    """Batch-mean cross-entropy -sum_y y log(q(y|x) + 1e-8), a scalar."""
+    return -(y_onehot * torch.log(probs + LOG_EPS)).sum(dim=1).mean()
+
+
+def enumerate_labels(n: int, label_dim: int, like: Tensor) -> Tensor:
+    """Every label for each of n sequences, label-major: (label_dim * n, label_dim).
+
+    Row k * n + i is label k for sequence i, matching `x.repeat(label_dim, 1, 1)`.
+    """
+    eye = torch.eye(label_dim, dtype=like.dtype, device=like.device)  # (K, K)
+    return eye.repeat_interleave(n, dim=0)  # (K * n, K)
+
+
+def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alpha: float,
+            kl_weight: float) -> tuple[Tensor, dict[str, float]]:
+    """Batch loss J and its named terms (Python floats) for labelled + unlabelled batches.
+
+    x_lab (B, T, D) with y_lab (B,) ints or (B, K) one-hot; x_unlab (B_u, T, D).
+    """
+    k = model.config.label_dim
+    n_lab, n_unlab = x_lab.shape[0], x_unlab.shape[0]
+    y_lab = one_hot(y_lab, k).to(x_lab.dtype)  # (B, K)
+
+    # One encoder/decoder pass: the labelled batch, then each label for the unlabelled one
+    x_all = torch.cat([x_lab, x_unlab.repeat(k, 1, 1)])  # (B + K*B_u, T, D)
+    y_all = torch.cat([y_lab, enumerate_labels(n_unlab, k, x_lab)])  # (B + K*B_u, K)
+    x_hat, _, mean, logvar = model(x_all, y_all)
+    elbo, recon, kl = labelled_elbo(x_all, x_hat, mean, logvar, k, kl_weight)  # (B + K*B_u,)
+    elbo_lab = elbo[:n_lab]  # (B,)
+    elbo_per_label = elbo[n_lab:].reshape(k, n_unlab).T  # (B_u, K), column k = label k
+
+    # One classifier pass over both batches
+    probs = model.classify(torch.cat([x_lab, x_unlab]))  # (B + B_u, K)
+    probs_lab, probs_unlab = probs[:n_lab], probs[n_lab:]
+    u, entropy = unlabelled_bound(elbo_per_label, probs_unlab)  # (B_u,) each
+    ce = classification_loss(probs_lab, y_lab)
+
+    total = -elbo_lab.mean() - u.mean() + alpha * ce
+    with torch.no_grad():
+        accuracy = (probs_lab.argmax(dim=1) == y_lab.argmax(dim=1)).to(x_lab.dtype).mean()
+        values = torch.stack([
+            recon[:n_lab].mean(), kl[:n_lab].mean(), elbo_lab.mean(), u.mean(),
+            entropy.mean(), ce, accuracy, total,
+        ]).tolist()  # a single sync; floats keep no autograd graph alive
+    names = ["recon_labelled", "kl_labelled", "elbo_labelled", "elbo_unlabelled", "entropy",
+             "classification", "accuracy", "total"]
+    return total, dict(zip(names, values))

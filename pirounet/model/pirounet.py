@@ -1,0 +1,87 @@
+"""PirouNet: the M2 semi-supervised conditional VAE (Kingma et al. 2014) with LSTMs.
+
+    model = PirouNet(ModelConfig.from_config(cfg))
+    x_hat, z, mean, logvar = model(x, y)   # x (B, 40, 159), y (B,) ints or (B, 3) one-hot
+    probs = model.classify(x)              # q(y|x), (B, 3)
+    x_new = model.sample(z, y)             # decode, (B, 40, 159)
+
+The state dict has exactly the published keys (`encoder.*`, `decoder.*`, `classifier.*`;
+1,652,311 parameters at the paper's sizes), so published checkpoints load unchanged.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from pirounet.model.classifier import Classifier, xavier_init_linears
+from pirounet.model.decoder import Decoder
+from pirounet.model.encoder import Encoder
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """PirouNet's sizes; the defaults are the published PirouNet_dance model."""
+
+    seq_len: int = 40  # poses per sequence
+    input_dim: int = 159  # values per pose: 53 markers x 3
+    label_dim: int = 3  # effort classes
+    n_layers: int = 5  # encoder LSTM layers; the decoder has n_layers - 1 plus an output LSTM
+    h_dim: int = 100  # LSTM hidden size
+    latent_dim: int = 256  # z size
+    neg_slope: float = 0.0  # decoder LeakyReLU slope
+    h_dim_classif: int = 100  # classifier hidden width
+    n_layers_classif: int = 2  # classifier hidden layers after the first dense layer
+    neg_slope_classif: float = 0.0  # classifier LeakyReLU slope
+
+    @classmethod
+    def from_config(cls, cfg: Any) -> "ModelConfig":
+        """Pick this dataclass's keys from a Config or dict; missing keys keep their default."""
+        names = [f.name for f in dataclasses.fields(cls)]
+        return cls(**{name: cfg[name] for name in names if name in cfg})
+
+
+def one_hot(y: Tensor, label_dim: int) -> Tensor:
+    """Float one-hot labels (B, label_dim) from class indices (B,) or one-hots (B, [1,] K)."""
+    if y.is_floating_point():
+        return y.reshape(y.shape[0], label_dim)  # already one-hot; (B, 1, K) as published
+    return F.one_hot(y.reshape(-1).long(), label_dim).float()
+
+
+class PirouNet(nn.Module):
+    """Encoder q(z|x,y), decoder p(x|z,y) and classifier q(y|x) with the published keys."""
+
+    def __init__(self, config: ModelConfig = ModelConfig()):
+        super().__init__()
+        c = self.config = config
+        self.encoder = Encoder(c.input_dim, c.label_dim, c.h_dim, c.n_layers, c.latent_dim)
+        self.decoder = Decoder(c.latent_dim, c.label_dim, c.h_dim, c.n_layers, c.input_dim,
+                               c.seq_len, c.neg_slope)
+        self.classifier = Classifier(c.seq_len * c.input_dim, c.h_dim_classif,
+                                     c.n_layers_classif, c.label_dim, c.neg_slope_classif)
+        xavier_init_linears(self)  # LSTMs keep torch's default init, as published
+
+    def _labels(self, y: Tensor, x: Tensor) -> Tensor:
+        return one_hot(y, self.config.label_dim).to(x.dtype)  # (B, K)
+
+    def forward(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """(x_hat (B, T, D), z, mean, logvar (B, latent)) for x (B, T, D) under labels y."""
+        y_onehot = self._labels(y, x)
+        z, mean, logvar = self.encoder(x, y_onehot)
+        return self.decoder(z, y_onehot), z, mean, logvar
+
+    def encode(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """(z, mean, logvar), each (B, latent), for x (B, T, D) under labels y."""
+        return self.encoder(x, self._labels(y, x))
+
+    def classify(self, x: Tensor) -> Tensor:
+        """q(y|x) as probabilities, (B, label_dim)."""
+        return self.classifier(x)
+
+    def sample(self, z: Tensor, y: Tensor) -> Tensor:
+        """Decode z (B, latent) under labels y into poses (B, seq_len, input_dim)."""
+        return self.decoder(z, self._labels(y, z))
