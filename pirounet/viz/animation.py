@@ -1,0 +1,221 @@
+"""3-D stick-figure animations (GIF, or MP4 with ffmpeg) of one or several pose sequences.
+
+    animate([seq_low, seq_mid, seq_high], "results/run/gen.gif", labels=[0, 1, 2])
+    animate(reconstruction, "results/run/recon.gif", ghost=original, titles=["reconstruction"])
+
+The helpers above `animate` (sequence parsing, shared cubic limits, a bare 3-D axes and the
+segment collection) are also used by the comic strips in `strips.py`.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from matplotlib.animation import FFMpegWriter, PillowWriter
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from mpl_toolkits.mplot3d.art3d import Line3DCollection
+from PIL import Image
+
+from pirounet.skeleton import as_markers, segment_endpoints
+
+EFFORT_NAMES: tuple[str, ...] = ("low", "medium", "high")  # class k = effort value k + 1
+LABEL_COLORS: tuple[str, ...] = ("#2f6fd0", "#e69b00", "#d0263b")  # one per effort class
+FIGURE_COLOR = "#1f2a44"  # stick figures without a label
+GHOST_COLOR = "#b8b8b8"  # the ghost (e.g. the original behind its reconstruction)
+FLOOR_COLOR = "#dddddd"
+DATA_FPS = 35  # the mariel recordings are sampled at about 35 frames per second
+
+SeqInput = np.ndarray | Sequence[np.ndarray]
+
+
+def as_sequences(seqs: SeqInput) -> list[np.ndarray]:
+    """Sequences as a list of (T, 53, 3) arrays from (T, 159), (N, T, 159), markers or a list."""
+    if isinstance(seqs, (list, tuple)):
+        out = [as_markers(np.asarray(s, dtype=np.float64)) for s in seqs]
+    else:
+        arr = as_markers(np.asarray(seqs, dtype=np.float64))
+        out = [arr] if arr.ndim == 3 else list(arr)
+    if not out or any(s.ndim != 3 or len(s) == 0 for s in out):
+        raise ValueError("expected one or more non-empty sequences (T, 159) or (T, 53, 3)")
+    return out
+
+
+def match_ghosts(ghost: SeqInput | None, n: int) -> list[np.ndarray | None]:
+    """One ghost per panel: none, one shared by all panels, or exactly one each."""
+    if ghost is None:
+        return [None] * n
+    ghosts = as_sequences(ghost)
+    if len(ghosts) == 1:
+        return ghosts * n
+    if len(ghosts) != n:
+        raise ValueError(f"got {len(ghosts)} ghost sequences for {n} panels")
+    return ghosts
+
+
+def label_name(label: int | str) -> str:
+    """Readable class name: 0/1/2 -> low/medium/high; strings pass through."""
+    if isinstance(label, (int, np.integer)):
+        return EFFORT_NAMES[int(label)] if 0 <= label < len(EFFORT_NAMES) else str(label)
+    return str(label)
+
+
+def label_color(label: int | str | None) -> str:
+    """The colour of a panel: its effort class colour, or the default figure colour."""
+    if isinstance(label, (int, np.integer)) and 0 <= label < len(LABEL_COLORS):
+        return LABEL_COLORS[int(label)]
+    return FIGURE_COLOR
+
+
+def panel_titles(
+    n: int, titles: Sequence[str] | None, labels: Sequence[int | str] | None
+) -> list[str]:
+    """Per-panel titles: the given title, with "label: <name>" when labels are given."""
+    for name, given in (("titles", titles), ("labels", labels)):
+        if given is not None and len(given) != n:
+            raise ValueError(f"got {len(given)} {name} for {n} panels")
+    out = []
+    for i in range(n):
+        parts = [titles[i]] if titles is not None else []
+        if labels is not None:
+            parts.append(f"label: {label_name(labels[i])}")
+        out.append("\n".join(parts))
+    return out
+
+
+def cube_limits(seqs: Sequence[np.ndarray | None]) -> np.ndarray:
+    """(3, 2) equal-length x/y/z limits enclosing every frame, so bodies are not distorted."""
+    points = np.concatenate([s.reshape(-1, 3) for s in seqs if s is not None])  # (P, 3)
+    points = points[np.isfinite(points).all(axis=1)]
+    low, high = points.min(axis=0), points.max(axis=0)
+    centre = (low + high) / 2
+    half = max(float((high - low).max()) / 2, 1e-3) * 1.05  # 5 % margin
+    return np.stack([centre - half, centre + half], axis=1)
+
+
+def add_stick_axes(fig: Figure, position: tuple[int, int, int], limits: np.ndarray) -> Axes:
+    """A bare 3-D axes (no panes, ticks or grid) with fixed limits and a floor grid."""
+    ax = fig.add_subplot(*position, projection="3d")
+    ax.set(xlim=limits[0], ylim=limits[1], zlim=limits[2])
+    ax.set_box_aspect((1, 1, 1), zoom=1.25)
+    ax.set_axis_off()
+    ax.view_init(elev=12, azim=-60)
+    ax.computed_zorder = False  # keep drawing order, so the ghost stays behind the figure
+    ticks = np.linspace(limits[0, 0], limits[0, 1], 5)
+    z0 = limits[2, 0]
+    floor = [[(t, limits[1, 0], z0), (t, limits[1, 1], z0)] for t in ticks] + [
+        [(limits[0, 0], t, z0), (limits[0, 1], t, z0)] for t in np.linspace(*limits[1], 5)
+    ]
+    ax.add_collection3d(Line3DCollection(floor, colors=FLOOR_COLOR, linewidths=0.6))
+    return ax
+
+
+def add_stick_figure(ax: Axes, pose: np.ndarray, color: str, ghost: bool = False):
+    """Draw one pose (53, 3) as the 22-segment stick figure; returns the collection."""
+    lines = Line3DCollection(
+        segment_endpoints(pose),  # (22, 2, 3)
+        colors=GHOST_COLOR if ghost else color,
+        linewidths=3.0 if ghost else 2.0,
+        alpha=0.8 if ghost else 1.0,
+        capstyle="round",
+    )
+    ax.add_collection3d(lines)
+    return lines
+
+
+class GifWriter(PillowWriter):
+    """PillowWriter with one shared palette and frame delays that keep the true frame rate.
+
+    PillowWriter gives every frame int(1000 / fps) ms and GIF truncates that to whole
+    centiseconds: 35 fps becomes 20 ms a frame (50 fps), so motion would play 43 % too fast.
+    Here the delays alternate (e.g. 30, 30, 30, 20 ms) so their running sum tracks t / fps.
+    Quantising every frame to the first frame's palette is ~30x faster than Pillow's default
+    per-frame median cut and keeps colours from flickering.
+    """
+
+    def setup(self, fig: Figure, outfile: str | Path, dpi: float | None = None) -> None:
+        """Start a GIF; the palette is taken from the first frame."""
+        super().setup(fig, outfile, dpi=dpi)
+        self._palette = None
+
+    def grab_frame(self, **savefig_kwargs) -> None:
+        """Render the figure and keep it as a palette image."""
+        super().grab_frame(**savefig_kwargs)
+        rgb = self._frames[-1].convert("RGB")  # frames are opaque (white figure background)
+        if self._palette is None:
+            self._palette = rgb.quantize(method=Image.Quantize.FASTOCTREE)
+        self._frames[-1] = rgb.quantize(palette=self._palette, dither=Image.Dither.NONE)
+
+    def finish(self) -> None:
+        """Write all frames; browsers slow delays under 20 ms down, so none is shorter."""
+        ends = np.round(np.arange(len(self._frames) + 1) * 100 / self.fps)  # centiseconds
+        delays = 10 * np.maximum(np.diff(ends), 2).astype(int)  # ms, whole centiseconds
+        self._frames[0].save(
+            self.outfile, save_all=True, append_images=self._frames[1:],
+            duration=delays.tolist(), loop=0,
+        )
+
+
+def _writer(path: Path, fps: float):
+    """GifWriter for .gif, FFMpegWriter for .mp4 (ffmpeg must be on PATH)."""
+    suffix = path.suffix.lower()
+    if suffix == ".gif":
+        return GifWriter(fps=fps)
+    if suffix == ".mp4":
+        if shutil.which("ffmpeg") is None:
+            raise RuntimeError(
+                f"cannot write {path}: MP4 needs ffmpeg on PATH and none was found; "
+                "install ffmpeg or ask for a .gif path instead"
+            )
+        return FFMpegWriter(fps=fps, codec="h264", extra_args=["-pix_fmt", "yuv420p"])
+    raise ValueError(f"cannot write {path}: use a .gif or .mp4 path")
+
+
+def animate(
+    seqs: SeqInput,
+    path: str | Path,
+    titles: Sequence[str] | None = None,
+    ghost: SeqInput | None = None,
+    fps: float = DATA_FPS,
+    labels: Sequence[int | str] | None = None,
+) -> Path:
+    """Write sequences side by side as a stick-figure GIF (or MP4 with ffmpeg); returns path.
+
+    seqs: one sequence (T, 159) / (T, 53, 3), a batch (N, T, ...) or a list; one panel each.
+    ghost: drawn in light grey behind the figure; one sequence for all panels or one each.
+    labels: effort classes (0/1/2 or names) shown in the titles and used as panel colours.
+    A .mp4 path raises RuntimeError when ffmpeg is missing (no silent fallback to GIF).
+    Panels of different lengths hold their last pose until the longest one ends.
+    """
+    path = Path(path)
+    writer = _writer(path, fps)
+    panels = as_sequences(seqs)
+    ghosts = match_ghosts(ghost, len(panels))
+    names = panel_titles(len(panels), titles, labels)
+    limits = cube_limits(panels + ghosts)
+    n_frames = max(len(s) for s in panels + [g for g in ghosts if g is not None])
+
+    fig = Figure(figsize=(2.8 * len(panels), 3.2), dpi=100)
+    fig.subplots_adjust(left=0, right=1, bottom=0, top=0.88, wspace=0)
+    # Create every artist once; each frame only moves the segment ends.
+    artists = []  # (collection, sequence) pairs updated per frame
+    for i, (seq, gho, name) in enumerate(zip(panels, ghosts, names)):
+        ax = add_stick_axes(fig, (1, len(panels), i + 1), limits)
+        # A figure text, not ax.set_title: placing 3-D axes titles costs ~10 ms a frame.
+        fig.text((i + 0.5) / len(panels), 0.97, name, ha="center", va="top", fontsize=10)
+        if gho is not None:
+            artists.append((add_stick_figure(ax, gho[0], GHOST_COLOR, ghost=True), gho))
+        color = label_color(labels[i]) if labels is not None else FIGURE_COLOR
+        artists.append((add_stick_figure(ax, seq[0], color), seq))
+    clock = fig.text(0.99, 0.01, "", ha="right", va="bottom", fontsize=8, color="#666666")
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with writer.saving(fig, str(path), dpi=fig.dpi):
+        for t in range(n_frames):
+            for lines, seq in artists:
+                lines.set_segments(segment_endpoints(seq[min(t, len(seq) - 1)]))
+            clock.set_text(f"frame {t + 1}/{n_frames}  ·  {t / fps:.2f} s")
+            writer.grab_frame()
+    return path
