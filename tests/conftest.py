@@ -1,0 +1,26 @@
+"""Shared test setup: no wandb network access, and small helpers for recordings on disk."""
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("WANDB_MODE", "disabled")
+os.environ.setdefault("WANDB_SILENT", "true")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def real_labels_csv() -> Path:
+    """The real label file made with the original app (see fixtures/README.md)."""
+    return FIXTURES / "labels_from_app.csv"
+
+
+def write_recording(path: Path, markers_t_3: np.ndarray) -> Path:
+    """Save trimmed poses (T, 55, 3) as a raw file (55, T + 1000, 3) with junk in the margins."""
+    t = markers_t_3.shape[0]
+    raw = np.full((55, t + 1000, 3), 1e6)  # the 500-frame margins must never be used
+    raw[:, 500:500 + t] = np.transpose(markers_t_3, (1, 0, 2))
+    np.save(path, raw)
+    return path
