@@ -125,6 +125,20 @@ def add_stick_figure(ax: Axes, pose: np.ndarray, color: str, ghost: bool = False
     return lines
 
 
+def _palette_keeping_background(rgb: Image.Image) -> Image.Image:
+    """A 256-colour octree palette of rgb whose background entry is the exact colour.
+
+    Octree palettes average each colour box, which tints a white background light grey.
+    """
+    palette_image = rgb.quantize(method=Image.Quantize.FASTOCTREE)
+    _, background = max(rgb.getcolors(maxcolors=rgb.width * rgb.height))  # (count, rgb)
+    _, index = max(palette_image.getcolors())  # (count, palette index) of the same area
+    palette = palette_image.getpalette()
+    palette[3 * index: 3 * index + 3] = background
+    palette_image.putpalette(palette)
+    return palette_image
+
+
 class GifWriter(PillowWriter):
     """PillowWriter with one shared palette and frame delays that keep the true frame rate.
 
@@ -145,7 +159,7 @@ class GifWriter(PillowWriter):
         super().grab_frame(**savefig_kwargs)
         rgb = self._frames[-1].convert("RGB")  # frames are opaque (white figure background)
         if self._palette is None:
-            self._palette = rgb.quantize(method=Image.Quantize.FASTOCTREE)
+            self._palette = _palette_keeping_background(rgb)
         self._frames[-1] = rgb.quantize(palette=self._palette, dither=Image.Dither.NONE)
 
     def finish(self) -> None:
