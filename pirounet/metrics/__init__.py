@@ -1,0 +1,67 @@
+"""Evaluation metrics: pure numpy functions, one per metric, shared by every evaluator.
+
+Shapes: activations (N, F); labels (N,) ints 0..2; sequences (N, T, 159) or (N, T, 53, 3).
+Random metrics take an explicit `rng` (np.random.Generator) and never seed globally.
+
+From the paper (on the FID classifier's activations unless noted):
+    fid(acts_a, acts_b)                         Fréchet distance of fitted Gaussians
+    frechet_distance(mu1, sigma1, mu2, sigma2)  the same from statistics
+    activation_statistics(acts)                 (mean, covariance)
+    diversity(acts, n_pairs=200, rng=)          mean L2 over random pairs
+    multimodality(acts, labels, n_per_label=70, rng=)  same-label pairs (ACTOR: 20)
+    ajd(x, x_hat)                               mean per-marker distance (sequences)
+    accuracy, balanced_accuracy, confusion_matrix(y_true, y_pred, n_classes=3, normalize=)
+    bootstrap(stat_fn, n_iter, seed)            mean/std/CI of stat_fn(rng) (see stats.py)
+    bootstrap_many(stats_fn, n_iter, seed)      the same for a dict of statistics
+    summarize(values)                           the summary dict on its own
+
+Network-free, on marker trajectories (see features.py for the exact features):
+    kinetic_fid(gen, real, fps=35), geometric_fid(gen, real)
+    kinetic_features(seqs, fps=35) -> (N, 159), geometric_features(seqs) -> (N, 48)
+    feature_normalizer(real_features), feature_fid(gen_features, real_features)
+    bone_length_variation(seqs) -> (N,), bone_length_ratio(gen, real)
+    novelty(gen, train, chunk=1024) -> (N,), nearest_train_windows(gen, train, chunk)
+    velocity(seqs, fps=35), acceleration(seqs, fps=35)
+
+Typical use (compute real features once, outside the bootstrap loop):
+
+    real_k = kinetic_features(real_seqs)
+    def stats(rng):
+        gen, gen_labels = generate(rng)  # (N, 40, 159), (N,)
+        acts = classifier_activations(gen)
+        return {"fid": fid(acts, real_acts), "diversity": diversity(acts, rng=rng),
+                "fid_k": feature_fid(kinetic_features(gen), real_k)}
+    report = bootstrap_many(stats, n_iter=cfg.stat_sampling_size, seed=cfg.seed)
+"""
+from pirounet.metrics.bones import bone_length_ratio, bone_length_variation
+from pirounet.metrics.classification import accuracy, balanced_accuracy, confusion_matrix
+from pirounet.metrics.distribution import (
+    activation_statistics,
+    diversity,
+    fid,
+    frechet_distance,
+    multimodality,
+)
+from pirounet.metrics.features import (
+    GEOMETRIC_FEATURE_NAMES,
+    KINETIC_FEATURE_NAMES,
+    feature_fid,
+    feature_normalizer,
+    geometric_features,
+    geometric_fid,
+    kinetic_features,
+    kinetic_fid,
+)
+from pirounet.metrics.kinematics import FPS, acceleration, velocity
+from pirounet.metrics.novelty import nearest_train_windows, novelty
+from pirounet.metrics.reconstruction import ajd
+from pirounet.metrics.stats import bootstrap, bootstrap_many, summarize
+
+__all__ = [
+    "FPS", "GEOMETRIC_FEATURE_NAMES", "KINETIC_FEATURE_NAMES", "accuracy", "acceleration",
+    "activation_statistics", "ajd", "balanced_accuracy", "bone_length_ratio",
+    "bone_length_variation", "bootstrap", "bootstrap_many", "confusion_matrix", "diversity",
+    "feature_fid", "feature_normalizer", "fid", "frechet_distance", "geometric_features",
+    "geometric_fid", "kinetic_features", "kinetic_fid", "multimodality",
+    "nearest_train_windows", "novelty", "summarize", "velocity",
+]
