@@ -12,7 +12,7 @@ from pirounet.skeleton import segment_lengths
 
 def bone_length_variation(seqs: np.ndarray, eps: float = 1e-12) -> np.ndarray:
     """Per sequence (N,), the mean over the 22 segments of std/mean of its length over time."""
-    lengths = segment_lengths(seqs)  # (N, T, 22)
+    lengths = segment_lengths(seqs).astype(np.float64)  # (N, T, 22)
     cv = lengths.std(axis=-2) / np.maximum(lengths.mean(axis=-2), eps)  # (N, 22)
     return cv.mean(axis=-1)
 
