@@ -193,7 +193,8 @@ def launch(record: RunRecord, workdir: Path, env: dict[str, str], log: Path) -> 
     record.seconds = round(time.monotonic() - start, 1)
     if done.returncode != 0:
         record.status = "failed"
-        record.error = "\n".join(log.read_text().splitlines()[-TAIL_LINES:])
+        output = log.read_text().splitlines()[2:]  # below the command line and a blank
+        record.error = "\n".join(output[-TAIL_LINES:])
 
 
 # ----------------------------------------------------------------------------- table
