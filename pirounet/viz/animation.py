@@ -183,7 +183,7 @@ def _writer(path: Path, fps: float):
                 f"cannot write {path}: MP4 needs ffmpeg on PATH and none was found; "
                 "install ffmpeg or ask for a .gif path instead"
             )
-        return FFMpegWriter(fps=fps, codec="h264", extra_args=["-pix_fmt", "yuv420p"])
+        return FFMpegWriter(fps=fps, codec="h264")  # matplotlib adds yuv420p and even sizes
     raise ValueError(f"cannot write {path}: use a .gif or .mp4 path")
 
 

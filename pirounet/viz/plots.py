@@ -12,7 +12,6 @@ import numpy as np
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from sklearn.decomposition import PCA
 
 from pirounet.viz.animation import EFFORT_NAMES, LABEL_COLORS
 
@@ -73,6 +72,9 @@ def plot_latent_space(
     title: str = "Latent space (3-D PCA)",
 ) -> Path:
     """3-D PCA scatter of latent vectors z (n, latent_dim) coloured by label (n,)."""
+    # Imported here: scikit-learn takes seconds to import and only this figure needs it.
+    from sklearn.decomposition import PCA
+
     z, labels = np.asarray(z, dtype=np.float64), np.asarray(labels)
     if len(z) != len(labels):
         raise ValueError(f"got {len(z)} latent vectors and {len(labels)} labels")
