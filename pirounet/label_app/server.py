@@ -289,9 +289,13 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def make_server(app: LabelApp, host: str = "127.0.0.1", port: int = 8060) -> ThreadingHTTPServer:
+class LabelServer(ThreadingHTTPServer):
+    """One thread per request; a deep accept queue so a burst of saves is not refused."""
+
+    daemon_threads = True
+    request_queue_size = 64
+
+
+def make_server(app: LabelApp, host: str = "127.0.0.1", port: int = 8060) -> LabelServer:
     """A threaded HTTP server for app, bound to host:port (port 0 picks a free one)."""
-    handler = type("AppHandler", (Handler,), {"app": app})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
+    return LabelServer((host, port), type("AppHandler", (Handler,), {"app": app}))
