@@ -103,17 +103,18 @@ def add_stick_axes(fig: Figure, position: tuple[int, int, int], limits: np.ndarr
     ax.set_axis_off()
     ax.view_init(elev=12, azim=-60)
     ax.computed_zorder = False  # keep drawing order, so the ghost stays behind the figure
-    ticks = np.linspace(limits[0, 0], limits[0, 1], 5)
-    z0 = limits[2, 0]
-    floor = [[(t, limits[1, 0], z0), (t, limits[1, 1], z0)] for t in ticks] + [
-        [(limits[0, 0], t, z0), (limits[0, 1], t, z0)] for t in np.linspace(*limits[1], 5)
-    ]
+    (x0, x1), (y0, y1), (z0, _) = limits
+    floor = [[(x, y0, z0), (x, y1, z0)] for x in np.linspace(x0, x1, 5)] + [
+        [(x0, y, z0), (x1, y, z0)] for y in np.linspace(y0, y1, 5)
+    ]  # a 4 x 4 grid on the lowest plane reached
     ax.add_collection3d(Line3DCollection(floor, colors=FLOOR_COLOR, linewidths=0.6))
     return ax
 
 
-def add_stick_figure(ax: Axes, pose: np.ndarray, color: str, ghost: bool = False):
-    """Draw one pose (53, 3) as the 22-segment stick figure; returns the collection."""
+def add_stick_figure(
+    ax: Axes, pose: np.ndarray, color: str = FIGURE_COLOR, ghost: bool = False
+) -> Line3DCollection:
+    """Draw one pose (53, 3) as the 22-segment stick figure (ghost: wide, light grey)."""
     lines = Line3DCollection(
         segment_endpoints(pose),  # (22, 2, 3)
         colors=GHOST_COLOR if ghost else color,
@@ -172,7 +173,7 @@ class GifWriter(PillowWriter):
         )
 
 
-def _writer(path: Path, fps: float):
+def _writer(path: Path, fps: float) -> PillowWriter | FFMpegWriter:
     """GifWriter for .gif, FFMpegWriter for .mp4 (ffmpeg must be on PATH)."""
     suffix = path.suffix.lower()
     if suffix == ".gif":
@@ -214,22 +215,22 @@ def animate(
     fig = Figure(figsize=(2.8 * len(panels), 3.2), dpi=100)
     fig.subplots_adjust(left=0, right=1, bottom=0, top=0.88, wspace=0)
     # Create every artist once; each frame only moves the segment ends.
-    artists = []  # (collection, sequence) pairs updated per frame
+    artists = []  # (collection, its segment ends (T, 22, 2, 3)) pairs updated per frame
     for i, (seq, gho, name) in enumerate(zip(panels, ghosts, names)):
         ax = add_stick_axes(fig, (1, len(panels), i + 1), limits)
         # A figure text, not ax.set_title: placing 3-D axes titles costs ~10 ms a frame.
         fig.text((i + 0.5) / len(panels), 0.97, name, ha="center", va="top", fontsize=10)
         if gho is not None:
-            artists.append((add_stick_figure(ax, gho[0], GHOST_COLOR, ghost=True), gho))
+            artists.append((add_stick_figure(ax, gho[0], ghost=True), segment_endpoints(gho)))
         color = label_color(labels[i]) if labels is not None else FIGURE_COLOR
-        artists.append((add_stick_figure(ax, seq[0], color), seq))
+        artists.append((add_stick_figure(ax, seq[0], color), segment_endpoints(seq)))
     clock = fig.text(0.99, 0.01, "", ha="right", va="bottom", fontsize=8, color="#666666")
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with writer.saving(fig, str(path), dpi=fig.dpi):
         for t in range(n_frames):
-            for lines, seq in artists:
-                lines.set_segments(segment_endpoints(seq[min(t, len(seq) - 1)]))
+            for lines, ends in artists:
+                lines.set_segments(ends[min(t, len(ends) - 1)])
             clock.set_text(f"frame {t + 1}/{n_frames}  ·  {t / fps:.2f} s")
             writer.grab_frame()
     return path

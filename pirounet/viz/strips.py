@@ -14,7 +14,6 @@ from matplotlib.figure import Figure
 from pirounet.viz.animation import (
     DATA_FPS,
     FIGURE_COLOR,
-    GHOST_COLOR,
     SeqInput,
     add_stick_axes,
     add_stick_figure,
@@ -46,11 +45,13 @@ def comic_strip(
     ghosts = match_ghosts(ghost, len(rows))
     names = panel_titles(len(rows), row_titles, labels)
     limits = cube_limits(rows + ghosts)  # shared by every panel, so sizes compare
-    left = 0.06 if any(names) else 0.0
-    top = 1 - 0.35 / (1.9 * len(rows) + 0.35) if title else 1.0
+    # Sizes in inches: a 1.6 x 1.9 cell per pose, plus margins for row names and the title.
+    name_w, title_h = 0.6 * any(names), 0.35 * bool(title)
+    width, height = 1.6 * n_panels + name_w, 1.9 * len(rows) + title_h
 
-    fig = Figure(figsize=(1.6 * n_panels + 0.6 * bool(left), 1.9 * len(rows) + 0.35 * bool(title)))
-    fig.subplots_adjust(left=left, right=1, bottom=0, top=top, wspace=0, hspace=0.05)
+    fig = Figure(figsize=(width, height))
+    fig.subplots_adjust(left=name_w / width, right=1, bottom=0, top=1 - title_h / height,
+                        wspace=0, hspace=0.05)
     for r, (row, gho, name) in enumerate(zip(rows, ghosts, names)):
         # Evenly spaced frames from first to last: (n_panels,) indices into the row.
         frames = np.linspace(0, len(row) - 1, n_panels).round().astype(int)
@@ -58,7 +59,7 @@ def comic_strip(
         for c, t in enumerate(frames):
             ax = add_stick_axes(fig, (len(rows), n_panels, r * n_panels + c + 1), limits)
             if gho is not None:
-                add_stick_figure(ax, gho[min(t, len(gho) - 1)], GHOST_COLOR, ghost=True)
+                add_stick_figure(ax, gho[min(t, len(gho) - 1)], ghost=True)
             add_stick_figure(ax, row[t], color)
             ax.text2D(0.5, 0.02, f"{t / fps:.2f} s", transform=ax.transAxes, ha="center",
                       fontsize=7, color="#666666")
