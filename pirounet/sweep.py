@@ -211,6 +211,13 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _md_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    text = f"{value:.6g}" if isinstance(value, float) else str(value)
+    return text.replace("|", "\\|")
+
+
 def write_tables(records: list[RunRecord], out_dir: Path, metric: str, goal: str) -> None:
     """runs.csv and runs.md in `out_dir`, sorted by the metric."""
     ordered = sorted(records, key=lambda r: _sort_key(r, goal))
@@ -228,17 +235,42 @@ def write_tables(records: list[RunRecord], out_dir: Path, metric: str, goal: str
     writer.writerows([*row, r.error] for row, r in zip(rows, ordered))
     _write_atomic(out_dir / "runs.csv", text.getvalue())
 
-    def cell(value: Any) -> str:
-        text = f"{value:.6g}" if isinstance(value, float) else str(value)
-        return "" if value is None else text.replace("|", "\\|")
-
     md = [f"Metric: `{metric}` ({goal}); best = best value over epochs.", "",
           "| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
-    md += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    md += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in rows]
     _write_atomic(out_dir / "runs.md", "\n".join(md) + "\n")
 
 
 # ----------------------------------------------------------------------------- sweep
+def check_sweep(sweep: dict[str, Any], count: int | None, extra: Sequence[str]) -> None:
+    """Refuse what the local runner cannot do, before anything is launched."""
+    for key, why in (("metric", "ranks runs by it"), ("program", "launches it")):
+        if key not in sweep:
+            raise SweepError(f"the sweep file needs `{key}`: the local runner {why}")
+    if sweep["method"] == "random" and count is None:
+        raise SweepError("a random sweep never ends on its own: pass --count N")
+    fixed = {a[2:].partition("=")[0].replace("-", "_") for a in extra if a.startswith("--")}
+    clash = fixed & set(sweep["parameters"])
+    if clash:
+        raise SweepError(f"fixed overrides {sorted(clash)} are also swept; drop one of them")
+
+
+def run_one(record: RunRecord, workdir: Path, env: dict[str, str], out_dir: Path,
+            metric: str, goal: str) -> None:
+    """Launch one run, then read its metric from saved_models/<run_name>/history.jsonl."""
+    launch(record, workdir, env, out_dir / f"{record.run_name}.log")
+    history = workdir / "saved_models" / record.run_name / "history.jsonl"
+    if history.is_file():
+        record.best, record.best_epoch, record.last, record.epochs = read_history(
+            history, metric, goal)
+    if record.status != "failed":
+        record.status = "no_metric" if math.isnan(record.best) else "finished"
+    print(f"    {record.status}: exit {record.exit_code}, {metric} best {record.best:.6g}"
+          f" last {record.last:.6g}, {record.seconds:.0f}s", flush=True)
+    if record.status == "failed":
+        print("    " + record.error.replace("\n", "\n    "), flush=True)
+
+
 def run_sweep(
     sweep_path: str | Path,
     count: int | None = None,
@@ -252,20 +284,10 @@ def run_sweep(
     """Run the sweep's runs one after another in `workdir`; return their records."""
     sweep_path = Path(sweep_path)
     sweep = load_sweep(sweep_path)
-    if method:
-        sweep["method"] = method
-    if "metric" not in sweep:
-        raise SweepError(f"{sweep_path}: the local runner ranks runs by `metric`; add one")
-    if "program" not in sweep:
-        raise SweepError(f"{sweep_path}: name the training script in `program`")
-    metric, goal = sweep["metric"]["name"], sweep["metric"].get("goal", "minimize")
+    sweep["method"] = method or sweep["method"]
     suggester = Suggester(sweep, seed)
-    if sweep["method"] == "random" and count is None:
-        raise SweepError("a random sweep never ends on its own: pass --count N")
-    fixed = {a[2:].partition("=")[0].replace("-", "_") for a in extra if a.startswith("--")}
-    clash = fixed & set(sweep["parameters"])
-    if clash:
-        raise SweepError(f"fixed overrides {sorted(clash)} are also swept; drop one of them")
+    check_sweep(sweep, count, extra)
+    metric, goal = sweep["metric"]["name"], sweep["metric"].get("goal", "minimize")
 
     workdir = Path(workdir).resolve()
     sweep_id = sweep_id or f"{sweep_path.stem}_{time.strftime('%Y%m%d-%H%M%S')}"
@@ -293,17 +315,7 @@ def run_sweep(
             f"--run_name={record.run_name}"]
         print(f"[{index + 1}{'' if count is None else f'/{count}'}] {record.run_name}: "
               + ", ".join(f"{k}={v}" for k, v in params.items()), flush=True)
-        launch(record, workdir, env, out_dir / f"{record.run_name}.log")
-        history = workdir / "saved_models" / record.run_name / "history.jsonl"
-        if history.is_file():
-            record.best, record.best_epoch, record.last, record.epochs = read_history(
-                history, metric, goal)
-        if record.status != "failed":
-            record.status = "no_metric" if math.isnan(record.best) else "finished"
-        print(f"    {record.status}: exit {record.exit_code}, {metric} best {record.best:.6g}"
-              f" last {record.last:.6g}, {record.seconds:.0f}s", flush=True)
-        if record.status == "failed":
-            print("    " + record.error.replace("\n", "\n    "), flush=True)
+        run_one(record, workdir, env, out_dir, metric, goal)
         records.append(record)
         write_tables(records, out_dir, metric, goal)  # after every run: a crash keeps the rest
     print_best(records, metric, goal)

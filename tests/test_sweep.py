@@ -16,6 +16,7 @@ from pirounet.sweep import (
     agent_args,
     expand_command,
     load_sweep,
+    main,
     read_history,
     run_sweep,
 )
@@ -206,3 +207,13 @@ def test_local_sweep_checks_its_options(tmp_path):
         run_sweep(path, count=1, extra=["--learning_rate=0.1"], workdir=tmp_path)
     records = run_sweep(path, count=3, sweep_id="r", wandb_mode="disabled", workdir=tmp_path)
     assert len(records) == 3 and all(r.status == "finished" for r in records)
+
+
+def test_command_line_splits_fixed_overrides_after_double_dash(tmp_path, monkeypatch, capsys):
+    path = write_sweep(tmp_path, {"learning_rate": {"values": [0.5]}})
+    monkeypatch.chdir(tmp_path)
+    assert main([str(path), "--sweep_id=c", "--wandb_mode=disabled", "--", "--epochs=3"]) == 0
+    rows = read_rows(tmp_path / "results/sweeps/c/runs.csv")
+    assert len(rows) == 1 and rows[0]["epochs"] == "3"
+    assert main([str(path), "--method=random"]) == 2  # random needs --count
+    assert "--count" in capsys.readouterr().err
