@@ -1,6 +1,8 @@
 """The synthetic dancer: a stand-in data set in the exact format of the mariel recordings.
 
     python -m pirounet.data.synthetic --out data [--seed 0] [--frames 38309] [--files 6]
+    write_synthetic_dataset("data", seed=0, frames=38309, n_files=6, disagree=0.10)
+    make_synthetic_dataset(seed=0, ...)  # the same arrays in memory, nothing written
 
 What it is. A kinematic skeleton of a person about 1.70 m tall (synthetic_body.py: 15 rigid
 segments, joint limits, the 53 Vicon markers of pirounet.skeleton at fixed offsets on their

@@ -41,7 +41,9 @@ STAGE = 2.5  # the dancer travels within [-STAGE, STAGE]^2 metres
 TRAVEL_SPEED = 1.0  # m/s: longest distance covered per second of transition
 MAX_TRAVEL = 1.5  # metres per transition
 TURN_SPEED = 3.0  # rad/s: largest turn per second of transition
-JUMP = (0.4, 0.3, 0.4)  # sudden holds this long (s) may hold a jump of this flight time, w.p.
+JUMP_MIN_HOLD = 0.4  # seconds: a sudden hold at least this long may hold a jump
+JUMP_FLIGHT = 0.3  # seconds in the air, about 11 cm high
+JUMP_CHANCE = 0.4  # probability that such a hold holds a jump
 GRAVITY = 9.81
 N_DOF = 3 * N_SEGMENTS + 3  # joint angles, then floor x, floor y, yaw
 
@@ -149,8 +151,8 @@ def _plan_moves(rng: np.random.Generator, phrases: Sequence[Phrase]) -> dict[str
             t0.append(t)
             t1.append(t + transition)
             takeoff = t + transition + 0.05
-            if phrase.time == 3 and hold >= JUMP[0] and rng.random() < JUMP[2]:
-                jumps.append((takeoff, takeoff + JUMP[1]))
+            if phrase.time == 3 and hold >= JUMP_MIN_HOLD and rng.random() < JUMP_CHANCE:
+                jumps.append((takeoff, takeoff + JUMP_FLIGHT))
             pose, xy, yaw = target, floor[3][:2], floor[3][2]
             t += transition + hold
     return {
