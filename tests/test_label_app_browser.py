@@ -1,0 +1,108 @@
+"""End to end: label a synthetic recording in real headless Chromium, then come back to it."""
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pirounet.data.synthetic import write_synthetic_dataset
+from pirounet.label_app import LabelApp, make_server, recording_task
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed")
+
+
+@pytest.fixture
+def address(tmp_path) -> str:
+    """A live server on a free port over a 10-block synthetic recording; yields its URL."""
+    write_synthetic_dataset(tmp_path / "rec", seed=2, frames=10 * 40 + 13, n_files=1)
+    app = LabelApp(recording_task(str(tmp_path / "rec" / "mariel_*.npy"), 40),
+                   tmp_path / "labels.csv")
+    server = make_server(app, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def figure_pixels(png: bytes) -> tuple[int, int]:
+    """(strongly coloured pixels, distinct colours) of a screenshot: the grey floor counts not."""
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3).astype(int)
+    coloured = (rgb.max(axis=1) - rgb.min(axis=1)) > 80  # the blue and red limbs
+    return int(coloured.sum()), len(np.unique(rgb, axis=0))
+
+
+def test_label_relabel_reload_and_csv(address, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    def option(field: str, value: int) -> str:
+        return f".option[data-field={field}][data-value='{value}']"
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda err: errors.append(str(err)))
+        page.goto(address)
+        page.wait_for_selector("body[data-ready=true]")
+        title, count = page.locator("#block-title"), page.locator("#progress-count")
+        expect(title).to_have_text("Block 1 of 10")
+
+        # Block 1 by mouse: neutral time, direct space, the Save button.
+        page.click(option("time", 2))
+        page.click(option("space", 3))
+        page.click("#save")
+        expect(title).to_have_text("Block 2 of 10")
+        # Block 2 by keyboard: 3 = sudden, Shift+1 = indirect, Enter.
+        page.keyboard.press("3")
+        page.keyboard.press("Shift+Digit1")
+        page.keyboard.press("Enter")
+        expect(title).to_have_text("Block 3 of 10")
+        # Block 3: 4 = time N/A, w = neutral space, right arrow.
+        page.keyboard.press("4")
+        page.keyboard.press("w")
+        page.keyboard.press("ArrowRight")
+        expect(title).to_have_text("Block 4 of 10")
+        expect(count).to_have_text("3")
+
+        # Back to block 2: its labels are shown; relabel it (2 = neutral, r = space N/A).
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("ArrowLeft")
+        expect(title).to_have_text("Block 2 of 10")
+        expect(page.locator(f"{option('time', 3)} input")).to_be_checked()
+        expect(page.locator(f"{option('space', 1)} input")).to_be_checked()
+        page.keyboard.press("2")
+        page.keyboard.press("r")
+        page.keyboard.press("Enter")
+        expect(title).to_have_text("Block 3 of 10")
+        expect(count).to_have_text("3")
+
+        # Reload: starts at the first unlabelled block with progress and labels kept.
+        page.reload()
+        page.wait_for_selector("body[data-ready=true]")
+        expect(title).to_have_text("Block 4 of 10")
+        expect(count).to_have_text("3")
+        time_counts = page.locator("tr[data-field=time] td.count").all_inner_texts()
+        assert time_counts == ["0", "2", "0", "1"]  # sustained, neutral, sudden, N/A
+        page.fill("#jump-value", "2")
+        page.press("#jump-value", "Enter")
+        expect(title).to_have_text("Block 2 of 10")
+        expect(page.locator("#saved")).to_have_text(
+            "Saved: Time Effort neutral (2), Space Effort N/A (4)")
+        expect(page.locator(f"{option('space', 4)} input")).to_be_checked()
+
+        # The figure is drawn: many coloured pixels and colours in the canvas.
+        page.wait_for_timeout(300)
+        coloured, colours = figure_pixels(page.locator("#stage").screenshot())
+        browser.close()
+
+    assert (tmp_path / "labels.csv").read_bytes() == b"0,3,2\n40,4,2\n80,2,4\n"
+    assert coloured > 300 and colours > 100, (coloured, colours)
+    assert errors == []
