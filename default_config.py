@@ -8,6 +8,7 @@ Every setting is a plain variable. Override files in configs/ hold only what cha
 run_name = "pirounet_dance"  # folder under saved_models/ and results/
 load_from_checkpoint = None  # None | run name | path to a .pt: start from these weights
 resume = False  # True: continue run_name (or load_from_checkpoint) from its last epoch
+overwrite = False  # True: a new run may replace the checkpoints already in its run folder
 device = "auto"  # "auto" (CUDA if available, else CPU) | "cpu" | "cuda" | "cuda:1"
 seed = 0  # seeds python, numpy and torch; DDP rank r uses seed + r
 

@@ -1,0 +1,174 @@
+"""Train PirouNet, the semi-supervised conditional recurrent VAE, on dance recordings.
+
+    python main.py                                    # the published PirouNet_dance run
+    python main.py configs/quickstart.py              # CPU quickstart on the synthetic dancer
+    python main.py configs/pirounet_watch.py --seed=1 --epochs=100
+    python main.py --run_name=pirounet_dance --resume=True      # continue an interrupted run
+    torchrun --nproc_per_node=2 main.py configs/quickstart.py   # data-parallel (DDP)
+
+Settings: default_config.py, then override files, then --key=value (see pirounet/config.py).
+On resume, the run's saved config is the base and whatever the command line names goes on
+top (e.g. --epochs=600). A run lives in saved_models/<run_name>/: config.json, train.log,
+history.jsonl (one line per epoch), last.pt, best.pt (lowest valid loss), epoch_<N>.pt every
+save_every epochs and samples/epoch_<N>.gif every artifact_every epochs.
+
+Under DDP each rank trains on its own shard of the labelled and unlabelled windows with seed
++ rank; gradients are averaged by DistributedDataParallel. Every rank validates its shard of
+the valid windows and the metrics are summed over ranks, so all ranks see the same numbers;
+rank 0 logs, tracks and saves.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.nn.parallel import DistributedDataParallel
+
+from pirounet.checkpoint import (CheckpointError, TrainingState, check_run_folder,
+                                 load_checkpoint, make_checkpoint, restore_training, run_folder,
+                                 save_epoch_checkpoints)
+from pirounet.config import Config, ConfigError, config_from_dict, load_config, read_settings
+from pirounet.data import DataError, ensure_recordings, prepare_data
+from pirounet.distributed import (barrier, cleanup_distributed, gather_to_main,
+                                  setup_distributed)
+from pirounet.model import ModelConfig, PirouNet
+from pirounet.model.objective import alpha_from_batches
+from pirounet.runtime import resolve_device, rng_state, seed_everything, set_threads
+from pirounet.tracking import (append_history, close_logging, finish_wandb, log_animation,
+                               log_metrics, setup_logging, start_wandb, trim_history)
+from pirounet.training import (M2Objective, NonFiniteLossError, epoch_metrics, train_epoch,
+                               validate, write_samples_gif)
+
+DEFAULTS = Path(__file__).resolve().with_name("default_config.py")
+log = logging.getLogger("pirounet.main")
+
+
+def explicit_keys(args: list[str]) -> set[str]:
+    """The settings that the command line names, directly or in its override files."""
+    keys = {"resume", "load_from_checkpoint"}  # always how this start was asked for
+    for arg in args:
+        if arg.startswith("--"):
+            keys.add(arg[2:].partition("=")[0].replace("-", "_"))
+        else:
+            keys.update(read_settings(arg))
+    return keys
+
+
+def resolve_config(args: list[str]) -> tuple[Config, dict[str, Any] | None]:
+    """The run's config and the checkpoint it starts from (None for a fresh start)."""
+    cfg = load_config(DEFAULTS, args)
+    source = cfg.load_from_checkpoint or (cfg.run_name if cfg.resume else None)
+    if source is None:
+        return cfg, None
+    ckpt = load_checkpoint(source, cfg)
+    if cfg.resume and ckpt.get("config"):
+        given = {key: cfg[key] for key in explicit_keys(args)}
+        cfg = config_from_dict(ckpt["config"], DEFAULTS).replace(**given)
+    return cfg, ckpt
+
+
+def end_of_epoch(cfg: Config, run_dir: Path, run: Any, metrics: dict[str, float],
+                 ckpt: dict[str, Any], is_best: bool, model: PirouNet) -> None:
+    """Rank 0: history line, wandb, checkpoints and, when due, the samples GIF."""
+    epoch = metrics["epoch"]
+    append_history(run_dir / "history.jsonl", metrics)  # before the checkpoint; see trim_history
+    log_metrics(run, metrics, epoch)
+    saved = save_epoch_checkpoints(run_dir, ckpt, is_best, cfg.save_every)
+    log.info("epoch %d/%d  train loss %.4f acc %.3f  valid loss %.4f acc %.3f  saved %s",
+             epoch, cfg.epochs, metrics["train/total"], metrics["train/accuracy"],
+             metrics["valid/total"], metrics["valid/accuracy"], ", ".join(p.name for p in saved))
+    if cfg.artifact_every > 0 and epoch % cfg.artifact_every == 0:
+        gif = write_samples_gif(model, run_dir / "samples" / f"epoch_{epoch}.gif", cfg.seed)
+        log_animation(run, "samples", gif, epoch)
+
+
+def main(args: list[str]) -> PirouNet:
+    """Train as configured by args (override files and --key=value); returns the model."""
+    # Setup
+    ddp = setup_distributed()
+    cfg, start = resolve_config(args)
+    run_dir = run_folder(cfg.run_name)
+    stale = check_run_folder(run_dir, cfg.resume, cfg.overwrite)
+    barrier()  # every rank has looked at the run folder before rank 0 writes to it
+    setup_logging(run_dir / "train.log", ddp.is_main)
+    device = resolve_device(cfg.device, ddp.local_rank)
+    if ddp.enabled and device.type == "cpu":
+        set_threads(ddp.local_world_size)
+    seed_everything(cfg.seed + ddp.rank)
+    if ddp.is_main:
+        for path in stale:
+            log.warning("overwrite=True: deleting %s of the previous run", path)
+            path.unlink()
+        cfg.save_json(run_dir / "config.json")
+    log.info("run %s on %s (%d process(es)); config in %s", cfg.run_name, device,
+             ddp.world_size, run_dir / "config.json")
+
+    # Data
+    if ddp.is_main:
+        ensure_recordings(cfg)  # may write the synthetic dancer; once, before others read it
+    barrier()
+    data = prepare_data(cfg)
+    shard = {"rank": ddp.rank, "world_size": ddp.world_size}
+    unlabelled = data.loader("train", cfg, labelled=False, **shard)
+    labelled = data.loader("train", cfg, **shard)
+    valid = data.loader("valid", cfg, drop_last=False, **shard)
+    alpha = alpha_from_batches(cfg.alpha_scale, len(unlabelled), len(labelled))
+    log.info("batches per rank: %d unlabelled, %d labelled, %d valid; alpha = %.3f",
+             len(unlabelled), len(labelled), len(valid), alpha)
+
+    # Model
+    model = PirouNet(ModelConfig.from_config(cfg)).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate,
+                                 betas=tuple(cfg.adam_betas))
+    state = TrainingState()
+    if start is not None:
+        state = restore_training(start, model, optimizer, cfg, cfg.resume, ddp.rank)
+    objective = M2Objective(model, cfg.kl_weight)
+    train_objective = objective
+    if ddp.enabled:  # DDP broadcasts rank 0's weights, so every rank starts the same
+        ids = [device.index] if device.type == "cuda" else None
+        train_objective = DistributedDataParallel(objective, device_ids=ids)
+    run = start_wandb(cfg, run_dir, state.wandb_run_id) if ddp.is_main else None
+    if ddp.is_main:
+        trim_history(run_dir / "history.jsonl", state.start_epoch - 1)
+    log.info("%d parameters; epochs %d to %d", sum(p.numel() for p in model.parameters()),
+             state.start_epoch, cfg.epochs)
+
+    # Train
+    try:
+        for epoch in range(state.start_epoch, cfg.epochs + 1):
+            tic = time.perf_counter()
+            try:
+                train = train_epoch(train_objective, optimizer, unlabelled, labelled, alpha, cfg,
+                                    epoch, device, show_progress=ddp.is_main)
+            except NonFiniteLossError as err:
+                last = run_dir / "last.pt"
+                log.error("%s. Training stopped; the last good checkpoint is %s", err,
+                          last if last.exists() else "none (no epoch finished)")
+                raise
+            metrics = epoch_metrics(epoch, train, validate(objective, valid, alpha, device))
+            rng_states = gather_to_main(rng_state())  # every rank's RNG, for an exact resume
+            if ddp.is_main:
+                is_best = metrics["valid/total"] < state.best_valid_loss
+                state.best_valid_loss = min(state.best_valid_loss, metrics["valid/total"])
+                run_id = run.id if run is not None else state.wandb_run_id
+                ckpt = make_checkpoint(model, optimizer, epoch, metrics, cfg,
+                                       state.best_valid_loss, rng_states, run_id)
+                end_of_epoch(cfg, run_dir, run, metrics, ckpt, is_best, model)
+                log.info("epoch %d took %.1f s", epoch, time.perf_counter() - tic)
+    finally:
+        finish_wandb(run)
+    cleanup_distributed()
+    close_logging()
+    return model
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1:])
+    except (ConfigError, CheckpointError, DataError, NonFiniteLossError) as err:
+        sys.exit(f"error: {err}")

@@ -1,0 +1,110 @@
+"""What a run reports: python logging, the run folder's history.jsonl, and wandb.
+
+wandb is imported only when used. cfg.wandb_mode "auto" means online when an API key is
+available (env WANDB_API_KEY, or an api.wandb.ai entry in ~/.netrc) and offline otherwise;
+"disabled" never imports wandb. The environment variable WANDB_MODE overrides the setting.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import netrc
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from pirounet.config import Config
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(log_file: Path | None, is_main: bool = True) -> None:
+    """INFO to the console and to log_file on rank 0; warnings only on other ranks."""
+    close_logging()  # main() may run twice in one process (tests, notebooks)
+    root = logging.getLogger()
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file is not None and is_main:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, mode="a"))
+    for handler in handlers:
+        handler.pirounet = True
+        handler.setFormatter(logging.Formatter(LOG_FORMAT, datefmt="%H:%M:%S"))
+        root.addHandler(handler)
+    root.setLevel(logging.INFO if is_main else logging.WARNING)
+
+
+def close_logging() -> None:
+    """Detach and close the handlers setup_logging added (closes the log file)."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "pirounet", False)]:
+        root.removeHandler(handler)
+        handler.close()
+
+
+def wandb_logged_in() -> bool:
+    """An API key is available: env WANDB_API_KEY or an api.wandb.ai entry in ~/.netrc."""
+    if os.environ.get("WANDB_API_KEY"):
+        return True
+    try:
+        return netrc.netrc().authenticators("api.wandb.ai") is not None
+    except (FileNotFoundError, netrc.NetrcParseError, OSError):
+        return False
+
+
+def wandb_mode(setting: str) -> str:
+    """The effective mode: env WANDB_MODE, else the setting, with "auto" resolved."""
+    mode = os.environ.get("WANDB_MODE") or setting
+    if mode == "auto":
+        return "online" if wandb_logged_in() else "offline"
+    return mode
+
+
+def start_wandb(cfg: Config, run_dir: Path, run_id: str | None) -> Any | None:
+    """A wandb run (resumed when run_id is given), or None when wandb is disabled."""
+    mode = wandb_mode(cfg.wandb_mode)
+    if mode == "disabled":
+        return None
+    import wandb
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    run = wandb.init(project=cfg.wandb_project, entity=cfg.wandb_entity, name=cfg.run_name,
+                     id=run_id, resume="allow" if run_id else None, config=cfg.to_dict(),
+                     dir=str(run_dir), mode=mode)
+    logging.getLogger(__name__).info("wandb run %s (%s)", run.id, mode)
+    return run
+
+
+def log_metrics(run: Any | None, metrics: dict[str, float], epoch: int) -> None:
+    """Log train/<term> and valid/<term> values at step = epoch."""
+    if run is not None:
+        run.log(metrics, step=epoch)
+
+
+def log_animation(run: Any | None, key: str, path: Path, epoch: int) -> None:
+    """Log a GIF file as a wandb video at step = epoch."""
+    if run is not None:
+        import wandb
+
+        run.log({key: wandb.Video(str(path))}, step=epoch)
+
+
+def finish_wandb(run: Any | None) -> None:
+    """Flush and close the wandb run."""
+    if run is not None:
+        run.finish()
+
+
+def append_history(path: Path, metrics: dict[str, float]) -> None:
+    """One JSON line per epoch: "epoch" and every train/<term> and valid/<term>."""
+    with path.open("a") as f:
+        f.write(json.dumps(metrics) + "\n")
+
+
+def trim_history(path: Path, last_epoch: int) -> None:
+    """Keep the lines of epochs <= last_epoch (a resumed run rewrites what came after)."""
+    if not path.is_file():
+        return
+    lines = [line for line in path.read_text().splitlines()
+             if line.strip() and json.loads(line)["epoch"] <= last_epoch]
+    path.write_text("".join(line + "\n" for line in lines))
