@@ -36,7 +36,7 @@ STATIC_FILES = {  # URL path -> (file in static/, content type); nothing else is
     "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
     "/static/style.css": ("style.css", "text/css; charset=utf-8"),
 }
-BLOCK_URL = re.compile(r"/api/block/(\d{1,9})")
+BLOCK_URL = re.compile(r"/api/block/([0-9]{1,9})")
 MAX_BODY = 4096  # bytes; a label is a few dozen
 
 
@@ -96,7 +96,7 @@ SPACE_FIELD = Field("space", "Space Effort", tuple(
         (4, "r", "N/A", "too hard to tell"),
     ]
 ))
-DANCE_FIELD = Field("danceability", "Is it a dance?", (
+DANCE_FIELD = Field("danceability", "Danceability", (
     Option(1, "a dance", "plausible, intentional human dance", ("d",)),
     Option(0, "not a dance", "broken, implausible or frozen motion", ("x",)),
 ))

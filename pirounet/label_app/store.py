@@ -78,6 +78,12 @@ def write_label_csv(path: Path, rows: Mapping[int, Sequence[int]]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if os.name == "posix":  # make the rename itself survive a crash (no dir handles on Windows)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
 
 
 class LabelStore:

@@ -93,8 +93,9 @@ function showProgress(progress) {
     const rows = field.options.map((o) => {
       const n = progress.counts[field.name][o.value];
       const width = progress.labelled ? (100 * n) / progress.labelled : 0;
+      const bar = `<span class="bar" style="width:${width}px"></span>`;
       return `<tr data-field="${field.name}" data-value="${o.value}"><td>${o.name}</td>
-        <td class="count">${n}</td><td><span class="bar" style="width:${width}px"></span></td></tr>`;
+        <td class="count">${n}</td><td>${bar}</td></tr>`;
     });
     return `<table class="dist"><caption>${field.title}</caption>${rows.join("")}</table>`;
   });
@@ -133,9 +134,8 @@ async function goTo(i) {
   $("message").textContent = "";
   $("block-title").textContent = `${unitTitle()} ${ui.index + 1} of ${n}`;
   const key = ui.app.keys[ui.index];
-  $("block-frames").textContent = ui.app.mode === "label"
-    ? `frames ${key}–${key + ui.app.seq_len - 1} · start_index ${key}`
-    : `seq_index ${key}`;
+  const frames = ui.app.mode === "label" ? `frames ${key}–${key + ui.app.seq_len - 1} · ` : "";
+  $("block-frames").textContent = `${frames}${ui.app.key_name} ${key}`;
   const wanted = ui.index;
   try {
     const block = await fetchBlock(wanted);
