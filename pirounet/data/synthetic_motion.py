@@ -107,7 +107,7 @@ def _pose_box(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 
 def _floor_move(rng: np.random.Generator, xy: np.ndarray, yaw: float, seconds: float,
                 detour: float) -> tuple[np.ndarray, ...]:
-    """Bezier control points (4, 3) of travel (x, y) and turn (yaw) for one transition."""
+    """Bezier control points a, c1, c2, b, each (x, y, yaw), of one transition's travel."""
     dist = rng.uniform(0.0, min(MAX_TRAVEL, TRAVEL_SPEED * seconds))
     heading = rng.uniform(0.0, 2 * np.pi)
     xy_b = np.clip(xy + dist * np.array([np.cos(heading), np.sin(heading)]), -STAGE, STAGE)
@@ -128,7 +128,7 @@ def _phrase_timing(rng: np.random.Generator, phrase: Phrase) -> np.ndarray:
     max_moves = int(seconds / lo[0]) + 1
     moves = rng.uniform([lo[0], hi[0]], [lo[1], hi[1]], size=(max_moves, 2))
     n = int(np.searchsorted(np.cumsum(moves.sum(axis=1)), seconds)) + 1
-    moves = moves[: min(n, max_moves)]
+    moves = moves[:n]  # n <= max_moves, since max_moves transitions alone outlast the phrase
     return moves * (seconds / moves.sum())
 
 
@@ -142,9 +142,9 @@ def _plan_moves(rng: np.random.Generator, phrases: Sequence[Phrase]) -> dict[str
         t = phrase.start / FPS
         for transition, hold in _phrase_timing(rng, phrase):
             low, high = _pose_box(rng)
-            target, r1, r2 = amplitude * rng.uniform(low, high, size=(3,) + low.shape)
-            c1 = pose + (target - pose) / 3 + detour * (r1 - pose - (target - pose) / 3)
-            c2 = pose + 2 * (target - pose) / 3 + detour * (r2 - pose - 2 * (target - pose) / 3)
+            target, *wander = amplitude * rng.uniform(low, high, size=(3,) + low.shape)
+            line = pose + np.array([1 / 3, 2 / 3])[:, None, None] * (target - pose)  # (2, S, 3)
+            c1, c2 = line + detour * (np.stack(wander) - line)  # pulled toward random poses
             floor = _floor_move(rng, xy, yaw, transition, detour)
             joints = np.stack([pose, c1, c2, target]).reshape(4, -1)  # (4, 3 S)
             controls.append(np.concatenate([joints, np.stack(floor)], axis=1))
