@@ -19,7 +19,7 @@ from pirounet.viz import (
     plot_tiles,
     write_report,
 )
-from pirounet.viz import report
+from pirounet.viz import plots, report
 from pirounet.viz.animation import GHOST_COLOR
 
 T = 10  # frames per test sequence: enough to animate, fast to render
@@ -119,6 +119,14 @@ def test_figures_are_written_and_not_blank(tmp_path):
         assert png_pixels(path).var() > 0, path
 
 
+def test_latent_pca_finds_the_widest_axes():
+    z = np.random.default_rng(0).normal(size=(400, 5)) * np.array([1.0, 20.0, 0.1, 5.0, 0.1])
+    coords, share = plots._pca(z, 3)
+    assert coords.shape == (400, 3)
+    assert abs(np.corrcoef(coords[:, 0], z[:, 1])[0, 1]) > 0.99  # PC1 is the 20x axis
+    assert share[0] > share[1] > share[2] and 90 < share[0] < 100
+
+
 def test_figures_reject_wrong_shapes(tmp_path):
     with pytest.raises(ValueError, match="confusion"):
         plot_confusion_matrix(np.eye(2), tmp_path / "cm.png")
@@ -179,6 +187,16 @@ def test_report_escapes_text_and_formats_metrics(tmp_path):
     assert "<table class=matrix>" in page
     assert "| PirouNet_dance | 65.5 | 89.0 ± 3.0 |" in page  # Markdown row
     assert r"PirouNet\_dance &amp; 65.5 &amp; 89.0 $\pm$ 3.0 \\" in page  # LaTeX, escaped
+
+
+def test_paper_table_from_named_rows_and_given_text(tmp_path):
+    rows = {"PirouNet_dance": {"FID": 89.0, "note": "a|b"}, "real data": {"FID": None}}
+    page = write_report(tmp_path, {"paper_table": rows}, title="t").read_text()
+    assert "|  | FID | note |" in page and "| PirouNet_dance | 89 | a\\|b |" in page
+    assert r"real data &amp; — &amp;  \\" in page
+    given = {"markdown": "| a |", "latex": r"a \\"}
+    page = write_report(tmp_path, {"paper_table": given}, title="t").read_text()
+    assert "<pre>| a |</pre>" in page and r"<pre>a \\</pre>" in page
 
 
 def test_report_links_large_videos_instead_of_embedding(tmp_path, monkeypatch):

@@ -29,6 +29,16 @@ def _colors(n: int) -> list[str]:
     return [LABEL_COLORS[k % len(LABEL_COLORS)] for k in range(n)]
 
 
+def _pca(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of x (n, d) on their first k principal axes, and each axis's % of the variance.
+
+    The same centred SVD as sklearn's PCA, without its seconds-long import.
+    """
+    centred = x - x.mean(axis=0)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)  # s: (min(n, d),), vt: (., d)
+    return centred @ vt[:k].T, 100 * s[:k] ** 2 / (s**2).sum()
+
+
 def plot_confusion_matrix(
     cm: np.ndarray,
     path: str | Path,
@@ -72,15 +82,10 @@ def plot_latent_space(
     title: str = "Latent space (3-D PCA)",
 ) -> Path:
     """3-D PCA scatter of latent vectors z (n, latent_dim) coloured by label (n,)."""
-    # Imported here: scikit-learn takes seconds to import and only this figure needs it.
-    from sklearn.decomposition import PCA
-
     z, labels = np.asarray(z, dtype=np.float64), np.asarray(labels)
     if len(z) != len(labels):
         raise ValueError(f"got {len(z)} latent vectors and {len(labels)} labels")
-    pca = PCA(n_components=3)
-    coords = pca.fit_transform(z)  # (n, 3)
-    share = 100 * pca.explained_variance_ratio_
+    coords, share = _pca(z, 3)  # (n, 3), (3,)
 
     fig = Figure(figsize=(6.0, 5.2))
     ax = fig.add_subplot(projection="3d")

@@ -191,7 +191,7 @@ def paper_table_markdown(rows: Sequence[Mapping]) -> str:
     columns = list(dict.fromkeys(str(k) for row in rows for k in row))
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
-        cells = {str(k): format_value(v) for k, v in row.items()}
+        cells = {str(k): format_value(v).replace("|", r"\|") for k, v in row.items()}
         lines.append("| " + " | ".join(cells.get(c, "") for c in columns) + " |")
     return "\n".join(lines)
 
@@ -207,6 +207,15 @@ def paper_table_latex(rows: Sequence[Mapping]) -> str:
     return "\n".join(lines + [r"\bottomrule", r"\end{tabular}"])
 
 
+def _paper_rows(table: Mapping | Sequence[Mapping]) -> list[Mapping]:
+    """Table rows from one row, a list of rows, or a dict of row name -> row."""
+    if not isinstance(table, Mapping):
+        return list(table)
+    if all(not _is_leaf(row) for row in table.values()):
+        return [{"": name, **row} for name, row in table.items()]
+    return [table]
+
+
 def _paper_blocks(table: Any) -> str:
     """The paper table row: given Markdown/LaTeX text, or built from column -> value rows."""
     if isinstance(table, str):
@@ -215,7 +224,7 @@ def _paper_blocks(table: Any) -> str:
         blocks = [(name.capitalize() if name != "latex" else "LaTeX", str(table[name]))
                   for name in ("markdown", "latex") if name in table]
     else:
-        rows = [table] if isinstance(table, Mapping) else list(table)
+        rows = _paper_rows(table)
         blocks = [("Markdown", paper_table_markdown(rows)), ("LaTeX", paper_table_latex(rows))]
     return "".join(f"<h3>{html.escape(name)}</h3><pre>{html.escape(text)}</pre>"
                    for name, text in blocks)
@@ -236,8 +245,11 @@ def _figure(path: Path, results_dir: Path, mime: str) -> str:
     caption = html.escape(rel)
     wide = ""
     if mime in ("image/png", "image/jpeg", "image/gif", "image/webp"):
-        with Image.open(path) as image:
-            wide = " class=wide" if image.width > WIDE_ASPECT * image.height else ""
+        try:
+            with Image.open(path) as image:
+                wide = " class=wide" if image.width > WIDE_ASPECT * image.height else ""
+        except OSError:
+            pass  # unreadable image: still embedded, and the browser shows it as broken
     if mime.startswith("video/") and path.stat().st_size > MAX_EMBEDDED_VIDEO_BYTES:
         media = (f'<video controls loop muted src="{html.escape(quote(rel))}"></video>'
                  f"<p class=empty>Linked, not embedded: the video is over "
