@@ -1,12 +1,26 @@
-"""Data pipeline: recordings, labels, splits and window loaders."""
+"""Data pipeline: recordings, labels, splits and window loaders.
+
+Loaders, splits and prepare_data pull in torch and scikit-learn, so they are imported on
+first use: `python -m pirounet.data.synthetic` and the label app start without them.
+"""
+from importlib import import_module
+
 from pirounet.data.labels import augment_labels, load_labels, read_label_rows
-from pirounet.data.loaders import WindowLoader, cycle
 from pirounet.data.mocap import DataError, Recordings, load_mocap, load_recordings
-from pirounet.data.prepare import Dataset, ensure_recordings, prepare_data
-from pirounet.data.splits import Split, make_split
+
+_LAZY = {
+    "WindowLoader": "loaders", "cycle": "loaders",
+    "Dataset": "prepare", "ensure_recordings": "prepare", "prepare_data": "prepare",
+    "Split": "splits", "make_split": "splits",
+}
 
 __all__ = [
-    "DataError", "Dataset", "Recordings", "Split", "WindowLoader", "augment_labels", "cycle",
-    "ensure_recordings", "load_labels", "load_mocap", "load_recordings", "make_split",
-    "prepare_data", "read_label_rows",
+    "DataError", "Recordings", "augment_labels", "load_labels", "load_mocap", "load_recordings",
+    "read_label_rows", *_LAZY,
 ]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(f"pirounet.data.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'pirounet.data' has no attribute {name!r}")
