@@ -11,6 +11,15 @@ from pirounet.generation import (
 )
 from pirounet.model import ModelConfig, PirouNet
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One torch thread: tiny nets run many times faster than with threads fighting for cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 # Small tiles so the hand-made clusters are easy to read: label 2 uses tiles twice as big.
 SETTINGS = TileSettings(grid_bound=4.0, tile_sizes=(0.5, 0.5, 1.0),
                         density_thresholds=(0.8, 0.75, 0.75), min_counts=(3, 3, 1))
