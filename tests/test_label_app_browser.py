@@ -99,10 +99,24 @@ def test_label_relabel_reload_and_csv(address, tmp_path):
         expect(page.locator(f"{option('space', 4)} input")).to_be_checked()
 
         # The figure is drawn: many coloured pixels and colours in the canvas.
+        stage = page.locator("#stage")
         page.wait_for_timeout(300)
-        coloured, colours = figure_pixels(page.locator("#stage").screenshot())
+        coloured, colours = figure_pixels(stage.screenshot())
+        # Speed 0 pauses the loop; a drag then turns the figure.
+        page.locator("#speed").fill("0")
+        page.wait_for_timeout(100)
+        paused = stage.screenshot()
+        box = stage.bounding_box()
+        page.mouse.move(box["x"] + 200, box["y"] + 200)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 320, box["y"] + 230, steps=5)
+        page.mouse.up()
+        page.wait_for_timeout(100)
+        turned = stage.screenshot()
+        still_paused = stage.screenshot()
         browser.close()
 
     assert (tmp_path / "labels.csv").read_bytes() == b"0,3,2\n40,4,2\n80,2,4\n"
     assert coloured > 300 and colours > 100, (coloured, colours)
+    assert turned != paused and turned == still_paused
     assert errors == []
