@@ -14,10 +14,14 @@ import pytest
 
 from pirounet.data import read_label_rows
 from pirounet.data.synthetic import write_synthetic_dataset
-from pirounet.label_app import LabelApp, LabelFileError, blind_task, make_server, recording_task
+from pirounet.label_app import (
+    LabelApp, LabelFileError, LabelStore, blind_task, make_server, recording_task,
+)
+from pirounet.label_app.server import BLIND_MODE, LABEL_MODE
 from pirounet.label_app import __main__ as cli
 from pirounet.label_app.__main__ import main
 
+FIXTURES = Path(__file__).parent / "fixtures"  # the real app's files; see fixtures/README.md
 SEQ_LEN = 40
 N_BLOCKS = 101  # enough for 20 threads x 5 blocks of their own, plus block 0 shared
 
@@ -131,6 +135,32 @@ def test_existing_duplicates_keep_the_last_row_with_a_warning(task, tmp_path, ca
     assert "line 3" in caplog.text and "line 1" in caplog.text and "'80,3,3'" in caplog.text
     app.save({"block": 1, "time": 1, "space": 1})
     assert out.read_text() == "0,2,2\n40,1,1\n80,3,3\n"
+
+
+def test_the_original_apps_label_file_loads_and_round_trips(tmp_path):
+    real = (FIXTURES / "labels_from_app.csv").read_text()
+    out = tmp_path / "labels.csv"
+    out.write_text(real)
+    store = LabelStore(out, LABEL_MODE.store_columns(), range(0, 38309 - SEQ_LEN + 1, SEQ_LEN))
+    labels = store.labels()
+    times = [lab["time"] for lab in labels.values()]
+    assert [times.count(v) for v in (1, 2, 3, 4)] == [132, 117, 78, 20]  # FACTS.md
+    store.save(0, labels[0])  # rewrites the whole file: sorted, one row each, final newline
+    assert out.read_text() == real.rstrip("\n") + "\n"
+
+
+def test_the_original_blind_file_round_trips_except_danceability_above_1(tmp_path):
+    real = (FIXTURES / "labels_shuffled_neighb.csv").read_text().splitlines()
+    out = tmp_path / "human_labels.csv"
+    out.write_text("\n".join(real) + "\n")
+    # The original app's file holds 5 rows with danceability 2 or 3; this app asks 0 or 1.
+    with pytest.raises(LabelFileError, match=r"line 72 \('71,2,0'\): danceability must be"):
+        LabelStore(out, BLIND_MODE.store_columns(), range(225))
+    kept = [row for row in real if row.split(",")[1] in ("0", "1")]
+    out.write_text("\n".join(kept) + "\n")
+    store = LabelStore(out, BLIND_MODE.store_columns(), range(225))
+    store.save(0, store.labels()[0])
+    assert out.read_text().splitlines() == kept and len(kept) == 220
 
 
 @pytest.mark.parametrize("text, line", [
