@@ -70,7 +70,10 @@ class RunRecord:
 # ----------------------------------------------------------------------------- sweep file
 def load_sweep(path: str | Path) -> dict[str, Any]:
     """The sweep YAML as a dict, checked against wandb's sweep schema."""
-    config = yaml.safe_load(Path(path).read_text())
+    try:
+        config = yaml.safe_load(Path(path).read_text())
+    except yaml.YAMLError as err:  # e.g. ${args} inside a [flow, list]: write a block list
+        raise SweepError(f"{path} is not valid YAML: {err}") from None
     if not isinstance(config, dict):
         raise SweepError(f"{path}: a sweep file is a YAML mapping")
     violations = sweeps.schema_violations_from_proposed_config(config)
@@ -180,6 +183,15 @@ def read_history(path: Path, metric: str, goal: str) -> tuple[float, int | None,
     return best, best_epoch, values[-1][1], len(values)
 
 
+def _missing_metric(history: Path, metric: str) -> str:
+    """Why a run that exited cleanly has no metric, naming what its history does hold."""
+    if not history.is_file():
+        return f"{history} was not written"
+    lines = history.read_text().splitlines()
+    held = ", ".join(json.loads(lines[0])) if lines else "nothing"
+    return f"no finite {metric} in {history}; its first line holds {held}"
+
+
 def launch(record: RunRecord, workdir: Path, env: dict[str, str], log: Path) -> None:
     """Run one command to the end, its output going to `log`; fill exit code and time."""
     start = time.monotonic()
@@ -265,6 +277,8 @@ def run_one(record: RunRecord, workdir: Path, env: dict[str, str], out_dir: Path
             history, metric, goal)
     if record.status != "failed":
         record.status = "no_metric" if math.isnan(record.best) else "finished"
+    if record.status == "no_metric":
+        record.error = _missing_metric(history, metric)
     print(f"    {record.status}: exit {record.exit_code}, {metric} best {record.best:.6g}"
           f" last {record.last:.6g}, {record.seconds:.0f}s", flush=True)
     if record.status == "failed":
