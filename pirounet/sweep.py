@@ -36,9 +36,9 @@ from typing import Any, Sequence
 import numpy as np
 import yaml
 
-# sweeps 0.2 declares a pydantic-v1 option that pydantic 2 warns about on every import.
-warnings.filterwarnings("ignore", message="Valid config keys have changed in V2")
-import sweeps  # noqa: E402
+with warnings.catch_warnings():  # sweeps 0.2 declares pydantic-v1 options; pydantic 2 warns
+    warnings.simplefilter("ignore")
+    import sweeps
 
 LOCAL_METHODS = ("grid", "random")
 ENVVAR_MACRO = re.compile(r"\$\{envvar:([A-Z0-9_]*)\}")  # the agent's ${envvar:NAME}
@@ -352,7 +352,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
     argv = argv[: argv.index("--")] if "--" in argv else argv
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m pirounet.sweep",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("sweep_file")
     parser.add_argument("--count", type=int, help="most runs to launch")
     parser.add_argument("--method", choices=LOCAL_METHODS, help="replaces the file's method")
