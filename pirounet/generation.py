@@ -214,10 +214,8 @@ def _label_tiles(z: np.ndarray, labels: np.ndarray, k: int, s: TileSettings) -> 
 def find_dense_tiles(z, labels, settings: TileSettings = TileSettings()) -> list[LabelTiles]:
     """Each label's PCA plane and dense tiles, from codes z (N, latent) and labels (N,)."""
     z = np.asarray(torch.as_tensor(z).detach().cpu(), np.float64)
-    labels = np.asarray(labels, np.int64).reshape(-1)
+    labels = _as_labels(labels, len(z)).numpy()
     n_labels = settings.n_labels
-    if len(z) != len(labels):
-        raise ValueError(f"{len(z)} latent codes but {len(labels)} labels")
     if z.ndim != 2 or z.shape[1] < 2:
         raise ValueError(f"need latent codes (N, latent >= 2) for a 2-D PCA, got {z.shape}")
     if len(labels) and (labels.min() < 0 or labels.max() >= n_labels):
