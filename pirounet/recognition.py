@@ -18,8 +18,9 @@ Choices made here:
   the same loss up to that 1e-8, computed less stably.
 - Batches: reshuffled every epoch by a generator seeded with settings.seed; the last, partial
   batch is kept. Initial weights are drawn from settings.seed too.
-- Kept weights: those of the epoch with the best held-out accuracy (the earliest on ties). The
-  published run saved every epoch and one checkpoint was picked by hand.
+- Kept weights: those of the epoch with the best held-out accuracy, the latest on ties (a small
+  held-out set saturates early; later epochs have seen more training). The published run
+  saved every epoch and one checkpoint was picked by hand.
 """
 from __future__ import annotations
 
@@ -125,7 +126,7 @@ def train_recognition(x_train, y_train, x_valid, y_valid,
         history["train_loss"].append(loss_sum / len(x_train))
         history["train_accuracy"].append(correct / len(x_train))
         history["valid_accuracy"].append(valid_acc)
-        if valid_acc > best_acc:
+        if valid_acc >= best_acc:
             best_acc, history["best_epoch"] = valid_acc, epoch
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         if epoch % every == 0 or epoch == settings.epochs - 1:
