@@ -94,6 +94,8 @@ def train_recognition(x_train, y_train, x_valid, y_valid,
     """
     x_train, x_valid = (torch.as_tensor(x).to(device, torch.float32) for x in (x_train, x_valid))
     y_train, y_valid = (torch.as_tensor(y).to(device, torch.int64) for y in (y_train, y_valid))
+    if settings.epochs < 1:
+        raise ValueError(f"the recognition classifier needs epochs >= 1, got {settings.epochs}")
     if len(x_train) == 0 or len(x_valid) == 0:
         raise ValueError(f"need training and held-out windows, got {len(x_train)} and "
                          f"{len(x_valid)}")
