@@ -11,6 +11,7 @@ resume = False  # True: continue run_name (or load_from_checkpoint) from its las
 overwrite = False  # True: a new run may replace the checkpoints already in its run folder
 device = "auto"  # "auto" (CUDA if available, else CPU) | "cpu" | "cuda" | "cuda:1"
 seed = 0  # seeds python, numpy and torch; DDP rank r uses seed + r
+cpu_threads = 0  # torch CPU threads per process; 0 = the machine's cores / processes on it
 
 # ----------------------------------------------------------------------------- data
 data_pattern = "data/mariel_*.npy"  # recordings, shape (55, T, 3), concatenated in name order

@@ -96,8 +96,8 @@ def main(args: list[str]) -> PirouNet:
     barrier()  # every rank has looked at the run folder before rank 0 writes to it
     setup_logging(run_dir / "train.log", ddp.is_main)
     device = resolve_device(cfg.device, ddp.local_rank)
-    if ddp.enabled and device.type == "cpu":
-        set_threads(ddp.local_world_size)
+    if device.type == "cpu":
+        set_threads(cfg.cpu_threads, ddp.local_world_size)
     seed_everything(cfg.seed + ddp.rank)
     if ddp.is_main:
         for path in stale:

@@ -4,6 +4,7 @@ The tests point data_pattern / labels_path at a small synthetic set of their own
 """
 run_name = "tiny"
 device = "cpu"
+cpu_threads = 1  # tests often share the cores with other jobs
 wandb_mode = "disabled"
 n_layers = 2
 h_dim = 16

@@ -28,10 +28,10 @@ def resolve_device(setting: str, local_rank: int = 0) -> torch.device:
     return device
 
 
-def set_threads(local_world_size: int) -> int:
-    """Share the CPU cores between the processes of one machine; returns threads per process."""
+def set_threads(requested: int, local_world_size: int = 1) -> int:
+    """Set torch's CPU threads: requested, or (if 0) the cores shared by the local processes."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    threads = max(1, (cores or 1) // local_world_size)
+    threads = requested if requested > 0 else max(1, (cores or 1) // local_world_size)
     torch.set_num_threads(threads)
     return threads
 
