@@ -11,6 +11,10 @@ For speed, the labelled batch (B) and the label_dim label-enumerated copies of t
 batch (K * B_u) go through the encoder and decoder in ONE pass of B + K * B_u sequences.
 Validation uses the same J with the valid batch as its own unlabelled batch:
 `m2_loss(model, x, y, x, alpha, kl_weight)`.
+
+One published quirk is NOT kept: the reference code reshaped its label-major (K*B,) ELBOs
+straight to (B, K), pairing q(y|x_i) with other sequences' ELBOs; here L(x_i, y) meets
+q(y|x_i), as the formula for U says.
 """
 from __future__ import annotations
 
