@@ -15,6 +15,15 @@ TERMS = ["recon_labelled", "kl_labelled", "elbo_labelled", "elbo_unlabelled", "e
          "classification", "accuracy", "total"]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One torch thread: tiny nets run many times faster than with threads fighting for cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def fake_outputs(x_i: Tensor, label: int) -> tuple[Tensor, Tensor, Tensor]:
     """Hand-made (x_hat (T, D), mean (2,), logvar (2,)) for one sequence under one label."""
     x_hat = 0.5 * x_i + 0.1 * label - 0.05
