@@ -1,0 +1,79 @@
+"""The blind-labeling export: shuffled conditional dances for a human to label without labels.
+
+    results/<name>/to_be_labeled/sequences.npy   (n, T, 53, 3) float32, shuffled
+    results/<name>/blind_labels.npy              (n,) int64, the label each one was made with
+
+n = blind_per_label * label_dim. The conditioning labels sit OUTSIDE to_be_labeled/, so the
+labeling app (`python -m pirounet.label_app --blind results/<name>/to_be_labeled/`), which
+reads only that folder, cannot show them. Once a human has started labeling (the app's
+human_labels.csv exists next to the export), the export is kept as it is: writing a new one
+would silently detach those labels from the dances they describe.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pirounet.evaluation.context import EvalContext
+from pirounet.generation import generate_conditional
+from pirounet.skeleton import as_markers
+
+log = logging.getLogger(__name__)
+
+EXPORT_FOLDER = "to_be_labeled"
+SEQUENCES_FILE = "sequences.npy"
+LABELS_FILE = "blind_labels.npy"
+HUMAN_LABELS_FILE = "human_labels.csv"
+BLIND_STREAM = 2  # seeds the export apart from the bootstrap and the qualitative draws
+
+
+def export_paths(results_dir: Path) -> tuple[Path, Path]:
+    """(sequences.npy inside to_be_labeled/, blind_labels.npy outside it)."""
+    return results_dir / EXPORT_FOLDER / SEQUENCES_FILE, results_dir / LABELS_FILE
+
+
+def save_npy(path: Path, array: np.ndarray) -> None:
+    """np.save atomically: a temp file in the same folder, then os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as f:
+        np.save(f, array)
+    os.replace(tmp, path)
+
+
+def shuffled_export(dances: np.ndarray, labels: np.ndarray,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Dances (n, T, 53, 3) float32 and their labels (n,), in one random order."""
+    order = rng.permutation(len(labels))
+    return as_markers(dances[order]).astype(np.float32), labels[order].astype(np.int64)
+
+
+def run_blind_export(ctx: EvalContext) -> dict[str, Any]:
+    """Write the shuffled export and its labels, unless a human already labels the old one."""
+    e = ctx.eval_cfg
+    sequences_path, labels_path = export_paths(ctx.results_dir)
+    human = sequences_path.with_name(HUMAN_LABELS_FILE)
+    if sequences_path.exists() and labels_path.exists() and human.exists():
+        n = len(np.load(labels_path))
+        log.warning("kept the blind export in %s: %s already holds human labels for it. Delete "
+                    "that folder to export new dances", sequences_path.parent, human.name)
+        return {"n_sequences": n, "kept_existing": True, "sequences": str(sequences_path),
+                "labels": str(labels_path)}
+    rng = np.random.default_rng([e.seed, BLIND_STREAM])
+    k = len(ctx.tiles)
+    dances = np.concatenate([generate_conditional(ctx.model, ctx.tiles, label,
+                                                  e.blind_per_label, rng, e.batch_size)
+                             .x.cpu().numpy() for label in range(k)])  # (n, T, D)
+    labels = np.repeat(np.arange(k), e.blind_per_label)  # (n,)
+    sequences, labels = shuffled_export(dances, labels, rng)
+    save_npy(labels_path, labels)
+    save_npy(sequences_path, sequences)
+    log.info("blind export: %d shuffled dances in %s, their labels in %s; label them with "
+             "`python -m pirounet.label_app --blind %s`", len(labels), sequences_path,
+             labels_path, sequences_path.parent)
+    return {"n_sequences": len(labels), "per_label": e.blind_per_label, "kept_existing": False,
+            "sequences": str(sequences_path), "labels": str(labels_path)}

@@ -1,0 +1,171 @@
+"""What every evaluation step shares: both configs, the model, the data and the training codes.
+
+    ctx = load_context(eval_cfg)
+    ctx.cfg            # the training config, rebuilt from the checkpoint
+    ctx.windows("valid")  # labelled windows (N, T, D) and their classes (N,)
+    ctx.train_codes    # (N, latent): the labelled training windows, encoded ONCE
+    ctx.tiles          # each label's dense tiles, found ONCE from those codes
+
+The codes and tiles are computed on first use and then shared by the quantitative metrics,
+the animations, the latent-space plot and the blind export.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from pirounet.checkpoint import load_checkpoint, load_model_state
+from pirounet.config import Config, config_from_dict, load_config, read_settings
+from pirounet.data import Dataset, prepare_data
+from pirounet.generation import (MIN_WINDOWS_PER_LABEL, LabelTiles, TileSettings,
+                                 encode_windows, find_dense_tiles)
+from pirounet.model import ModelConfig, PirouNet
+from pirounet.runtime import resolve_device
+from pirounet.viz.animation import EFFORT_NAMES
+
+log = logging.getLogger(__name__)
+
+DEFAULTS = Path(__file__).resolve().parents[2] / "default_config.py"
+PARTS = ("train", "valid", "test")
+
+
+class EvalError(ValueError):
+    """Input that the evaluation cannot use; the message says what to change."""
+
+
+def label_name(k: int) -> str:
+    """Effort class name: 0/1/2 -> low/medium/high, else "label <k>"."""
+    return EFFORT_NAMES[k] if k < len(EFFORT_NAMES) else f"label {k}"
+
+
+def tile_settings(eval_cfg: Config) -> TileSettings:
+    """The dense-tile settings of the eval config."""
+    return TileSettings(grid_bound=eval_cfg.grid_bound, tile_sizes=tuple(eval_cfg.tile_sizes),
+                        density_thresholds=tuple(eval_cfg.density_thresholds),
+                        min_counts=tuple(eval_cfg.min_counts))
+
+
+@dataclass
+class EvalContext:
+    """A loaded checkpoint with its data, and where its results go."""
+
+    eval_cfg: Config
+    cfg: Config  # the training config of the checkpoint
+    model: PirouNet  # in eval mode, on `device`
+    dataset: Dataset
+    device: torch.device
+    results_dir: Path
+    checkpoint: dict[str, Any]  # path, epoch, format ("pirounet" or "published")
+
+    def windows(self, part: str) -> tuple[Tensor, np.ndarray]:
+        """Labelled windows (N, T, D) float32 and their classes (N,) of train, valid or test."""
+        split = self.dataset.split
+        starts, labels = getattr(split, f"{part}_lab"), getattr(split, f"{part}_y")
+        return self.dataset.windows(starts), np.asarray(labels, np.int64)
+
+    @cached_property
+    def train(self) -> tuple[Tensor, np.ndarray]:
+        """The labelled training windows (N, T, D) and classes (N,), materialised once."""
+        return self.windows("train")
+
+    @cached_property
+    def train_codes(self) -> Tensor:
+        """Codes z (N, latent) of the labelled training windows under their own labels.
+
+        z is sampled from q(z|x,y) as in the published code, in big batches (one window at a
+        time was what made the published evaluation slow).
+        """
+        x, y = self.train
+        log.info("encoding %d labelled training windows", len(x))
+        return encode_windows(self.model, x, torch.as_tensor(y), self.eval_cfg.batch_size,
+                              seed=self.eval_cfg.seed).cpu()
+
+    @cached_property
+    def tiles(self) -> list[LabelTiles]:
+        """Each label's 2-D PCA plane and dense tiles (found once, reused by every draw)."""
+        settings = tile_settings(self.eval_cfg)
+        counts = np.bincount(self.train[1], minlength=settings.n_labels)
+        for k, n in enumerate(counts):
+            if n < MIN_WINDOWS_PER_LABEL:
+                raise EvalError(
+                    f"label {k} ({label_name(k)}) has {n} labelled training window(s) in the "
+                    f"{self.cfg.split!r} split; fitting its tiles for conditional generation "
+                    f"needs at least {MIN_WINDOWS_PER_LABEL}. Label more windows of that effort "
+                    f"or train with another split / fraction_label")
+        return find_dense_tiles(self.train_codes, self.train[1], settings)
+
+
+def tile_summary(ctx: EvalContext) -> dict[str, Any]:
+    """Dense tiles per label, and which labels fell back to sampling around their centre."""
+    per_label = {
+        label_name(t.label): {"n_dense_tiles": len(t.corners), "tile_size": t.tile_size,
+                              "points_in_dense_tiles": int(t.counts.sum()),
+                              "n_points": t.n_points, "fallback": t.fallback}
+        for t in ctx.tiles
+    }
+    fallback = [label_name(t.label) for t in ctx.tiles if t.fallback]
+    return {**per_label, "fallback_labels": ", ".join(fallback) or "none"}
+
+
+def named_keys(args: tuple[str, ...] | list[str]) -> set[str]:
+    """The settings that override files and --key=value strings set."""
+    keys: set[str] = set()
+    for arg in args:
+        if arg.startswith("--"):
+            keys.add(arg[2:].partition("=")[0].replace("-", "_"))
+        else:
+            keys.update(read_settings(arg))
+    return keys
+
+
+def training_config(eval_cfg: Config, ckpt: dict[str, Any]) -> Config:
+    """The checkpoint's own config (or, for the published format, the defaults) + overrides."""
+    overrides = list(eval_cfg.train_overrides)
+    given = load_config(DEFAULTS, overrides)
+    if ckpt.get("config") is None:
+        log.info("%s is a published-format checkpoint without a config: using %s%s",
+                 ckpt["path"], DEFAULTS.name,
+                 f" + {overrides}" if overrides else " (set train_overrides if it differs)")
+        return given
+    cfg = config_from_dict(ckpt["config"], DEFAULTS)
+    changes = {key: given[key] for key in named_keys(overrides)}
+    if changes:
+        log.info("training config of %s, with train_overrides %s", ckpt["path"], changes)
+    return cfg.replace(**changes)
+
+
+def results_name(eval_cfg: Config, cfg: Config, ckpt: dict[str, Any]) -> str:
+    """eval_cfg.name, else the run name (+ "_<checkpoint>" unless it is "last")."""
+    if eval_cfg.name:
+        return eval_cfg.name
+    source = Path(str(eval_cfg.load_from_checkpoint))
+    if source.suffix == ".pt":  # a file: its run's name, or the file name if it has no config
+        return cfg.run_name if ckpt.get("config") is not None else source.stem
+    suffix = "" if eval_cfg.checkpoint == "last" else f"_{eval_cfg.checkpoint}"
+    return source.name + suffix
+
+
+def load_context(eval_cfg: Config) -> EvalContext:
+    """Load the checkpoint named by eval_cfg, rebuild its model and data, make the results dir."""
+    ckpt = load_checkpoint(eval_cfg.load_from_checkpoint, None, eval_cfg.checkpoint)
+    fmt = "published" if ckpt.get("config") is None else "pirounet"
+    cfg = training_config(eval_cfg, ckpt)
+    device = resolve_device(eval_cfg.device)
+    model = PirouNet(ModelConfig.from_config(cfg))
+    load_model_state(model, ckpt, cfg)  # names every mismatched key and the settings behind it
+    model.to(device).eval()
+    # Evaluation reads the data the run was trained on; it never writes a stand-in data set.
+    dataset = prepare_data(cfg.replace(synthetic_if_missing=False))
+    results_dir = Path(eval_cfg.results_root) / results_name(eval_cfg, cfg, ckpt)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    info = {"path": ckpt["path"], "epoch": int(ckpt.get("epoch", -1)), "format": fmt}
+    log.info("evaluating %s (epoch %d, %s format) on %s; results in %s", info["path"],
+             info["epoch"], fmt, device, results_dir)
+    return EvalContext(eval_cfg, cfg, model, dataset, device, results_dir, info)

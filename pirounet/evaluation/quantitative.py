@@ -1,0 +1,218 @@
+"""Quantitative metrics: the paper's FID, diversity, multimodality and AJD, and the ones it lacked.
+
+Per bootstrap iteration i (of stat_sampling_size), n_per_label dances per label are drawn from
+the dense tiles and decoded. Every figure is then reported as mean ± std and 95 % CI over the
+iterations (pirounet.metrics.summarize). What does not depend on the draw is computed ONCE:
+the training codes and dense tiles (EvalContext), the real windows' recognition activations,
+kinetic / geometric features and bone lengths (RealReference). The heavy per-dance work
+(decoding, activations, features, novelty) runs in one batch over all iterations' dances; only
+the cheap statistics are taken per iteration. Real data is used whole, as in the paper: every
+labelled training window is the FID reference and the real diversity / multimodality set.
+
+On the generated dances:
+- fid, diversity, multimodality: on the recognition classifier's activations (paper);
+- kinetic_fid, geometric_fid: network-free FIDs on hand-made features (AIST++, Bailando);
+- bone_length_variation, bone_length_ratio: segment-length steadiness, generated / real;
+- effort_recognition_rate: share of dances whose automatic Time-Effort class (EffortMeter,
+  calibrated on the real labelled training windows) is the label they were conditioned on;
+  read it next to effort_meter.real_test_accuracy, the meter's own accuracy on real test data;
+- novelty_mean / novelty_min: RMS marker distance to the nearest labelled training window (the
+  set the tiles are drawn from), and novelty_copy_fraction: the share under novelty_threshold.
+AJD (average joint distance) is the reconstruction error of the train, valid and test windows.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from pirounet.effort_meter import EffortMeter
+from pirounet.evaluation.context import PARTS, EvalContext
+from pirounet.generation import decode, draw_plane_points, reconstruct
+from pirounet.metrics import (accuracy, activation_statistics, ajd, balanced_accuracy,
+                              bone_length_variation, diversity, feature_normalizer,
+                              frechet_distance, geometric_features, kinetic_features,
+                              multimodality, novelty, summarize)
+from pirounet.recognition import (RecognitionSettings, get_or_train_recognition,
+                                  recognition_activations)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FeatureReference:
+    """Real features z-scored by their own mean and std, as Gaussian statistics (once)."""
+
+    mean: np.ndarray  # (F,)
+    std: np.ndarray  # (F,) std + eps
+    stats: tuple[np.ndarray, np.ndarray]  # mean (F,) and covariance (F, F) of z-scored reals
+
+    @classmethod
+    def of(cls, real_features: np.ndarray) -> FeatureReference:
+        """The reference of real features (N, F): what feature_fid recomputes at every call."""
+        mean, std = feature_normalizer(real_features)
+        return cls(mean, std, activation_statistics((real_features - mean) / std))
+
+    def fid(self, gen_features: np.ndarray) -> float:
+        """feature_fid(gen_features, real_features) without recomputing the real side."""
+        return frechet_distance(*activation_statistics((gen_features - self.mean) / self.std),
+                                *self.stats)
+
+
+@dataclass
+class RealReference:
+    """Everything the metrics need from the real labelled training windows, computed once."""
+
+    windows: np.ndarray  # (N, T, D) float32, the novelty search set
+    labels: np.ndarray  # (N,)
+    acts: np.ndarray  # (N, F) recognition activations
+    act_stats: tuple[np.ndarray, np.ndarray]  # their mean (F,) and covariance (F, F)
+    kinetic: FeatureReference
+    geometric: FeatureReference
+    bone_variation: float  # mean bone-length variation of the real windows
+    meter: EffortMeter  # Time-Effort meter calibrated on these windows
+
+
+def real_reference(recognizer: torch.nn.Module, x: Tensor, y: np.ndarray,
+                   batch_size: int) -> RealReference:
+    """Activations, feature statistics, bone lengths and effort meter of real windows (N, T, D)."""
+    windows = x.numpy()
+    acts = recognition_activations(recognizer, x, batch_size)
+    return RealReference(
+        windows=windows, labels=y, acts=acts, act_stats=activation_statistics(acts),
+        kinetic=FeatureReference.of(kinetic_features(windows)),
+        geometric=FeatureReference.of(geometric_features(windows)),
+        bone_variation=float(bone_length_variation(windows).mean()),
+        meter=EffortMeter().fit(windows, y),
+    )
+
+
+def iteration_rngs(n_iter: int, seed: int) -> list[np.random.Generator]:
+    """One generator per bootstrap iteration: the same spawn as pirounet.metrics.bootstrap."""
+    if n_iter < 1:
+        raise ValueError(f"stat_sampling_size must be >= 1, got {n_iter}")
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n_iter)]
+
+
+def draw_dances(ctx: EvalContext, rngs: list[np.random.Generator],
+                n_per_label: int) -> tuple[np.ndarray, np.ndarray]:
+    """Dances (I, M, T, D) drawn from the dense tiles, M = n_per_label * K, and labels (M,).
+
+    Each iteration's generator draws its tile points; all I * M codes are decoded in one pass.
+    """
+    tiles = ctx.tiles
+    k = len(tiles)
+    z = np.concatenate([t.lift(draw_plane_points(t, n_per_label, rng)[0])
+                        for rng in rngs for t in tiles])  # (I * M, latent), label-major per i
+    labels = np.repeat(np.arange(k), n_per_label)  # (M,)
+    x = decode(ctx.model, torch.as_tensor(z, dtype=torch.float32),
+               np.tile(labels, len(rngs)), ctx.eval_cfg.batch_size)
+    return x.cpu().numpy().reshape(len(rngs), len(labels), *x.shape[1:]), labels
+
+
+def generated_metrics(ctx: EvalContext, real: RealReference, recognizer: torch.nn.Module
+                      ) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Summaries (mean, std, 95 % CI, values) of every generated and real-data statistic."""
+    e = ctx.eval_cfg
+    if e.n_per_label * len(ctx.tiles) < 2:
+        raise ValueError(f"n_per_label={e.n_per_label} gives fewer than 2 dances; FID needs 2")
+    rngs = iteration_rngs(e.stat_sampling_size, e.seed)
+    dances, labels = draw_dances(ctx, rngs, e.n_per_label)  # (I, M, T, D), (M,)
+    n_iter, m = dances.shape[:2]
+    flat = dances.reshape(n_iter * m, *dances.shape[2:])  # (I * M, T, D)
+
+    # Per-dance work in one batch over every iteration, then split back: (I, M, ...)
+    acts = recognition_activations(recognizer, torch.from_numpy(flat), e.batch_size)
+    acts = acts.reshape(n_iter, m, -1)
+    kinetic = kinetic_features(flat).reshape(n_iter, m, -1)
+    geometric = geometric_features(flat).reshape(n_iter, m, -1)
+    bones = bone_length_variation(flat).reshape(n_iter, m)
+    effort = real.meter.predict(flat).reshape(n_iter, m)
+    novel = novelty(flat, real.windows).reshape(n_iter, m)
+
+    gen_runs, real_runs = [], []
+    for i, rng in enumerate(rngs):  # a handful of iterations; each statistic is vectorised
+        gen_runs.append({
+            "fid": frechet_distance(*activation_statistics(acts[i]), *real.act_stats),
+            "diversity": diversity(acts[i], e.diversity_pairs, rng=rng),
+            "multimodality": multimodality(acts[i], labels, e.multimodality_pairs, rng=rng),
+            "kinetic_fid": real.kinetic.fid(kinetic[i]),
+            "geometric_fid": real.geometric.fid(geometric[i]),
+            "bone_length_variation": float(bones[i].mean()),
+            "bone_length_ratio": float(bones[i].mean() / real.bone_variation),
+            "effort_recognition_rate": accuracy(labels, effort[i]),
+            "novelty_mean": float(novel[i].mean()),
+            "novelty_min": float(novel[i].min()),
+            "novelty_copy_fraction": float((novel[i] < e.novelty_threshold).mean()),
+        })
+        real_runs.append({
+            "diversity": diversity(real.acts, e.diversity_pairs, rng=rng),
+            "multimodality": multimodality(real.acts, real.labels, e.multimodality_pairs,
+                                           rng=rng),
+        })
+
+    def summaries(runs: list[dict[str, float]]) -> dict[str, dict]:
+        return {name: summarize([run[name] for run in runs]) for name in runs[0]}
+
+    return summaries(gen_runs), summaries(real_runs)
+
+
+def ajd_by_part(ctx: EvalContext) -> dict[str, float]:
+    """AJD of the labelled train, valid and test windows (train reuses the shared codes)."""
+    out = {}
+    for part in PARTS:
+        x, y = ctx.train if part == "train" else ctx.windows(part)
+        if len(x) == 0:
+            log.warning("no labelled %s windows in this split; AJD %s left out", part, part)
+            continue
+        if part == "train":  # decode the codes the tiles were built from: one encoder pass
+            x_hat = decode(ctx.model, ctx.train_codes, y, ctx.eval_cfg.batch_size)
+        else:
+            x_hat = reconstruct(ctx.model, x, y, ctx.eval_cfg.batch_size, seed=ctx.eval_cfg.seed)
+        out[part] = ajd(x.numpy(), x_hat.cpu().numpy())
+    return out
+
+
+def effort_meter_accuracy(ctx: EvalContext, meter: EffortMeter) -> dict[str, Any]:
+    """The meter's thresholds and its own accuracy on the real labelled test windows."""
+    x, y = ctx.windows("test")
+    info: dict[str, Any] = {**meter.to_dict(), "n_test": len(y)}
+    if len(y) == 0:
+        log.warning("no labelled test windows; the effort meter's real accuracy is left out")
+        return info
+    predicted = meter.predict(x.numpy())
+    return {**info, "real_test_accuracy": accuracy(y, predicted),
+            "real_test_balanced_accuracy": balanced_accuracy(y, predicted, len(ctx.tiles))}
+
+
+def recognition_classifier(ctx: EvalContext) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """The FID classifier, loaded from its cache or trained now (and then cached); its info."""
+    e = ctx.eval_cfg
+    model, info = get_or_train_recognition(
+        ctx.cfg, ctx.dataset, e.recognition_path or None,
+        RecognitionSettings(epochs=e.recognition_epochs), ctx.device, log.info)
+    return model, {"path": info["path"], "held_out_accuracy": info["valid_accuracy"],
+                   "trained_now": info["trained"]}
+
+
+def run_quantitative(ctx: EvalContext) -> dict[str, Any]:
+    """Every quantitative metric, as a JSON-ready dict (see the module docstring)."""
+    e = ctx.eval_cfg
+    recognizer, recog_info = recognition_classifier(ctx)
+    x, y = ctx.train
+    real = real_reference(recognizer, x, y, e.batch_size)
+    generated, real_stats = generated_metrics(ctx, real, recognizer)
+    return {
+        "generated": generated,
+        "real": {**real_stats, "bone_length_variation": real.bone_variation,
+                 "n_windows": len(y)},
+        "ajd": ajd_by_part(ctx),
+        "effort_meter": effort_meter_accuracy(ctx, real.meter),
+        "recognition_classifier": recog_info,
+        "settings": {k: e[k] for k in ("n_per_label", "stat_sampling_size", "diversity_pairs",
+                                       "multimodality_pairs", "novelty_threshold")},
+    }

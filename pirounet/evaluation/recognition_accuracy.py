@@ -1,0 +1,114 @@
+"""Recognition accuracy: do humans, labeling blind, see the effort a dance was conditioned on?
+
+The labeling app writes one row per exported dance, `seq_index,danceability,time`, without a
+header: time is 0-2 (low, medium, high) or 4 for N/A ("too hard to tell"); danceability 0
+means "not a dance". Rows with time N/A are dropped (and counted); the rest give a confusion
+matrix with the conditioning labels as rows and the human labels as columns.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pirounet.evaluation.blind_export import HUMAN_LABELS_FILE, export_paths
+from pirounet.evaluation.context import EvalContext, EvalError, label_name
+from pirounet.metrics import accuracy, confusion_matrix
+from pirounet.viz import plot_confusion_matrix
+
+log = logging.getLogger(__name__)
+
+NA = 4  # the app's "too hard to tell"
+NOT_A_DANCE = 0
+FOLDER = "recognition_accuracy"
+
+
+def read_blind_labels(path: str | Path, n_classes: int = 3) -> np.ndarray:
+    """Rows (n, 3) = seq_index, danceability, time of the app's blind CSV, sorted by seq_index."""
+    path = Path(path)
+    rows = []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}, line {number} ({line.strip()!r})"
+        try:
+            row = [int(cell) for cell in line.split(",")]
+        except ValueError:
+            raise EvalError(f"{where}: expected integers seq_index,danceability,time "
+                            "(no header)") from None
+        if len(row) != 3:
+            raise EvalError(f"{where}: expected 3 columns seq_index,danceability,time")
+        if row[0] < 0 or row[1] < 0 or not (0 <= row[2] < n_classes or row[2] == NA):
+            raise EvalError(f"{where}: seq_index and danceability must be >= 0 and time one "
+                            f"of 0-{n_classes - 1} or {NA} (N/A)")
+        rows.append(row)
+    table = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    keys, counts = np.unique(table[:, 0], return_counts=True)
+    if np.any(counts > 1):
+        raise EvalError(f"{path}: seq_index {keys[counts > 1].tolist()} appear more than once")
+    return table[np.argsort(table[:, 0])]
+
+
+def match_export(table: np.ndarray, cond_labels: np.ndarray, csv_path: Path,
+                 labels_path: Path) -> None:
+    """Raise when the human labels and the export do not describe the same dances."""
+    n_rows, n_export = len(table), len(cond_labels)
+    if n_rows != n_export or (n_rows and table[-1, 0] != n_export - 1):
+        raise EvalError(
+            f"the human labels {csv_path} have {n_rows} rows (seq_index up to "
+            f"{table[-1, 0] if n_rows else '-'}), but the blind export has {n_export} dances "
+            f"(conditioning labels {labels_path}, dances "
+            f"{labels_path.parent / 'to_be_labeled'}). Label every exported dance with the "
+            "app, or set human_labels_path to the CSV made for this export")
+
+
+def recognition_scores(table: np.ndarray, cond_labels: np.ndarray,
+                       n_classes: int = 3) -> dict[str, Any]:
+    """Accuracy and confusion (rows: conditioning label, columns: human label), N/A dropped."""
+    human = table[:, 2]
+    rated = human != NA
+    if not rated.any():
+        raise EvalError("every human label is N/A; there is nothing to compare")
+    cond = cond_labels[table[:, 0]]  # the label each rated dance was conditioned on
+    return {
+        "accuracy": accuracy(cond[rated], human[rated]),
+        "n_rated": int(rated.sum()),
+        "n_na_dropped": int((~rated).sum()),
+        "not_a_dance_share": float(np.mean(table[:, 1] == NOT_A_DANCE)),
+        "confusion": confusion_matrix(cond[rated], human[rated], n_classes).tolist(),
+    }
+
+
+def human_labels_path(ctx: EvalContext) -> Path:
+    """eval_cfg.human_labels_path, else the app's CSV next to the export."""
+    given = ctx.eval_cfg.human_labels_path
+    return Path(given) if given else export_paths(ctx.results_dir)[0].with_name(HUMAN_LABELS_FILE)
+
+
+def run_recognition_accuracy(ctx: EvalContext) -> dict[str, Any]:
+    """Scores and confusion figure from the human's CSV; a note when there is none yet."""
+    csv_path = human_labels_path(ctx)
+    sequences_path, labels_path = export_paths(ctx.results_dir)
+    if not csv_path.exists():
+        note = (f"no human labels at {csv_path}: label the blind export with `python -m "
+                f"pirounet.label_app --blind {sequences_path.parent}`, then run again")
+        log.info("recognition accuracy skipped: %s", note)
+        return {"skipped": note}
+    if not labels_path.exists():
+        raise EvalError(f"human labels {csv_path} exist, but the conditioning labels "
+                        f"{labels_path} of the blind export do not; they come with the export")
+    cond_labels = np.load(labels_path)
+    n_classes = ctx.cfg.label_dim
+    table = read_blind_labels(csv_path, n_classes)
+    match_export(table, cond_labels, csv_path, labels_path)
+    scores = recognition_scores(table, cond_labels, n_classes)
+    plot_confusion_matrix(np.array(scores["confusion"]),
+                          ctx.results_dir / FOLDER / "confusion.png",
+                          [label_name(k) for k in range(n_classes)],
+                          title="Blind human labels vs conditioning labels",
+                          axis_names=("conditioning label", "human label"))
+    log.info("recognition accuracy %.3f over %d rated dances (%d N/A dropped)",
+             scores["accuracy"], scores["n_rated"], scores["n_na_dropped"])
+    return {**scores, "human_labels": str(csv_path)}
