@@ -10,6 +10,7 @@ import pytest
 import sweeps
 import yaml
 
+from pirounet.data.synthetic import write_synthetic_dataset
 from pirounet.sweep import (
     SweepError,
     Suggester,
@@ -40,10 +41,12 @@ with open(os.path.join(folder, "history.jsonl"), "w") as f:
 """
 
 
-def write_sweep(folder: Path, parameters: dict, method: str = "grid", **more) -> Path:
-    """A sweep YAML in `folder` whose program is the fake training script."""
-    (folder / "fake_main.py").write_text(FAKE_PROGRAM)
-    sweep = {"program": "fake_main.py", "method": method,
+def write_sweep(folder: Path, parameters: dict, method: str = "grid", program: str = "",
+                **more) -> Path:
+    """A sweep YAML in `folder`; its program is the fake training script unless named."""
+    if not program:
+        (folder / "fake_main.py").write_text(FAKE_PROGRAM)
+    sweep = {"program": program or "fake_main.py", "method": method,
              "metric": {"name": "valid/loss", "goal": "minimize"},
              "parameters": parameters,
              "command": ["${env}", "${interpreter}", "${program}", "${args}"], **more}
@@ -217,3 +220,28 @@ def test_command_line_splits_fixed_overrides_after_double_dash(tmp_path, monkeyp
     assert len(rows) == 1 and rows[0]["epochs"] == "3"
     assert main([str(path), "--method=random"]) == 2  # random needs --count
     assert "--count" in capsys.readouterr().err
+
+
+def test_a_run_without_the_metric_says_what_its_history_holds(tmp_path):
+    path = write_sweep(tmp_path, {"learning_rate": {"values": [0.5]}},
+                       metric={"name": "valid/total", "goal": "minimize"})
+    records = run_sweep(path, sweep_id="m", wandb_mode="disabled", workdir=tmp_path)
+    assert records[0].status == "no_metric" and records[0].exit_code == 0
+    assert "epoch, train/loss, valid/loss" in records[0].error
+
+
+def test_local_sweep_trains_main_py_twice_on_tiny_synthetic_data(tmp_path):
+    data, work = tmp_path / "data", tmp_path / "work"
+    write_synthetic_dataset(data, seed=0, frames=1500, n_files=1)
+    work.mkdir()
+    path = write_sweep(tmp_path, {"learning_rate": {"values": [3e-3, 1e-3]}},
+                       program=str(REPO / "main.py"))
+    extra = [str(REPO / "configs" / "tiny.py"), "--epochs=1", "--max_steps_per_epoch=2",
+             f"--data_pattern={data}/mariel_*.npy", f"--labels_path={data}/labels_from_app.csv"]
+    records = run_sweep(path, extra=extra, sweep_id="tiny", wandb_mode="disabled", workdir=work)
+
+    assert [r.status for r in records] == ["finished", "finished"], records[0].error
+    rows = read_rows(work / "results/sweeps/tiny/runs.csv")
+    assert len(rows) == 2 and all(math.isfinite(float(r["best"])) for r in rows)
+    assert {r["learning_rate"] for r in rows} == {"0.003", "0.001"}
+    assert (work / "saved_models/tiny_0/history.jsonl").is_file()
