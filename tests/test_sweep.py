@@ -66,7 +66,7 @@ def test_sweep_yaml_is_a_valid_wandb_sweep():
     assert sweeps.schema_violations_from_proposed_config(config) == []
     sweeps.SweepConfig(config)  # fills defaults; raises on anything the schema rejects
     assert config["program"] == "main.py"
-    assert config["metric"] == {"name": "valid/loss", "goal": "minimize"}
+    assert config["metric"] == {"name": "valid/total", "goal": "minimize"}
     assert config["method"] in ("random", "grid")
     assert config["command"] == ["${env}", "${interpreter}", "${program}", "${args}"]
     assert "command:\n  - ${env}\n  - ${interpreter}\n  - ${program}\n  - ${args}\n" in text
@@ -235,7 +235,8 @@ def test_local_sweep_trains_main_py_twice_on_tiny_synthetic_data(tmp_path):
     write_synthetic_dataset(data, seed=0, frames=1500, n_files=1)
     work.mkdir()
     path = write_sweep(tmp_path, {"learning_rate": {"values": [3e-3, 1e-3]}},
-                       program=str(REPO / "main.py"))
+                       program=str(REPO / "main.py"),
+                       metric={"name": "valid/total", "goal": "minimize"})
     extra = [str(REPO / "configs" / "tiny.py"), "--epochs=1", "--max_steps_per_epoch=2",
              f"--data_pattern={data}/mariel_*.npy", f"--labels_path={data}/labels_from_app.csv"]
     records = run_sweep(path, extra=extra, sweep_id="tiny", wandb_mode="disabled", workdir=work)
