@@ -1,4 +1,4 @@
-"""The M2 objective exactly as published, quirks included.
+"""The M2 objective as published, quirks included (one exception, at the end here).
 
 Labelled ELBO per sequence:  L(x, y) = -MSE(x, x_hat) + log p(y) - kl_weight * KL
   - MSE is the mean over time and features; log p(y) = log(1 / label_dim) (uniform prior);
