@@ -26,9 +26,10 @@ train_overrides = ()  # training-config overrides (see above); ("configs/x.py", 
 name = ""  # results/<name>/; "" = the run name, plus "_<checkpoint>" unless it is "last"
 results_root = "results"
 device = "auto"  # "auto" (CUDA if available, else CPU) | "cpu" | "cuda" | "cuda:1"
-cpu_threads = 0  # CPU threads of torch and numpy's BLAS; 0 = all the machine's cores
+cpu_threads = 0  # CPU cores: windows go through the LSTMs in this many single-threaded
+#                   parts side by side (see pirounet/evaluation/context.py); 0 = all cores
 seed = 0  # seeds encoding, tile draws, bootstrap iterations and the blind export
-batch_size = 4096  # windows per forward pass; big batches make CPU LSTMs much faster
+batch_size = 512  # windows per forward pass (on one CPU core, 256-1024 run fastest)
 
 # ----------------------------------------------------------------------------- what to compute
 # One switch per group of outputs, as in the paper.
@@ -53,6 +54,8 @@ n_per_label = 10  # conditional generations per label in each bootstrap iteratio
 stat_sampling_size = 10  # bootstrap iterations; metrics are mean ± std and 95 % CI over them
 diversity_pairs = 200  # random pairs for diversity (paper, ACTOR: 200)
 multimodality_pairs = 70  # same-label pairs per label (paper: 70; ACTOR, MDM: 20)
+real_feature_windows = 2000  # real windows (a seeded subset) behind kinetic / geometric FID,
+#                              bones and the effort meter; 0 = all. FID and novelty use all.
 novelty_threshold = 0.01  # RMS marker distance (pose units) under which a dance counts as a copy
 recognition_path = ""  # FID classifier; "" = saved_models/recognition/<effort>_<split>.pt
 recognition_epochs = 400  # epochs when it has to be trained (it is cached after that)

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import torch
 from threadpoolctl import threadpool_limits
 
 from pirounet.checkpoint import CheckpointError
@@ -51,12 +52,15 @@ SECTIONS: tuple[tuple[str, str | None, Callable[[EvalContext], dict[str, Any]]],
 TILE_USERS = ("quantitative", "qualitative_generation", "latent_space", "blind_export")
 
 
-def evaluate(eval_cfg: Config) -> dict[str, Any]:
-    """Run every switched-on group of outputs, then write metrics.json and report.html."""
+def evaluate(eval_cfg: Config, cores: int = 1) -> dict[str, Any]:
+    """Run every switched-on group of outputs, then write metrics.json and report.html.
+
+    cores: how many parts of many windows go through the LSTMs side by side.
+    """
     # Setup
     seed_everything(eval_cfg.seed)
     tic = time.perf_counter()
-    ctx = load_context(eval_cfg)
+    ctx = load_context(eval_cfg, cores)
     setup_logging(ctx.results_dir / "eval.log")
     name = ctx.results_dir.name
     metrics: dict[str, Any] = {"name": name, "checkpoint": ctx.checkpoint}
@@ -93,10 +97,14 @@ def main(args: list[str]) -> dict[str, Any]:
     setup_logging(None)
     try:
         eval_cfg = load_config(EVAL_DEFAULTS, args)
-        # numpy's BLAS gets torch's thread count: on a busy machine, BLAS threads waiting for
-        # a core made each 250 x 250 eigh of the FID ~50x slower.
-        with threadpool_limits(set_threads(eval_cfg.cpu_threads), user_api="blas"):
-            return evaluate(eval_cfg)
+        cores = set_threads(eval_cfg.cpu_threads)
+        # Cores are used by running parts of many windows side by side (EvalContext); each op
+        # stays single-threaded. Torch's and numpy's BLAS threads gain little on these small
+        # ops and collapse when other jobs share the cores: with 2 threads on a busy 2-core
+        # machine an LSTM step over 2 sequences took 100x longer and a 250 x 250 eigh 50x.
+        torch.set_num_threads(1)
+        with threadpool_limits(1, user_api="blas"):
+            return evaluate(eval_cfg, cores)
     finally:
         close_logging()
 

@@ -5,17 +5,24 @@
     ctx.windows("valid")  # labelled windows (N, T, D) and their classes (N,)
     ctx.train_codes    # (N, latent): the labelled training windows, encoded ONCE
     ctx.tiles          # each label's dense tiles, found ONCE from those codes
+    ctx.decode(z, y), ctx.reconstruct(x, y)   # many windows, on every core
 
 The codes and tiles are computed on first use and then shared by the quantitative metrics,
 the animations, the latent-space plot and the blind export.
+
+Many windows go through the LSTMs as `workers` contiguous parts side by side, each on its own
+Python thread while torch uses one intra-op thread: an LSTM forward releases the GIL, so each
+part gets a core. Torch's own threading splits every one of the 40 time steps of these small
+LSTMs, gains little, and collapses when other jobs share the cores.
 """
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -24,7 +31,7 @@ from torch import Tensor
 from pirounet.checkpoint import load_checkpoint, load_model_state
 from pirounet.config import Config, config_from_dict, load_config, read_settings
 from pirounet.data import Dataset, prepare_data
-from pirounet.generation import (MIN_WINDOWS_PER_LABEL, LabelTiles, TileSettings,
+from pirounet.generation import (MIN_WINDOWS_PER_LABEL, LabelTiles, TileSettings, decode,
                                  encode_windows, find_dense_tiles)
 from pirounet.model import ModelConfig, PirouNet
 from pirounet.runtime import resolve_device
@@ -52,6 +59,22 @@ def tile_settings(eval_cfg: Config) -> TileSettings:
                         min_counts=tuple(eval_cfg.min_counts))
 
 
+def run_split(fn: Callable[[int, slice], Tensor], n: int, workers: int) -> Tensor:
+    """torch.cat of fn(i, part_i) over `workers` contiguous parts of range(n), side by side."""
+    if workers <= 1 or n < 2 * workers:
+        return fn(0, slice(0, n))
+    bounds = np.linspace(0, n, workers + 1).round().astype(int)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one core per part, not parts fighting over every core
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(lambda i: fn(i, slice(bounds[i], bounds[i + 1])),
+                                  range(workers)))
+    finally:
+        torch.set_num_threads(threads)
+    return torch.cat(parts)
+
+
 @dataclass
 class EvalContext:
     """A loaded checkpoint with its data, and where its results go."""
@@ -63,12 +86,34 @@ class EvalContext:
     device: torch.device
     results_dir: Path
     checkpoint: dict[str, Any]  # path, epoch, format ("pirounet" or "published")
+    workers: int  # parts that run side by side in encode / decode (1 on a GPU)
 
     def windows(self, part: str) -> tuple[Tensor, np.ndarray]:
         """Labelled windows (N, T, D) float32 and their classes (N,) of train, valid or test."""
         split = self.dataset.split
         starts, labels = getattr(split, f"{part}_lab"), getattr(split, f"{part}_y")
         return self.dataset.windows(starts), np.asarray(labels, np.int64)
+
+    def encode(self, x: Tensor, y: np.ndarray) -> Tensor:
+        """Codes z (N, latent) on the CPU, sampled from q(z|x,y) for windows x (N, T, D).
+
+        Part i of the windows draws its noise from seed + i (the published code sampled z too).
+        """
+        e, y = self.eval_cfg, torch.as_tensor(y)
+        return run_split(lambda i, part: encode_windows(
+            self.model, x[part], y[part], e.batch_size, seed=e.seed + i).cpu(), len(x),
+            self.workers)
+
+    def decode(self, z: Tensor, y: np.ndarray) -> Tensor:
+        """Sequences (N, T, D) on the CPU decoded from codes z (N, latent) under labels y (N,)."""
+        y = torch.as_tensor(y)
+        return run_split(lambda i, part: decode(self.model, z[part], y[part],
+                                                self.eval_cfg.batch_size).cpu(),
+                         len(z), self.workers)
+
+    def reconstruct(self, x: Tensor, y: np.ndarray) -> Tensor:
+        """Windows x (N, T, D) encoded with labels y (N,) and decoded again, on the CPU."""
+        return self.decode(self.encode(x, y), y)
 
     @cached_property
     def train(self) -> tuple[Tensor, np.ndarray]:
@@ -84,8 +129,7 @@ class EvalContext:
         """
         x, y = self.train
         log.info("encoding %d labelled training windows", len(x))
-        return encode_windows(self.model, x, torch.as_tensor(y), self.eval_cfg.batch_size,
-                              seed=self.eval_cfg.seed).cpu()
+        return self.encode(x, y)
 
     @cached_property
     def tiles(self) -> list[LabelTiles]:
@@ -152,8 +196,11 @@ def results_name(eval_cfg: Config, cfg: Config, ckpt: dict[str, Any]) -> str:
     return source.name + suffix
 
 
-def load_context(eval_cfg: Config) -> EvalContext:
-    """Load the checkpoint named by eval_cfg, rebuild its model and data, make the results dir."""
+def load_context(eval_cfg: Config, workers: int = 1) -> EvalContext:
+    """Load the checkpoint named by eval_cfg, rebuild its model and data, make the results dir.
+
+    workers: parts of many windows that go through the LSTMs side by side on the CPU.
+    """
     ckpt = load_checkpoint(eval_cfg.load_from_checkpoint, None, eval_cfg.checkpoint)
     fmt = "published" if ckpt.get("config") is None else "pirounet"
     cfg = training_config(eval_cfg, ckpt)
@@ -168,4 +215,5 @@ def load_context(eval_cfg: Config) -> EvalContext:
     info = {"path": ckpt["path"], "epoch": int(ckpt.get("epoch", -1)), "format": fmt}
     log.info("evaluating %s (epoch %d, %s format) on %s; results in %s", info["path"],
              info["epoch"], fmt, device, results_dir)
-    return EvalContext(eval_cfg, cfg, model, dataset, device, results_dir, info)
+    return EvalContext(eval_cfg, cfg, model, dataset, device, results_dir, info,
+                       workers if device.type == "cpu" else 1)

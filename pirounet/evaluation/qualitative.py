@@ -18,7 +18,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from pirounet.evaluation.context import EvalContext, label_name
-from pirounet.generation import generate_conditional, generate_random, reconstruct
+from pirounet.generation import generate_conditional, generate_random
 from pirounet.metrics import ajd
 from pirounet.viz import animate, comic_strip
 
@@ -81,7 +81,7 @@ def run_reconstruction_figures(ctx: EvalContext) -> dict[str, Any]:
     x, y = ctx.windows(part)
     idx = np.unique(np.linspace(0, len(x) - 1, e.n_reconstructions).round().astype(np.int64))
     original = x[idx].numpy()  # (n, T, D)
-    recon = reconstruct(ctx.model, x[idx], y[idx], e.batch_size, seed=e.seed).cpu().numpy()
+    recon = ctx.reconstruct(x[idx], y[idx]).numpy()  # (n, T, D)
     folder = ctx.results_dir / RECONSTRUCTION_FOLDER
     titles = [f"{part} #{i}, ghost: original" for i in idx]
     write_animation(clip(recon, e.animation_frames), folder / "reconstruction",

@@ -6,8 +6,14 @@ iterations (pirounet.metrics.summarize). What does not depend on the draw is com
 the training codes and dense tiles (EvalContext), the real windows' recognition activations,
 kinetic / geometric features and bone lengths (RealReference). The heavy per-dance work
 (decoding, activations, features, novelty) runs in one batch over all iterations' dances; only
-the cheap statistics are taken per iteration. Real data is used whole, as in the paper: every
-labelled training window is the FID reference and the real diversity / multimodality set.
+the cheap statistics are taken per iteration.
+
+Real data: as in the paper, every labelled training window is the FID reference and the real
+diversity / multimodality set, and novelty searches all of them. The network-free features
+that the paper lacked (kinetic / geometric FID, bone lengths, the effort meter's calibration)
+use a seeded random subset of real_feature_windows of them: the labelled windows overlap
+heavily (stride 1 and the +-7 label augmentation), so a subset carries nearly all their
+variety, while the features of all ~8,000 cost several seconds.
 
 On the generated dances:
 - fid, diversity, multimodality: on the recognition classifier's activations (paper);
@@ -32,7 +38,7 @@ from torch import Tensor
 
 from pirounet.effort_meter import EffortMeter
 from pirounet.evaluation.context import PARTS, EvalContext
-from pirounet.generation import decode, draw_plane_points, reconstruct
+from pirounet.generation import draw_plane_points
 from pirounet.metrics import (accuracy, activation_statistics, ajd, balanced_accuracy,
                               bone_length_variation, diversity, feature_normalizer,
                               frechet_distance, geometric_features, kinetic_features,
@@ -41,6 +47,8 @@ from pirounet.recognition import (RecognitionSettings, get_or_train_recognition,
                                   recognition_activations)
 
 log = logging.getLogger(__name__)
+
+REAL_STREAM = 3  # seeds the real-window subset apart from the other draws
 
 
 @dataclass
@@ -74,20 +82,34 @@ class RealReference:
     kinetic: FeatureReference
     geometric: FeatureReference
     bone_variation: float  # mean bone-length variation of the real windows
-    meter: EffortMeter  # Time-Effort meter calibrated on these windows
+    meter: EffortMeter  # Time-Effort meter calibrated on the feature subset
+    n_feature_windows: int  # real windows behind the features, bones and meter
 
 
-def real_reference(recognizer: torch.nn.Module, x: Tensor, y: np.ndarray,
-                   batch_size: int) -> RealReference:
-    """Activations, feature statistics, bone lengths and effort meter of real windows (N, T, D)."""
+def feature_subset(n: int, size: int, seed: int) -> np.ndarray:
+    """Sorted indices of a seeded random subset of `size` of n windows (all when size is 0)."""
+    if size <= 0 or size >= n:
+        return np.arange(n)
+    return np.sort(np.random.default_rng([seed, REAL_STREAM]).choice(n, size, replace=False))
+
+
+def real_reference(recognizer: torch.nn.Module, x: Tensor, y: np.ndarray, batch_size: int,
+                   n_feature_windows: int, seed: int) -> RealReference:
+    """The reference of real windows x (N, T, D) with classes y (N,).
+
+    Activations come from all windows; features, bone lengths and the effort meter's
+    calibration from a seeded subset of n_feature_windows (0 = all).
+    """
     windows = x.numpy()
     acts = recognition_activations(recognizer, x, batch_size)
+    sub = feature_subset(len(windows), n_feature_windows, seed)
+    some, some_y = windows[sub], y[sub]  # (n_sub, T, D), (n_sub,)
     return RealReference(
         windows=windows, labels=y, acts=acts, act_stats=activation_statistics(acts),
-        kinetic=FeatureReference.of(kinetic_features(windows)),
-        geometric=FeatureReference.of(geometric_features(windows)),
-        bone_variation=float(bone_length_variation(windows).mean()),
-        meter=EffortMeter().fit(windows, y),
+        kinetic=FeatureReference.of(kinetic_features(some)),
+        geometric=FeatureReference.of(geometric_features(some)),
+        bone_variation=float(bone_length_variation(some).mean()),
+        meter=EffortMeter().fit(some, some_y), n_feature_windows=len(sub),
     )
 
 
@@ -109,9 +131,8 @@ def draw_dances(ctx: EvalContext, rngs: list[np.random.Generator],
     z = np.concatenate([t.lift(draw_plane_points(t, n_per_label, rng)[0])
                         for rng in rngs for t in tiles])  # (I * M, latent), label-major per i
     labels = np.repeat(np.arange(k), n_per_label)  # (M,)
-    x = decode(ctx.model, torch.as_tensor(z, dtype=torch.float32),
-               np.tile(labels, len(rngs)), ctx.eval_cfg.batch_size)
-    return x.cpu().numpy().reshape(len(rngs), len(labels), *x.shape[1:]), labels
+    x = ctx.decode(torch.as_tensor(z, dtype=torch.float32), np.tile(labels, len(rngs)))
+    return x.numpy().reshape(len(rngs), len(labels), *x.shape[1:]), labels
 
 
 def generated_metrics(ctx: EvalContext, real: RealReference, recognizer: torch.nn.Module
@@ -169,11 +190,9 @@ def ajd_by_part(ctx: EvalContext) -> dict[str, float]:
         if len(x) == 0:
             log.warning("no labelled %s windows in this split; AJD %s left out", part, part)
             continue
-        if part == "train":  # decode the codes the tiles were built from: one encoder pass
-            x_hat = decode(ctx.model, ctx.train_codes, y, ctx.eval_cfg.batch_size)
-        else:
-            x_hat = reconstruct(ctx.model, x, y, ctx.eval_cfg.batch_size, seed=ctx.eval_cfg.seed)
-        out[part] = ajd(x.numpy(), x_hat.cpu().numpy())
+        # train: decode the codes the tiles were built from, which saves an encoder pass
+        x_hat = ctx.decode(ctx.train_codes, y) if part == "train" else ctx.reconstruct(x, y)
+        out[part] = ajd(x.numpy(), x_hat.numpy())
     return out
 
 
@@ -204,15 +223,16 @@ def run_quantitative(ctx: EvalContext) -> dict[str, Any]:
     e = ctx.eval_cfg
     recognizer, recog_info = recognition_classifier(ctx)
     x, y = ctx.train
-    real = real_reference(recognizer, x, y, e.batch_size)
+    real = real_reference(recognizer, x, y, e.batch_size, e.real_feature_windows, e.seed)
     generated, real_stats = generated_metrics(ctx, real, recognizer)
     return {
         "generated": generated,
         "real": {**real_stats, "bone_length_variation": real.bone_variation,
-                 "n_windows": len(y)},
+                 "n_windows": len(y), "n_feature_windows": real.n_feature_windows},
         "ajd": ajd_by_part(ctx),
         "effort_meter": effort_meter_accuracy(ctx, real.meter),
         "recognition_classifier": recog_info,
         "settings": {k: e[k] for k in ("n_per_label", "stat_sampling_size", "diversity_pairs",
-                                       "multimodality_pairs", "novelty_threshold")},
+                                       "multimodality_pairs", "novelty_threshold",
+                                       "real_feature_windows")},
     }

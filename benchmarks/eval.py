@@ -1,0 +1,116 @@
+"""Benchmark: main_eval's quantitative metrics on a paper-size model; wall time and peak RSS.
+
+    python benchmarks/eval.py [--sizes 1 10] [--threads 0] [--keep]
+
+Setup (not timed): the full-size synthetic set (6 files, ~38,300 frames) is written to a
+temp dir, a randomly initialised PirouNet_dance-size model (1,652,311 parameters) is saved
+there as a checkpoint of our format, and the recognition classifier is trained for one epoch
+and cached: its training is EXCLUDED from the timed runs (its quality does not change their
+cost). Timed: one `python main_eval.py` process per stat_sampling_size, with the paper's
+settings (10 generations per label, dense tiles (0.1, 0.2, 0.4), 200 diversity pairs, 70
+multimodality pairs) and the paper's quantitative block switched on: FID, diversity and
+multimodality of generated and real data, AJD on train / valid / test, accuracy on valid /
+test, plus the new metrics (kinetic / geometric FID, bones, effort, novelty). Everything
+else is off. Each process is timed from start to exit (imports and data preparation
+included); its CPU time (user + system) and peak RSS come from os.wait4. On a machine that
+other jobs share, wall time grows with their load; CPU time / cores is the idle-machine bound.
+
+Target: <= 20 s for stat_sampling_size = 10 on a 2-core CPU. The published code took 86 s
+for 1 iteration, 225 s for 3 and about 12 min for 10, with a 4 GB peak.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN_NAME = "bench"
+RECOGNITION = "saved_models/recognition/bench.pt"
+
+
+def prepare(workdir: Path) -> list[str]:
+    """Write data, checkpoint and cached recognition classifier; returns the data overrides."""
+    import torch
+
+    from pirounet.checkpoint import make_checkpoint, save_checkpoint
+    from pirounet.config import load_config
+    from pirounet.data import prepare_data
+    from pirounet.data.synthetic import write_synthetic_dataset
+    from pirounet.model import ModelConfig, PirouNet
+    from pirounet.recognition import RecognitionSettings, get_or_train_recognition
+
+    data = workdir / "data"
+    write_synthetic_dataset(data, seed=0)
+    overrides = [f"--data_pattern={data}/mariel_*.npy",
+                 f"--labels_path={data}/labels_from_app.csv", f"--run_name={RUN_NAME}"]
+    cfg = load_config(ROOT / "default_config.py", overrides)
+    torch.manual_seed(cfg.seed)
+    model = PirouNet(ModelConfig.from_config(cfg))
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
+    metrics = {"train/total": 0.0, "train/accuracy": 0.0, "valid/total": 0.0,
+               "valid/accuracy": 0.0}
+    ckpt = make_checkpoint(model, optimizer, 0, metrics, cfg, 0.0, [], None)
+    save_checkpoint(workdir / "saved_models" / RUN_NAME / "last.pt", ckpt)
+    dataset = prepare_data(cfg)
+    get_or_train_recognition(cfg, dataset, workdir / RECOGNITION, RecognitionSettings(epochs=1),
+                             log=lambda _: None)
+    print(f"setup (not timed): {len(dataset.poses)} frames, split {dataset.split.sizes()}; "
+          f"recognition classifier trained for 1 epoch and cached at {RECOGNITION}")
+    return overrides
+
+
+def timed_eval(workdir: Path, stat_sampling_size: int,
+               threads: int) -> tuple[float, float, float]:
+    """Wall time (s), CPU time (s) and peak RSS (MB) of one main_eval process."""
+    args = [sys.executable, str(ROOT / "main_eval.py"), f"--load_from_checkpoint={RUN_NAME}",
+            f"--recognition_path={RECOGNITION}", f"--stat_sampling_size={stat_sampling_size}",
+            f"--name=ss{stat_sampling_size}", f"--cpu_threads={threads}",
+            "--n_per_label=10", "--quantitative=True", "--classification=True",
+            "--qualitative_generation=False", "--reconstruction=False", "--latent_space=False",
+            "--entanglement=False", "--blind_export=False", "--recognition_accuracy=False"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "WANDB_MODE": "disabled"}
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=workdir, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"main_eval failed:\n{stderr[-3000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # Linux: KB
+
+
+def main() -> None:
+    """Set up once, then time main_eval for each stat_sampling_size."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 10],
+                        help="stat_sampling_size values to time")
+    parser.add_argument("--threads", type=int, default=0, help="cpu_threads (0 = all cores)")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir and print it")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    tmp = tempfile.mkdtemp(prefix="pirounet_eval_bench_") if args.keep else None
+    with tempfile.TemporaryDirectory(prefix="pirounet_eval_bench_") as scratch:
+        workdir = Path(tmp or scratch)
+        prepare(workdir)
+        print(f"load average before timing: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        for size in args.sizes:
+            wall, cpu, rss = timed_eval(workdir, size, args.threads)
+            results = workdir / "results" / f"ss{size}"
+            timing = json.loads((results / "metrics.json").read_text())["timing_s"]
+            parts = ", ".join(f"{k} {v:.1f} s" for k, v in timing.items())
+            print(f"stat_sampling_size={size:>3}: wall {wall:6.1f} s, CPU {cpu:6.1f} s, peak RSS "
+                  f"{rss:6.0f} MB ({parts})")
+        if tmp:
+            print(f"kept {workdir}")
+    print("target: <= 20 s for stat_sampling_size=10 (published: 86 s for 1, ~12 min for 10)")
+
+
+if __name__ == "__main__":
+    main()
