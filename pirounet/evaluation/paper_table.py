@@ -22,8 +22,9 @@ def _get(metrics: Mapping[str, Any], *path: str) -> Any:
     return metrics
 
 
-def _percent(value: float | None) -> float | None:
-    return None if value is None else round(100 * value, 1)
+def _percent(value: float | None) -> str | None:
+    """A share as a percentage with one decimal, "65.5" (text, so 50 % reads "50.0")."""
+    return None if value is None else f"{100 * value:.1f}"
 
 
 def _mean_std(summary: Mapping[str, float] | None) -> dict[str, float] | None:
