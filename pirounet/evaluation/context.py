@@ -131,11 +131,9 @@ class EvalContext:
         log.info("encoding %d labelled training windows", len(x))
         return self.encode(x, y)
 
-    @cached_property
-    def tiles(self) -> list[LabelTiles]:
-        """Each label's 2-D PCA plane and dense tiles (found once, reused by every draw)."""
-        settings = tile_settings(self.eval_cfg)
-        counts = np.bincount(self.train[1], minlength=settings.n_labels)
+    def check_label_counts(self) -> None:
+        """Raise EvalError when a label has too few labelled training windows for its tiles."""
+        counts = np.bincount(self.train[1], minlength=self.cfg.label_dim)
         for k, n in enumerate(counts):
             if n < MIN_WINDOWS_PER_LABEL:
                 raise EvalError(
@@ -143,7 +141,12 @@ class EvalContext:
                     f"{self.cfg.split!r} split; fitting its tiles for conditional generation "
                     f"needs at least {MIN_WINDOWS_PER_LABEL}. Label more windows of that effort "
                     f"or train with another split / fraction_label")
-        return find_dense_tiles(self.train_codes, self.train[1], settings)
+
+    @cached_property
+    def tiles(self) -> list[LabelTiles]:
+        """Each label's 2-D PCA plane and dense tiles (found once, reused by every draw)."""
+        self.check_label_counts()
+        return find_dense_tiles(self.train_codes, self.train[1], tile_settings(self.eval_cfg))
 
 
 def tile_summary(ctx: EvalContext) -> dict[str, Any]:

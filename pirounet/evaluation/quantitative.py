@@ -230,6 +230,7 @@ def recognition_classifier(ctx: EvalContext) -> tuple[torch.nn.Module, dict[str,
 def run_quantitative(ctx: EvalContext) -> dict[str, Any]:
     """Every quantitative metric, as a JSON-ready dict (see the module docstring)."""
     e = ctx.eval_cfg
+    ctx.check_label_counts()  # before any long work
     recognizer, recog_info = recognition_classifier(ctx)
     x, y = ctx.train
     real = real_reference(recognizer, x, y, e.batch_size, e.real_feature_windows, e.seed)

@@ -1,0 +1,201 @@
+"""main_eval end to end: a tiny model trained by main.py, evaluated with every switch on.
+
+One tiny run is trained once for the module (configs/tiny.py on a small synthetic set); each
+test evaluates it in its own working directory layout under that run's folder.
+"""
+import json
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+import torch
+
+import main
+import main_eval
+from pirounet.checkpoint import PUBLISHED_KEYS, CheckpointError
+from pirounet.data.synthetic import write_synthetic_dataset
+from pirounet.evaluation import EvalError
+
+ROOT = Path(__file__).resolve().parents[1]
+DEBUG = str(ROOT / "configs" / "eval_debug.py")
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+BLIND_PER_LABEL = 2
+HUMAN_LABELS = "0,1,0\n1,1,1\n2,0,4\n3,1,2\n4,1,2\n5,0,0\n"  # 6 = 2 per label x 3, one N/A
+
+EXPECTED_FILES = [
+    "metrics.json", "report.html", "eval.log",
+    "classification/confusion_valid.png", "classification/confusion_test.png",
+    "generation/conditional_0.gif", "generation/random_0.gif",
+    "generation/conditional_strip.png", "generation/random_strip.png",
+    "reconstruction/reconstruction.gif", "reconstruction/reconstruction_strip.png",
+    "latent/latent_space.png", "latent/dense_tiles.png",
+    "entanglement/entanglement.png", "entanglement/one_z.gif",
+    "to_be_labeled/sequences.npy", "blind_labels.npy",
+    "recognition_accuracy/confusion.png",
+]
+GENERATED = ["fid", "diversity", "multimodality", "kinetic_fid", "geometric_fid",
+             "bone_length_variation", "bone_length_ratio", "effort_recognition_rate",
+             "novelty_mean", "novelty_min", "novelty_copy_fraction"]
+EXPECTED_KEYS = (
+    [f"quantitative.generated.{m}.{s}" for m in GENERATED
+     for s in ("mean", "std", "ci95_low", "ci95_high")]
+    + [f"quantitative.real.{m}.mean" for m in ("diversity", "multimodality")]
+    + ["quantitative.real.bone_length_variation", "quantitative.ajd.train",
+       "quantitative.ajd.valid", "quantitative.ajd.test",
+       "quantitative.effort_meter.real_test_accuracy",
+       "quantitative.recognition_classifier.held_out_accuracy"]
+    + [f"classification.{p}.{m}" for p in ("valid", "test")
+       for m in ("accuracy", "balanced_accuracy", "confusion")]
+    + [f"recognition_accuracy.{m}" for m in ("accuracy", "n_rated", "n_na_dropped",
+                                              "not_a_dance_share", "confusion")]
+    + [f"conditional_generation.{k}.fallback" for k in ("low", "medium", "high")]
+    + ["conditional_generation.fallback_labels", "entanglement.distance",
+       "latent_space.n_points", "blind_export.n_sequences", "reconstruction.ajd_of_shown",
+       "paper_table.markdown", "paper_table.latex", "paper_table.row.FID",
+       "checkpoint.path", "checkpoint.epoch", "eval_config.seed", "training_config.h_dim",
+       "timing_s.quantitative"]
+)
+
+
+@pytest.fixture(autouse=True)
+def restore_threads():
+    """main.py and main_eval set torch's thread count; give the next tests theirs back."""
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def run_root(tmp_path_factory) -> Path:
+    """A folder with a small synthetic data set and saved_models/tiny from main.py."""
+    root = tmp_path_factory.mktemp("eval_e2e")
+    write_synthetic_dataset(root / "data", seed=0, frames=4000, n_files=2)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        main.main([str(ROOT / "configs" / "tiny.py"), *data_args(root)])
+    return root
+
+
+def data_args(root: Path) -> list[str]:
+    """Settings that point a config at the module's synthetic data."""
+    return [f"--data_pattern={root}/data/mariel_*.npy",
+            f"--labels_path={root}/data/labels_from_app.csv"]
+
+
+def lookup(metrics: dict, dotted: str):
+    """metrics["a"]["b"] for "a.b"; a KeyError names the missing key."""
+    for key in dotted.split("."):
+        metrics = metrics[key]
+    return metrics
+
+
+def numbers(value, path: str = ""):
+    """(path, value) of every leaf of a JSON value."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from numbers(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from numbers(item, f"{path}[{i}]")
+    else:
+        yield path, value
+
+
+def test_every_output_with_every_switch_on(run_root, monkeypatch):
+    monkeypatch.chdir(run_root)
+    (run_root / "human.csv").write_text(HUMAN_LABELS)
+    main_eval.main([DEBUG, "--load_from_checkpoint=tiny", "--cpu_threads=1",
+                    "--human_labels_path=human.csv", f"--blind_per_label={BLIND_PER_LABEL}"])
+    results = run_root / "results" / "debug" / "tiny"
+    missing = [f for f in EXPECTED_FILES if not (results / f).is_file()]
+    assert not missing, missing
+
+    metrics = json.loads((results / "metrics.json").read_text())
+    for key in EXPECTED_KEYS:
+        lookup(metrics, key)
+    outputs = {k: v for k, v in metrics.items() if k not in ("eval_config", "training_config")}
+    for path, value in numbers(outputs):
+        assert value is not None, f"{path} is null"
+        if isinstance(value, float):
+            assert math.isfinite(value), path
+    assert metrics["checkpoint"]["epoch"] == 2 and metrics["checkpoint"]["format"] == "pirounet"
+    assert metrics["training_config"]["latent_dim"] == 8  # rebuilt from the checkpoint
+
+    # The blind export: shuffled dances for the app, their labels outside its folder.
+    sequences = np.load(results / "to_be_labeled" / "sequences.npy")
+    labels = np.load(results / "blind_labels.npy")
+    assert sequences.shape == (3 * BLIND_PER_LABEL, 40, 53, 3)
+    assert sorted(labels.tolist()) == [0, 0, 1, 1, 2, 2]
+    human = np.array([[int(v) for v in row.split(",")] for row in HUMAN_LABELS.split()])
+    rated = human[:, 2] != 4
+    recog = metrics["recognition_accuracy"]
+    assert recog["n_na_dropped"] == 1 and recog["n_rated"] == 5
+    assert recog["accuracy"] == pytest.approx(np.mean(labels[rated] == human[rated, 2]))
+    assert recog["not_a_dance_share"] == pytest.approx(2 / 6)
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}; every other check passed")
+    check_report_in_chromium(results / "report.html",
+                             n_images=sum(f.endswith((".png", ".gif")) for f in EXPECTED_FILES))
+
+
+def check_report_in_chromium(page_path: Path, n_images: int) -> None:
+    """Every image of the report decodes in headless Chromium, with no network request."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            requests = []
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(page_path.resolve().as_uri(), wait_until="load")
+            widths = page.evaluate(
+                "Array.from(document.images, i => i.complete ? i.naturalWidth : 0)")
+            text = page.inner_text("body")
+        finally:
+            browser.close()
+    assert len(widths) == n_images and all(w > 0 for w in widths), widths
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    assert "Paper table" in text and "fid" in text
+
+
+def test_missing_checkpoint_lists_the_runs(run_root, monkeypatch):
+    monkeypatch.chdir(run_root)
+    with pytest.raises(CheckpointError, match="tiny"):
+        main_eval.main([DEBUG, "--load_from_checkpoint=no_such_run"])
+
+
+def test_checkpoint_that_does_not_fit_names_the_setting(run_root, monkeypatch):
+    monkeypatch.chdir(run_root)
+    with pytest.raises(CheckpointError, match="h_dim"):
+        main_eval.main([DEBUG, "--load_from_checkpoint=tiny", '--train_overrides=("--h_dim=32",)'])
+
+
+def test_too_few_labelled_windows_for_the_tiles(run_root, monkeypatch):
+    monkeypatch.chdir(run_root)
+    switches = [f"--{s}=False" for s, _, _ in main_eval.SECTIONS if s != "quantitative"]
+    with pytest.raises(EvalError, match="labelled training window"):
+        main_eval.main([DEBUG, "--load_from_checkpoint=tiny", "--cpu_threads=1", *switches,
+                        '--train_overrides=("--fraction_label=0.005",)'])
+
+
+def test_published_format_checkpoint_with_train_overrides(run_root, monkeypatch):
+    monkeypatch.chdir(run_root)
+    ckpt = torch.load(run_root / "saved_models" / "tiny" / "last.pt", weights_only=True)
+    torch.save({k: ckpt[k] for k in PUBLISHED_KEYS}, run_root / "published.pt")
+    overrides = (str(ROOT / "configs" / "tiny.py"), *data_args(run_root))
+    switches = [f"--{s}=False" for s, _, _ in main_eval.SECTIONS if s != "classification"]
+    metrics = main_eval.main([DEBUG, "--load_from_checkpoint=published.pt", "--cpu_threads=1",
+                              *switches, f"--train_overrides={overrides!r}"])
+    assert metrics["checkpoint"]["format"] == "published"
+    assert metrics["training_config"]["h_dim"] == 16  # from configs/tiny.py
+    assert (run_root / "results" / "debug" / "published" / "metrics.json").is_file()
+    assert 0 <= metrics["classification"]["valid"]["accuracy"] <= 1
