@@ -30,6 +30,7 @@ from pirounet.evaluation import (EvalContext, EvalError, clear_figures, labelled
                                  run_entanglement, run_generation_figures, run_latent_space,
                                  run_quantitative, run_recognition_accuracy,
                                  run_reconstruction_figures, tile_summary, write_metrics)
+from pirounet.evaluation.results import report_view
 from pirounet.runtime import seed_everything, set_threads
 from pirounet.tracking import close_logging, setup_logging
 from pirounet.viz import write_report
@@ -87,7 +88,8 @@ def evaluate(eval_cfg: Config, cores: int = 1) -> dict[str, Any]:
     metrics["training_config"] = ctx.cfg.to_dict()
     path = write_metrics(ctx.results_dir, metrics)
     print(f"\n{table['markdown']}\n\n{table['latex']}\n")
-    report = write_report(ctx.results_dir, metrics, title=f"PirouNet evaluation: {name}")
+    report = write_report(ctx.results_dir, report_view(metrics),
+                          title=f"PirouNet evaluation: {name}")
     log.info("wrote %s and %s", path, report)
     return metrics
 

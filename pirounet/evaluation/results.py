@@ -60,3 +60,24 @@ def clear_figures(folder: Path) -> None:
         for path in folder.iterdir():
             if path.is_file() and path.suffix.lower() in FIGURE_SUFFIXES:
                 path.unlink()
+
+
+def _compact(value: Any) -> Any:
+    """Bootstrap summaries as mean, std and the 95 % CI only (the values stay in the JSON)."""
+    if isinstance(value, dict) and {"mean", "std", "ci95_low", "ci95_high"} <= set(value):
+        return {"mean": value["mean"], "std": value["std"],
+                "95 % CI": [value["ci95_low"], value["ci95_high"]]}
+    if isinstance(value, dict):
+        return {k: _compact(v) for k, v in value.items()}
+    return value
+
+
+def report_view(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The metrics as report tables: one per quantitative sub-group, summaries compacted."""
+    view: dict[str, Any] = {}
+    for key, value in metrics.items():
+        if key == "quantitative":  # its sub-groups have different columns: a table each
+            view.update({f"quantitative: {k}": v for k, v in value.items()})
+        else:
+            view[key] = value
+    return _compact(view)
