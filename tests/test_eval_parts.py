@@ -48,7 +48,8 @@ def test_paper_table_row_markdown_and_latex():
 
 def test_paper_table_marks_metrics_not_computed():
     table = paper_table("run", 0.5, {})
-    assert table["markdown"].splitlines()[-1] == "| run | 50.0 | — | — | — | — | — | — |"
+    last_line = table["markdown"].splitlines()[-1]
+    assert last_line == "| run | 50.0 | — | — | — | — | — | — |"
 
 
 # ----------------------------------------------------------------------------- blind labels

@@ -135,6 +135,11 @@ def draw_dances(ctx: EvalContext, rngs: list[np.random.Generator],
     return x.numpy().reshape(len(rngs), len(labels), *x.shape[1:]), labels
 
 
+def summarize_runs(runs: list[dict[str, float]]) -> dict[str, dict]:
+    """Per statistic, the summary (pirounet.metrics.summarize) of its value in each run."""
+    return {name: summarize([run[name] for run in runs]) for name in runs[0]}
+
+
 def generated_metrics(ctx: EvalContext, real: RealReference, recognizer: torch.nn.Module
                       ) -> tuple[dict[str, dict], dict[str, dict]]:
     """Summaries (mean, std, 95 % CI, values) of every generated and real-data statistic."""
@@ -175,11 +180,7 @@ def generated_metrics(ctx: EvalContext, real: RealReference, recognizer: torch.n
             "multimodality": multimodality(real.acts, real.labels, e.multimodality_pairs,
                                            rng=rng),
         })
-
-    def summaries(runs: list[dict[str, float]]) -> dict[str, dict]:
-        return {name: summarize([run[name] for run in runs]) for name in runs[0]}
-
-    return summaries(gen_runs), summaries(real_runs)
+    return summarize_runs(gen_runs), summarize_runs(real_runs)
 
 
 def chunked_ajd(x: np.ndarray, x_hat: np.ndarray, chunk: int = 1024) -> float:
