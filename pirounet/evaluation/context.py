@@ -124,8 +124,8 @@ class EvalContext:
     def train_codes(self) -> Tensor:
         """Codes z (N, latent) of the labelled training windows under their own labels.
 
-        z is sampled from q(z|x,y) as in the published code, in big batches (one window at a
-        time was what made the published evaluation slow).
+        z is sampled from q(z|x,y) as in the published code, in batches on every core (one
+        window at a time was what made the published evaluation slow).
         """
         x, y = self.train
         log.info("encoding %d labelled training windows", len(x))

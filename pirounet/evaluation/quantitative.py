@@ -37,7 +37,7 @@ import torch
 from torch import Tensor
 
 from pirounet.effort_meter import EffortMeter
-from pirounet.evaluation.context import PARTS, EvalContext
+from pirounet.evaluation.context import PARTS, EvalContext, EvalError
 from pirounet.generation import draw_plane_points
 from pirounet.metrics import (accuracy, activation_statistics, ajd, balanced_accuracy,
                               bone_length_variation, diversity, feature_normalizer,
@@ -145,7 +145,7 @@ def generated_metrics(ctx: EvalContext, real: RealReference, recognizer: torch.n
     """Summaries (mean, std, 95 % CI, values) of every generated and real-data statistic."""
     e = ctx.eval_cfg
     if e.n_per_label * len(ctx.tiles) < 2:
-        raise ValueError(f"n_per_label={e.n_per_label} gives fewer than 2 dances; FID needs 2")
+        raise EvalError(f"n_per_label={e.n_per_label} gives fewer than 2 dances; FID needs 2")
     rngs = iteration_rngs(e.stat_sampling_size, e.seed)
     dances, labels = draw_dances(ctx, rngs, e.n_per_label)  # (I, M, T, D), (M,)
     n_iter, m = dances.shape[:2]
