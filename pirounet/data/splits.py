@@ -20,8 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import train_test_split
-
 from pirounet.data.mocap import DataError
 
 SPLITS = ("paper", "ratio", "blocks")
@@ -72,6 +70,8 @@ def paper_split(starts: np.ndarray, classes: np.ndarray, n_frames: int, seq_len:
 def ratio_split(starts: np.ndarray, classes: np.ndarray, n_frames: int, seq_len: int,
                 train_ratio: float, train_lab_frac: float) -> Split:
     """The second published loader: seeded shuffle split, then thin the labels in train."""
+    from sklearn.model_selection import train_test_split  # ~2 s to import; only this split
+
     n_all = n_windows(n_frames, seq_len)
     labels = np.full(n_all, -1, dtype=np.int64)
     inside = starts < n_all
