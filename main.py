@@ -12,10 +12,11 @@ top (e.g. --epochs=600). A run lives in saved_models/<run_name>/: config.json, t
 history.jsonl (one line per epoch), last.pt, best.pt (lowest valid loss), epoch_<N>.pt every
 save_every epochs and samples/epoch_<N>.gif every artifact_every epochs.
 
-Under DDP each rank trains on its own shard of the labelled and unlabelled windows with seed
-+ rank; gradients are averaged by DistributedDataParallel. Every rank validates its shard of
-the valid windows and the metrics are summed over ranks, so all ranks see the same numbers;
-rank 0 logs, tracks and saves.
+Validation uses every valid window (no drop_last), weighted by batch size. Under DDP each
+rank trains on its own shard of the labelled and unlabelled windows with seed + rank, and
+DistributedDataParallel averages the gradients. Every rank validates its shard of the valid
+windows and the metrics are summed over ranks, so all ranks see the same numbers; rank 0
+logs, tracks and saves.
 """
 from __future__ import annotations
 
@@ -72,15 +73,16 @@ def resolve_config(args: list[str]) -> tuple[Config, dict[str, Any] | None]:
 
 
 def end_of_epoch(cfg: Config, run_dir: Path, run: Any, metrics: dict[str, float],
-                 ckpt: dict[str, Any], is_best: bool, model: PirouNet) -> None:
+                 ckpt: dict[str, Any], is_best: bool, model: PirouNet, seconds: float) -> None:
     """Rank 0: history line, wandb, checkpoints and, when due, the samples GIF."""
     epoch = metrics["epoch"]
     append_history(run_dir / "history.jsonl", metrics)  # before the checkpoint; see trim_history
     log_metrics(run, metrics, epoch)
     saved = save_epoch_checkpoints(run_dir, ckpt, is_best, cfg.save_every)
-    log.info("epoch %d/%d  train loss %.4f acc %.3f  valid loss %.4f acc %.3f  saved %s",
-             epoch, cfg.epochs, metrics["train/total"], metrics["train/accuracy"],
-             metrics["valid/total"], metrics["valid/accuracy"], ", ".join(p.name for p in saved))
+    log.info("epoch %d/%d  train loss %.4f acc %.3f  valid loss %.4f acc %.3f  (%.1f s)  "
+             "saved %s", epoch, cfg.epochs, metrics["train/total"], metrics["train/accuracy"],
+             metrics["valid/total"], metrics["valid/accuracy"], seconds,
+             ", ".join(p.name for p in saved))
     if cfg.artifact_every > 0 and epoch % cfg.artifact_every == 0:
         gif = write_samples_gif(model, run_dir / "samples" / f"epoch_{epoch}.gif", cfg.seed)
         log_animation(run, "samples", gif, epoch)
@@ -158,12 +160,12 @@ def main(args: list[str]) -> PirouNet:
                 run_id = run.id if run is not None else state.wandb_run_id
                 ckpt = make_checkpoint(model, optimizer, epoch, metrics, cfg,
                                        state.best_valid_loss, rng_states, run_id)
-                end_of_epoch(cfg, run_dir, run, metrics, ckpt, is_best, model)
-                log.info("epoch %d took %.1f s", epoch, time.perf_counter() - tic)
+                end_of_epoch(cfg, run_dir, run, metrics, ckpt, is_best, model,
+                             time.perf_counter() - tic)
     finally:
         finish_wandb(run)
+        close_logging()
     cleanup_distributed()
-    close_logging()
     return model
 
 

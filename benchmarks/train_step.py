@@ -1,4 +1,4 @@
-"""Time a PirouNet training step at the paper's sizes against bare torch.nn.LSTMs of the same shapes.
+"""Time a PirouNet training step at the paper's sizes against bare LSTMs of the same shapes.
 
     python benchmarks/train_step.py [--steps 200] [--threads 2] [--data DIR]
 

@@ -77,7 +77,7 @@ def _missing_message(wanted: Path) -> str:
 
 
 def resolve_checkpoint(source: str | Path, which: str = "last") -> Path:
-    """A .pt path, a run folder (-> <which>.pt) or a run name (-> saved_models/<name>/<which>.pt)."""
+    """A .pt path, a run folder (-> <which>.pt) or a run name (-> saved_models/<name>/...)."""
     path = Path(source)
     if path.suffix == ".pt":
         wanted = path
@@ -232,7 +232,11 @@ def restore_training(ckpt: dict[str, Any], model: nn.Module, optimizer: torch.op
     if not resume:
         log.info("starting a new run from the weights of %s", ckpt["path"])
         return TrainingState()
-    optimizer.load_state_dict(ckpt["optimizer_state_dict"])
+    try:
+        optimizer.load_state_dict(ckpt["optimizer_state_dict"])
+    except (KeyError, ValueError) as err:
+        raise CheckpointError(f"the optimizer state in {ckpt['path']} does not fit: {err}; "
+                              "resume=False starts a new run from its weights instead") from err
     rng_states = ckpt.get("rng_state") or []
     if rank < len(rng_states):
         set_rng_state(rng_states[rank])

@@ -1,4 +1,4 @@
-"""Checkpoints: plain dicts, atomic writes, published format, clear mismatch errors, exact resume."""
+"""Checkpoints: plain dicts, atomic writes, published format, mismatch errors, exact resume."""
 from pathlib import Path
 
 import pytest

@@ -1,4 +1,4 @@
-"""The config loader: defaults, override files and --key=value, as a wandb sweep agent passes them."""
+"""The config loader: defaults, override files and --key=value, as wandb sweep agents pass them."""
 from pathlib import Path
 
 import pytest
@@ -39,7 +39,8 @@ def test_wandb_style_booleans(text, expected):
 
 @pytest.mark.parametrize("arg, key", [("--epochs=abc", "epochs"), ("--resume=maybe", "resume"),
                                       ("--learning_rate=fast", "learning_rate"),
-                                      ("--epochs=2.5", "epochs"), ("--adam_betas=0.9", "adam_betas")])
+                                      ("--epochs=2.5", "epochs"),
+                                      ("--adam_betas=0.9", "adam_betas")])
 def test_wrong_types_name_the_key(arg, key):
     with pytest.raises(ConfigError, match=key):
         load(arg)

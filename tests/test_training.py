@@ -182,3 +182,15 @@ def test_wandb_mode_resolution(monkeypatch, tmp_path):
 def test_disabled_wandb_starts_nothing():
     cfg = train_main.load_config(train_main.DEFAULTS, [TINY])
     assert start_wandb(cfg, Path("unused"), None) is None
+
+
+def test_offline_wandb_run_id_is_reused_on_resume(tmp_path, data_args, monkeypatch):
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    run(tmp_path, data_args, "--epochs=1", "--max_steps_per_epoch=1")
+    run_id = last(tmp_path)["wandb_run_id"]
+    assert run_id
+    run(tmp_path, data_args, "--epochs=2", "--max_steps_per_epoch=1", "--resume=True")
+    assert last(tmp_path)["wandb_run_id"] == run_id
+    offline = sorted((tmp_path / "saved_models/tiny/wandb").glob("offline-run-*"))
+    assert len(offline) == 2 and all(p.name.endswith(run_id) for p in offline)
