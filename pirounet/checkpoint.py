@@ -3,8 +3,11 @@
 A checkpoint is one plain dict that loads with `torch.load(weights_only=True)`. It is a
 superset of the published format (`epoch`, `model_state_dict`, `optimizer_state_dict`, `loss`,
 `accuracy`, `valid_loss`, `valid_accuracy`) and adds `metrics`, `best_valid_loss`, `config`
-(the run's resolved config), `rng_state` (one per rank) and `wandb_run_id`. A checkpoint in
-the published format loads too, for training and for evaluation:
+(the run's resolved config), `rng_state` (one per rank) and `wandb_run_id`. Here `epoch`
+counts completed epochs (3 after the third, as in history.jsonl and epoch_3.pt); the
+published code stored the 0-based index of the last one, so a published checkpoint's epoch E
+means E + 1 epochs done (`epochs_done` below). Published checkpoints load for training and
+for evaluation:
 
     model, cfg, ckpt = load_model("pirounet_dance", which="best")
 """
@@ -95,7 +98,8 @@ def load_checkpoint(source: str | Path, cfg: Config | None = None, which: str = 
     """Load a checkpoint dict (ours or the published format) with weights_only=True.
 
     `cfg` stands in for the config of a published-format checkpoint, which carries none;
-    a checkpoint's own config always wins. The returned dict has a "path" entry.
+    a checkpoint's own config always wins. The returned dict also has "path" and
+    "epochs_done" (completed epochs, whichever format).
     """
     path = resolve_checkpoint(source, which)
     try:
@@ -106,6 +110,8 @@ def load_checkpoint(source: str | Path, cfg: Config | None = None, which: str = 
         keys = sorted(ckpt) if isinstance(ckpt, dict) else type(ckpt).__name__
         raise CheckpointError(f"{path} is not a PirouNet checkpoint: expected a dict with "
                               f"'model_state_dict' (published keys {PUBLISHED_KEYS}); got {keys}")
+    published = not any(key in ckpt for key in ("config", "metrics", "rng_state"))
+    ckpt["epochs_done"] = int(ckpt.get("epoch", -1)) + 1 if published else int(ckpt["epoch"])
     if ckpt.get("config") is None and cfg is not None:
         ckpt["config"] = cfg.to_dict()
     ckpt["path"] = str(path)
@@ -244,7 +250,7 @@ def restore_training(ckpt: dict[str, Any], model: nn.Module, optimizer: torch.op
         log.warning("%s holds no RNG state for rank %d; it keeps its fresh seed", ckpt["path"],
                     rank)
     valid_loss = ckpt.get("best_valid_loss", ckpt.get("valid_loss", math.inf))
-    state = TrainingState(start_epoch=int(ckpt["epoch"]) + 1, best_valid_loss=float(valid_loss),
+    state = TrainingState(start_epoch=ckpt["epochs_done"] + 1, best_valid_loss=float(valid_loss),
                           wandb_run_id=ckpt.get("wandb_run_id"))
     log.info("resuming %s at epoch %d", ckpt["path"], state.start_epoch)
     return state

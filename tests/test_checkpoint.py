@@ -131,7 +131,7 @@ def test_published_format_loads_for_training_and_evaluation(tmp_path):
     again, again_opt = build(cfg)  # resuming it
     state = restore_training(load_checkpoint(tmp_path / "published.pt"), again, again_opt, cfg,
                              resume=True)
-    assert (state.start_epoch, state.best_valid_loss) == (5, 1.25)
+    assert (state.start_epoch, state.best_valid_loss) == (6, 1.25)  # 0-based epoch 4 = 5 done
     assert again_opt.state_dict()["state"][0]["step"] == 1
 
     evaluated, run_cfg, _ = load_model(tmp_path / "published.pt", cfg)

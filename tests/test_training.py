@@ -128,7 +128,9 @@ def test_load_from_checkpoint_starts_a_new_run_from_its_weights(tmp_path, data_a
 
 def test_published_checkpoint_trains_and_resumes(tmp_path, data_args, three_epochs):
     ckpt = last(three_epochs, which="epoch_2")
-    torch.save({k: ckpt[k] for k in PUBLISHED_KEYS}, tmp_path / "published.pt")
+    published = {k: ckpt[k] for k in PUBLISHED_KEYS}
+    published["epoch"] = 1  # the published code stored the 0-based index of the last epoch
+    torch.save(published, tmp_path / "published.pt")
     model = run(tmp_path, data_args, f"--load_from_checkpoint={tmp_path / 'published.pt'}",
                 "--run_name=pub", "--epochs=0")
     assert torch.equal(model.encoder.mean_block.weight,
