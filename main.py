@@ -21,6 +21,7 @@ logs, tracks and saves.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -32,7 +33,7 @@ from torch.nn.parallel import DistributedDataParallel
 from pirounet.checkpoint import (CheckpointError, TrainingState, check_run_folder,
                                  load_checkpoint, make_checkpoint, restore_training, run_folder,
                                  save_epoch_checkpoints)
-from pirounet.config import Config, ConfigError, config_from_dict, load_config, read_settings
+from pirounet.config import Config, ConfigError, config_from_dict, keys_named, load_config
 from pirounet.data import DataError, ensure_recordings, prepare_data
 from pirounet.distributed import (barrier, cleanup_distributed, gather_to_main,
                                   setup_distributed)
@@ -48,26 +49,20 @@ DEFAULTS = Path(__file__).resolve().with_name("default_config.py")
 log = logging.getLogger("pirounet.main")
 
 
-def explicit_keys(args: list[str]) -> set[str]:
-    """The settings that the command line names, directly or in its override files."""
-    keys = {"resume", "load_from_checkpoint"}  # always how this start was asked for
-    for arg in args:
-        if arg.startswith("--"):
-            keys.add(arg[2:].partition("=")[0].replace("-", "_"))
-        else:
-            keys.update(read_settings(arg))
-    return keys
-
-
 def resolve_config(args: list[str]) -> tuple[Config, dict[str, Any] | None]:
     """The run's config and the checkpoint it starts from (None for a fresh start)."""
     cfg = load_config(DEFAULTS, args)
+    if os.environ.get("WANDB_SWEEP_ID") and "run_name" not in keys_named(args):
+        # A wandb agent passes no run name: give each sweep run its own folder.
+        cfg = cfg.replace(run_name=f"{cfg.run_name}_{os.environ.get('WANDB_RUN_ID', 'sweep')}")
     source = cfg.load_from_checkpoint or (cfg.run_name if cfg.resume else None)
     if source is None:
         return cfg, None
     ckpt = load_checkpoint(source, cfg)
     if cfg.resume and ckpt.get("config"):
-        given = {key: cfg[key] for key in explicit_keys(args)}
+        # resume and load_from_checkpoint always say how this start was asked for
+        named = keys_named(args) | {"resume", "load_from_checkpoint"}
+        given = {key: cfg[key] for key in named}
         cfg = config_from_dict(ckpt["config"], DEFAULTS).replace(**given)
     return cfg, ckpt
 

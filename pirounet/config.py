@@ -136,8 +136,21 @@ def load_config(defaults_path: str | Path, args: Iterable[str] = ()) -> Config:
             for key, value in read_settings(arg).items():
                 values[key] = _coerce(key, value, defaults, source=arg)
         else:
-            raise ConfigError(f"argument {arg!r} is neither an override file (*.py) nor --key=value")
+            raise ConfigError(
+                f"argument {arg!r} is neither an override file (*.py) nor --key=value"
+            )
     return Config(values)
+
+
+def keys_named(args: Iterable[str]) -> set[str]:
+    """The settings that override files and --key=value strings set."""
+    keys: set[str] = set()
+    for arg in args:
+        if arg.startswith("--"):
+            keys.add(arg[2:].partition("=")[0].replace("-", "_"))
+        else:
+            keys.update(read_settings(arg))
+    return keys
 
 
 def config_from_dict(saved: Mapping[str, Any], defaults_path: str | Path) -> Config:

@@ -4,11 +4,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 os.environ.setdefault("WANDB_MODE", "disabled")
 os.environ.setdefault("WANDB_SILENT", "true")
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread: tiny models gain nothing from more, and shared cores thrash."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture

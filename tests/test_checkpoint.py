@@ -38,13 +38,7 @@ def checkpoint(model, optimizer, cfg, epoch: int = 1) -> dict:
     return make_checkpoint(model, optimizer, epoch, METRICS, cfg, 1.5, [rng_state()], "abc123")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: tiny models gain nothing from more, and shared cores thrash."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from pirounet.config import ConfigError, config_from_dict, load_config, read_settings
+from pirounet.config import ConfigError, config_from_dict, keys_named, load_config, read_settings
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULTS = REPO / "default_config.py"
@@ -109,3 +109,21 @@ def test_replace_checks_types_and_keys():
         cfg.replace(epochs="many")
     with pytest.raises(ConfigError, match="nope"):
         cfg.replace(nope=1)
+
+
+def test_keys_named_reads_flags_and_override_files(tmp_path):
+    override = tmp_path / "x.py"
+    override.write_text("h_dim = 8\nlatent_dim = 4\n")
+    assert keys_named([str(override), "--epochs=3", "--learning-rate=1e-3"]) == {
+        "h_dim", "latent_dim", "epochs", "learning_rate"}
+
+
+def test_wandb_agent_runs_get_their_own_run_name(monkeypatch):
+    import main as train_main
+
+    monkeypatch.setenv("WANDB_SWEEP_ID", "abc")
+    monkeypatch.setenv("WANDB_RUN_ID", "r1")
+    cfg, _ = train_main.resolve_config(["--learning_rate=1e-3"])
+    assert cfg.run_name == "pirounet_dance_r1"
+    cfg, _ = train_main.resolve_config(["--run_name=mine"])
+    assert cfg.run_name == "mine"  # a name given on the command line is kept

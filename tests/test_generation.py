@@ -11,13 +11,7 @@ from pirounet.generation import (
 )
 from pirounet.model import ModelConfig, PirouNet
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One torch thread: tiny nets run many times faster than with threads fighting for cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 # Small tiles so the hand-made clusters are easy to read: label 2 uses tiles twice as big.

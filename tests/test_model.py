@@ -11,13 +11,7 @@ PAPER_PARAMETERS = 1_652_311
 FID_SLOPE = 0.42950429805116874
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One torch thread: tiny nets run many times faster than with threads fighting for cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def published_shapes() -> dict[str, tuple[int, ...]]:

@@ -15,13 +15,7 @@ TERMS = ["recon_labelled", "kl_labelled", "elbo_labelled", "elbo_unlabelled", "e
          "classification", "accuracy", "total"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One torch thread: tiny nets run many times faster than with threads fighting for cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def fake_outputs(x_i: Tensor, label: int) -> tuple[Tensor, Tensor, Tensor]:

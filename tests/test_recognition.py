@@ -14,13 +14,7 @@ from pirounet.recognition import (
     parse_recognition_args, recognition_activations, save_recognition, train_recognition,
 )
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One torch thread: tiny nets run many times faster than with threads fighting for cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 TINY = RecognitionSettings(h_dim=16, n_layers=2, epochs=2, batch_size=32)

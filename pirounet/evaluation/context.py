@@ -29,7 +29,7 @@ import torch
 from torch import Tensor
 
 from pirounet.checkpoint import load_checkpoint, load_model_state
-from pirounet.config import Config, config_from_dict, load_config, read_settings
+from pirounet.config import Config, config_from_dict, keys_named, load_config
 from pirounet.data import Dataset, prepare_data
 from pirounet.generation import (MIN_WINDOWS_PER_LABEL, LabelTiles, TileSettings, decode,
                                  encode_windows, find_dense_tiles)
@@ -161,17 +161,6 @@ def tile_summary(ctx: EvalContext) -> dict[str, Any]:
     return {**per_label, "fallback_labels": ", ".join(fallback) or "none"}
 
 
-def named_keys(args: tuple[str, ...] | list[str]) -> set[str]:
-    """The settings that override files and --key=value strings set."""
-    keys: set[str] = set()
-    for arg in args:
-        if arg.startswith("--"):
-            keys.add(arg[2:].partition("=")[0].replace("-", "_"))
-        else:
-            keys.update(read_settings(arg))
-    return keys
-
-
 def training_config(eval_cfg: Config, ckpt: dict[str, Any]) -> Config:
     """The checkpoint's own config (or, for the published format, the defaults) + overrides."""
     overrides = list(eval_cfg.train_overrides)
@@ -182,7 +171,7 @@ def training_config(eval_cfg: Config, ckpt: dict[str, Any]) -> Config:
                  f" + {overrides}" if overrides else " (set train_overrides if it differs)")
         return given
     cfg = config_from_dict(ckpt["config"], DEFAULTS)
-    changes = {key: given[key] for key in named_keys(overrides)}
+    changes = {key: given[key] for key in keys_named(overrides)}
     if changes:
         log.info("training config of %s, with train_overrides %s", ckpt["path"], changes)
     return cfg.replace(**changes)
