@@ -46,6 +46,9 @@ neg_slope_classif = 0.0  # LeakyReLU slope in the classifier
 # ----------------------------------------------------------------------------- objective
 kl_weight = 1.0  # weight of the KL term (published KL has no 0.5 factor)
 alpha_scale = 0.1  # alpha = alpha_scale * n_unlabelled_batches / n_labelled_batches
+unlabelled_pairing = "formula"  # "formula": U weights L(x_i, y) by q(y|x_i), as the paper's
+#   formula says | "published": the reference code's reshape, which pairs q(y|x_i) with
+#   other sequences' L (reproduces its numbers; see pirounet/model/objective.py)
 
 # ----------------------------------------------------------------------------- training
 epochs = 500

@@ -124,7 +124,7 @@ def main(args: list[str]) -> PirouNet:
     state = TrainingState()
     if start is not None:
         state = restore_training(start, model, optimizer, cfg, cfg.resume, ddp.rank)
-    objective = M2Objective(model, cfg.kl_weight)
+    objective = M2Objective(model, cfg.kl_weight, cfg.unlabelled_pairing)
     train_objective = objective
     if ddp.enabled:  # DDP broadcasts rank 0's weights, so every rank starts the same
         ids = [device.index] if device.type == "cuda" else None

@@ -97,7 +97,7 @@ def benchmark(data_dir: Path, steps: int, bare_every: int, seed: int) -> dict[st
     labelled = data.loader("train", cfg)
     alpha = alpha_from_batches(cfg.alpha_scale, len(unlabelled), len(labelled))
     model = PirouNet(ModelConfig.from_config(cfg))
-    objective = M2Objective(model, cfg.kl_weight)
+    objective = M2Objective(model, cfg.kl_weight, cfg.unlabelled_pairing)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate, betas=cfg.adam_betas)
     bare = BareLSTMs()
     n = cfg.batch_size * (1 + cfg.label_dim)  # 320 sequences through encoder and decoder

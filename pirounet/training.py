@@ -28,15 +28,16 @@ class NonFiniteLossError(RuntimeError):
 class M2Objective(nn.Module):
     """PirouNet and its loss in one forward, so DistributedDataParallel sees every parameter."""
 
-    def __init__(self, model: PirouNet, kl_weight: float):
+    def __init__(self, model: PirouNet, kl_weight: float, pairing: str = "formula"):
         super().__init__()
         self.model = model
         self.kl_weight = kl_weight
+        self.pairing = pairing  # how U pairs q(y|x) with L(x, y); see model/objective.py
 
     def forward(self, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor,
                 alpha: float) -> tuple[Tensor, dict[str, float]]:
         """Batch loss J and its named terms; x (B, T, 159), y_lab (B,) class indices."""
-        return m2_loss(self.model, x_lab, y_lab, x_unlab, alpha, self.kl_weight)
+        return m2_loss(self.model, x_lab, y_lab, x_unlab, alpha, self.kl_weight, self.pairing)
 
 
 class Averager:

@@ -45,14 +45,24 @@ class FakeModel(nn.Module):
         return torch.stack([fake_probs(x_i) for x_i in x])
 
 
+def elbo_parts(x_i: Tensor, label: int, kl_weight: float = 1.0) -> tuple[float, float, float]:
+    """(L, MSE, KL) of one sequence under one label, from the formulas, in float64."""
+    x_hat, mean, logvar = (t.double().numpy() for t in fake_outputs(x_i, label))
+    mse = np.mean((x_i.double().numpy() - x_hat) ** 2)
+    kl = -np.sum(1 + logvar - mean**2 - np.exp(logvar))  # no 0.5 factor
+    return -mse + math.log(1 / 3) - kl_weight * kl, mse, kl
+
+
+def expected_elbo(x_i: Tensor, label: int) -> float:
+    """L(x, y) of one sequence at kl_weight 1."""
+    return elbo_parts(x_i, label)[0]
+
+
 def expected_terms(x_lab: Tensor, y_lab: list[int], x_unlab: Tensor, alpha: float,
                    kl_weight: float) -> dict[str, float]:
     """Every term from the published formulas, written with plain loops in float64."""
     def elbo(x_i, label):
-        x_hat, mean, logvar = (t.double().numpy() for t in fake_outputs(x_i, label))
-        mse = np.mean((x_i.double().numpy() - x_hat) ** 2)
-        kl = -np.sum(1 + logvar - mean**2 - np.exp(logvar))  # no 0.5 factor
-        return -mse + math.log(1 / 3) - kl_weight * kl, mse, kl
+        return elbo_parts(x_i, label, kl_weight)
 
     labelled = [elbo(x_i, label) for x_i, label in zip(x_lab, y_lab)]
     bounds, entropies = [], []
@@ -95,6 +105,27 @@ def test_every_term_matches_the_published_formulas(tiny_batches, kl_weight):
     for name in TERMS:
         assert terms[name] == pytest.approx(expected[name], rel=1e-5, abs=1e-6), name
     assert total.item() == pytest.approx(terms["total"])
+
+
+def test_published_pairing_reproduces_the_reference_reshape(tiny_batches):
+    x_lab, y_lab, x_unlab = tiny_batches
+    _, terms = m2_loss(FakeModel(), x_lab, y_lab, x_unlab, alpha=1.0, kl_weight=1.0,
+                       pairing="published")
+    # Label-major ELBOs [L(x_0,0) .. L(x_4,0), L(x_0,1) ..] read row by row as (5, 3):
+    # row i, column k is entry 3i + k, i.e. sequence (3i + k) % 5 under label (3i + k) // 5.
+    flat = [(j % 5, j // 5) for j in range(15)]
+    bounds = []
+    for i, x_i in enumerate(x_unlab):
+        q = fake_probs(x_i).double().numpy()
+        entropy = -sum(q[k] * math.log(q[k] + 1e-8) for k in range(3))
+        pairs = [flat[3 * i + k] for k in range(3)]
+        bound = sum(q[k] * expected_elbo(x_unlab[s], label) for k, (s, label) in enumerate(pairs))
+        bounds.append(bound + entropy)
+    assert terms["elbo_unlabelled"] == pytest.approx(np.mean(bounds), rel=1e-5)
+    formula = m2_loss(FakeModel(), x_lab, y_lab, x_unlab, alpha=1.0, kl_weight=1.0)[1]
+    assert formula["elbo_unlabelled"] != pytest.approx(terms["elbo_unlabelled"], rel=1e-3)
+    with pytest.raises(ValueError, match="pairing must be one of"):
+        m2_loss(FakeModel(), x_lab, y_lab, x_unlab, alpha=1.0, kl_weight=1.0, pairing="x")
 
 
 def test_validation_uses_the_labelled_batch_as_its_own_unlabelled_batch(tiny_batches):

@@ -46,7 +46,7 @@ def _parse_row(path: Path, line_no: int, line: str, n_frames: int | None,
 
 def read_label_rows(path: str | Path, n_frames: int | None = None,
                     seq_len: int = 40) -> np.ndarray:
-    """Validated rows (R, 3) = start, space, time, in file order; a repeated start keeps its last."""
+    """Validated rows (R, 3) = start, space, time, in file order; a repeated start: last row."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"label file {path} does not exist; label blocks with "

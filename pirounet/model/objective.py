@@ -12,9 +12,10 @@ batch (K * B_u) go through the encoder and decoder in ONE pass of B + K * B_u se
 Validation uses the same J with the valid batch as its own unlabelled batch:
 `m2_loss(model, x, y, x, alpha, kl_weight)`.
 
-One published quirk is NOT kept: the reference code reshaped its label-major (K*B,) ELBOs
-straight to (B, K), pairing q(y|x_i) with other sequences' ELBOs; here L(x_i, y) meets
-q(y|x_i), as the formula for U says.
+One published quirk is NOT the default: the reference code reshaped its label-major (K*B,)
+ELBOs straight to (B, K), pairing q(y|x_i) with other sequences' ELBOs. By default
+(pairing="formula") L(x_i, y) meets q(y|x_i), as the formula for U (and FACTS) says;
+pairing="published" (config `unlabelled_pairing`) reproduces the reference code's reshape.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from torch import Tensor
 from pirounet.model.pirounet import PirouNet, one_hot
 
 LOG_EPS = 1e-8  # added inside every log of q(y|x), as published
+PAIRINGS = ("formula", "published")
 
 
 def alpha_from_batches(alpha_scale: float, n_unlabelled_batches: int,
@@ -74,11 +76,14 @@ def enumerate_labels(n: int, label_dim: int, like: Tensor) -> Tensor:
 
 
 def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alpha: float,
-            kl_weight: float) -> tuple[Tensor, dict[str, float]]:
+            kl_weight: float, pairing: str = "formula") -> tuple[Tensor, dict[str, float]]:
     """Batch loss J and its named terms (Python floats) for labelled + unlabelled batches.
 
     x_lab (B, T, D) with y_lab (B,) ints or (B, K) one-hot; x_unlab (B_u, T, D).
+    pairing: "formula" (U as written) or "published" (the reference code's reshape).
     """
+    if pairing not in PAIRINGS:
+        raise ValueError(f"pairing must be one of {PAIRINGS}, got {pairing!r}")
     k = model.config.label_dim
     n_lab, n_unlab = x_lab.shape[0], x_unlab.shape[0]
     y_lab = one_hot(y_lab, k).to(x_lab.dtype)  # (B, K)
@@ -89,7 +94,10 @@ def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alph
     x_hat, _, mean, logvar = model(x_all, y_all)
     elbo, recon, kl = labelled_elbo(x_all, x_hat, mean, logvar, k, kl_weight)  # (B + K*B_u,)
     elbo_lab = elbo[:n_lab]  # (B,)
-    elbo_per_label = elbo[n_lab:].reshape(k, n_unlab).T  # (B_u, K), column k = label k
+    if pairing == "formula":
+        elbo_per_label = elbo[n_lab:].reshape(k, n_unlab).T  # (B_u, K), column k = label k
+    else:  # the reference's reshape: row i holds sequences K*i ... K*i+K-1 (label-major)
+        elbo_per_label = elbo[n_lab:].reshape(n_unlab, k)
 
     # One classifier pass over both batches
     probs = model.classify(torch.cat([x_lab, x_unlab]))  # (B + B_u, K)
