@@ -39,36 +39,16 @@ from torch import Tensor
 from pirounet.effort_meter import EffortMeter
 from pirounet.evaluation.context import PARTS, EvalContext, EvalError
 from pirounet.generation import draw_plane_points
-from pirounet.metrics import (accuracy, activation_statistics, ajd, balanced_accuracy,
-                              bone_length_variation, diversity, feature_normalizer,
-                              frechet_distance, geometric_features, kinetic_features,
-                              multimodality, novelty, summarize)
+from pirounet.metrics import (FeatureReference, accuracy, activation_statistics, ajd,
+                              balanced_accuracy, bone_length_variation, diversity,
+                              frechet_distance, geometric_features, iteration_rngs,
+                              kinetic_features, multimodality, novelty, summarize_runs)
 from pirounet.recognition import (RecognitionSettings, get_or_train_recognition,
                                   recognition_activations)
 
 log = logging.getLogger(__name__)
 
 REAL_STREAM = 3  # seeds the real-window subset apart from the other draws
-
-
-@dataclass
-class FeatureReference:
-    """Real features z-scored by their own mean and std, as Gaussian statistics (once)."""
-
-    mean: np.ndarray  # (F,)
-    std: np.ndarray  # (F,) std + eps
-    stats: tuple[np.ndarray, np.ndarray]  # mean (F,) and covariance (F, F) of z-scored reals
-
-    @classmethod
-    def of(cls, real_features: np.ndarray) -> FeatureReference:
-        """The reference of real features (N, F): what feature_fid recomputes at every call."""
-        mean, std = feature_normalizer(real_features)
-        return cls(mean, std, activation_statistics((real_features - mean) / std))
-
-    def fid(self, gen_features: np.ndarray) -> float:
-        """feature_fid(gen_features, real_features) without recomputing the real side."""
-        return frechet_distance(*activation_statistics((gen_features - self.mean) / self.std),
-                                *self.stats)
 
 
 @dataclass
@@ -113,13 +93,6 @@ def real_reference(recognizer: torch.nn.Module, x: Tensor, y: np.ndarray, batch_
     )
 
 
-def iteration_rngs(n_iter: int, seed: int) -> list[np.random.Generator]:
-    """One generator per bootstrap iteration: the same spawn as pirounet.metrics.bootstrap."""
-    if n_iter < 1:
-        raise ValueError(f"stat_sampling_size must be >= 1, got {n_iter}")
-    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n_iter)]
-
-
 def draw_dances(ctx: EvalContext, rngs: list[np.random.Generator],
                 n_per_label: int) -> tuple[np.ndarray, np.ndarray]:
     """Dances (I, M, T, D) drawn from the dense tiles, M = n_per_label * K, and labels (M,).
@@ -135,17 +108,14 @@ def draw_dances(ctx: EvalContext, rngs: list[np.random.Generator],
     return x.numpy().reshape(len(rngs), len(labels), *x.shape[1:]), labels
 
 
-def summarize_runs(runs: list[dict[str, float]]) -> dict[str, dict]:
-    """Per statistic, the summary (pirounet.metrics.summarize) of its value in each run."""
-    return {name: summarize([run[name] for run in runs]) for name in runs[0]}
-
-
 def generated_metrics(ctx: EvalContext, real: RealReference, recognizer: torch.nn.Module
                       ) -> tuple[dict[str, dict], dict[str, dict]]:
     """Summaries (mean, std, 95 % CI, values) of every generated and real-data statistic."""
     e = ctx.eval_cfg
     if e.n_per_label * len(ctx.tiles) < 2:
         raise EvalError(f"n_per_label={e.n_per_label} gives fewer than 2 dances; FID needs 2")
+    if e.stat_sampling_size < 1:
+        raise EvalError(f"stat_sampling_size must be >= 1, got {e.stat_sampling_size}")
     rngs = iteration_rngs(e.stat_sampling_size, e.seed)
     dances, labels = draw_dances(ctx, rngs, e.n_per_label)  # (I, M, T, D), (M,)
     n_iter, m = dances.shape[:2]

@@ -14,6 +14,7 @@ From the paper (on the FID classifier's activations unless noted):
     bootstrap(stat_fn, n_iter, seed)            mean/std/CI of stat_fn(rng) (see stats.py)
     bootstrap_many(stats_fn, n_iter, seed)      the same for a dict of statistics
     summarize(values)                           the summary dict on its own
+    iteration_rngs(n_iter, seed), summarize_runs(runs)   the pieces bootstrap_many joins
 
 Network-free, on marker trajectories (see features.py for the exact features):
     kinetic_fid(gen, real, fps=35), geometric_fid(gen, real)
@@ -45,6 +46,7 @@ from pirounet.metrics.distribution import (
 from pirounet.metrics.features import (
     GEOMETRIC_FEATURE_NAMES,
     KINETIC_FEATURE_NAMES,
+    FeatureReference,
     feature_fid,
     feature_normalizer,
     geometric_features,
@@ -55,13 +57,14 @@ from pirounet.metrics.features import (
 from pirounet.metrics.kinematics import FPS, acceleration, velocity
 from pirounet.metrics.novelty import nearest_train_windows, novelty
 from pirounet.metrics.reconstruction import ajd
-from pirounet.metrics.stats import bootstrap, bootstrap_many, summarize
+from pirounet.metrics.stats import (bootstrap, bootstrap_many, iteration_rngs, summarize,
+                                    summarize_runs)
 
 __all__ = [
-    "FPS", "GEOMETRIC_FEATURE_NAMES", "KINETIC_FEATURE_NAMES", "accuracy", "acceleration",
-    "activation_statistics", "ajd", "balanced_accuracy", "bone_length_ratio",
+    "FPS", "FeatureReference", "GEOMETRIC_FEATURE_NAMES", "KINETIC_FEATURE_NAMES", "accuracy",
+    "acceleration", "activation_statistics", "ajd", "balanced_accuracy", "bone_length_ratio",
     "bone_length_variation", "bootstrap", "bootstrap_many", "confusion_matrix", "diversity",
     "feature_fid", "feature_normalizer", "fid", "frechet_distance", "geometric_features",
-    "geometric_fid", "kinetic_features", "kinetic_fid", "multimodality",
-    "nearest_train_windows", "novelty", "summarize", "velocity",
+    "geometric_fid", "iteration_rngs", "kinetic_features", "kinetic_fid", "multimodality",
+    "nearest_train_windows", "novelty", "summarize", "summarize_runs", "velocity",
 ]

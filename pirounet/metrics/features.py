@@ -23,9 +23,11 @@ and their mean and std over the sequence -> (N, 48), names in GEOMETRIC_FEATURE_
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from pirounet.metrics.distribution import fid
+from pirounet.metrics.distribution import activation_statistics, frechet_distance
 from pirounet.metrics.kinematics import FPS, acceleration, velocity
 from pirounet.skeleton import INDEX, MARKERS, N_MARKERS, as_markers
 
@@ -136,11 +138,33 @@ def feature_normalizer(
     return real_features.mean(axis=0), real_features.std(axis=0) + eps
 
 
+@dataclass
+class FeatureReference:
+    """Real features z-scored by their own mean and std, as Gaussian statistics.
+
+    Build it once for a real set, then score any number of generated sets against it.
+    """
+
+    mean: np.ndarray  # (F,)
+    std: np.ndarray  # (F,) std + eps
+    stats: tuple[np.ndarray, np.ndarray]  # mean (F,) and covariance (F, F) of z-scored reals
+
+    @classmethod
+    def of(cls, real_features: np.ndarray) -> FeatureReference:
+        """The reference of real features (N, F)."""
+        real_features = np.asarray(real_features, np.float64)
+        mean, std = feature_normalizer(real_features)
+        return cls(mean, std, activation_statistics((real_features - mean) / std))
+
+    def fid(self, gen_features: np.ndarray) -> float:
+        """Fréchet distance of gen features (N, F), z-scored with the real stats, to the reals."""
+        gen = (np.asarray(gen_features, np.float64) - self.mean) / self.std
+        return frechet_distance(*activation_statistics(gen), *self.stats)
+
+
 def feature_fid(gen_features: np.ndarray, real_features: np.ndarray) -> float:
     """Fréchet distance of gen and real features (N, F), both z-scored with the real stats."""
-    mean, std = feature_normalizer(real_features)
-    gen = (np.asarray(gen_features, np.float64) - mean) / std
-    return fid(gen, (np.asarray(real_features, np.float64) - mean) / std)
+    return FeatureReference.of(real_features).fid(gen_features)
 
 
 def kinetic_fid(gen: np.ndarray, real: np.ndarray, fps: float = FPS) -> float:

@@ -20,7 +20,8 @@ import numpy as np
 Z_95 = 1.959963984540054  # two-sided 95 % normal quantile
 
 
-def _rngs(n_iter: int, seed: int) -> list[np.random.Generator]:
+def iteration_rngs(n_iter: int, seed: int) -> list[np.random.Generator]:
+    """One independent generator per iteration, spawned from seed (see the module doc)."""
     if n_iter < 1:
         raise ValueError(f"n_iter must be >= 1, got {n_iter}")
     return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n_iter)]
@@ -42,12 +43,16 @@ def summarize(values: Sequence[float]) -> dict:
 
 def bootstrap(stat_fn: Callable[[np.random.Generator], float], n_iter: int, seed: int) -> dict:
     """Summary (see summarize) of stat_fn(rng) over n_iter seeded generators."""
-    return summarize([float(stat_fn(rng)) for rng in _rngs(n_iter, seed)])
+    return summarize([float(stat_fn(rng)) for rng in iteration_rngs(n_iter, seed)])
 
 
 def bootstrap_many(
     stats_fn: Callable[[np.random.Generator], Mapping[str, float]], n_iter: int, seed: int
 ) -> dict[str, dict]:
     """Per-name summaries when one draw (e.g. one generated set) feeds several statistics."""
-    runs = [dict(stats_fn(rng)) for rng in _rngs(n_iter, seed)]
+    return summarize_runs([dict(stats_fn(rng)) for rng in iteration_rngs(n_iter, seed)])
+
+
+def summarize_runs(runs: Sequence[Mapping[str, float]]) -> dict[str, dict]:
+    """Per statistic, the summary (see summarize) of its value in each run."""
     return {name: summarize([run[name] for run in runs]) for name in runs[0]}
