@@ -31,9 +31,9 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from pirounet.checkpoint import (CheckpointError, TrainingState, check_run_folder,
-                                 load_checkpoint, make_checkpoint, restore_training, run_folder,
-                                 save_epoch_checkpoints)
-from pirounet.config import Config, ConfigError, config_from_dict, keys_named, load_config
+                                 checkpoint_config, load_checkpoint, make_checkpoint,
+                                 restore_training, run_folder, save_epoch_checkpoints)
+from pirounet.config import DEFAULT_CONFIG, Config, ConfigError, keys_named, load_config
 from pirounet.data import DataError, ensure_recordings, prepare_data
 from pirounet.distributed import (barrier, cleanup_distributed, gather_to_main,
                                   setup_distributed)
@@ -45,13 +45,12 @@ from pirounet.tracking import (append_history, close_logging, finish_wandb, log_
 from pirounet.training import (M2Objective, NonFiniteLossError, epoch_metrics, train_epoch,
                                validate, write_samples_gif)
 
-DEFAULTS = Path(__file__).resolve().with_name("default_config.py")
 log = logging.getLogger("pirounet.main")
 
 
 def resolve_config(args: list[str]) -> tuple[Config, dict[str, Any] | None]:
     """The run's config and the checkpoint it starts from (None for a fresh start)."""
-    cfg = load_config(DEFAULTS, args)
+    cfg = load_config(DEFAULT_CONFIG, args)
     if os.environ.get("WANDB_SWEEP_ID") and "run_name" not in keys_named(args):
         # A wandb agent passes no run name: give each sweep run its own folder.
         cfg = cfg.replace(run_name=f"{cfg.run_name}_{os.environ.get('WANDB_RUN_ID', 'sweep')}")
@@ -63,7 +62,7 @@ def resolve_config(args: list[str]) -> tuple[Config, dict[str, Any] | None]:
         # resume and load_from_checkpoint always say how this start was asked for
         named = keys_named(args) | {"resume", "load_from_checkpoint"}
         given = {key: cfg[key] for key in named}
-        cfg = config_from_dict(ckpt["config"], DEFAULTS).replace(**given)
+        cfg = checkpoint_config(ckpt).replace(**given)
     return cfg, ckpt
 
 

@@ -34,7 +34,7 @@ from torch import nn
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pirounet.config import load_config  # noqa: E402
+from pirounet.config import DEFAULT_CONFIG, load_config  # noqa: E402
 from pirounet.data import cycle, prepare_data  # noqa: E402
 from pirounet.data.synthetic import write_synthetic_dataset  # noqa: E402
 from pirounet.model import ModelConfig, PirouNet  # noqa: E402
@@ -83,7 +83,7 @@ class BareLSTMs(nn.Module):
 
 def paper_config(data_dir: Path, seed: int):
     """The published PirouNet_dance settings, reading recordings from data_dir."""
-    return load_config(REPO / "default_config.py", [
+    return load_config(DEFAULT_CONFIG, [
         f"--data_pattern={data_dir}/mariel_*.npy", f"--labels_path={data_dir}/labels_from_app.csv",
         f"--seed={seed}", "--synthetic_if_missing=False"])
 

@@ -24,14 +24,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from pirounet.config import Config, config_from_dict
+from pirounet.config import DEFAULT_CONFIG, Config, config_from_dict
 from pirounet.model import ModelConfig, PirouNet
 from pirounet.runtime import set_rng_state
 
 log = logging.getLogger(__name__)
 
 MODELS_DIR = Path("saved_models")  # relative to the working directory, like data/
-DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "default_config.py"
 PUBLISHED_KEYS = ("epoch", "model_state_dict", "optimizer_state_dict", "loss", "accuracy",
                   "valid_loss", "valid_accuracy")
 # State-dict key prefix -> the config settings that decide its shapes (first match wins).

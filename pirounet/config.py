@@ -15,6 +15,8 @@ import runpy
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "default_config.py"  # the defaults file
+
 
 class ConfigError(ValueError):
     """A config key or value that does not fit the defaults."""
@@ -127,10 +129,9 @@ def load_config(defaults_path: str | Path, args: Iterable[str] = ()) -> Config:
     values = dict(defaults)
     for arg in args:
         if arg.startswith("--"):
-            key, sep, text = arg[2:].partition("=")
-            if not sep:
+            if "=" not in arg:
                 raise ConfigError(f"command-line setting {arg!r} must be written --key=value")
-            key = key.replace("-", "_")
+            key, text = cli_key(arg), arg.partition("=")[2]
             values[key] = _coerce(key, _parse_cli_value(text), defaults, source=arg)
         elif arg.endswith(".py"):
             for key, value in read_settings(arg).items():
@@ -142,12 +143,17 @@ def load_config(defaults_path: str | Path, args: Iterable[str] = ()) -> Config:
     return Config(values)
 
 
+def cli_key(arg: str) -> str:
+    """The setting a --key=value argument names; "-" in the key reads as "_"."""
+    return arg[2:].partition("=")[0].replace("-", "_")
+
+
 def keys_named(args: Iterable[str]) -> set[str]:
     """The settings that override files and --key=value strings set."""
     keys: set[str] = set()
     for arg in args:
         if arg.startswith("--"):
-            keys.add(arg[2:].partition("=")[0].replace("-", "_"))
+            keys.add(cli_key(arg))
         else:
             keys.update(read_settings(arg))
     return keys

@@ -36,6 +36,8 @@ from typing import Any, Sequence
 import numpy as np
 import yaml
 
+from pirounet.config import cli_key
+
 with warnings.catch_warnings():  # sweeps 0.2 declares pydantic-v1 options; pydantic 2 warns
     warnings.simplefilter("ignore")
     import sweeps
@@ -261,7 +263,7 @@ def check_sweep(sweep: dict[str, Any], count: int | None, extra: Sequence[str]) 
             raise SweepError(f"the sweep file needs `{key}`: the local runner {why}")
     if sweep["method"] == "random" and count is None:
         raise SweepError("a random sweep never ends on its own: pass --count N")
-    fixed = {a[2:].partition("=")[0].replace("-", "_") for a in extra if a.startswith("--")}
+    fixed = {cli_key(a) for a in extra if a.startswith("--")}
     clash = fixed & set(sweep["parameters"])
     if clash:
         raise SweepError(f"fixed overrides {sorted(clash)} are also swept; drop one of them")

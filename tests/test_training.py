@@ -182,7 +182,7 @@ def test_wandb_mode_resolution(monkeypatch, tmp_path):
 
 
 def test_disabled_wandb_starts_nothing():
-    cfg = train_main.load_config(train_main.DEFAULTS, [TINY])
+    cfg = train_main.load_config(train_main.DEFAULT_CONFIG, [TINY])
     assert start_wandb(cfg, Path("unused"), None) is None
 
 
