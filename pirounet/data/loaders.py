@@ -50,7 +50,7 @@ class WindowLoader:
         return order
 
     def __len__(self) -> int:
-        n = len(self.starts) // self.world_size if self.world_size > 1 else len(self.starts)
+        n = len(self.starts) // self.world_size  # what _order gives this rank
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def windows(self, idx: torch.Tensor) -> torch.Tensor:

@@ -47,6 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pirounet.data.labels import NA
 from pirounet.data.synthetic_body import forward_kinematics, place_on_floor
 from pirounet.data.synthetic_motion import FPS, Phrase, frame_efforts, perform, plan_phrases
 
@@ -56,7 +57,6 @@ SPARE = 500  # frames at each end of a file that the loader trims
 BLOCK = 40  # frames per labelled block, and the stride between blocks
 LABELLED_SHARE = 347 * BLOCK / sum(REAL_FRAMES)  # the real file labels 347 blocks
 NA_BELOW = 0.7  # a block whose majority effort covers less than this share is N/A
-NA = 4
 LABELS_FILE = "labels_from_app.csv"
 TRUTH_FILE = "synthetic_truth.npz"
 

@@ -92,6 +92,7 @@ class LabelStore:
     def __init__(self, path: str | Path, columns: Columns, valid_keys: Collection[int]):
         self.path = Path(path)
         self.columns = [(name, frozenset(allowed)) for name, allowed in columns]
+        self.names = [name for name, _ in self.columns]
         self.valid_keys = frozenset(valid_keys)
         self._lock = threading.Lock()
         self._rows: dict[int, tuple[int, ...]] = {}
@@ -100,9 +101,8 @@ class LabelStore:
 
     def labels(self) -> dict[int, dict[str, int]]:
         """A snapshot {key: {column: value}} of every stored row."""
-        names = [name for name, _ in self.columns]
         with self._lock:
-            return {key: dict(zip(names, values)) for key, values in self._rows.items()}
+            return {key: dict(zip(self.names, values)) for key, values in self._rows.items()}
 
     def save(self, key: int, values: Mapping[str, object]) -> None:
         """Validate one row and store it, replacing the key's old row; durable on return."""
@@ -116,10 +116,9 @@ class LabelStore:
         # bool is an int subclass, and JSON true must not pass for 1.
         if type(key) is not int or key not in self.valid_keys:
             raise LabelError(f"unknown block {key!r}")
-        names = [name for name, _ in self.columns]
-        unknown = sorted(set(values) - set(names))
+        unknown = sorted(set(values) - set(self.names))
         if unknown:
-            raise LabelError(f"unknown field(s) {unknown}; expected {names}")
+            raise LabelError(f"unknown field(s) {unknown}; expected {self.names}")
         row = []
         for name, allowed in self.columns:
             if name not in values:
