@@ -50,12 +50,18 @@ SEGMENTS: tuple[tuple[str, str], ...] = (
 )
 N_SEGMENTS = len(SEGMENTS)  # 22
 
+
+def group_matrix(groups: dict[str, tuple[str, ...]], dtype=np.float32) -> np.ndarray:
+    """(n_groups, 53) matrix whose row g averages the markers of group g; G @ markers."""
+    matrix = np.zeros((len(groups), N_MARKERS), dtype=dtype)
+    for g, members in enumerate(groups.values()):
+        matrix[g, [INDEX[m] for m in members]] = 1.0 / len(members)
+    return matrix
+
+
 # (n_groups, 53) averaging matrix: joints = G @ markers turns markers into segment ends.
 GROUP_NAMES: tuple[str, ...] = tuple(_GROUPS)
-GROUP_MATRIX = np.zeros((len(GROUP_NAMES), N_MARKERS), dtype=np.float32)
-for _g, _name in enumerate(GROUP_NAMES):
-    for _m in _GROUPS[_name]:
-        GROUP_MATRIX[_g, INDEX[_m]] = 1.0 / len(_GROUPS[_name])
+GROUP_MATRIX = group_matrix(_GROUPS)
 SEGMENT_INDEX = np.array(
     [(GROUP_NAMES.index(a), GROUP_NAMES.index(b)) for a, b in SEGMENTS], dtype=np.int64
 )  # (22, 2) indices into GROUP_NAMES

@@ -29,7 +29,7 @@ import numpy as np
 
 from pirounet.metrics.distribution import activation_statistics, frechet_distance
 from pirounet.metrics.kinematics import FPS, acceleration, velocity
-from pirounet.skeleton import INDEX, MARKERS, N_MARKERS, as_markers
+from pirounet.skeleton import MARKERS, as_markers, group_matrix
 
 KINETIC_FEATURE_NAMES: tuple[str, ...] = tuple(
     f"{m}/{kind}" for m in MARKERS for kind in ("ke_horizontal", "ke_vertical", "energy_exp")
@@ -50,9 +50,7 @@ _POINTS: dict[str, tuple[str, ...]] = {
     **{f"{s}foot": (f"{s}HEL", f"{s}TOE") for s in "LR"},
 }
 _POINT_NAMES = tuple(_POINTS)
-_POINT_MATRIX = np.zeros((len(_POINTS), N_MARKERS))  # (P, 53) averaging matrix
-for _p, _name in enumerate(_POINT_NAMES):
-    _POINT_MATRIX[_p, [INDEX[m] for m in _POINTS[_name]]] = 1.0 / len(_POINTS[_name])
+_POINT_MATRIX = group_matrix(_POINTS, np.float64)  # (P, 53) averaging matrix
 
 _DISTANCES = (
     ("Lhand", "pelvis"), ("Rhand", "pelvis"), ("Lfoot", "pelvis"), ("Rfoot", "pelvis"),
