@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from pirounet.atomic import atomic_open
 from pirounet.config import DEFAULT_CONFIG, Config, config_from_dict
 from pirounet.model import ModelConfig, PirouNet
 from pirounet.runtime import set_rng_state
@@ -207,15 +206,8 @@ def make_checkpoint(model: nn.Module, optimizer: torch.optim.Optimizer, epoch: i
 
 def save_checkpoint(path: Path, ckpt: dict[str, Any]) -> None:
     """Write atomically: a temporary file in the same folder, then os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(ckpt, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path) as f:
+        torch.save(ckpt, f)
 
 
 def save_epoch_checkpoints(folder: Path, ckpt: dict[str, Any], is_best: bool,

@@ -27,9 +27,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import logging
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -39,6 +37,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from pirounet.atomic import atomic_open
 from pirounet.model.classifier import Classifier
 
 logger = logging.getLogger(__name__)
@@ -144,7 +143,6 @@ def save_recognition(path: str | Path, model: Classifier, settings: RecognitionS
                      history: dict, data_info: dict) -> Path:
     """Write a plain-dict checkpoint atomically (temp file, then os.replace); returns the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     checkpoint = {
         "model_state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "settings": dataclasses.asdict(settings),
@@ -153,14 +151,8 @@ def save_recognition(path: str | Path, model: Classifier, settings: RecognitionS
         "history": {k: history[k] for k in ("train_loss", "train_accuracy", "valid_accuracy")},
         "data": dict(data_info),
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(checkpoint, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_open(path) as f:
+        torch.save(checkpoint, f)
     return path
 
 

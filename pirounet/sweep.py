@@ -36,6 +36,7 @@ from typing import Any, Sequence
 import numpy as np
 import yaml
 
+from pirounet.atomic import write_text_atomic
 from pirounet.config import cli_key
 
 with warnings.catch_warnings():  # sweeps 0.2 declares pydantic-v1 options; pydantic 2 warns
@@ -219,10 +220,6 @@ def _sort_key(record: RunRecord, goal: str) -> tuple[bool, bool, float, int]:
             record.index)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _md_cell(value: Any) -> str:
@@ -247,12 +244,12 @@ def write_tables(records: list[RunRecord], out_dir: Path, metric: str, goal: str
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow([*head, "error"])
     writer.writerows([*row, r.error] for row, r in zip(rows, ordered))
-    _write_atomic(out_dir / "runs.csv", text.getvalue())
+    write_text_atomic(out_dir / "runs.csv", text.getvalue())
 
     md = [f"Metric: `{metric}` ({goal}); best = best value over epochs.", "",
           "| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     md += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in rows]
-    _write_atomic(out_dir / "runs.md", "\n".join(md) + "\n")
+    write_text_atomic(out_dir / "runs.md", "\n".join(md) + "\n")
 
 
 # ----------------------------------------------------------------------------- sweep
@@ -315,7 +312,7 @@ def run_sweep(
     command = sweep.get("command", ["${env}", "${interpreter}", "${program}", "${args}"])
     # WANDB_RUN_GROUP lets `wandb sync` show the offline runs of one sweep together.
     env = {**os.environ, "WANDB_MODE": wandb_mode, "WANDB_RUN_GROUP": sweep_id}
-    _write_atomic(out_dir / "sweep.json", json.dumps(
+    write_text_atomic(out_dir / "sweep.json", json.dumps(
         {"sweep_file": str(sweep_path), "sweep": sweep, "seed": seed, "count": count,
          "extra": list(extra), "program": program}, indent=2) + "\n")
 

@@ -12,12 +12,12 @@ would silently detach those labels from the dances they describe.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from pirounet.atomic import atomic_open
 from pirounet.evaluation.context import EvalContext
 from pirounet.generation import generate_conditional
 from pirounet.skeleton import as_markers
@@ -38,11 +38,8 @@ def export_paths(results_dir: Path) -> tuple[Path, Path]:
 
 def save_npy(path: Path, array: np.ndarray) -> None:
     """np.save atomically: a temp file in the same folder, then os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
+    with atomic_open(path) as f:
         np.save(f, array)
-    os.replace(tmp, path)
 
 
 def shuffled_export(dances: np.ndarray, labels: np.ndarray,

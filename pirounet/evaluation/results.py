@@ -4,11 +4,12 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from pirounet.atomic import write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +44,7 @@ def write_metrics(results_dir: Path, metrics: dict[str, Any]) -> Path:
     text = json.dumps(json_ready(metrics, bad=bad), indent=2, allow_nan=False)
     if bad:
         log.warning("non-finite values written as null in %s: %s", METRICS_FILE, ", ".join(bad))
-    path = results_dir / METRICS_FILE
-    tmp = path.with_name(f".{METRICS_FILE}.tmp")
-    tmp.write_text(text + "\n")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(results_dir / METRICS_FILE, text + "\n")
 
 
 def clear_figures(folder: Path) -> None:

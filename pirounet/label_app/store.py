@@ -8,11 +8,11 @@ and two concurrent saves never lose a row.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Collection, Mapping, Sequence
+
+from pirounet.atomic import write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -63,27 +63,9 @@ def parse_label_csv(
 
 
 def write_label_csv(path: Path, rows: Mapping[int, Sequence[int]]) -> None:
-    """Write rows sorted by key, atomically: a temp file in the same folder, then os.replace."""
+    """Write rows sorted by key, atomically and durably (fsync of the file and its folder)."""
     text = "".join(f"{key},{','.join(map(str, rows[key]))}\n" for key in sorted(rows))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp makes the file private (0600); keep the mode a user would expect.
-        os.chmod(tmp, path.stat().st_mode if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    if os.name == "posix":  # make the rename itself survive a crash (no dir handles on Windows)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    write_text_atomic(path, text, durable=True)
 
 
 class LabelStore:

@@ -11,13 +11,14 @@ import base64
 import datetime
 import html
 import math
-import os
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 from urllib.parse import quote
 
 import numpy as np
 from PIL import Image
+
+from pirounet.atomic import write_text_atomic
 
 REPORT_NAME = "report.html"
 PAPER_TABLE_KEY = "paper_table"  # metrics[key]: a table row (or rows) for the paper
@@ -301,8 +302,5 @@ def write_report(
         f"{html.escape(results_dir.resolve().name)} · generated {stamp}</div>"
         f"<nav>{nav}</nav></header>{content}</main></body></html>\n"
     )
-    path = results_dir / REPORT_NAME
-    tmp = path.with_name(f".{REPORT_NAME}.tmp")  # hidden, so a crash leaves no stray media
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    # The temp file is hidden (a leading dot), so a crash leaves no stray page in the report.
+    return write_text_atomic(results_dir / REPORT_NAME, page)
