@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+FPS = 35.0  # frame rate of the mariel recordings (about 35 frames per second)
+
 # The 53 markers kept after preprocessing, in index order (pose = these x 3, flattened).
 MARKERS: tuple[str, ...] = (
     "ARIEL", "C7", "CLAV", "LANK", "LBHD", "LBSH", "LBWT", "LELB", "LFHD", "LFRM", "LFSH",

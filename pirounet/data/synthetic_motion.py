@@ -21,8 +21,8 @@ from typing import Sequence
 import numpy as np
 
 from pirounet.data.synthetic_body import LIMITS, N_SEGMENTS, SEG
+from pirounet.skeleton import FPS
 
-FPS = 35.0  # frames per second of the mariel recordings
 PHRASE_FRAMES = (53, 210)  # shortest and longest phrase, frames (1.5 s to 6 s)
 
 # Efforts are dealt from shuffled decks so that class shares stay close to the real labels'

@@ -24,11 +24,10 @@ import numpy as np
 
 from pirounet.data import DataError, load_mocap
 from pirounet.label_app.store import LabelError, LabelStore
-from pirounet.skeleton import SEGMENTS, as_markers, segment_endpoints
+from pirounet.skeleton import FPS, SEGMENTS, as_markers, segment_endpoints
 
 log = logging.getLogger(__name__)
 
-FPS = 35  # recordings are captured at about 35 frames per second
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_FILES = {  # URL path -> (file in static/, content type); nothing else is served
     "/": ("index.html", "text/html; charset=utf-8"),

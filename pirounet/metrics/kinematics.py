@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pirounet.skeleton import as_markers
+from pirounet.skeleton import FPS, as_markers
 
-FPS = 35.0  # frame rate of the mariel recordings
 
 
 def velocity(seqs: np.ndarray, fps: float = FPS) -> np.ndarray:

@@ -19,14 +19,13 @@ from matplotlib.figure import Figure
 from mpl_toolkits.mplot3d.art3d import Line3DCollection
 from PIL import Image
 
-from pirounet.skeleton import as_markers, segment_endpoints
+from pirounet.skeleton import FPS, as_markers, segment_endpoints
 
 EFFORT_NAMES: tuple[str, ...] = ("low", "medium", "high")  # class k = effort value k + 1
 LABEL_COLORS: tuple[str, ...] = ("#2f6fd0", "#e69b00", "#d0263b")  # one per effort class
 FIGURE_COLOR = "#1f2a44"  # stick figures without a label
 GHOST_COLOR = "#b8b8b8"  # the ghost (e.g. the original behind its reconstruction)
 FLOOR_COLOR = "#dddddd"
-DATA_FPS = 35  # the mariel recordings are sampled at about 35 frames per second
 
 SeqInput = np.ndarray | Sequence[np.ndarray]
 
@@ -193,7 +192,7 @@ def animate(
     path: str | Path,
     titles: Sequence[str] | None = None,
     ghost: SeqInput | None = None,
-    fps: float = DATA_FPS,
+    fps: float = FPS,
     labels: Sequence[int | str] | None = None,
 ) -> Path:
     """Write sequences side by side as a stick-figure GIF (or MP4 with ffmpeg); returns path.

@@ -11,8 +11,8 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from pirounet.skeleton import FPS
 from pirounet.viz.animation import (
-    DATA_FPS,
     FIGURE_COLOR,
     SeqInput,
     add_stick_axes,
@@ -33,7 +33,7 @@ def comic_strip(
     ghost: SeqInput | None = None,
     row_titles: Sequence[str] | None = None,
     labels: Sequence[int | str] | None = None,
-    fps: float = DATA_FPS,
+    fps: float = FPS,
 ) -> Path:
     """Write a PNG of n_panels evenly spaced poses per sequence (one row each); returns path.
 
