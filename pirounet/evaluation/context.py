@@ -28,8 +28,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from pirounet.checkpoint import load_checkpoint, load_model_state
-from pirounet.config import Config, config_from_dict, keys_named, load_config
+from pirounet.checkpoint import checkpoint_config, load_checkpoint, load_model_state
+from pirounet.config import DEFAULT_CONFIG, Config, keys_named, load_config
 from pirounet.data import Dataset, prepare_data
 from pirounet.generation import (MIN_WINDOWS_PER_LABEL, LabelTiles, TileSettings, decode,
                                  encode_windows, find_dense_tiles)
@@ -39,7 +39,6 @@ from pirounet.viz.animation import EFFORT_NAMES
 
 log = logging.getLogger(__name__)
 
-DEFAULTS = Path(__file__).resolve().parents[2] / "default_config.py"
 PARTS = ("train", "valid", "test")
 
 
@@ -164,13 +163,13 @@ def tile_summary(ctx: EvalContext) -> dict[str, Any]:
 def training_config(eval_cfg: Config, ckpt: dict[str, Any]) -> Config:
     """The checkpoint's own config (or, for the published format, the defaults) + overrides."""
     overrides = list(eval_cfg.train_overrides)
-    given = load_config(DEFAULTS, overrides)
+    given = load_config(DEFAULT_CONFIG, overrides)
     if ckpt.get("config") is None:
         log.info("%s is a published-format checkpoint without a config: using %s%s",
-                 ckpt["path"], DEFAULTS.name,
+                 ckpt["path"], DEFAULT_CONFIG.name,
                  f" + {overrides}" if overrides else " (set train_overrides if it differs)")
         return given
-    cfg = config_from_dict(ckpt["config"], DEFAULTS)
+    cfg = checkpoint_config(ckpt)
     changes = {key: given[key] for key in keys_named(overrides)}
     if changes:
         log.info("training config of %s, with train_overrides %s", ckpt["path"], changes)
