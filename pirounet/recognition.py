@@ -306,26 +306,19 @@ def parse_recognition_args(args: list[str]) -> tuple[RecognitionSettings, Path |
 
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry: train the recognition classifier and write its checkpoint."""
-    from pirounet.config import load_config
+    from pirounet.config import DEFAULT_CONFIG, load_config
     from pirounet.data import prepare_data
     from pirounet.runtime import resolve_device
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings, out, rest = parse_recognition_args(sys.argv[1:] if argv is None else argv)
-    cfg = load_config("default_config.py", rest)
+    cfg = load_config(DEFAULT_CONFIG, rest)
     path = out or default_recognition_path(cfg)
     if path.exists():
         raise SystemExit(f"{path} exists; delete it or pass --out=another/path.pt")
-    device = resolve_device(cfg.device)
-    dataset = prepare_data(cfg)
-    split = dataset.split
-    model, history = train_recognition(
-        dataset.windows(split.train_lab), split.train_y, dataset.windows(split.valid_lab),
-        split.valid_y, settings, device, cfg.label_dim,
-    )
-    save_recognition(path, model, settings, history, data_info(cfg, dataset))
-    print(f"held-out accuracy {history['best_valid_accuracy']:.3f} (epoch "
-          f"{history['best_epoch'] + 1} of {settings.epochs}); wrote {path}")
+    _, info = get_or_train_recognition(cfg, prepare_data(cfg), path, settings,
+                                       resolve_device(cfg.device))
+    print(f"held-out accuracy {info['valid_accuracy']:.3f}; wrote {path}")
 
 
 if __name__ == "__main__":
