@@ -33,7 +33,8 @@ from torch.nn.parallel import DistributedDataParallel
 from pirounet.checkpoint import (CheckpointError, TrainingState, check_run_folder,
                                  checkpoint_config, load_checkpoint, make_checkpoint,
                                  restore_training, run_folder, save_epoch_checkpoints)
-from pirounet.config import DEFAULT_CONFIG, Config, ConfigError, keys_named, load_config
+from pirounet.config import (DEFAULT_CONFIG, Config, ConfigError, help_text, keys_named,
+                             load_config, wants_help)
 from pirounet.data import DataError, ensure_recordings, prepare_data
 from pirounet.distributed import (barrier, cleanup_distributed, gather_to_main,
                                   setup_distributed)
@@ -164,6 +165,9 @@ def main(args: list[str]) -> PirouNet:
 
 
 if __name__ == "__main__":
+    if wants_help(sys.argv[1:]):
+        print(help_text("main.py", DEFAULT_CONFIG, __doc__))
+        sys.exit(0)
     try:
         main(sys.argv[1:])
     except (ConfigError, CheckpointError, DataError, NonFiniteLossError) as err:

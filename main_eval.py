@@ -23,7 +23,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from pirounet.checkpoint import CheckpointError
-from pirounet.config import Config, ConfigError, load_config
+from pirounet.config import Config, ConfigError, help_text, load_config, wants_help
 from pirounet.data import DataError
 from pirounet.evaluation import (EvalContext, EvalError, clear_figures, labelled_share,
                                  load_context, paper_table, run_blind_export, run_classification,
@@ -112,6 +112,9 @@ def main(args: list[str]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    if wants_help(sys.argv[1:]):
+        print(help_text("main_eval.py", EVAL_DEFAULTS, __doc__))
+        sys.exit(0)
     try:
         main(sys.argv[1:])
     except (ConfigError, CheckpointError, DataError, EvalError) as err:

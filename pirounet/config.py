@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import ast
 import difflib
+import io
 import json
 import runpy
+import textwrap
+import tokenize
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -130,7 +134,8 @@ def load_config(defaults_path: str | Path, args: Iterable[str] = ()) -> Config:
     for arg in args:
         if arg.startswith("--"):
             if "=" not in arg:
-                raise ConfigError(f"command-line setting {arg!r} must be written --key=value")
+                raise ConfigError(f"command-line setting {arg!r} must be written --key=value "
+                                  "(--help lists every setting)")
             key, text = cli_key(arg), arg.partition("=")[2]
             values[key] = _coerce(key, _parse_cli_value(text), defaults, source=arg)
         elif arg.endswith(".py"):
@@ -138,7 +143,8 @@ def load_config(defaults_path: str | Path, args: Iterable[str] = ()) -> Config:
                 values[key] = _coerce(key, value, defaults, source=arg)
         else:
             raise ConfigError(
-                f"argument {arg!r} is neither an override file (*.py) nor --key=value"
+                f"argument {arg!r} is neither an override file (*.py) nor --key=value "
+                "(--help lists every setting)"
             )
     return Config(values)
 
@@ -166,3 +172,126 @@ def config_from_dict(saved: Mapping[str, Any], defaults_path: str | Path) -> Con
     for key, value in saved.items():
         values[key] = _coerce(key, value, defaults, source="saved config")
     return Config(values)
+
+
+# ---- --help: every setting of a defaults file, read from its source
+
+HELP_FLAGS = ("-h", "--help")
+LAYERING = """\
+Settings are layered left to right: the defaults file, then each override file (a Python file
+of plain assignments to settings listed below, such as those in configs/), then each
+--key=value. A value is a Python literal (3, 1e-3, True, None, "text", (0.9, 0.99)); a bare
+word is a string; "-" in a key reads as "_". Quote values with spaces or brackets for the
+shell: --key="(0.9, 0.99)". An unknown key or a value of the wrong type is refused."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting of a defaults file: name, default as written, comment and section."""
+
+    name: str
+    default: str
+    comment: str
+    section: str
+
+
+def _comments(source: str) -> tuple[dict[int, str], set[int]]:
+    """Comment text by line number, and the lines that hold nothing but a comment."""
+    text, alone = {}, set()
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.COMMENT:
+            line = tok.start[0]
+            text[line] = tok.string[1:].strip()
+            if not tok.line[:tok.start[1]].strip():
+                alone.add(line)
+    return text, alone
+
+
+def _section_name(comment: str) -> str | None:
+    """"run" for a header comment "# ---------- run", else None."""
+    return comment.strip("- ") if comment.startswith("----") else None
+
+
+def _block_below(line: int, comments: dict[int, str], alone: set[int],
+                 headers: dict[int, str]) -> list[str]:
+    """The comment-only lines from `line` down to the first other line or section header."""
+    block = []
+    while line in alone and line not in headers:
+        block.append(comments[line])
+        line += 1
+    return block
+
+
+def describe_file(path: str | Path) -> tuple[list[Setting], dict[str, str]]:
+    """The settings of a defaults file in order, and the note under each section header.
+
+    A setting is a top-level `name = value  # comment`; comment-only lines right below it
+    continue its comment. A comment line "# ---- name" starts the section "name", and the
+    comment-only lines right below it are the section's note.
+    """
+    source = Path(path).read_text()
+    comments, alone = _comments(source)
+    headers = {line: name for line, text in comments.items()
+               if line in alone and (name := _section_name(text)) is not None}
+    notes = {name: " ".join(_block_below(line + 1, comments, alone, headers))
+             for line, name in headers.items()}
+    settings = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets = [node.target]
+        else:
+            continue
+        parts = [comments[line] for line in range(node.lineno, node.end_lineno + 1)
+                 if line in comments and line not in alone]
+        parts += _block_below(node.end_lineno + 1, comments, alone, headers)
+        default = " ".join(ast.get_source_segment(source, node.value).split())
+        above = [line for line in headers if line < node.lineno]
+        section = headers[max(above)] if above else ""
+        for target in targets:
+            if isinstance(target, ast.Name) and not target.id.startswith("_"):
+                settings.append(Setting(target.id, default, " ".join(parts), section))
+    return settings, notes
+
+
+def _fill(text: str, width: int, first: str, rest: str) -> str:
+    """Wrap text to width, breaking only at spaces (paths and "--key=value" stay whole)."""
+    return textwrap.fill(text, width, initial_indent=first, subsequent_indent=rest,
+                         break_long_words=False, break_on_hyphens=False)
+
+
+def settings_help(path: str | Path, width: int = 100) -> str:
+    """Every setting of a defaults file, by section: --name=default, then its comment."""
+    settings, notes = describe_file(path)
+    heads = [f"  --{s.name}={s.default}" for s in settings]
+    column = min(max(map(len, heads), default=0) + 2, 36)
+    lines, section = [], None
+    for setting, head in zip(settings, heads):
+        if setting.section != section:
+            section = setting.section
+            lines += ["", f"{section or 'settings'}:"]
+            if notes.get(section):
+                lines.append(_fill(notes[section], width, "  ", "  "))
+        if not setting.comment:
+            lines.append(head)
+            continue
+        if len(head) > column - 2:
+            lines.append(head)
+            head = ""
+        lines.append(_fill(setting.comment, width, head.ljust(column), " " * column))
+    return "\n".join(lines)
+
+
+def wants_help(args: Iterable[str]) -> bool:
+    """True when the command line asks for --help (or -h)."""
+    return any(arg in HELP_FLAGS for arg in args)
+
+
+def help_text(script: str, defaults_path: str | Path, about: str) -> str:
+    """--help of an entry point: usage, its docstring, how settings layer, every setting."""
+    path = Path(defaults_path)
+    notes = ast.get_docstring(ast.parse(path.read_text())) or ""
+    return "\n".join([f"usage: python {script} [OVERRIDE.py ...] [--key=value ...]", "",
+                      textwrap.dedent(about).strip(), "", LAYERING, "",
+                      f"---- settings: {path.name}", "", notes, settings_help(path)])

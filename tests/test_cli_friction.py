@@ -1,0 +1,92 @@
+"""First-run friction: --help, main_eval without a run, the capped-epoch note, quiet offline wandb.
+
+The entry points run as subprocesses in a temporary working directory, as a newcomer runs them.
+"""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pirounet.config import (DEFAULT_CONFIG, ConfigError, describe_file, load_config,
+                             read_settings)
+from pirounet.data.synthetic import write_synthetic_dataset
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = str(REPO / "configs" / "tiny.py")
+
+
+def entry(script: str, *args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    """Run python <script> args in cwd, with wandb disabled unless env says otherwise."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
+    environ.update({"WANDB_MODE": "disabled", **env})
+    return subprocess.run([sys.executable, str(REPO / script), *args], cwd=cwd, env=environ,
+                          capture_output=True, text=True, timeout=300)
+
+
+def one_error_line(proc: subprocess.CompletedProcess) -> str:
+    """The single `error: ...` line a user error ends in (rc 1, no traceback)."""
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: "), proc.stderr
+    return last
+
+
+@pytest.fixture(scope="module")
+def data_args(tmp_path_factory) -> list[str]:
+    """A small synthetic set for the runs of main.py."""
+    out = tmp_path_factory.mktemp("friction_data")
+    write_synthetic_dataset(out, seed=0, frames=3000, n_files=2)
+    return [f"--data_pattern={out}/mariel_*.npy", f"--labels_path={out}/labels_from_app.csv"]
+
+
+# ---- --help
+
+
+@pytest.mark.parametrize("script, defaults, flag", [("main.py", "default_config.py", "--help"),
+                                                    ("main.py", "default_config.py", "-h"),
+                                                    ("main_eval.py", "eval_config.py", "--help")])
+def test_help_lists_every_setting_with_its_default_and_comment(tmp_path, script, defaults,
+                                                                flag):
+    proc = entry(script, "configs/missing.py", flag, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert out.startswith(f"usage: python {script} [OVERRIDE.py ...] [--key=value ...]")
+    assert "override file" in out and "--key=value" in out and f"python {script} configs/" in out
+    for setting in describe_file(REPO / defaults)[0]:
+        assert f"--{setting.name}={setting.default}" in out
+        assert " ".join(setting.comment.split()[:3]) in " ".join(out.split())
+    assert list(tmp_path.iterdir()) == []  # no run folder, no log, no data written
+
+
+def test_help_shows_sections_and_continued_comments(tmp_path):
+    out = " ".join(entry("main.py", "--help", cwd=tmp_path).stdout.split())
+    assert "objective: --kl_weight=1.0 weight of the KL term" in out
+    assert '"ratio" (second published loader) | "blocks" (leak-free contiguous blocks' in out
+    assert "other sequences' L (reproduces its numbers" in out  # third line of a comment
+
+
+def test_describe_file_reads_new_settings_sections_and_continuations(tmp_path):
+    defaults = tmp_path / "defaults.py"
+    defaults.write_text('"""Doc."""\n\n# ------------- first\n# A note on the group.\n'
+                        'a = 1  # one\n#     continued\n\nb = (1,\n     2)  # two\n'
+                        '# ------------- second\nc: str = "x"\nimport math\n_hidden = 3\n'
+                        'new_setting = 0.5  # added later\n')
+    settings, notes = describe_file(defaults)
+    assert [(s.name, s.default, s.comment, s.section) for s in settings] == [
+        ("a", "1", "one continued", "first"), ("b", "(1, 2)", "two", "first"),
+        ("c", '"x"', "", "second"), ("new_setting", "0.5", "added later", "second")]
+    assert notes == {"first": "A note on the group.", "second": ""}
+
+
+@pytest.mark.parametrize("defaults", ["default_config.py", "eval_config.py"])
+def test_describe_file_finds_every_setting_the_loader_reads(defaults):
+    settings, _ = describe_file(REPO / defaults)
+    assert [s.name for s in settings] == list(read_settings(REPO / defaults))
+
+
+def test_malformed_arguments_end_in_one_error_line_that_points_at_help(tmp_path):
+    line = one_error_line(entry("main.py", "--epochs", "3", cwd=tmp_path))
+    assert "--key=value" in line and "--help" in line
