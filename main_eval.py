@@ -14,6 +14,7 @@ and a folder per group of figures. See pirounet/evaluation/ for what each group 
 from __future__ import annotations
 
 import logging
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -22,8 +23,10 @@ from typing import Any, Callable
 import torch
 from threadpoolctl import threadpool_limits
 
-from pirounet.checkpoint import CheckpointError
-from pirounet.config import Config, ConfigError, help_text, load_config, wants_help
+from pirounet.checkpoint import (MODELS_DIR, CheckpointError, list_checkpoints, list_runs,
+                                 run_folder)
+from pirounet.config import (Config, ConfigError, cli_key, help_text, keys_named, load_config,
+                             read_settings, wants_help)
 from pirounet.data import DataError
 from pirounet.evaluation import (EvalContext, EvalError, clear_figures, labelled_share,
                                  load_context, paper_table, run_blind_export, run_classification,
@@ -36,6 +39,7 @@ from pirounet.tracking import close_logging, setup_logging
 from pirounet.viz import write_report
 
 EVAL_DEFAULTS = Path(__file__).resolve().with_name("eval_config.py")
+CONFIGS = Path(__file__).resolve().with_name("configs")  # eval presets, e.g. eval_quickstart.py
 log = logging.getLogger("pirounet.main_eval")
 
 # (switch in eval_config.py, folder of its figures or None, what it runs), in running order:
@@ -94,11 +98,60 @@ def evaluate(eval_cfg: Config, cores: int = 1) -> dict[str, Any]:
     return metrics
 
 
+def shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    path, here = path.resolve(), Path.cwd().resolve()
+    return str(path.relative_to(here)) if path.is_relative_to(here) else str(path)
+
+
+def eval_preset(run: str) -> Path | None:
+    """The override file in configs/ that evaluates this run, if there is one."""
+    eval_keys = set(read_settings(EVAL_DEFAULTS))
+    for path in sorted(CONFIGS.glob("*.py")):
+        try:
+            settings = read_settings(path)
+        except Exception:  # a broken file there must not hide the error being reported
+            continue
+        if settings.get("load_from_checkpoint") == run and set(settings) <= eval_keys:
+            return path
+    return None
+
+
+def eval_command(run: str, args: list[str]) -> str:
+    """The command that evaluates run, keeping args other than load_from_checkpoint."""
+    kept = [a for a in args if not (a.startswith("--") and cli_key(a) == "load_from_checkpoint")]
+    preset = eval_preset(run) if not kept else None
+    tail = [shown(preset)] if preset else [*kept, f"--load_from_checkpoint={run}"]
+    return shlex.join(["python", shown(Path(__file__)), *tail])
+
+
+def check_run(eval_cfg: Config, args: list[str]) -> None:
+    """Fail in one line when the run to evaluate does not exist, naming the runs that do."""
+    source = Path(str(eval_cfg.load_from_checkpoint))
+    folder = source if source.is_dir() else run_folder(str(source))
+    if source.suffix == ".pt" or list_checkpoints(folder):
+        return  # a missing .pt file or checkpoint of a run gets load_checkpoint's own message
+    given = "" if "load_from_checkpoint" in keys_named(args) else ", the default"
+    runs = list_runs()
+    if not runs:
+        train = shlex.join(["python", shown(Path(__file__).with_name("main.py")),
+                            shown(CONFIGS / "quickstart.py")])
+        raise CheckpointError(f"no run {folder}/ to evaluate (load_from_checkpoint={source}"
+                              f"{given}), and no runs in {MODELS_DIR}/ yet; train one first, e.g. "
+                              f"`{train}`")
+    shown_runs = sorted(runs, key=lambda run: eval_preset(run) is None)[:3]  # presets first
+    commands = " or ".join(f"`{eval_command(run, args)}`" for run in shown_runs)
+    raise CheckpointError(f"no run {folder}/ to evaluate (load_from_checkpoint={source}{given}); "
+                          f"runs in {MODELS_DIR}/: {', '.join(runs)}; evaluate "
+                          f"{'it' if len(runs) == 1 else 'one'} with {commands}")
+
+
 def main(args: list[str]) -> dict[str, Any]:
     """Evaluate as configured by args (override files and --key=value); returns the metrics."""
     setup_logging(None)
     try:
         eval_cfg = load_config(EVAL_DEFAULTS, args)
+        check_run(eval_cfg, args)
         cores = set_threads(eval_cfg.cpu_threads)
         # Cores are used by running parts of many windows side by side (EvalContext); each op
         # stays single-threaded. Torch's and numpy's BLAS threads gain little on these small

@@ -68,13 +68,22 @@ def list_checkpoints(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.pt")) if folder.is_dir() else []
 
 
+def is_run(folder: Path) -> bool:
+    """A run folder holds last.pt or best.pt (saved_models/recognition holds neither)."""
+    return (folder / "last.pt").is_file() or (folder / "best.pt").is_file()
+
+
+def list_runs(root: Path = MODELS_DIR) -> list[str]:
+    """The names of the run folders under root, sorted."""
+    return sorted(p.name for p in root.glob("*") if p.is_dir() and is_run(p))
+
+
 def _missing_message(wanted: Path) -> str:
     """What exists near a checkpoint that does not."""
     found = list_checkpoints(wanted.parent)
     if found:
         return f"{wanted.parent} has: {', '.join(p.name for p in found)}"
-    runs = sorted(p.name for p in MODELS_DIR.glob("*") if list_checkpoints(p))
-    return f"runs with checkpoints in {MODELS_DIR}/: {', '.join(runs) or 'none'}"
+    return f"runs with checkpoints in {MODELS_DIR}/: {', '.join(list_runs()) or 'none'}"
 
 
 def resolve_checkpoint(source: str | Path, which: str = "last") -> Path:

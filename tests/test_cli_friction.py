@@ -3,12 +3,15 @@
 The entry points run as subprocesses in a temporary working directory, as a newcomer runs them.
 """
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import main_eval
+from pirounet.checkpoint import CheckpointError, list_runs, resolve_checkpoint
 from pirounet.config import (DEFAULT_CONFIG, ConfigError, describe_file, load_config,
                              read_settings)
 from pirounet.data.synthetic import write_synthetic_dataset
@@ -90,3 +93,50 @@ def test_describe_file_finds_every_setting_the_loader_reads(defaults):
 def test_malformed_arguments_end_in_one_error_line_that_points_at_help(tmp_path):
     line = one_error_line(entry("main.py", "--epochs", "3", cwd=tmp_path))
     assert "--key=value" in line and "--help" in line
+
+
+# ---- main_eval without a run
+
+
+def fake_run(root: Path, name: str, checkpoint: str = "last.pt") -> None:
+    """A run folder with an (empty) checkpoint: enough for listing."""
+    (root / "saved_models" / name).mkdir(parents=True, exist_ok=True)
+    (root / "saved_models" / name / checkpoint).write_bytes(b"")
+
+
+def test_main_eval_without_the_default_run_lists_runs_and_the_command(tmp_path):
+    fake_run(tmp_path, "quickstart")
+    fake_run(tmp_path, "other", "best.pt")
+    fake_run(tmp_path, "recognition", "time_paper.pt")  # cached FID classifiers, not a run
+    line = one_error_line(entry("main_eval.py", cwd=tmp_path))
+    assert "saved_models/pirounet_dance" in line and "the default" in line
+    assert "runs in saved_models/: other, quickstart;" in line and "recognition" not in line
+    assert re.search(r"`python \S*main_eval\.py \S*configs/eval_quickstart\.py`", line), line
+    assert re.search(r"`python \S*main_eval\.py --load_from_checkpoint=other`", line), line
+    assert not (tmp_path / "results").exists()
+
+
+def test_main_eval_keeps_the_other_arguments_in_its_suggestion(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    fake_run(tmp_path, "tiny")
+    debug = str(REPO / "configs" / "eval_debug.py")
+    with pytest.raises(CheckpointError, match=r"no run saved_models/tyny/ .*=tyny\);") as err:
+        main_eval.main([debug, "--load_from_checkpoint=tyny"])
+    assert f"configs/eval_debug.py --load_from_checkpoint=tiny`" in str(err.value)
+
+
+def test_main_eval_with_no_runs_at_all_says_how_to_train_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    fake_run(tmp_path, "recognition", "quickstart.pt")
+    with pytest.raises(CheckpointError, match=r"no runs in saved_models/ yet; train one first, "
+                                              r"e\.g\. `python \S*main\.py \S*quickstart\.py`"):
+        main_eval.main([])
+
+
+def test_run_listing_leaves_out_folders_without_last_or_best(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    fake_run(tmp_path, "recognition", "time_paper.pt")
+    fake_run(tmp_path, "a_run")
+    assert list_runs() == ["a_run"]
+    with pytest.raises(CheckpointError, match=r"in saved_models/: a_run$"):
+        resolve_checkpoint("missing")
