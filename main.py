@@ -43,8 +43,8 @@ from pirounet.model.objective import alpha_from_batches
 from pirounet.runtime import resolve_device, rng_state, seed_everything, set_threads
 from pirounet.tracking import (append_history, close_logging, finish_wandb, log_animation,
                                log_metrics, setup_logging, start_wandb, trim_history)
-from pirounet.training import (M2Objective, NonFiniteLossError, epoch_metrics, train_epoch,
-                               validate, write_samples_gif)
+from pirounet.training import (M2Objective, NonFiniteLossError, epoch_metrics, epoch_steps,
+                               train_epoch, validate, write_samples_gif)
 
 log = logging.getLogger("pirounet.main")
 
@@ -68,15 +68,21 @@ def resolve_config(args: list[str]) -> tuple[Config, dict[str, Any] | None]:
 
 
 def end_of_epoch(cfg: Config, run_dir: Path, run: Any, metrics: dict[str, float],
-                 ckpt: dict[str, Any], is_best: bool, model: PirouNet, seconds: float) -> None:
-    """Rank 0: history line, wandb, checkpoints and, when due, the samples GIF."""
+                 ckpt: dict[str, Any], is_best: bool, model: PirouNet, seconds: float,
+                 n_batches: int) -> None:
+    """Rank 0: history line, wandb, checkpoints and, when due, the samples GIF.
+
+    n_batches: unlabelled batches per rank, of which max_steps_per_epoch may train fewer.
+    """
     epoch = metrics["epoch"]
+    steps = epoch_steps(n_batches, cfg.max_steps_per_epoch)
+    capped = f", {steps} of {n_batches} batches: max_steps_per_epoch" if steps < n_batches else ""
     append_history(run_dir / "history.jsonl", metrics)  # before the checkpoint; see trim_history
     log_metrics(run, metrics, epoch)
     saved = save_epoch_checkpoints(run_dir, ckpt, is_best, cfg.save_every)
-    log.info("epoch %d/%d  train loss %.4f acc %.3f  valid loss %.4f acc %.3f  (%.1f s)  "
+    log.info("epoch %d/%d  train loss %.4f acc %.3f  valid loss %.4f acc %.3f  (%.1f s%s)  "
              "saved %s", epoch, cfg.epochs, metrics["train/total"], metrics["train/accuracy"],
-             metrics["valid/total"], metrics["valid/accuracy"], seconds,
+             metrics["valid/total"], metrics["valid/accuracy"], seconds, capped,
              ", ".join(p.name for p in saved))
     if cfg.artifact_every > 0 and epoch % cfg.artifact_every == 0:
         gif = write_samples_gif(model, run_dir / "samples" / f"epoch_{epoch}.gif", cfg.seed)
@@ -156,7 +162,7 @@ def main(args: list[str]) -> PirouNet:
                 ckpt = make_checkpoint(model, optimizer, epoch, metrics, cfg,
                                        state.best_valid_loss, rng_states, run_id)
                 end_of_epoch(cfg, run_dir, run, metrics, ckpt, is_best, model,
-                             time.perf_counter() - tic)
+                             time.perf_counter() - tic, len(unlabelled))
     finally:
         finish_wandb(run)
         close_logging()

@@ -2,6 +2,7 @@
 
 The entry points run as subprocesses in a temporary working directory, as a newcomer runs them.
 """
+import logging
 import os
 import re
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import main as train_main
 import main_eval
 from pirounet.checkpoint import CheckpointError, list_runs, resolve_checkpoint
 from pirounet.config import (DEFAULT_CONFIG, ConfigError, describe_file, load_config,
@@ -140,3 +142,19 @@ def test_run_listing_leaves_out_folders_without_last_or_best(tmp_path, monkeypat
     assert list_runs() == ["a_run"]
     with pytest.raises(CheckpointError, match=r"in saved_models/: a_run$"):
         resolve_checkpoint("missing")
+
+
+# ---- the epoch log line
+
+
+def test_epoch_line_says_when_max_steps_per_epoch_caps_the_epoch(tmp_path, caplog):
+    metrics = {"epoch": 1, "train/total": 1.0, "train/accuracy": 0.5, "valid/total": 1.0,
+               "valid/accuracy": 0.5}
+    caplog.set_level(logging.INFO, logger="pirounet.main")
+    for steps, batches in [(40, 430), (40, 40), (0, 430)]:
+        cfg = load_config(DEFAULT_CONFIG, [TINY, f"--max_steps_per_epoch={steps}"])
+        train_main.end_of_epoch(cfg, tmp_path, None, metrics, {"epoch": 1}, False, None, 0.5,
+                                batches)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("epoch 1/")]
+    assert "(0.5 s, 40 of 430 batches: max_steps_per_epoch)" in lines[0]
+    assert all("(0.5 s)  saved last.pt" in line for line in lines[1:]), lines
