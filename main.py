@@ -41,8 +41,9 @@ from pirounet.distributed import (barrier, cleanup_distributed, gather_to_main,
 from pirounet.model import ModelConfig, PirouNet
 from pirounet.model.objective import alpha_from_batches
 from pirounet.runtime import resolve_device, rng_state, seed_everything, set_threads
-from pirounet.tracking import (append_history, close_logging, finish_wandb, log_animation,
-                               log_metrics, setup_logging, start_wandb, trim_history)
+from pirounet.tracking import (TrackingError, append_history, close_logging, finish_wandb,
+                               log_animation, log_metrics, setup_logging, start_wandb,
+                               trim_history)
 from pirounet.training import (M2Objective, NonFiniteLossError, epoch_metrics, epoch_steps,
                                train_epoch, validate, write_samples_gif)
 
@@ -176,5 +177,5 @@ if __name__ == "__main__":
         sys.exit(0)
     try:
         main(sys.argv[1:])
-    except (ConfigError, CheckpointError, DataError, NonFiniteLossError) as err:
+    except (ConfigError, CheckpointError, DataError, NonFiniteLossError, TrackingError) as err:
         sys.exit(f"error: {err}")

@@ -3,6 +3,7 @@
 wandb is imported only when used. cfg.wandb_mode "auto" means online when an API key is
 available (env WANDB_API_KEY, or an api.wandb.ai entry in ~/.netrc) and offline otherwise;
 "disabled" never imports wandb. The environment variable WANDB_MODE overrides the setting.
+Offline, wandb prints nothing; finishing logs one line with the run's folder and its sync command.
 """
 from __future__ import annotations
 
@@ -14,9 +15,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pirounet.config import Config
+from pirounet.config import Config, ConfigError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+WANDB_MODES = ("auto", "online", "offline", "disabled")
+log = logging.getLogger(__name__)
+
+
+class TrackingError(RuntimeError):
+    """wandb could not start (not logged in, no network, ...)."""
 
 
 def setup_logging(log_file: Path | None, is_main: bool = True) -> None:
@@ -54,7 +61,10 @@ def wandb_logged_in() -> bool:
 
 def wandb_mode(setting: str) -> str:
     """The effective mode: env WANDB_MODE, else the setting, with "auto" resolved."""
+    source = "environment variable WANDB_MODE" if os.environ.get("WANDB_MODE") else "wandb_mode"
     mode = os.environ.get("WANDB_MODE") or setting
+    if mode not in WANDB_MODES:
+        raise ConfigError(f"{source} is {mode!r}; expected one of {', '.join(WANDB_MODES)}")
     if mode == "auto":
         return "online" if wandb_logged_in() else "offline"
     return mode
@@ -68,10 +78,17 @@ def start_wandb(cfg: Config, run_dir: Path, run_id: str | None) -> Any | None:
     import wandb
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    run = wandb.init(project=cfg.wandb_project, entity=cfg.wandb_entity, name=cfg.run_name,
-                     id=run_id, resume="allow" if run_id else None, config=cfg.to_dict(),
-                     dir=str(run_dir), mode=mode)
-    logging.getLogger(__name__).info("wandb run %s (%s)", run.id, mode)
+    # Offline, wandb's banners say nothing the one line of finish_wandb does not.
+    settings = wandb.Settings(silent=True) if mode == "offline" else None
+    try:
+        run = wandb.init(project=cfg.wandb_project, entity=cfg.wandb_entity, name=cfg.run_name,
+                         id=run_id, resume="allow" if run_id else None, config=cfg.to_dict(),
+                         dir=str(run_dir), mode=mode, settings=settings)
+    except wandb.errors.Error as err:
+        raise TrackingError(f"wandb ({mode}) could not start: {err} Log in with `wandb login`, "
+                            "or set --wandb_mode=offline or --wandb_mode=disabled") from err
+    if mode != "offline":
+        log.info("wandb run %s (%s)", run.id, mode)
     return run
 
 
@@ -90,9 +107,13 @@ def log_animation(run: Any | None, key: str, path: Path, epoch: int) -> None:
 
 
 def finish_wandb(run: Any | None) -> None:
-    """Flush and close the wandb run."""
-    if run is not None:
-        run.finish()
+    """Flush and close the wandb run; offline, say in one line where it is and how to sync it."""
+    if run is None:
+        return
+    run.finish()
+    if run.offline:
+        folder = run.settings.sync_dir
+        log.info("wandb: offline run in %s; sync with `wandb sync %s`", folder, folder)
 
 
 def append_history(path: Path, metrics: dict[str, float]) -> None:

@@ -17,6 +17,7 @@ from pirounet.checkpoint import CheckpointError, list_runs, resolve_checkpoint
 from pirounet.config import (DEFAULT_CONFIG, ConfigError, describe_file, load_config,
                              read_settings)
 from pirounet.data.synthetic import write_synthetic_dataset
+from pirounet.tracking import TrackingError, start_wandb, wandb_mode
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = str(REPO / "configs" / "tiny.py")
@@ -158,3 +159,38 @@ def test_epoch_line_says_when_max_steps_per_epoch_caps_the_epoch(tmp_path, caplo
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("epoch 1/")]
     assert "(0.5 s, 40 of 430 batches: max_steps_per_epoch)" in lines[0]
     assert all("(0.5 s)  saved last.pt" in line for line in lines[1:]), lines
+
+
+# ---- wandb
+
+
+def test_offline_wandb_says_where_the_run_is_in_one_line(tmp_path, data_args):
+    proc = entry("main.py", TINY, *data_args, "--epochs=1", "--max_steps_per_epoch=1",
+                 "--artifact_every=1", cwd=tmp_path, WANDB_MODE="offline")
+    assert proc.returncode == 0, proc.stderr
+    output = proc.stdout + proc.stderr
+    mentions = [line for line in output.splitlines() if "wandb" in line.lower()]
+    assert len(mentions) == 1, output
+    found = re.search(r"wandb: offline run in (\S+); sync with `wandb sync (\S+)`$", mentions[0])
+    assert found and found[1] == found[2], mentions
+    assert (tmp_path / found[1]).is_dir() and "saved_models/tiny/wandb/offline-run-" in found[1]
+    assert re.search(r"s, 1 of \d+ batches: max_steps_per_epoch\)", output), output
+
+
+def test_wandb_mode_must_be_known(monkeypatch):
+    monkeypatch.delenv("WANDB_MODE", raising=False)
+    with pytest.raises(ConfigError, match=r"wandb_mode is 'onlin'; expected one of auto"):
+        wandb_mode("onlin")
+    monkeypatch.setenv("WANDB_MODE", "of")
+    with pytest.raises(ConfigError, match=r"environment variable WANDB_MODE is 'of'"):
+        wandb_mode("auto")
+
+
+def test_online_wandb_without_a_login_is_one_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("WANDB_MODE", raising=False)
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    monkeypatch.delenv("NETRC", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    cfg = load_config(DEFAULT_CONFIG, [TINY, "--wandb_mode=online"])
+    with pytest.raises(TrackingError, match=r"could not start.*wandb login"):
+        start_wandb(cfg, tmp_path / "run", None)
