@@ -25,6 +25,9 @@ On the generated dances:
 - novelty_mean / novelty_min: RMS marker distance to the nearest labelled training window (the
   set the tiles are drawn from), and novelty_copy_fraction: the share under novelty_threshold.
 AJD (average joint distance) is the reconstruction error of the train, valid and test windows.
+ajd_mean_pose is the AJD of a model that ignores its input: every frame of every window is
+predicted as the mean pose of the training windows (labelled and unlabelled, each window's
+frames counted, overlaps included). A model that dances reconstructs well below it.
 """
 from __future__ import annotations
 
@@ -176,6 +179,35 @@ def ajd_by_part(ctx: EvalContext) -> dict[str, float]:
     return out
 
 
+def training_mean_pose(poses: np.ndarray, starts: np.ndarray, seq_len: int) -> np.ndarray:
+    """Mean pose (D,) over every frame of the windows at `starts` of poses (T, D), overlaps counted.
+
+    Equal to the mean of the stacked windows (N, seq_len, D) over windows and frames, without
+    building them: a frame's weight is the number of windows that cover it.
+    """
+    edges = np.zeros(len(poses) + 1)
+    np.add.at(edges, starts, 1.0)
+    np.add.at(edges, np.asarray(starts) + seq_len, -1.0)
+    weights = np.cumsum(edges[:-1])  # (T,) windows covering each frame
+    return weights @ np.asarray(poses, np.float64) / weights.sum()
+
+
+def ajd_mean_pose(ctx: EvalContext) -> dict[str, float]:
+    """AJD of predicting every frame of the labelled train / valid / test windows as one pose.
+
+    The pose is the mean over all training windows, labelled and unlabelled (each once).
+    """
+    split = ctx.dataset.split
+    starts = np.unique(np.concatenate([split.train_lab, split.train_unlab]))
+    pose = training_mean_pose(ctx.dataset.poses.numpy(), starts, ctx.dataset.seq_len)  # (D,)
+    out = {}
+    for part in PARTS:
+        x = (ctx.train if part == "train" else ctx.windows(part))[0].numpy()  # (N, T, D)
+        if len(x):
+            out[part] = chunked_ajd(x, np.broadcast_to(pose.astype(np.float32), x.shape))
+    return out
+
+
 def effort_meter_accuracy(ctx: EvalContext, meter: EffortMeter) -> dict[str, Any]:
     """The meter's thresholds and its own accuracy on the real labelled test windows."""
     x, y = ctx.windows("test")
@@ -194,8 +226,11 @@ def recognition_classifier(ctx: EvalContext) -> tuple[torch.nn.Module, dict[str,
     model, info = get_or_train_recognition(
         ctx.cfg, ctx.dataset, e.recognition_path or None,
         RecognitionSettings(epochs=e.recognition_epochs), ctx.device, log.info)
-    return model, {"path": info["path"], "held_out_accuracy": info["valid_accuracy"],
-                   "trained_now": info["trained"]}
+    out = {"path": info["path"], "held_out_accuracy": info["valid_accuracy"],
+           "trained_now": info["trained"]}
+    if info["data"]:  # our own format; a published classifier does not say how it was trained
+        out["epochs"] = info["settings"]["epochs"]
+    return model, out
 
 
 def run_quantitative(ctx: EvalContext) -> dict[str, Any]:
@@ -211,6 +246,7 @@ def run_quantitative(ctx: EvalContext) -> dict[str, Any]:
         "real": {**real_stats, "bone_length_variation": real.bone_variation,
                  "n_windows": len(y), "n_feature_windows": real.n_feature_windows},
         "ajd": ajd_by_part(ctx),
+        "ajd_mean_pose": ajd_mean_pose(ctx),
         "effort_meter": effort_meter_accuracy(ctx, real.meter),
         "recognition_classifier": recog_info,
         "settings": {k: e[k] for k in ("n_per_label", "stat_sampling_size", "diversity_pairs",
