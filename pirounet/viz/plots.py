@@ -1,17 +1,20 @@
-"""Evaluation figures: confusion matrix, latent space, entanglement test and density tiles.
+"""Evaluation figures: confusion matrix, latent space, entanglement test, density tiles and
+training curves.
 
 Every function draws on its own Figure (no pyplot state), saves a PNG and returns its path.
 """
 from __future__ import annotations
 
+import math
 from itertools import combinations
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from pirounet.viz.animation import EFFORT_NAMES, LABEL_COLORS
 
@@ -185,4 +188,51 @@ def plot_tiles(
                      fontsize=10)
     fig.axes[0].legend(fontsize=7, markerscale=3, loc="upper right")
     fig.suptitle(title, fontsize=11)
+    return _save(fig, path)
+
+
+# (term, panel title) of plot_training_curves, left to right
+CURVE_PANELS = (("total", "total loss"), ("recon_labelled", "reconstruction (MSE)"),
+                ("kl_labelled", "KL (as logged)"), ("accuracy", "accuracy of q(y|x)"))
+CURVE_PARTS = (("train", "#2f6fd0"), ("valid", "#d0642f"))  # (part, line colour)
+LOG_SPAN = 20.0  # a positive curve spanning more than this factor is drawn on a log axis
+
+
+def _series(history: Sequence[Mapping], key: str) -> tuple[list[float], list[float]]:
+    """(epochs, values) of the finite numbers logged under key."""
+    points = [(float(h.get("epoch", i + 1)), float(h[key])) for i, h in enumerate(history)
+              if isinstance(h.get(key), (int, float)) and math.isfinite(h[key])]
+    return [e for e, _ in points], [v for _, v in points]
+
+
+def plot_training_curves(history: Sequence[Mapping], path: str | Path,
+                         panels: Sequence[tuple[str, str]] = CURVE_PANELS) -> Path:
+    """One panel per (term, title): train/<term> and valid/<term> against the epoch.
+
+    history: per-epoch dicts such as the lines of history.jsonl, {"epoch": 3, "train/total":
+    1.4, ...}. A term that was never logged leaves its panel empty with a note.
+    """
+    if not history:
+        raise ValueError("no history lines to draw")
+    fig = Figure(figsize=(3.6 * len(panels), 3.2))
+    for ax, (term, title) in zip(fig.subplots(1, len(panels), squeeze=False)[0], panels):
+        drawn: list[float] = []
+        for part, color in CURVE_PARTS:
+            epochs, values = _series(history, f"{part}/{term}")
+            if values:
+                ax.plot(epochs, values, color=color, marker="o" if len(values) < 25 else None,
+                        markersize=3, label=part)
+                drawn += values
+        if not drawn:
+            ax.text(0.5, 0.5, "not logged", ha="center", va="center", transform=ax.transAxes,
+                    color="#888888")
+        else:
+            ax.legend(frameon=False, fontsize=8)
+        if drawn and min(drawn) > 0 and max(drawn) > LOG_SPAN * min(drawn):
+            ax.set_yscale("log")
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
     return _save(fig, path)

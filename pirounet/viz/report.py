@@ -1,27 +1,41 @@
 """A self-contained HTML report of a run: metrics tables, then every figure and animation.
 
-    write_report("results/pirounet_dance", metrics, title="PirouNet_dance")
+    write_report("results/pirounet_dance", metrics, title="PirouNet_dance", guide=guide)
 
 Images, GIFs and small videos are embedded as base64 data URIs, so report.html is a single
 file with no external assets: it opens offline and can be mailed or archived as it is.
+
+Some top-level keys of `metrics` get a block of their own instead of a table: "warnings" (a
+list of sentences, in a box at the top), "headline" (figure -> {"value", "target", "pass_if",
+"passed", inputs...}), "training_curves" ({"figure": a PNG under results_dir} or {"skipped":
+why}), "paper_table" and "configs" (name -> settings, collapsed at the bottom). A Guide gives
+the words: readable names next to the raw keys, and a paragraph per section, table and folder.
 """
 from __future__ import annotations
 
 import base64
 import datetime
 import html
-import math
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 from urllib.parse import quote
 
-import numpy as np
 from PIL import Image
 
 from pirounet.atomic import write_text_atomic
+from pirounet.viz.tables import (Guide, cell_html, format_value, is_leaf, paper_table_latex,
+                                 paper_table_markdown, table_html)
+
+__all__ = ["Guide", "format_value", "paper_table_latex", "paper_table_markdown", "write_report"]
 
 REPORT_NAME = "report.html"
 PAPER_TABLE_KEY = "paper_table"  # metrics[key]: a table row (or rows) for the paper
+WARNINGS_KEY, HEADLINE_KEY, CURVES_KEY, CONFIGS_KEY = (
+    "warnings", "headline", "training_curves", "configs")
+SYMBOLS = {"<=": "≤", ">=": "≥", "<": "&lt;", ">": "&gt;"}  # a headline figure's pass_if
+SECTION_TITLES = {"headline": "Headline", "training": "Training curves", "metrics": "Metrics",
+                  "paper-table": "Paper table", "figures": "Figures",
+                  "animations": "Animations", "configs": "Configs"}
 FIGURE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                 ".svg": "image/svg+xml", ".webp": "image/webp"}
 ANIMATION_TYPES = {".gif": "image/gif", ".mp4": "video/mp4", ".webm": "video/webm"}
@@ -63,156 +77,92 @@ figure.wide { grid-column: 1 / -1; }
 figure img, figure video { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 figcaption { margin-top: 6px; font-size: 12px; color: var(--muted); word-break: break-all; }
 .empty { color: var(--muted); font-style: italic; }
+.group { flex: 1 1 440px; }
+p.note { max-width: 78ch; margin: 2px 0 10px; color: #3d4654; font-size: 14px; }
+code.key { margin-left: 6px; padding: 0 4px; border-radius: 3px; background: #eef1f6;
+           color: var(--muted); font-size: 11px; font-weight: 400; }
+.warnings { margin: 22px 0 0; padding: 10px 18px; background: #fff4e5; border: 1px solid #f0b429;
+            border-left: 6px solid #e8590c; border-radius: 6px; }
+.warnings strong { color: #a03e00; }
+.warnings ul { margin: 6px 0 2px; padding-left: 20px; }
+.ok { margin: 22px 0 0; color: #2b8a3e; }
+.pass { color: #2b8a3e; font-weight: 600; white-space: nowrap; }
+.fail { color: #c92a2a; font-weight: 600; white-space: nowrap; }
+details { margin-bottom: 10px; padding: 8px 12px; background: #fff; border: 1px solid var(--line);
+          border-radius: 6px; }
+summary { cursor: pointer; font-weight: 600; }
 """
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars and arrays as Python numbers and lists."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value
+def _metrics_tables(metrics: Mapping, guide: Guide = Guide()) -> str:
+    """Top-level plain values as a summary table, then one table per nested group.
 
-
-def _is_mean_std(value: Any) -> bool:
-    """A {"mean": ..., "std": ...} dict is one value, not a nested table."""
-    return isinstance(value, Mapping) and "mean" in value and "std" in value
-
-
-def _is_leaf(value: Any) -> bool:
-    """True for anything shown in one table cell."""
-    return not isinstance(value, Mapping) or _is_mean_std(value)
-
-
-def _is_number(value: Any) -> bool:
-    """Real numbers, numpy ones included, but not booleans."""
-    value = _plain(value)
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _mean_std(mean: float, std: float) -> str:
-    """mean ± std, both rounded to the std's second significant digit."""
-    if not (math.isfinite(mean) and math.isfinite(std)) or std == 0:
-        return f"{mean:.4g} ± {std:.2g}"
-    digits = min(max(1 - math.floor(math.log10(abs(std))), 0), 6)
-    return f"{mean:.{digits}f} ± {std:.{digits}f}"
-
-
-def format_value(value: Any) -> str:
-    """Plain-text form of one metric value (numbers, mean ± std, lists, strings)."""
-    value = _plain(value)
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if _is_mean_std(value):
-        extra = [f"{k} = {format_value(v)}" for k, v in value.items() if k not in ("mean", "std")]
-        text = _mean_std(float(_plain(value["mean"])), float(_plain(value["std"])))
-        return f"{text} ({', '.join(extra)})" if extra else text
-    if isinstance(value, Mapping):
-        return ", ".join(f"{k}: {format_value(v)}" for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(format_value(v) for v in value) + "]"
-    return str(value)
-
-
-def _cell(value: Any) -> str:
-    """One <td>: numbers right-aligned, matrices (e.g. confusion) as a small table."""
-    value = _plain(value)
-    is_matrix = isinstance(value, (list, tuple)) and value and all(
-        isinstance(row, (list, tuple)) and all(_is_number(x) for x in row) for row in value
-    )
-    if is_matrix:
-        rows = "".join(
-            "<tr>" + "".join(f"<td class=num>{html.escape(format_value(x))}</td>" for x in row)
-            + "</tr>" for row in value
-        )
-        return f"<td><table class=matrix>{rows}</table></td>"
-    numeric = _is_number(value) or _is_mean_std(value)
-    return f"<td{' class=num' if numeric else ''}>{html.escape(format_value(value))}</td>"
-
-
-def _flatten(mapping: Mapping, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
-    """(key path, leaf value) pairs of a nested dict, in insertion order."""
-    rows = []
-    for key, value in mapping.items():
-        path = prefix + (str(key),)
-        rows += [(path, value)] if _is_leaf(value) else _flatten(value, path)
-    return rows
-
-
-def _table(mapping: Mapping) -> str:
-    """A dict of flat dicts (e.g. split -> metric) as a grid; anything else as name | value."""
-    children = list(mapping.values())
-    if children and all(not _is_leaf(c) and all(_is_leaf(v) for v in c.values())
-                        for c in children):
-        columns = list(dict.fromkeys(str(k) for c in children for k in c))
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-        body = "".join(
-            f"<tr><th>{html.escape(str(name))}</th>"
-            + "".join(_cell({str(k): v for k, v in row.items()}.get(c)) for c in columns)
-            + "</tr>" for name, row in mapping.items()
-        )
-        return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
-    body = "".join(
-        f"<tr><th>{' › '.join(html.escape(p) for p in path)}</th>{_cell(value)}</tr>"
-        for path, value in _flatten(mapping)
-    )
-    head = "<thead><tr><th>metric</th><th>value</th></tr></thead>"
-    return f"<table>{head}<tbody>{body}</tbody></table>"
-
-
-def _metrics_tables(metrics: Mapping) -> str:
-    """Top-level plain values as a summary table, then one table per nested group."""
-    summary = {k: v for k, v in metrics.items() if _is_leaf(v)}
+    A group's key may be a dotted metrics.json path ("quantitative.ajd"): its table is then
+    named and explained as that path.
+    """
+    summary = {k: v for k, v in metrics.items() if is_leaf(v)}
     groups = [("Summary", summary)] if summary else []
-    groups += [(str(k), v) for k, v in metrics.items() if not _is_leaf(v) and v]
+    groups += [(str(k), v) for k, v in metrics.items() if not is_leaf(v) and v]
     if not groups:
         return "<p class=empty>No metrics were given.</p>"
     return "<div class=tables>" + "".join(
-        f"<div><h3>{html.escape(name)}</h3>{_table(group)}</div>" for name, group in groups
+        f"<div class=group><h3>{guide.heading(name)}</h3>{guide.note(name)}"
+        f"{table_html(group, [] if name == 'Summary' else name.split('.'), guide)}</div>"
+        for name, group in groups
     ) + "</div>"
 
 
-def _latex_escape(text: str) -> str:
-    """Escape LaTeX specials; ± becomes $\\pm$."""
-    specials = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-                "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                "^": r"\textasciicircum{}", "±": r"$\pm$"}
-    return "".join(specials.get(ch, ch) for ch in text)
+def _warnings(warnings: Sequence[str]) -> str:
+    """The warning box (or a line saying there is none)."""
+    if not warnings:
+        return "<p class=ok>✔ No warnings.</p>"
+    items = "".join(f"<li>{html.escape(str(w))}</li>" for w in warnings)
+    plural = "s" if len(warnings) > 1 else ""
+    return (f"<div class=warnings role=alert><strong>⚠ {len(warnings)} warning{plural}: read "
+            f"before trusting the numbers</strong><ul>{items}</ul></div>")
 
 
-def paper_table_markdown(rows: Sequence[Mapping]) -> str:
-    """Rows (column -> value dicts) as a Markdown table."""
-    columns = list(dict.fromkeys(str(k) for row in rows for k in row))
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in rows:
-        cells = {str(k): format_value(v).replace("|", r"\|") for k, v in row.items()}
-        lines.append("| " + " | ".join(cells.get(c, "") for c in columns) + " |")
-    return "\n".join(lines)
+def _headline(figures: Mapping[str, Mapping], guide: Guide) -> str:
+    """Figure | value | target | result | from | what it means, one row per headline figure."""
+    if not figures:
+        return "<p class=empty>No headline figure: the sections they need were switched off.</p>"
+    rows = []
+    for key, fig in figures.items():
+        inputs = ", ".join(f"{k} = {format_value(v)}" for k, v in fig.items()
+                           if k not in ("value", "target", "pass_if", "passed"))
+        mark = ("<span class=pass>✔ pass</span>" if fig.get("passed")
+                else "<span class=fail>✘ fail</span>")
+        rows.append(
+            f"<tr><th>{guide.label([HEADLINE_KEY], [key])}</th>{cell_html(fig.get('value'))}"
+            f"<td class=num>{SYMBOLS.get(fig.get('pass_if'), '')} "
+            f"{html.escape(format_value(fig.get('target')))}</td><td>{mark}</td>"
+            f"<td>{html.escape(inputs)}</td>"
+            f"<td>{html.escape(guide.notes.get(f'{HEADLINE_KEY}.{key}', ''))}</td></tr>")
+    head = ("<thead><tr><th>figure</th><th>value</th><th>target</th><th>result</th>"
+            "<th>from</th><th>what it means</th></tr></thead>")
+    return f"<table>{head}<tbody>{''.join(rows)}</tbody></table>"
 
 
-def paper_table_latex(rows: Sequence[Mapping]) -> str:
-    """Rows (column -> value dicts) as a LaTeX booktabs tabular."""
-    columns = list(dict.fromkeys(str(k) for row in rows for k in row))
-    lines = [r"\begin{tabular}{l" + "c" * (len(columns) - 1) + "}", r"\toprule",
-             " & ".join(_latex_escape(c) for c in columns) + r" \\", r"\midrule"]
-    for row in rows:
-        cells = {str(k): format_value(v) for k, v in row.items()}
-        lines.append(" & ".join(_latex_escape(cells.get(c, "")) for c in columns) + r" \\")
-    return "\n".join(lines + [r"\bottomrule", r"\end{tabular}"])
+def _curves(info: Mapping[str, Any], results_dir: Path) -> str:
+    """The training-curves figure, or why there is none."""
+    figure = results_dir / str(info.get("figure", ""))
+    if info.get("figure") and figure.is_file():
+        return f"<div class=gallery>{_figure(figure, results_dir, 'image/png')}</div>"
+    return f"<p class=empty>No training curves: {html.escape(str(info.get('skipped', '')))}</p>"
+
+
+def _configs(configs: Mapping[str, Mapping], guide: Guide) -> str:
+    """Each config as a name | value table in a collapsed <details>."""
+    return "".join(f"<details><summary>{guide.heading(str(name))}</summary>"
+                   f"{table_html(config, [str(name)])}</details>"
+                   for name, config in configs.items())
 
 
 def _paper_rows(table: Mapping | Sequence[Mapping]) -> list[Mapping]:
     """Table rows from one row, a list of rows, or a dict of row name -> row."""
     if not isinstance(table, Mapping):
         return list(table)
-    if all(not _is_leaf(row) for row in table.values()):
+    if all(not is_leaf(row) for row in table.values()):
         return [{"": name, **row} for name, row in table.items()]
     return [table]
 
@@ -231,11 +181,12 @@ def _paper_blocks(table: Any) -> str:
                    for name, text in blocks)
 
 
-def _media_files(results_dir: Path, types: Mapping[str, str]) -> list[Path]:
+def _media_files(results_dir: Path, types: Mapping[str, str],
+                 skip: frozenset[Path] = frozenset()) -> list[Path]:
     """Files of the given types under results_dir, skipping hidden folders, sorted by path."""
     return sorted(
         p for p in results_dir.rglob("*")
-        if p.suffix.lower() in types and p.is_file()
+        if p.suffix.lower() in types and p.is_file() and p not in skip
         and not any(part.startswith(".") for part in p.relative_to(results_dir).parts)
     )
 
@@ -262,37 +213,52 @@ def _figure(path: Path, results_dir: Path, mime: str) -> str:
     return f"<figure{wide}>{media}<figcaption>{caption}</figcaption></figure>"
 
 
-def _gallery(results_dir: Path, types: Mapping[str, str]) -> str:
-    """A section of embedded media, grouped under one sub-heading per folder."""
+def _gallery(results_dir: Path, types: Mapping[str, str], guide: Guide = Guide(),
+             skip: frozenset[Path] = frozenset()) -> str:
+    """A section of embedded media, grouped under one sub-heading (and note) per folder."""
     groups: dict[str, list[str]] = {}
-    for path in _media_files(results_dir, types):
+    for path in _media_files(results_dir, types, skip):
         folder = path.parent.relative_to(results_dir).as_posix()
         groups.setdefault(folder, []).append(
             _figure(path, results_dir, types[path.suffix.lower()]))
     return "".join(
-        (f"<h3>{html.escape(folder)}/</h3>" if folder != "." else "")
+        (f"<h3>{html.escape(folder)}/</h3>{guide.note(folder + '/')}" if folder != "." else "")
         + f"<div class=gallery>{''.join(figures)}</div>"
         for folder, figures in groups.items()
     )
 
 
-def write_report(
-    results_dir: str | Path, metrics: Mapping[str, Any], title: str = "PirouNet results"
-) -> Path:
-    """Write results_dir/report.html: metrics, paper table row, every PNG/GIF/MP4 embedded."""
+def write_report(results_dir: str | Path, metrics: Mapping[str, Any],
+                 title: str = "PirouNet results", guide: Guide = Guide()) -> Path:
+    """Write results_dir/report.html: metrics, paper table row, every PNG/GIF/MP4 embedded.
+
+    The keys named in the module docstring get their own blocks; the guide gives the words.
+    """
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
     metrics = dict(metrics)
     paper_table = metrics.pop(PAPER_TABLE_KEY, None)
-    sections = [  # (anchor, heading, html); empty ones are left out of the page and the nav
-        ("metrics", "Metrics", _metrics_tables(metrics)),
-        ("paper-table", "Paper table", _paper_blocks(paper_table) if paper_table else ""),
-        ("figures", "Figures", _gallery(results_dir, FIGURE_TYPES)),
-        ("animations", "Animations", _gallery(results_dir, ANIMATION_TYPES)),
-    ]
-    sections = [(a, h, body) for a, h, body in sections if body]
+    warnings = metrics.pop(WARNINGS_KEY, None)
+    headline = metrics.pop(HEADLINE_KEY, None)
+    curves = metrics.pop(CURVES_KEY, None)
+    configs = metrics.pop(CONFIGS_KEY, None)
+    shown = frozenset([results_dir / str(curves["figure"])] if curves and curves.get("figure")
+                      else [])
+    bodies = {  # anchor -> html; empty ones are left out of the page and the nav
+        "headline": _headline(headline, guide) if headline is not None else "",
+        "training": _curves(curves, results_dir) if curves else "",
+        "metrics": _metrics_tables(metrics, guide),
+        "paper-table": _paper_blocks(paper_table) if paper_table else "",
+        "figures": _gallery(results_dir, FIGURE_TYPES, guide, shown),
+        "animations": _gallery(results_dir, ANIMATION_TYPES, guide),
+        "configs": _configs(configs, guide) if configs else "",
+    }
+    sections = [(a, html.escape(guide.names.get(f"#{a}", SECTION_TITLES[a])), body)
+                for a, body in bodies.items() if body]
     nav = "".join(f'<a href="#{a}">{h}</a>' for a, h, _ in sections)
-    content = "".join(f"<section id={a}><h2>{h}</h2>{body}</section>" for a, h, body in sections)
+    content = "".join(f"<section id={a}><h2>{h}</h2>{guide.note(f'#{a}')}{body}</section>"
+                      for a, h, body in sections)
+    box = _warnings(warnings) if warnings is not None else ""
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     page = (
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
@@ -300,7 +266,7 @@ def write_report(
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body><main>"
         f"<header><h1>{html.escape(title)}</h1><div class=meta>"
         f"{html.escape(results_dir.resolve().name)} · generated {stamp}</div>"
-        f"<nav>{nav}</nav></header>{content}</main></body></html>\n"
+        f"<nav>{nav}</nav>{box}</header>{content}</main></body></html>\n"
     )
     # The temp file is hidden (a leading dot), so a crash leaves no stray page in the report.
     return write_text_atomic(results_dir / REPORT_NAME, page)
