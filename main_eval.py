@@ -33,10 +33,10 @@ from pirounet.evaluation import (EvalContext, EvalError, clear_figures, labelled
                                  run_entanglement, run_generation_figures, run_latent_space,
                                  run_quantitative, run_recognition_accuracy,
                                  run_reconstruction_figures, tile_summary, write_metrics)
-from pirounet.evaluation.results import report_view
+from pirounet.evaluation.diagnosis import diagnose
+from pirounet.evaluation.results import write_eval_report
 from pirounet.runtime import seed_everything, set_threads
 from pirounet.tracking import close_logging, setup_logging
-from pirounet.viz import write_report
 
 EVAL_DEFAULTS = Path(__file__).resolve().with_name("eval_config.py")
 CONFIGS = Path(__file__).resolve().with_name("configs")  # eval presets, e.g. eval_quickstart.py
@@ -90,10 +90,10 @@ def evaluate(eval_cfg: Config, cores: int = 1) -> dict[str, Any]:
     metrics["timing_s"] = timing
     metrics["eval_config"] = eval_cfg.to_dict()
     metrics["training_config"] = ctx.cfg.to_dict()
+    metrics.update(diagnose(ctx, metrics))  # headline, warnings, KL check, training curves
     path = write_metrics(ctx.results_dir, metrics)
     print(f"\n{table['markdown']}\n\n{table['latex']}\n")
-    report = write_report(ctx.results_dir, report_view(metrics),
-                          title=f"PirouNet evaluation: {name}")
+    report = write_eval_report(ctx.results_dir, metrics, f"PirouNet evaluation: {name}")
     log.info("wrote %s and %s", path, report)
     return metrics
 

@@ -10,23 +10,28 @@
     blind_export.py          shuffled dances for blind human labeling, labels kept apart
     recognition_accuracy.py  the human's blind labels vs the conditioning labels
     paper_table.py           the paper's table row as Markdown and LaTeX
-    results.py               metrics.json
+    diagnosis.py             "Does it dance?" headline figures, warnings, training curves
+    guide.py                 the report's words: readable metric names, a paragraph per section
+    results.py               metrics.json, and the metrics arranged for report.html
 """
 from pirounet.evaluation.blind_export import run_blind_export
 from pirounet.evaluation.classification import run_classification
 from pirounet.evaluation.context import EvalContext, EvalError, load_context, tile_summary
+from pirounet.evaluation.diagnosis import diagnose, headline, run_warnings
 from pirounet.evaluation.latent import run_entanglement, run_latent_space
 from pirounet.evaluation.paper_table import labelled_share, paper_table, paper_table_row
 from pirounet.evaluation.qualitative import run_generation_figures, run_reconstruction_figures
 from pirounet.evaluation.quantitative import run_quantitative
 from pirounet.evaluation.recognition_accuracy import (read_blind_labels, recognition_scores,
                                                       run_recognition_accuracy)
-from pirounet.evaluation.results import clear_figures, json_ready, write_metrics
+from pirounet.evaluation.results import (clear_figures, json_ready, write_eval_report,
+                                         write_metrics)
 
 __all__ = [
-    "EvalContext", "EvalError", "clear_figures", "json_ready", "labelled_share", "load_context",
-    "paper_table", "paper_table_row", "read_blind_labels", "recognition_scores",
-    "run_blind_export", "run_classification", "run_entanglement", "run_generation_figures",
-    "run_latent_space", "run_quantitative", "run_recognition_accuracy",
-    "run_reconstruction_figures", "tile_summary", "write_metrics",
+    "EvalContext", "EvalError", "clear_figures", "diagnose", "headline", "json_ready",
+    "labelled_share", "load_context", "paper_table", "paper_table_row", "read_blind_labels",
+    "recognition_scores", "run_blind_export", "run_classification", "run_entanglement",
+    "run_generation_figures", "run_latent_space", "run_quantitative", "run_recognition_accuracy",
+    "run_reconstruction_figures", "run_warnings", "tile_summary", "write_eval_report",
+    "write_metrics",
 ]
