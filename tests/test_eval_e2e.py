@@ -30,7 +30,7 @@ BLIND_PER_LABEL = 2
 HUMAN_LABELS = "0,1,0\n1,1,1\n2,0,4\n3,1,2\n4,1,2\n5,0,0\n"  # 6 = 2 per label x 3, one N/A
 
 EXPECTED_FILES = [
-    "metrics.json", "report.html", "eval.log",
+    "metrics.json", "report.html", "eval.log", "training_curves.png",
     "classification/confusion_valid.png", "classification/confusion_test.png",
     "generation/conditional_0.gif", "generation/random_0.gif",
     "generation/conditional_strip.png", "generation/random_strip.png",
@@ -60,7 +60,11 @@ EXPECTED_KEYS = (
        "latent_space.n_points", "blind_export.n_sequences", "reconstruction.ajd_of_shown",
        "paper_table.markdown", "paper_table.latex", "paper_table.row.FID",
        "checkpoint.path", "checkpoint.epoch", "eval_config.seed", "training_config.h_dim",
-       "timing_s.quantitative"]
+       "timing_s.quantitative", "quantitative.ajd_mean_pose.valid",
+       "quantitative.recognition_classifier.epochs", "posterior_kl.mean",
+       "training_curves.figure", "warnings"]
+    + [f"headline.{k}.{f}" for k in ("reconstruction_vs_mean_pose", "effort_as_asked",
+                                     "diversity_vs_real") for f in ("value", "passed")]
 )
 
 
@@ -127,6 +131,7 @@ def test_every_output_with_every_switch_on(run_root, monkeypatch):
             assert math.isfinite(value), path
     assert metrics["checkpoint"]["epoch"] == 2 and metrics["checkpoint"]["format"] == "pirounet"
     assert metrics["training_config"]["latent_dim"] == 8  # rebuilt from the checkpoint
+    assert any("synthetic dancer" in w for w in metrics["warnings"])  # write_synthetic_dataset data
 
     # The blind export: shuffled dances for the app, their labels outside its folder.
     sequences = np.load(results / "to_be_labeled" / "sequences.npy")

@@ -9,7 +9,9 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 from PIL import Image
+from test_report_explains import explained_run
 
+from pirounet.evaluation.results import write_eval_report
 from pirounet.viz import animate, plot_confusion_matrix, write_report
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -51,3 +53,33 @@ def test_report_renders_in_chromium(tmp_path):
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
     pixels = np.asarray(Image.open(BytesIO(screenshot)).convert("L"))
     assert pixels.var() > 0
+
+
+def test_evaluation_report_explains_itself_in_chromium(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    page_path = write_eval_report(tmp_path, explained_run(tmp_path), "Explained run")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(page_path.resolve().as_uri(), wait_until="load")
+            box = page.locator(".warnings").bounding_box()
+            headline = page.locator("#headline").bounding_box()
+            warnings = page.inner_text(".warnings")
+            rows = page.locator("#headline tbody tr").all_inner_texts()
+            curves = page.evaluate("Array.from(document.querySelectorAll('#training img'), "
+                                   "i => i.complete ? i.naturalWidth : 0)")
+            nav = page.inner_text("nav")
+            config_hidden = not page.locator("#configs details table").first.is_visible()
+            page.locator("#configs summary").first.click()
+            config_shown = page.locator("#configs details table").first.is_visible()
+        finally:
+            browser.close()
+
+    assert box is not None and box["height"] > 0 and box["y"] < headline["y"] < 900
+    assert "2 warnings" in warnings and "Posterior collapse" in warnings
+    assert len(rows) == 3 and sum("pass" in r for r in rows) == 1
+    assert len(curves) == 1 and curves[0] > 0
+    assert "Does it dance?" in nav and "Training curves" in nav and "Configs" in nav
+    assert config_hidden and config_shown
