@@ -42,6 +42,8 @@ neg_slope = 0.0  # LeakyReLU slope in the decoder
 h_dim_classif = 100  # classifier hidden width
 n_layers_classif = 2  # classifier hidden layers after the first dense layer
 neg_slope_classif = 0.0  # LeakyReLU slope in the classifier
+pose_normalization = "none"  # "none" (published: raw poses) | "standardize": networks see
+#   each value standardised by its training mean and std (see pirounet/model/pirounet.py)
 
 # ----------------------------------------------------------------------------- objective
 kl_weight = 1.0  # weight of the KL term (published KL has no 0.5 factor)
@@ -49,6 +51,12 @@ alpha_scale = 0.1  # alpha = alpha_scale * n_unlabelled_batches / n_labelled_bat
 unlabelled_pairing = "formula"  # "formula": U weights L(x_i, y) by q(y|x_i), as the paper's
 #   formula says | "published": the reference code's reshape, which pairs q(y|x_i) with
 #   other sequences' L (reproduces its numbers; see pirounet/model/objective.py)
+
+# Remedies for posterior collapse (pirounet/model/annealing.py); all off in the paper:
+kl_warmup_steps = 0  # >0: KL weight rises linearly from 0 over this many steps (Bowman 2016)
+kl_cycles = 0  # >0: cyclical KL annealing with this many cycles over the run (Fu 2019)
+kl_cycle_ramp = 0.5  # share of each cycle over which the KL weight rises from 0
+free_bits = 0.0  # nats per latent dimension that cost no KL (Kingma 2016); 0 = published
 
 # ----------------------------------------------------------------------------- training
 epochs = 500

@@ -129,9 +129,11 @@ def main(args: list[str]) -> PirouNet:
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate,
                                  betas=tuple(cfg.adam_betas))
     state = TrainingState()
+    if model.standardize:  # a checkpoint loaded below brings its own statistics
+        model.set_pose_statistics(data.training_poses())
     if start is not None:
         state = restore_training(start, model, optimizer, cfg, cfg.resume, ddp.rank)
-    objective = M2Objective(model, cfg.kl_weight, cfg.unlabelled_pairing)
+    objective = M2Objective(model, cfg.kl_weight, cfg.unlabelled_pairing, cfg.free_bits)
     train_objective = objective
     if ddp.enabled:  # DDP broadcasts rank 0's weights, so every rank starts the same
         ids = [device.index] if device.type == "cuda" else None

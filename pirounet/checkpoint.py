@@ -42,6 +42,7 @@ KEY_SETTINGS = (
     ("decoder.lstm.", ("h_dim", "n_layers")),
     ("classifier.dense.", ("seq_len", "input_dim", "h_dim_classif")),
     ("classifier.layers.", ("h_dim_classif", "n_layers_classif", "label_dim")),
+    ("pose_", ("pose_normalization", "input_dim")),
 )
 
 

@@ -18,6 +18,7 @@ from tqdm import tqdm
 from pirounet.data import WindowLoader, cycle
 from pirounet.distributed import all_true, sum_across_ranks
 from pirounet.model import PirouNet, m2_loss
+from pirounet.model.annealing import kl_weight_at
 from pirounet.viz.animation import animate
 
 
@@ -28,16 +29,20 @@ class NonFiniteLossError(RuntimeError):
 class M2Objective(nn.Module):
     """PirouNet and its loss in one forward, so DistributedDataParallel sees every parameter."""
 
-    def __init__(self, model: PirouNet, kl_weight: float, pairing: str = "formula"):
+    def __init__(self, model: PirouNet, kl_weight: float, pairing: str = "formula",
+                 free_bits: float = 0.0):
         super().__init__()
         self.model = model
-        self.kl_weight = kl_weight
+        self.kl_weight = kl_weight  # the full weight; a schedule passes its own per step
         self.pairing = pairing  # how U pairs q(y|x) with L(x, y); see model/objective.py
+        self.free_bits = free_bits  # nats per latent dimension that cost no KL
 
-    def forward(self, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor,
-                alpha: float) -> tuple[Tensor, dict[str, float]]:
+    def forward(self, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alpha: float,
+                kl_weight: float | None = None) -> tuple[Tensor, dict[str, float]]:
         """Batch loss J and its named terms; x (B, T, 159), y_lab (B,) class indices."""
-        return m2_loss(self.model, x_lab, y_lab, x_unlab, alpha, self.kl_weight, self.pairing)
+        weight = self.kl_weight if kl_weight is None else kl_weight
+        return m2_loss(self.model, x_lab, y_lab, x_unlab, alpha, weight, self.pairing,
+                       self.free_bits)
 
 
 class Averager:
@@ -84,9 +89,13 @@ def labelled_batches(loader: WindowLoader, epoch: int,
 
 
 def train_step(objective: nn.Module, optimizer: torch.optim.Optimizer, x_lab: Tensor,
-               y_lab: Tensor, x_unlab: Tensor, alpha: float, grad_clip: float) -> dict[str, float]:
-    """One optimiser step on a labelled and an unlabelled batch; returns the loss terms."""
-    loss, terms = objective(x_lab, y_lab, x_unlab, alpha)
+               y_lab: Tensor, x_unlab: Tensor, alpha: float, grad_clip: float,
+               kl_weight: float | None = None) -> dict[str, float]:
+    """One optimiser step on a labelled and an unlabelled batch; returns the loss terms.
+
+    kl_weight: this step's KL weight from the schedule (None = the objective's full weight).
+    """
+    loss, terms = objective(x_lab, y_lab, x_unlab, alpha, kl_weight)
     if not all_true(math.isfinite(terms["total"])):  # every rank stops at the same step
         shown = ", ".join(f"{k}={v:.4g}" for k, v in terms.items())
         raise NonFiniteLossError(f"the loss is not finite on this or another rank ({shown})")
@@ -109,13 +118,17 @@ def train_epoch(objective: nn.Module, optimizer: torch.optim.Optimizer,
                disable=None if show_progress else True)  # None: off when not a TTY
     average = Averager()
     objective.train()
+    total_steps = cfg.epochs * steps
     for batch, ((x_u, _), (x_l, y_l)) in enumerate(bar, start=1):
+        step = (epoch - 1) * steps + batch  # 1-based over the whole run, for the KL schedule
+        kl_weight = kl_weight_at(step, total_steps, cfg.kl_weight, cfg.kl_warmup_steps,
+                                 cfg.kl_cycles, cfg.kl_cycle_ramp)
         try:
             terms = train_step(objective, optimizer, x_l.to(device), y_l.to(device),
-                               x_u.to(device), alpha, cfg.grad_clip)
+                               x_u.to(device), alpha, cfg.grad_clip, kl_weight)
         except NonFiniteLossError as err:
             raise NonFiniteLossError(f"epoch {epoch}, batch {batch} of {steps}: {err}") from None
-        average.add(terms, len(x_l))
+        average.add({**terms, "kl_weight": kl_weight}, len(x_l))
         running = average.means()
         bar.set_postfix(loss=f"{running['total']:.4f}", acc=f"{running['accuracy']:.3f}",
                         refresh=False)

@@ -67,8 +67,9 @@ def test_end_to_end_run_writes_the_run_folder_and_lowers_the_loss(three_epochs):
             "epoch_1.pt", "epoch_2.pt", "epoch_3.pt"} <= names
     lines = history(three_epochs)
     assert [line["epoch"] for line in lines] == [1, 2, 3]
-    assert set(lines[0]) == {"epoch"} | {f"{part}/{t}" for part in ("train", "valid")
-                                         for t in TERMS}
+    assert set(lines[0]) == {"epoch", "train/kl_weight"} | {
+        f"{part}/{t}" for part in ("train", "valid") for t in TERMS}
+    assert lines[0]["train/kl_weight"] == 1.0  # no schedule: the full weight every step
     assert lines[-1]["train/total"] < lines[0]["train/total"]
     ckpt = last(three_epochs)
     assert set(PUBLISHED_KEYS) <= set(ckpt) and ckpt["epoch"] == 3

@@ -41,6 +41,12 @@ class Dataset:
             seed=cfg.seed, rank=rank, world_size=world_size,
         )
 
+    def training_poses(self) -> torch.Tensor:
+        """The distinct poses (N, 159) that the training windows cover, labelled or not."""
+        starts = np.union1d(self.split.train_unlab, self.split.train_lab).astype(np.int64)
+        frames = np.unique(starts[:, None] + np.arange(self.seq_len))  # (N,)
+        return self.poses[torch.from_numpy(frames)]
+
     def windows(self, starts: np.ndarray) -> torch.Tensor:
         """Windows (N, seq_len, 159) for the given start indices."""
         starts = torch.as_tensor(np.asarray(starts), dtype=torch.int64)

@@ -24,6 +24,7 @@ import math
 import torch
 from torch import Tensor
 
+from pirounet.model.annealing import kl_per_dimension, kl_with_free_bits
 from pirounet.model.pirounet import PirouNet, one_hot
 
 LOG_EPS = 1e-8  # added inside every log of q(y|x), as published
@@ -43,16 +44,21 @@ def reconstruction_error(x: Tensor, x_hat: Tensor) -> Tensor:
 
 def kl_divergence(mean: Tensor, logvar: Tensor) -> Tensor:
     """Published KL(q(z|x,y) || N(0, I)) without the 0.5 factor: (N, latent) x2 -> (N,)."""
-    return -(1 + logvar - mean.pow(2) - logvar.exp()).sum(dim=1)
+    return kl_per_dimension(mean, logvar).sum(dim=1)
 
 
 def labelled_elbo(x: Tensor, x_hat: Tensor, mean: Tensor, logvar: Tensor, label_dim: int,
-                  kl_weight: float) -> tuple[Tensor, Tensor, Tensor]:
-    """(L(x, y), MSE, KL), each (N,), from one encoder/decoder pass under labels y."""
+                  kl_weight: float, free_bits: float = 0.0) -> tuple[Tensor, Tensor, Tensor]:
+    """(L(x, y), MSE, KL), each (N,), from one encoder/decoder pass under labels y.
+
+    free_bits > 0 floors each latent dimension's KL inside L (model/annealing.py); the KL
+    returned for logging is always the plain published one.
+    """
     recon = reconstruction_error(x, x_hat)  # (N,)
     kl = kl_divergence(mean, logvar)  # (N,)
+    kl_paid = kl_with_free_bits(mean, logvar, free_bits) if free_bits > 0 else kl
     log_prior = math.log(1.0 / label_dim)  # uniform p(y)
-    return -recon + log_prior - kl_weight * kl, recon, kl
+    return -recon + log_prior - kl_weight * kl_paid, recon, kl
 
 
 def unlabelled_bound(elbo_per_label: Tensor, probs: Tensor) -> tuple[Tensor, Tensor]:
@@ -76,11 +82,13 @@ def enumerate_labels(n: int, label_dim: int, like: Tensor) -> Tensor:
 
 
 def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alpha: float,
-            kl_weight: float, pairing: str = "formula") -> tuple[Tensor, dict[str, float]]:
+            kl_weight: float, pairing: str = "formula",
+            free_bits: float = 0.0) -> tuple[Tensor, dict[str, float]]:
     """Batch loss J and its named terms (Python floats) for labelled + unlabelled batches.
 
     x_lab (B, T, D) with y_lab (B,) ints or (B, K) one-hot; x_unlab (B_u, T, D).
     pairing: "formula" (U as written) or "published" (the reference code's reshape).
+    free_bits: nats per latent dimension that cost no KL (0 = published; model/annealing.py).
     """
     if pairing not in PAIRINGS:
         raise ValueError(f"pairing must be one of {PAIRINGS}, got {pairing!r}")
@@ -92,7 +100,8 @@ def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alph
     x_all = torch.cat([x_lab, x_unlab.repeat(k, 1, 1)])  # (B + K*B_u, T, D)
     y_all = torch.cat([y_lab, enumerate_labels(n_unlab, k, x_lab)])  # (B + K*B_u, K)
     x_hat, _, mean, logvar = model(x_all, y_all)
-    elbo, recon, kl = labelled_elbo(x_all, x_hat, mean, logvar, k, kl_weight)  # (B + K*B_u,)
+    # (B + K*B_u,) each
+    elbo, recon, kl = labelled_elbo(x_all, x_hat, mean, logvar, k, kl_weight, free_bits)
     elbo_lab = elbo[:n_lab]  # (B,)
     if pairing == "formula":
         elbo_per_label = elbo[n_lab:].reshape(k, n_unlab).T  # (B_u, K), column k = label k

@@ -1,0 +1,89 @@
+"""KL schedules, free bits and pose standardisation: the remedies for posterior collapse."""
+import math
+
+import pytest
+import torch
+
+from pirounet.model import ModelConfig, PirouNet, m2_loss
+from pirounet.model.annealing import kl_per_dimension, kl_weight_at, kl_with_free_bits
+from pirounet.model.objective import kl_divergence
+
+SMALL = ModelConfig(seq_len=6, input_dim=9, n_layers=2, h_dim=8, latent_dim=4,
+                    h_dim_classif=8)
+
+
+def test_constant_weight_without_a_schedule():
+    assert [kl_weight_at(s, 100, 0.5) for s in (1, 50, 100)] == [0.5, 0.5, 0.5]
+
+
+def test_warmup_rises_linearly_then_holds():
+    weights = [kl_weight_at(s, 1000, 2.0, warmup_steps=4) for s in range(1, 7)]
+    assert weights == [0.5, 1.0, 1.5, 2.0, 2.0, 2.0]
+
+
+def test_cyclical_annealing_restarts_each_cycle():
+    # 8 steps, 2 cycles of 4 steps; each ramps over its first half, then holds.
+    weights = [kl_weight_at(s, 8, 1.0, cycles=2, cycle_ramp=0.5) for s in range(1, 9)]
+    assert weights == [0.0, 0.5, 1.0, 1.0, 0.0, 0.5, 1.0, 1.0]
+
+
+def test_warmup_and_cycles_together_are_refused():
+    with pytest.raises(ValueError, match="not both"):
+        kl_weight_at(1, 10, 1.0, warmup_steps=5, cycles=2)
+
+
+def test_free_bits_floor_each_dimension_in_textbook_nats():
+    mean = torch.tensor([[0.0, 3.0]])  # dimension 0 carries nothing, dimension 1 a lot
+    logvar = torch.zeros(1, 2)
+    per_dim = kl_per_dimension(mean, logvar)
+    assert per_dim.tolist() == [[0.0, 9.0]]  # published: mean^2 with no 0.5 factor
+    assert kl_with_free_bits(mean, logvar, 0.0).item() == 9.0
+    # 0.5 textbook nats = 1.0 in the published (doubled) units, for dimension 0 only
+    assert kl_with_free_bits(mean, logvar, 0.5).item() == 10.0
+    assert kl_divergence(mean, logvar).item() == 9.0
+
+
+def test_free_bits_stop_the_kl_gradient_below_the_floor():
+    mean = torch.tensor([[0.1, 3.0]], requires_grad=True)
+    kl_with_free_bits(mean, torch.zeros(1, 2), 0.5).backward()
+    assert mean.grad[0, 0] == 0 and mean.grad[0, 1] == pytest.approx(6.0)
+
+
+def test_m2_loss_pays_the_scheduled_weight_but_logs_the_plain_kl():
+    torch.manual_seed(0)
+    model = PirouNet(SMALL)
+    x, y = torch.randn(4, 6, 9) * 0.1, torch.tensor([0, 1, 2, 0])
+    torch.manual_seed(1)
+    full, terms_full = m2_loss(model, x, y, x, 0.1, 1.0)
+    torch.manual_seed(1)
+    none, terms_none = m2_loss(model, x, y, x, 0.1, 0.0)
+    assert terms_full["kl_labelled"] == pytest.approx(terms_none["kl_labelled"])
+    assert full.item() > none.item()  # the KL costs something only with a weight
+    torch.manual_seed(1)
+    _, floored = m2_loss(model, x, y, x, 0.1, 1.0, free_bits=100.0)
+    # every dimension under the floor: L pays latent_dim * 2 * 100 published nats
+    expected = -(-terms_none["recon_labelled"] + math.log(1 / 3) - 4 * 200.0)
+    assert floored["kl_labelled"] == pytest.approx(terms_none["kl_labelled"])
+    assert -floored["elbo_labelled"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_standardize_adds_two_buffers_and_maps_the_decoder_range():
+    plain = PirouNet(SMALL)
+    model = PirouNet(ModelConfig(**{**SMALL.__dict__, "pose_normalization": "standardize"}))
+    assert set(model.state_dict()) - set(plain.state_dict()) == {"pose_mean", "pose_std"}
+    poses = torch.randn(500, 9) * torch.linspace(0.01, 1.0, 9) + torch.arange(9.0)
+    model.set_pose_statistics(poses)
+    assert torch.allclose(model.pose_mean, poses.mean(0))
+    assert torch.allclose(model.pose_std, poses.std(0))
+    # what the networks see is standardised; the decoder's 0 output is the mean pose
+    assert torch.allclose(model._inputs(poses).mean(0), torch.zeros(9), atol=1e-5)
+    assert torch.allclose(model._poses(torch.zeros(1, 9)), poses.mean(0))
+    x = torch.randn(3, 6, 9)
+    x_hat, *_ = model(x, torch.tensor([0, 1, 2]))
+    low, high = poses.mean(0) - 3 * poses.std(0), poses.mean(0) + 3 * poses.std(0)
+    assert ((x_hat > low) & (x_hat < high)).all()
+
+
+def test_unknown_pose_normalization_is_refused():
+    with pytest.raises(ValueError, match="pose_normalization"):
+        PirouNet(ModelConfig(**{**SMALL.__dict__, "pose_normalization": "minmax"}))
