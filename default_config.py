@@ -44,6 +44,8 @@ n_layers_classif = 2  # classifier hidden layers after the first dense layer
 neg_slope_classif = 0.0  # LeakyReLU slope in the classifier
 pose_normalization = "none"  # "none" (published: raw poses) | "standardize": networks see
 #   each value standardised by its training mean and std (see pirounet/model/pirounet.py)
+decoder_time_features = 0  # 0 (published) | F > 0: the decoder's input at each step also gets
+#   sin/cos(pi k t / T), k = 1..F, so it knows where in the sequence it is (model/decoder.py)
 
 # ----------------------------------------------------------------------------- objective
 kl_weight = 1.0  # weight of the KL term (published KL has no 0.5 factor)

@@ -38,6 +38,7 @@ KEY_SETTINGS = (
     ("encoder.lstm.", ("h_dim", "n_layers")),
     ("encoder.", ("h_dim", "latent_dim")),
     ("decoder.linear.", ("latent_dim", "label_dim", "h_dim")),
+    ("decoder.time_proj.", ("decoder_time_features", "h_dim")),
     ("decoder.lstm_out.", ("h_dim", "input_dim")),
     ("decoder.lstm.", ("h_dim", "n_layers")),
     ("classifier.dense.", ("seq_len", "input_dim", "h_dim_classif")),

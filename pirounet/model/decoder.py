@@ -3,6 +3,11 @@
 Keys: `linear.*`, `lstm.*_l0 ... _l{n_layers-2}`, `lstm_out.*_l0` (under `decoder.` inside
 PirouNet). The output LSTM's hidden state is the pose, so poses lie in (-1, 1) by the LSTM's
 own tanh; no extra activation is applied.
+
+time_features > 0 (an option; the paper has none) adds `time_proj.*`: a fixed basis of
+sin / cos(pi k t / T), k = 1..time_features, mapped to h_dim and added to the repeated vector
+before the LeakyReLU, so each step's input says where in the sequence it is. With the same
+vector at every step the LSTMs settle into a fixed point within a few frames.
 """
 from __future__ import annotations
 
@@ -15,18 +20,28 @@ class Decoder(nn.Module):
     """[z, one-hot] -> Linear+LeakyReLU -> repeat seq_len -> LSTM(h) -> LSTM(output_dim)."""
 
     def __init__(self, latent_dim: int, label_dim: int, h_dim: int, n_layers: int,
-                 output_dim: int, seq_len: int, neg_slope: float):
+                 output_dim: int, seq_len: int, neg_slope: float, time_features: int = 0):
         super().__init__()
         self.seq_len = seq_len
         self.neg_slope = neg_slope
         self.linear = nn.Linear(latent_dim + label_dim, h_dim)
         self.lstm = nn.LSTM(h_dim, h_dim, num_layers=n_layers - 1, batch_first=True)
         self.lstm_out = nn.LSTM(h_dim, output_dim, num_layers=1, batch_first=True)
+        self.time_proj = None
+        if time_features > 0:
+            t = torch.arange(seq_len, dtype=torch.float32)[:, None] / seq_len  # (T, 1)
+            k = torch.arange(1, time_features + 1, dtype=torch.float32)[None, :]  # (1, F)
+            basis = torch.cat([torch.sin(torch.pi * k * t), torch.cos(torch.pi * k * t)], dim=1)
+            self.register_buffer("time_basis", basis, persistent=False)  # (T, 2F)
+            self.time_proj = nn.Linear(2 * time_features, h_dim)
 
     def forward(self, z: Tensor, y_onehot: Tensor) -> Tensor:
         """Pose sequences (B, seq_len, output_dim) from z (B, latent) and y_onehot (B, K)."""
-        h = F.leaky_relu(self.linear(torch.cat([z, y_onehot], dim=1)), self.neg_slope)  # (B, h)
-        h = h[:, None, :].expand(-1, self.seq_len, -1)  # (B, T, h), the same vector each step
+        h = self.linear(torch.cat([z, y_onehot], dim=1))[:, None, :]  # (B, 1, h)
+        if self.time_proj is not None:
+            h = h + self.time_proj(self.time_basis)  # (B, T, h): where in the sequence
+        h = F.leaky_relu(h, self.neg_slope)
+        h = h.expand(-1, self.seq_len, -1)  # (B, T, h); without time, the same vector each step
         h, _ = self.lstm(h)  # (B, T, h)
         x_hat, _ = self.lstm_out(h)  # (B, T, output_dim)
         return x_hat

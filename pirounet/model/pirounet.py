@@ -49,6 +49,7 @@ class ModelConfig:
     n_layers_classif: int = 2  # classifier hidden layers after the first dense layer
     neg_slope_classif: float = 0.0  # classifier LeakyReLU slope
     pose_normalization: str = "none"  # "none" (published) | "standardize" (see PirouNet)
+    decoder_time_features: int = 0  # 0 (published) | F: sin/cos time basis in the decoder
 
     @classmethod
     def from_config(cls, cfg: Any) -> "ModelConfig":
@@ -72,7 +73,7 @@ class PirouNet(nn.Module):
         c = self.config = config
         self.encoder = Encoder(c.input_dim, c.label_dim, c.h_dim, c.n_layers, c.latent_dim)
         self.decoder = Decoder(c.latent_dim, c.label_dim, c.h_dim, c.n_layers, c.input_dim,
-                               c.seq_len, c.neg_slope)
+                               c.seq_len, c.neg_slope, c.decoder_time_features)
         self.classifier = Classifier(c.seq_len * c.input_dim, c.h_dim_classif,
                                      c.n_layers_classif, c.label_dim, c.neg_slope_classif)
         xavier_init_linears(self)  # LSTMs keep torch's default init, as published

@@ -87,3 +87,21 @@ def test_standardize_adds_two_buffers_and_maps_the_decoder_range():
 def test_unknown_pose_normalization_is_refused():
     with pytest.raises(ValueError, match="pose_normalization"):
         PirouNet(ModelConfig(**{**SMALL.__dict__, "pose_normalization": "minmax"}))
+
+
+def test_decoder_time_features_add_one_linear_and_vary_the_input_over_time():
+    plain = PirouNet(SMALL)
+    timed = PirouNet(ModelConfig(**{**SMALL.__dict__, "decoder_time_features": 3}))
+    extra = set(timed.state_dict()) - set(plain.state_dict())
+    assert extra == {"decoder.time_proj.weight", "decoder.time_proj.bias"}  # basis not saved
+    basis = timed.decoder.time_basis  # (T, 2F): sin then cos of pi k t / T
+    assert basis.shape == (6, 6)
+    assert torch.allclose(basis[:, 0], torch.sin(torch.pi * torch.arange(6.0) / 6))
+    assert torch.allclose(basis[:, 5], torch.cos(3 * torch.pi * torch.arange(6.0) / 6))
+    # the published decoder gets one vector at every step; the timed one does not
+    z, y = torch.randn(2, 4), torch.eye(3)[:2]
+    for dec, varies in ((plain.decoder, False), (timed.decoder, True)):
+        seen = []
+        dec.lstm.register_forward_hook(lambda m, inputs, out: seen.append(inputs[0]))
+        dec(z, y)
+        assert torch.equal(seen[0][:, 0], seen[0][:, -1]) is not varies
