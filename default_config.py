@@ -59,6 +59,9 @@ kl_warmup_steps = 0  # >0: KL weight rises linearly from 0 over this many steps 
 kl_cycles = 0  # >0: cyclical KL annealing with this many cycles over the run (Fu 2019)
 kl_cycle_ramp = 0.5  # share of each cycle over which the KL weight rises from 0
 free_bits = 0.0  # nats per latent dimension that cost no KL (Kingma 2016); 0 = published
+motion_energy_weight = 0.0  # >0: each L(x, y) also pays this times the squared log-ratio of
+#   the mean acceleration of x_hat and of x, so reconstructions keep their abruptness
+#   (pirounet/model/objective.py, energy_mismatch); 0 = published
 
 # ----------------------------------------------------------------------------- training
 epochs = 500

@@ -133,7 +133,8 @@ def main(args: list[str]) -> PirouNet:
         model.set_pose_statistics(data.training_poses())
     if start is not None:
         state = restore_training(start, model, optimizer, cfg, cfg.resume, ddp.rank)
-    objective = M2Objective(model, cfg.kl_weight, cfg.unlabelled_pairing, cfg.free_bits)
+    objective = M2Objective(model, cfg.kl_weight, cfg.unlabelled_pairing, cfg.free_bits,
+                            cfg.motion_energy_weight)
     train_objective = objective
     if ddp.enabled:  # DDP broadcasts rank 0's weights, so every rank starts the same
         ids = [device.index] if device.type == "cuda" else None

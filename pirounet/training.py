@@ -30,19 +30,20 @@ class M2Objective(nn.Module):
     """PirouNet and its loss in one forward, so DistributedDataParallel sees every parameter."""
 
     def __init__(self, model: PirouNet, kl_weight: float, pairing: str = "formula",
-                 free_bits: float = 0.0):
+                 free_bits: float = 0.0, energy_weight: float = 0.0):
         super().__init__()
         self.model = model
         self.kl_weight = kl_weight  # the full weight; a schedule passes its own per step
         self.pairing = pairing  # how U pairs q(y|x) with L(x, y); see model/objective.py
         self.free_bits = free_bits  # nats per latent dimension that cost no KL
+        self.energy_weight = energy_weight  # weight of the motion-energy term (0 = published)
 
     def forward(self, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alpha: float,
                 kl_weight: float | None = None) -> tuple[Tensor, dict[str, float]]:
         """Batch loss J and its named terms; x (B, T, 159), y_lab (B,) class indices."""
         weight = self.kl_weight if kl_weight is None else kl_weight
         return m2_loss(self.model, x_lab, y_lab, x_unlab, alpha, weight, self.pairing,
-                       self.free_bits)
+                       self.free_bits, self.energy_weight)
 
 
 class Averager:

@@ -6,7 +6,7 @@ import torch
 
 from pirounet.model import ModelConfig, PirouNet, m2_loss
 from pirounet.model.annealing import kl_per_dimension, kl_weight_at, kl_with_free_bits
-from pirounet.model.objective import kl_divergence
+from pirounet.model.objective import energy_mismatch, kl_divergence, motion_energy
 
 SMALL = ModelConfig(seq_len=6, input_dim=9, n_layers=2, h_dim=8, latent_dim=4,
                     h_dim_classif=8)
@@ -105,3 +105,40 @@ def test_decoder_time_features_add_one_linear_and_vary_the_input_over_time():
         dec.lstm.register_forward_hook(lambda m, inputs, out: seen.append(inputs[0]))
         dec(z, y)
         assert torch.equal(seen[0][:, 0], seen[0][:, -1]) is not varies
+
+
+def test_motion_energy_is_the_mean_acceleration_magnitude():
+    # one marker moving along x with positions t^2: second difference 2 at every frame
+    t = torch.arange(5.0)
+    x = torch.zeros(1, 5, 3)
+    x[0, :, 0] = t**2
+    assert motion_energy(x).tolist() == [2.0]
+    # two markers, one still: the mean over markers halves it
+    assert motion_energy(torch.cat([x, torch.zeros(1, 5, 3)], dim=2)).tolist() == [1.0]
+
+
+def test_energy_mismatch_ignores_timing_but_not_abruptness():
+    x = torch.zeros(1, 8, 3)
+    x[0, 3:, 0] = 1.0  # a step at frame 3
+    shifted = torch.zeros(1, 8, 3)
+    shifted[0, 5:, 0] = 1.0  # the same step two frames later
+    assert energy_mismatch(x, shifted).item() == pytest.approx(0.0, abs=1e-9)
+    assert torch.mean((x - shifted) ** 2).item() > 0  # which an MSE would punish
+    smooth = torch.zeros(1, 8, 3)
+    smooth[0, :, 0] = torch.arange(8) * 0.125  # about as far at constant speed (exact floats)
+    expected = (math.log(0 + 1e-5) - math.log(2 / 6 + 1e-5)) ** 2
+    assert energy_mismatch(x, smooth).item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_m2_loss_adds_the_energy_term_only_when_weighted():
+    torch.manual_seed(0)
+    model = PirouNet(SMALL)
+    x, y = torch.randn(4, 6, 9) * 0.1, torch.tensor([0, 1, 2, 0])
+    torch.manual_seed(1)
+    plain, terms = m2_loss(model, x, y, x, 0.1, 1.0)
+    torch.manual_seed(1)
+    weighted, terms_w = m2_loss(model, x, y, x, 0.1, 1.0, energy_weight=0.5)
+    assert "energy_labelled" not in terms and terms_w["energy_labelled"] > 0
+    assert terms_w["elbo_labelled"] == pytest.approx(
+        terms["elbo_labelled"] - 0.5 * terms_w["energy_labelled"], rel=1e-5)
+    assert weighted.item() > plain.item()

@@ -28,6 +28,7 @@ from pirounet.model.annealing import kl_per_dimension, kl_with_free_bits
 from pirounet.model.pirounet import PirouNet, one_hot
 
 LOG_EPS = 1e-8  # added inside every log of q(y|x), as published
+ENERGY_EPS = 1e-5  # pose units per frame^2, inside the logs of energy_mismatch
 PAIRINGS = ("formula", "published")
 
 
@@ -61,6 +62,28 @@ def labelled_elbo(x: Tensor, x_hat: Tensor, mean: Tensor, logvar: Tensor, label_
     return -recon + log_prior - kl_weight * kl_paid, recon, kl
 
 
+def motion_energy(x: Tensor) -> Tensor:
+    """Mean acceleration magnitude per sequence, (N,), of poses (N, T, 3 * markers).
+
+    Second differences per frame, in pose units: how abrupt the movement is, whatever its
+    timing.
+    """
+    acc = x.reshape(x.shape[0], x.shape[1], -1, 3).diff(n=2, dim=1)  # (N, T-2, markers, 3)
+    return acc.norm(dim=-1).mean(dim=(1, 2))
+
+
+def energy_mismatch(x: Tensor, x_hat: Tensor) -> Tensor:
+    """(log E(x_hat) - log E(x))^2 per sequence, (N,), E = motion_energy (an option).
+
+    A mean squared error cannot place a sudden move whose timing z does not pin down, so it
+    averages the candidates into a smooth, slow movement, and every effort looks sustained.
+    This term asks each reconstruction to be as abrupt as its original, wherever the
+    accelerations fall. The log makes it a ratio, the same for slow and for sudden windows.
+    """
+    return (torch.log(motion_energy(x_hat) + ENERGY_EPS)
+            - torch.log(motion_energy(x) + ENERGY_EPS)).pow(2)
+
+
 def unlabelled_bound(elbo_per_label: Tensor, probs: Tensor) -> tuple[Tensor, Tensor]:
     """(U(x), entropy of q(y|x)), each (B,), from L(x, y) (B, K) and q(y|x) (B, K)."""
     entropy = -(probs * torch.log(probs + LOG_EPS)).sum(dim=1)  # (B,)
@@ -83,12 +106,15 @@ def enumerate_labels(n: int, label_dim: int, like: Tensor) -> Tensor:
 
 def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alpha: float,
             kl_weight: float, pairing: str = "formula",
-            free_bits: float = 0.0) -> tuple[Tensor, dict[str, float]]:
+            free_bits: float = 0.0,
+            energy_weight: float = 0.0) -> tuple[Tensor, dict[str, float]]:
     """Batch loss J and its named terms (Python floats) for labelled + unlabelled batches.
 
     x_lab (B, T, D) with y_lab (B,) ints or (B, K) one-hot; x_unlab (B_u, T, D).
     pairing: "formula" (U as written) or "published" (the reference code's reshape).
     free_bits: nats per latent dimension that cost no KL (0 = published; model/annealing.py).
+    energy_weight: > 0 subtracts energy_weight * energy_mismatch from every L(x, y) (an
+    option; 0 = published) and adds the term "energy_labelled" to the named terms.
     """
     if pairing not in PAIRINGS:
         raise ValueError(f"pairing must be one of {PAIRINGS}, got {pairing!r}")
@@ -102,6 +128,11 @@ def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alph
     x_hat, _, mean, logvar = model(x_all, y_all)
     # (B + K*B_u,) each
     elbo, recon, kl = labelled_elbo(x_all, x_hat, mean, logvar, k, kl_weight, free_bits)
+    extra = {}
+    if energy_weight > 0:
+        energy = energy_mismatch(x_all, x_hat)  # (B + K*B_u,)
+        elbo = elbo - energy_weight * energy
+        extra["energy_labelled"] = energy[:n_lab].mean()
     elbo_lab = elbo[:n_lab]  # (B,)
     if pairing == "formula":
         elbo_per_label = elbo[n_lab:].reshape(k, n_unlab).T  # (B_u, K), column k = label k
@@ -119,8 +150,8 @@ def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alph
         accuracy = (probs_lab.argmax(dim=1) == y_lab.argmax(dim=1)).to(x_lab.dtype).mean()
         values = torch.stack([
             recon[:n_lab].mean(), kl[:n_lab].mean(), elbo_lab.mean(), u.mean(),
-            entropy.mean(), ce, accuracy, total,
+            entropy.mean(), ce, accuracy, total, *extra.values(),
         ]).tolist()  # a single sync; floats keep no autograd graph alive
     names = ["recon_labelled", "kl_labelled", "elbo_labelled", "elbo_unlabelled", "entropy",
-             "classification", "accuracy", "total"]
+             "classification", "accuracy", "total", *extra]
     return total, dict(zip(names, values))
