@@ -1,6 +1,6 @@
 """Latent-space generation: the paper's high-density tiles, random draws and reconstructions.
 
-Conditional generation (FACTS.md, "Evaluation in the paper"):
+Conditional generation (docs/published_method.md, "Evaluation"):
   1. encode the labelled training windows with their own labels -> z (N, latent);
   2. per label k, centre its z's on their mean c_k and fit a 2-D PCA, axes W_k (2, latent);
   3. tile [-bound, bound]^2 of label k's PCA plane with squares of side tile_sizes[k];

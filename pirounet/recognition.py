@@ -1,6 +1,7 @@
 """The FID recognition classifier: PirouNet's classifier design, trained alone on labelled windows.
 
-FID, diversity and multimodality are measured on its last hidden layer (FACTS.md, "Model"):
+FID, diversity and multimodality are measured on its last hidden layer
+(docs/published_method.md, "Model"):
 h 250, 13 hidden layers, LeakyReLU slope 0.4295..., cross-entropy, batch 55, lr 3e-4, 400
 epochs. Its state-dict keys are `dense.*` and `layers.0 ... layers.13.*`, so the published
 checkpoints (their `model_state_dict`) load unchanged.

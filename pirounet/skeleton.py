@@ -26,7 +26,7 @@ KEPT_RAW_INDICES = np.array([i for i in range(N_RAW_MARKERS) if i not in DROPPED
 
 INDEX = {name: i for i, name in enumerate(MARKERS)}
 
-# Each end of a drawn segment is the mean of a group of markers (FACTS.md, "Data").
+# Each end of a drawn segment is the mean of a group of markers (docs/published_method.md, "Data").
 _GROUPS: dict[str, tuple[str, ...]] = {
     "pelvis": ("LFWT", "RFWT", "LBWT", "RBWT"),
     "chest": ("STRN", "T10"),

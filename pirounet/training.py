@@ -1,4 +1,4 @@
-"""One training epoch and one validation pass, as published (FACTS.md, "Objective").
+"""One training epoch and one validation pass, as published (docs/published_method.md, "Objective").
 
 An epoch walks the unlabelled loader once and pairs each unlabelled batch with the next
 labelled batch; the labelled loader starts over whenever it runs out. Loss terms come back

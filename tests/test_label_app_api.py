@@ -144,7 +144,7 @@ def test_the_original_apps_label_file_loads_and_round_trips(tmp_path):
     store = LabelStore(out, LABEL_MODE.store_columns(), range(0, 38309 - SEQ_LEN + 1, SEQ_LEN))
     labels = store.labels()
     times = [lab["time"] for lab in labels.values()]
-    assert [times.count(v) for v in (1, 2, 3, 4)] == [132, 117, 78, 20]  # FACTS.md
+    assert [times.count(v) for v in (1, 2, 3, 4)] == [132, 117, 78, 20]  # real file
     store.save(0, labels[0])  # rewrites the whole file: sorted, one row each, final newline
     assert out.read_text() == real.rstrip("\n") + "\n"
 

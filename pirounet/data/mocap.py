@@ -1,9 +1,9 @@
 """Load mariel recordings and preprocess them exactly as the published pipeline does.
 
 A recording is a `.npy` array of shape (55 markers, T frames, 3) at ~35 fps. Preprocessing
-(FACTS.md, "Data"): transpose to (T, 55, 3), trim 500 frames at each end, drop the derived
-hip markers 26 and 53, negate z, concatenate the files in sorted name order, scale x, y, z by
-the 1 %/99 % quantiles of x and y, and centre every frame in x and y.
+(docs/published_method.md, "Data"): transpose to (T, 55, 3), trim 500 frames at each end, drop
+the derived hip markers 26 and 53, negate z, concatenate the files in sorted name order, scale
+x, y, z by the 1 %/99 % quantiles of x and y, and centre every frame in x and y.
 
 Beyond the published code: short NaN gaps (missing markers) are filled by linear
 interpolation in time, and every bad file gets an error that names it.

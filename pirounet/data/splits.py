@@ -50,7 +50,7 @@ def n_windows(n_frames: int, seq_len: int) -> int:
 
 def paper_split(starts: np.ndarray, classes: np.ndarray, n_frames: int, seq_len: int,
                 fraction_label: float) -> Split:
-    """The published split by position in the label list (FACTS.md, "The paper's split")."""
+    """The published split by position in the label list (docs/published_method.md)."""
     n = len(starts)
     one = round(0.01 * n)
     five = 5 * one

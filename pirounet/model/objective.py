@@ -14,7 +14,7 @@ Validation uses the same J with the valid batch as its own unlabelled batch:
 
 One published quirk is NOT the default: the reference code reshaped its label-major (K*B,)
 ELBOs straight to (B, K), pairing q(y|x_i) with other sequences' ELBOs. By default
-(pairing="formula") L(x_i, y) meets q(y|x_i), as the formula for U (and FACTS) says;
+(pairing="formula") L(x_i, y) meets q(y|x_i), as the formula for U says;
 pairing="published" (config `unlabelled_pairing`) reproduces the reference code's reshape.
 """
 from __future__ import annotations
