@@ -204,3 +204,31 @@ def test_published_format_checkpoint_with_train_overrides(run_root, monkeypatch)
     assert metrics["training_config"]["h_dim"] == 16  # from configs/tiny.py
     assert (run_root / "results" / "debug" / "published" / "metrics.json").is_file()
     assert 0 <= metrics["classification"]["valid"]["accuracy"] <= 1
+
+
+def test_run_with_every_remedy_trains_and_evaluates(run_root, monkeypatch):
+    """The quickstart's remedies: their buffers and keys survive the checkpoint into main_eval."""
+    monkeypatch.chdir(run_root)
+    remedies = ["--run_name=remedies", "--pose_normalization=standardize",
+                "--decoder_time_features=4", "--kl_weight=1e-6", "--kl_warmup_steps=4",
+                "--motion_energy_weight=1e-3", "--free_bits=0.01"]
+    model = main.main([str(ROOT / "configs" / "tiny.py"), *data_args(run_root), *remedies])
+    history = [json.loads(line) for line in
+               (run_root / "saved_models/remedies/history.jsonl").read_text().splitlines()]
+    # 5 steps an epoch, warm-up over 4: epoch 1 averages 1/4..4/4 and 1, epoch 2 is full
+    assert history[0]["train/kl_weight"] == pytest.approx(1e-6 * (0.25 + 0.5 + 0.75 + 1 + 1) / 5)
+    assert history[1]["train/kl_weight"] == pytest.approx(1e-6)
+    assert history[0]["train/energy_labelled"] > 0
+    ckpt = torch.load(run_root / "saved_models/remedies/last.pt", weights_only=True)
+    state = ckpt["model_state_dict"]
+    assert {"pose_mean", "pose_std", "decoder.time_proj.weight"} <= set(state)
+    assert torch.equal(state["pose_mean"], model.pose_mean) and state["pose_std"].min() > 0
+
+    metrics = main_eval.main([DEBUG, "--load_from_checkpoint=remedies", "--blind_export=False",
+                              "--recognition_accuracy=False"])
+    assert metrics["training_config"]["pose_normalization"] == "standardize"
+    assert set(metrics["headline"]) == {"reconstruction_vs_mean_pose", "effort_as_asked",
+                                        "diversity_vs_real"}
+    # the reconstructions come back in pose units, not standardised ones
+    assert metrics["quantitative"]["ajd"]["valid"] < 2 * metrics["quantitative"][
+        "ajd_mean_pose"]["valid"]
