@@ -29,6 +29,7 @@ import torch
 
 from pirounet.data.synthetic import TRUTH_FILE
 from pirounet.evaluation.context import EvalContext
+from pirounet.evaluation.results import metric_at
 from pirounet.model.objective import kl_divergence
 from pirounet.viz.plots import plot_training_curves
 
@@ -46,15 +47,6 @@ TARGETS = {  # headline figure -> (pass_if, target)
 _COMPARE = {"<=": operator.le, ">=": operator.ge}
 
 
-def _get(metrics: Mapping[str, Any], *path: str) -> Any:
-    """metrics[path[0]][path[1]]... or None when any key is missing."""
-    for key in path:
-        if not isinstance(metrics, Mapping) or key not in metrics:
-            return None
-        metrics = metrics[key]
-    return metrics
-
-
 def _figure(name: str, value: float, **inputs: Any) -> dict[str, Any]:
     """One headline figure: its value, target and whether it passes, then its inputs."""
     pass_if, target = TARGETS[name]
@@ -66,16 +58,16 @@ def headline(metrics: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """The "Does it dance?" figures whose inputs are in metrics (see the module docstring)."""
     q = metrics.get("quantitative") or {}
     out = {}
-    ajd_valid, ajd_base = _get(q, "ajd", "valid"), _get(q, "ajd_mean_pose", "valid")
+    ajd_valid, ajd_base = metric_at(q, "ajd", "valid"), metric_at(q, "ajd_mean_pose", "valid")
     if ajd_valid is not None and ajd_base:
         out["reconstruction_vs_mean_pose"] = _figure(
             "reconstruction_vs_mean_pose", ajd_valid / ajd_base, ajd_valid=ajd_valid,
             ajd_mean_pose=ajd_base)
-    rate = _get(q, "generated", "effort_recognition_rate", "mean")
+    rate = metric_at(q, "generated", "effort_recognition_rate", "mean")
     if rate is not None:
-        label_dim = _get(metrics, "training_config", "label_dim") or 3
+        label_dim = metric_at(metrics, "training_config", "label_dim") or 3
         out["effort_as_asked"] = _figure("effort_as_asked", rate, chance=1 / label_dim)
-    generated, real = (_get(q, part, "diversity", "mean") for part in ("generated", "real"))
+    generated, real = (metric_at(q, part, "diversity", "mean") for part in ("generated", "real"))
     if generated is not None and real:
         out["diversity_vs_real"] = _figure("diversity_vs_real", generated / real,
                                            generated=generated, real=real)
@@ -127,7 +119,7 @@ def run_warnings(metrics: Mapping[str, Any], kl: float | None, synthetic: bool) 
             "The data is the built-in synthetic dancer (pirounet/data/synthetic.py; "
             f"{TRUTH_FILE} lies next to the recordings): the numbers check the pipeline and "
             "say nothing about the published results on real dance.")
-    epochs = _get(metrics, "quantitative", "recognition_classifier", "epochs")
+    epochs = metric_at(metrics, "quantitative", "recognition_classifier", "epochs")
     if epochs is not None and epochs < PAPER_RECOGNITION_EPOCHS:
         out.append(
             f"The recognition classifier behind FID, diversity and multimodality was trained "

@@ -10,16 +10,8 @@ from typing import Any, Mapping
 
 from pirounet.config import Config
 from pirounet.data import Dataset, load_labels
+from pirounet.evaluation.results import metric_at
 from pirounet.viz.report import paper_table_latex, paper_table_markdown
-
-
-def _get(metrics: Mapping[str, Any], *path: str) -> Any:
-    """metrics[path[0]][path[1]]... or None when any key is missing."""
-    for key in path:
-        if not isinstance(metrics, Mapping) or key not in metrics:
-            return None
-        metrics = metrics[key]
-    return metrics
 
 
 def _percent(value: float | None) -> str | None:
@@ -42,15 +34,15 @@ def labelled_share(cfg: Config, dataset: Dataset) -> float:
 def paper_table_row(name: str, labelled_share: float, metrics: Mapping[str, Any]
                     ) -> dict[str, Any]:
     """The row of one model (column -> value) from main_eval's metrics dict."""
-    generated = _get(metrics, "quantitative", "generated") or {}
+    generated = metric_at(metrics, "quantitative", "generated") or {}
     return {
         "model": name,
         "labelled (%)": _percent(labelled_share),
-        "accuracy valid (%)": _percent(_get(metrics, "classification", "valid", "accuracy")),
-        "accuracy test (%)": _percent(_get(metrics, "classification", "test", "accuracy")),
+        "accuracy valid (%)": _percent(metric_at(metrics, "classification", "valid", "accuracy")),
+        "accuracy test (%)": _percent(metric_at(metrics, "classification", "test", "accuracy")),
         "diversity": _mean_std(generated.get("diversity")),
         "multimodality": _mean_std(generated.get("multimodality")),
-        "AJD test": _get(metrics, "quantitative", "ajd", "test"),
+        "AJD test": metric_at(metrics, "quantitative", "ajd", "test"),
         "FID": _mean_std(generated.get("fid")),
     }
 

@@ -6,7 +6,7 @@ import json
 import logging
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -18,6 +18,15 @@ log = logging.getLogger(__name__)
 
 METRICS_FILE = "metrics.json"
 FIGURE_SUFFIXES = (".png", ".gif", ".mp4")
+
+
+def metric_at(metrics: Mapping[str, Any], *path: str) -> Any:
+    """metrics[path[0]][path[1]]... or None when any key is missing."""
+    for key in path:
+        if not isinstance(metrics, Mapping) or key not in metrics:
+            return None
+        metrics = metrics[key]
+    return metrics
 
 
 def json_ready(value: Any, path: str = "", bad: list[str] | None = None) -> Any:
