@@ -1,6 +1,6 @@
 """Benchmark: the README's quickstart, timed, and its "Does it dance?" figures against targets.
 
-    python benchmarks/quickstart.py [--keep] [--workdir DIR]
+    python benchmarks/quickstart.py [--keep] [--workdir DIR] [--train-arg=--seed=1 ...]
 
 Runs exactly the README's first command after the install, in a fresh working folder (a temp
 dir unless --workdir is given), so nothing in this checkout's data/, saved_models/ or results/
@@ -33,9 +33,9 @@ STEPS = (("train", ["main.py", "configs/quickstart.py"]),
          ("evaluate", ["main_eval.py", "configs/eval_quickstart.py"]))
 
 
-def run_step(args: list[str], workdir: Path) -> float:
+def run_step(args: list[str], workdir: Path, extra: list[str]) -> float:
     """Run one entry point of this checkout with workdir as its working folder; wall seconds."""
-    cmd = [sys.executable, str(ROOT / args[0]), *[str(ROOT / a) for a in args[1:]]]
+    cmd = [sys.executable, str(ROOT / args[0]), *[str(ROOT / a) for a in args[1:]], *extra]
     env = {**os.environ, "WANDB_MODE": os.environ.get("WANDB_MODE", "offline")}
     tic = time.perf_counter()
     subprocess.run(cmd, cwd=workdir, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -46,10 +46,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, help="run here instead of in a temp dir")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
+    parser.add_argument("--train-arg", action="append", default=[],
+                        help="a setting for main.py, e.g. --train-arg=--seed=1 (another dancer)")
     opts = parser.parse_args()
     workdir = opts.workdir or Path(tempfile.mkdtemp(prefix="pirounet_quickstart_"))
     workdir.mkdir(parents=True, exist_ok=True)
-    times = {name: run_step(args, workdir) for name, args in STEPS}
+    extra = {"train": opts.train_arg, "evaluate": []}
+    times = {name: run_step(args, workdir, extra[name]) for name, args in STEPS}
     metrics = json.loads((workdir / "results/quickstart/metrics.json").read_text())
 
     print(f"quickstart in {workdir}")
