@@ -39,6 +39,7 @@ from pirounet.data import DataError, ensure_recordings, prepare_data
 from pirounet.distributed import (barrier, cleanup_distributed, gather_to_main,
                                   setup_distributed)
 from pirounet.model import ModelConfig, PirouNet
+from pirounet.model.annealing import check_remedy_settings
 from pirounet.model.objective import alpha_from_batches
 from pirounet.runtime import resolve_device, rng_state, seed_everything, set_threads
 from pirounet.tracking import (TrackingError, append_history, close_logging, finish_wandb,
@@ -95,6 +96,10 @@ def main(args: list[str]) -> PirouNet:
     # Setup
     ddp = setup_distributed()
     cfg, start = resolve_config(args)
+    try:
+        check_remedy_settings(cfg)  # before the run folder is touched
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
     run_dir = run_folder(cfg.run_name)
     stale = check_run_folder(run_dir, cfg.resume, cfg.overwrite)
     barrier()  # every rank has looked at the run folder before rank 0 writes to it

@@ -1,5 +1,6 @@
 """KL schedules, free bits and pose standardisation: the remedies for posterior collapse."""
 import math
+import re
 
 import pytest
 import torch
@@ -140,3 +141,22 @@ def test_m2_loss_adds_the_energy_term_only_when_weighted():
     assert terms_w["elbo_labelled"] == pytest.approx(
         terms["elbo_labelled"] - 0.5 * terms_w["energy_labelled"], rel=1e-5)
     assert weighted.item() > plain.item()
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("--kl_cycle_ramp=0", "kl_cycle_ramp=0.0 is not allowed: it must be in (0, 1]"),
+    ("--free_bits=-1", "free_bits=-1.0 is not allowed"),
+    ("--pose_normalization=minmax", "pose_normalization='minmax' is not allowed"),
+    ("--kl_cycles=2", "choose KL warm-up or cyclical annealing, not both"),
+])
+def test_bad_remedy_settings_stop_main_before_the_run_folder(setting, message, tmp_path,
+                                                             monkeypatch):
+    import main
+
+    from pirounet.config import ConfigError
+
+    monkeypatch.chdir(tmp_path)
+    args = ["--run_name=bad", "--wandb_mode=disabled", "--kl_warmup_steps=10", setting]
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        main.main(args)
+    assert not (tmp_path / "saved_models").exists()
