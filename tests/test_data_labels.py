@@ -76,8 +76,8 @@ def test_duplicate_start_keeps_last_row_and_warns(tmp_path, caplog):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("0,1,1\n40,2\n", r"line 2: '40,2' has 2 columns; expected 3"),
-        ("0,1,1\n40,2,x\n", r"line 2: '40,2,x' holds a non-integer"),
+        ("0,1,1\n40,2\n", r"line 2: '40,2': has 2 columns; expected 3"),
+        ("0,1,1\n40,2,x\n", r"line 2: '40,2,x': holds a non-integer"),
         ("0,1,5\n", r"line 1: '0,1,5': time effort 5 is outside 1-4"),
         ("0,0,1\n", r"line 1: '0,0,1': space effort 0 is outside 1-4"),
         ("-40,1,1\n", r"line 1: '-40,1,1': start index -40 is negative"),

@@ -37,7 +37,7 @@ EXPECTED_FILES = [
     "reconstruction/reconstruction.gif", "reconstruction/reconstruction_strip.png",
     "latent/latent_space.png", "latent/dense_tiles.png",
     "entanglement/entanglement.png", "entanglement/one_z.gif",
-    "to_be_labeled/sequences.npy", "blind_labels.npy",
+    "to_be_labeled/sequences.npy", "to_be_labeled/blind_export.json", "blind_labels.npy",
     "recognition_accuracy/confusion.png",
 ]
 GENERATED = ["fid", "diversity", "multimodality", "kinetic_fid", "geometric_fid",
@@ -144,6 +144,7 @@ def test_every_output_with_every_switch_on(run_root, monkeypatch):
     assert recog["n_na_dropped"] == 1 and recog["n_rated"] == 5
     assert recog["accuracy"] == pytest.approx(np.mean(labels[rated] == human[rated, 2]))
     assert recog["not_a_dance_share"] == pytest.approx(2 / 6)
+    assert recog["effort"] == metrics["blind_export"]["effort"] == "time"  # carried on disk
 
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}; every other check passed")

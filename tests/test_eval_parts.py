@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from pirounet.config import load_config
+from pirounet.data.label_files import write_blind_file, write_blind_info
 from pirounet.evaluation import (EvalError, json_ready, paper_table, read_blind_labels,
                                  recognition_scores, run_recognition_accuracy, tile_summary,
                                  write_metrics)
@@ -112,7 +113,8 @@ def test_bad_blind_csv_is_refused(tmp_path, text, fragment):
 
 def fake_context(tmp_path: Path, human_labels_path: str = "") -> SimpleNamespace:
     """What run_recognition_accuracy reads of an EvalContext."""
-    return SimpleNamespace(results_dir=tmp_path, cfg=SimpleNamespace(label_dim=3),
+    cfg = SimpleNamespace(label_dim=3, effort="time")
+    return SimpleNamespace(results_dir=tmp_path, cfg=cfg,
                            eval_cfg=SimpleNamespace(human_labels_path=human_labels_path))
 
 
@@ -134,6 +136,17 @@ def test_recognition_accuracy_against_the_export(tmp_path):
     assert (tmp_path / "recognition_accuracy" / "confusion.png").stat().st_size > 0
     with pytest.raises(EvalError, match="225 rows"):
         run_recognition_accuracy(fake_context(tmp_path, str(BLIND_CSV)))
+
+
+def test_recognition_accuracy_checks_the_exports_effort(tmp_path):
+    np.save(tmp_path / "blind_labels.npy", np.array([0, 1, 2]))
+    folder = tmp_path / "to_be_labeled"
+    write_blind_file(folder / "human_labels.csv", [(0, 1, 0), (1, 1, 1), (2, 1, 0)])
+    write_blind_info(folder, "time", 3)
+    assert run_recognition_accuracy(fake_context(tmp_path))["effort"] == "time"
+    write_blind_info(folder, "space", 3)
+    with pytest.raises(EvalError, match="labelled on effort='space'.*uses effort='time'"):
+        run_recognition_accuracy(fake_context(tmp_path))
 
 
 # ----------------------------------------------------------------------------- metrics.json

@@ -154,7 +154,7 @@ def test_the_original_blind_file_round_trips_except_danceability_above_1(tmp_pat
     out = tmp_path / "human_labels.csv"
     out.write_text("\n".join(real) + "\n")
     # The original app's file holds 5 rows with danceability 2 or 3; this app asks 0 or 1.
-    with pytest.raises(LabelFileError, match=r"line 72 \('71,2,0'\): danceability must be"):
+    with pytest.raises(LabelFileError, match=r"line 72: '71,2,0': danceability must be"):
         LabelStore(out, BLIND_MODE.store_columns(), range(225))
     kept = [row for row in real if row.split(",")[1] in ("0", "1")]
     out.write_text("\n".join(kept) + "\n")
@@ -170,9 +170,9 @@ def test_the_original_blind_file_round_trips_except_danceability_above_1(tmp_pat
 def test_malformed_existing_file_fails_at_startup_naming_the_line(task, tmp_path, text, line):
     out = tmp_path / "labels.csv"
     out.write_text(text)
-    with pytest.raises(LabelFileError, match=f"line {line} "):
+    with pytest.raises(LabelFileError, match=f"line {line}: "):
         LabelApp(task, out)
-    with pytest.raises(SystemExit, match=f"line {line} "):
+    with pytest.raises(SystemExit, match=f"line {line}: "):
         main(["--data", task.source, "--out", str(out)])
 
 
@@ -310,7 +310,7 @@ def test_blind_mode_never_reads_or_serves_labels(blind_dir, serve):
 
 def test_blind_mode_cli_defaults_to_human_labels_in_the_folder(blind_dir):
     (blind_dir / "human_labels.csv").write_text("0,1,5\n")
-    with pytest.raises(SystemExit, match=r"human_labels\.csv, line 1 .*time must be one of"):
+    with pytest.raises(SystemExit, match=r"human_labels\.csv, line 1: .*time must be one of"):
         main(["--blind", str(blind_dir)])
     with pytest.raises(SystemExit, match=r"sequences\.npy: not found"):
         main(["--blind", str(blind_dir.parent)])

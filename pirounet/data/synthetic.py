@@ -47,17 +47,15 @@ from pathlib import Path
 
 import numpy as np
 
-from pirounet.data.labels import NA
+from pirounet.data.label_files import LABEL_BLOCK, LABELS_FILE, NA, write_label_file
 from pirounet.data.synthetic_body import forward_kinematics, place_on_floor
 from pirounet.data.synthetic_motion import FPS, Phrase, frame_efforts, perform, plan_phrases
 
 REAL_FRAMES = (9925, 5803, 3866, 5309, 6649, 6757)  # trimmed lengths of the real files
 NAMES = ("adagio", "bolero", "cancan", "flamenco", "gavotte", "habanera")  # sorted
 SPARE = 500  # frames at each end of a file that the loader trims
-BLOCK = 40  # frames per labelled block, and the stride between blocks
-LABELLED_SHARE = 347 * BLOCK / sum(REAL_FRAMES)  # the real file labels 347 blocks
+LABELLED_SHARE = 347 * LABEL_BLOCK / sum(REAL_FRAMES)  # the real file labels 347 blocks
 NA_BELOW = 0.7  # a block whose majority effort covers less than this share is N/A
-LABELS_FILE = "labels_from_app.csv"
 TRUTH_FILE = "synthetic_truth.npz"
 
 
@@ -86,16 +84,17 @@ def split_frames(frames: int, n_files: int) -> np.ndarray:
 def imitate_labels(time_effort: np.ndarray, space_effort: np.ndarray, rng: np.random.Generator,
                    disagree: float) -> np.ndarray:
     """Label rows (n, 3) start, space, time for blocks over the first LABELLED_SHARE of frames."""
-    n_blocks = int(len(time_effort) * LABELLED_SHARE) // BLOCK
+    n_blocks = int(len(time_effort) * LABELLED_SHARE) // LABEL_BLOCK
     columns = []
     for effort in (space_effort, time_effort):
-        blocks = effort[: n_blocks * BLOCK].reshape(n_blocks, BLOCK)
+        blocks = effort[: n_blocks * LABEL_BLOCK].reshape(n_blocks, LABEL_BLOCK)
         counts = (blocks[..., None] == np.arange(1, 4)).sum(axis=1)  # (n, 3)
-        label = np.where(counts.max(axis=1) >= NA_BELOW * BLOCK, counts.argmax(axis=1) + 1, NA)
+        clear = counts.max(axis=1) >= NA_BELOW * LABEL_BLOCK
+        label = np.where(clear, counts.argmax(axis=1) + 1, NA)
         flip = (rng.random(n_blocks) < disagree) & (label != NA)
         other = (label - 1 + rng.integers(1, 3, size=n_blocks)) % 3 + 1
         columns.append(np.where(flip, other, label))
-    return np.column_stack([np.arange(n_blocks) * BLOCK, *columns]).astype(np.int64)
+    return np.column_stack([np.arange(n_blocks) * LABEL_BLOCK, *columns]).astype(np.int64)
 
 
 def _raw_markers(rng: np.random.Generator, phrases: list[Phrase], n_frames: int) -> np.ndarray:
@@ -170,8 +169,7 @@ def write_synthetic_dataset(out_dir: str | Path, seed: int = 0, frames: int = su
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".synthetic-") as tmp:
         for name, raw in data.recordings.items():
             np.save(Path(tmp) / name, raw)
-        rows = "".join(f"{s},{sp},{t}\n" for s, sp, t in data.labels)
-        (Path(tmp) / LABELS_FILE).write_text(rows)
+        write_label_file(Path(tmp) / LABELS_FILE, data.labels, durable=False)
         _save_npz(Path(tmp) / TRUTH_FILE, data.truth)
         for name in names:
             os.replace(Path(tmp) / name, out_dir / name)

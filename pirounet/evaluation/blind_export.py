@@ -1,6 +1,7 @@
 """The blind-labeling export: shuffled conditional dances for a human to label without labels.
 
     results/<name>/to_be_labeled/sequences.npy   (n, T, 53, 3) float32, shuffled
+    results/<name>/to_be_labeled/blind_export.json  the effort the human labels, and n
     results/<name>/blind_labels.npy              (n,) int64, the label each one was made with
 
 n = blind_per_label * label_dim. The conditioning labels sit OUTSIDE to_be_labeled/, so the
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from pirounet.atomic import atomic_open
+from pirounet.data.label_files import HUMAN_LABELS_FILE, write_blind_info
 from pirounet.evaluation.context import EvalContext
 from pirounet.generation import generate_conditional
 from pirounet.skeleton import as_markers
@@ -27,7 +29,6 @@ log = logging.getLogger(__name__)
 EXPORT_FOLDER = "to_be_labeled"
 SEQUENCES_FILE = "sequences.npy"
 LABELS_FILE = "blind_labels.npy"
-HUMAN_LABELS_FILE = "human_labels.csv"
 BLIND_STREAM = 2  # seeds the export apart from the bootstrap and the qualitative draws
 
 
@@ -69,8 +70,10 @@ def run_blind_export(ctx: EvalContext) -> dict[str, Any]:
     sequences, labels = shuffled_export(dances, labels, rng)
     save_npy(labels_path, labels)
     save_npy(sequences_path, sequences)
+    write_blind_info(sequences_path.parent, ctx.cfg.effort, len(labels))
     log.info("blind export: %d shuffled dances in %s, their labels in %s; label them with "
              "`python -m pirounet.label_app --blind %s`", len(labels), sequences_path,
              labels_path, sequences_path.parent)
     return {"n_sequences": len(labels), "per_label": e.blind_per_label, "kept_existing": False,
+            "effort": ctx.cfg.effort,
             "sequences": str(sequences_path), "labels": str(labels_path)}

@@ -1,9 +1,11 @@
 """Recognition accuracy: do humans, labeling blind, see the effort a dance was conditioned on?
 
 The labeling app writes one row per exported dance, `seq_index,danceability,time`, without a
-header: time is 0-2 (low, medium, high) or 4 for N/A ("too hard to tell"); danceability 0
-means "not a dance". Rows with time N/A are dropped (and counted); the rest give a confusion
-matrix with the conditioning labels as rows and the human labels as columns.
+header (pirounet.data.label_files owns the format): time is 0-2 (low, medium, high) or 4 for
+N/A ("too hard to tell"); danceability 0 means "not a dance". The export's blind_export.json
+says which effort that column holds; it must be this run's. Rows with time N/A are dropped
+(and counted); the rest give a confusion matrix with the conditioning labels as rows and the
+human labels as columns.
 """
 from __future__ import annotations
 
@@ -13,42 +15,43 @@ from typing import Any
 
 import numpy as np
 
-from pirounet.evaluation.blind_export import HUMAN_LABELS_FILE, export_paths
+from pirounet.data.label_files import (
+    BLIND_INFO_FILE, HUMAN_LABELS_FILE, NA, NOT_A_DANCE, LabelFileError, read_blind_file,
+    read_blind_info,
+)
+from pirounet.evaluation.blind_export import export_paths
 from pirounet.evaluation.context import EvalContext, EvalError, label_name
 from pirounet.metrics import accuracy, confusion_matrix
 from pirounet.viz import plot_confusion_matrix
 
 log = logging.getLogger(__name__)
 
-NA = 4  # the app's "too hard to tell"
-NOT_A_DANCE = 0
 FOLDER = "recognition_accuracy"
 
 
 def read_blind_labels(path: str | Path, n_classes: int = 3) -> np.ndarray:
     """Rows (n, 3) = seq_index, danceability, time of the app's blind CSV, sorted by seq_index."""
-    path = Path(path)
-    rows = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}, line {number} ({line.strip()!r})"
-        try:
-            row = [int(cell) for cell in line.split(",")]
-        except ValueError:
-            raise EvalError(f"{where}: expected integers seq_index,danceability,time "
-                            "(no header)") from None
-        if len(row) != 3:
-            raise EvalError(f"{where}: expected 3 columns seq_index,danceability,time")
-        if row[0] < 0 or row[1] < 0 or not (0 <= row[2] < n_classes or row[2] == NA):
-            raise EvalError(f"{where}: seq_index and danceability must be >= 0 and time one "
-                            f"of 0-{n_classes - 1} or {NA} (N/A)")
-        rows.append(row)
-    table = np.array(rows, dtype=np.int64).reshape(-1, 3)
-    keys, counts = np.unique(table[:, 0], return_counts=True)
-    if np.any(counts > 1):
-        raise EvalError(f"{path}: seq_index {keys[counts > 1].tolist()} appear more than once")
-    return table[np.argsort(table[:, 0])]
+    try:
+        return read_blind_file(path, n_classes)
+    except LabelFileError as err:
+        raise EvalError(str(err)) from None
+
+
+def check_export_effort(sequences_dir: Path, effort: str) -> str:
+    """The effort the human labelled (blind_export.json); an error when the run's differs."""
+    try:
+        info = read_blind_info(sequences_dir)
+    except LabelFileError as err:
+        raise EvalError(str(err)) from None
+    if info is None:  # an export made before the effort was recorded
+        log.info("%s has no %s; assuming the human labelled this run's effort %r",
+                 sequences_dir, BLIND_INFO_FILE, effort)
+        return effort
+    if info["effort"] != effort:
+        raise EvalError(f"the blind export in {sequences_dir} was labelled on effort="
+                        f"{info['effort']!r}, but this run uses effort={effort!r}; evaluate a "
+                        "run of that effort, or export and label again")
+    return effort
 
 
 def match_export(table: np.ndarray, cond_labels: np.ndarray, csv_path: Path,
@@ -99,6 +102,7 @@ def run_recognition_accuracy(ctx: EvalContext) -> dict[str, Any]:
     if not labels_path.exists():
         raise EvalError(f"human labels {csv_path} exist, but the conditioning labels "
                         f"{labels_path} of the blind export do not; they come with the export")
+    effort = check_export_effort(sequences_path.parent, ctx.cfg.effort)
     cond_labels = np.load(labels_path)
     n_classes = ctx.cfg.label_dim
     table = read_blind_labels(csv_path, n_classes)
@@ -111,4 +115,4 @@ def run_recognition_accuracy(ctx: EvalContext) -> dict[str, Any]:
                           axis_names=("conditioning label", "human label"))
     log.info("recognition accuracy %.3f over %d rated dances (%d N/A dropped)",
              scores["accuracy"], scores["n_rated"], scores["n_na_dropped"])
-    return {**scores, "human_labels": str(csv_path)}
+    return {**scores, "effort": effort, "human_labels": str(csv_path)}

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from pirounet.data import DataError
+from pirounet.data.label_files import HUMAN_LABELS_FILE, LABEL_BLOCK, LABELS_FILE
 from pirounet.label_app.server import LabelApp, blind_task, make_server, recording_task
-from pirounet.label_app.store import LabelFileError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -16,12 +16,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m pirounet.label_app", description=__doc__)
     p.add_argument("--data", default="data/mariel_*.npy", help="recordings to label (glob)")
     p.add_argument("--out", help="label CSV to read and write (default: "
-                   "data/labels_from_app.csv, or <blind dir>/human_labels.csv)")
+                   f"data/{LABELS_FILE}, or <blind dir>/{HUMAN_LABELS_FILE})")
     p.add_argument("--blind", metavar="DIR", help="blind-label the evaluator's export "
                    "DIR/sequences.npy instead of the recordings")
     p.add_argument("--port", type=int, default=8060, help="0 picks a free port")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: local only)")
-    p.add_argument("--seq-len", type=int, default=40, help="frames per block (label mode)")
+    p.add_argument("--seq-len", type=int, default=LABEL_BLOCK,
+                   help="frames per block (label mode)")
     return p.parse_args(argv)
 
 
@@ -34,12 +35,12 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if args.blind:
             task = blind_task(args.blind)
-            out = args.out or Path(args.blind) / "human_labels.csv"
+            out = args.out or Path(args.blind) / HUMAN_LABELS_FILE
         else:
             task = recording_task(args.data, args.seq_len)
-            out = args.out or "data/labels_from_app.csv"
+            out = args.out or Path("data") / LABELS_FILE
         app = LabelApp(task, out)
-    except (DataError, LabelFileError) as err:
+    except DataError as err:  # LabelFileError is one
         sys.exit(f"error: {err}")
     server = make_server(app, args.host, args.port)
     host, port = server.server_address[:2]

@@ -6,7 +6,7 @@
     POST /api/label  {"block": i, <field>: v}   save one block's labels -> 200, or 400 + why
 
 Label mode shows a recording in blocks of seq_len frames (stride seq_len) and writes
-`start_index,space,time`; blind mode shows generated sequences in their stored order and
+`start,space,time`; blind mode shows generated sequences in their stored order and
 writes `seq_index,danceability,time`. Nothing else on disk can be reached through a URL.
 """
 from __future__ import annotations
@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from pirounet.data import DataError, load_mocap
+from pirounet.data.label_files import BLIND_COLUMNS, LABEL_COLUMNS, NA
 from pirounet.label_app.store import LabelError, LabelStore
 from pirounet.skeleton import FPS, SEGMENTS, as_markers, segment_endpoints
 
@@ -92,18 +93,18 @@ SPACE_FIELD = Field("space", "Space Effort", tuple(
         (1, "q", "indirect", "flexible, multi-focused, wandering attention"),
         (2, "w", "neutral", "neither wandering nor pinpointing"),
         (3, "e", "direct", "single-focused, pinpointing, channelled"),
-        (4, "r", "N/A", "too hard to tell"),
+        (NA, "r", "N/A", "too hard to tell"),
     ]
 ))
 DANCE_FIELD = Field("danceability", "Danceability", (
     Option(1, "a dance", "plausible, intentional human dance", ("d",)),
     Option(0, "not a dance", "broken, implausible or frozen motion", ("x",)),
 ))
-LABEL_MODE = Mode("label", "block", "start_index", ("space", "time"),
-                  (_time_field((1, 2, 3, 4)), SPACE_FIELD))
+LABEL_MODE = Mode("label", "block", LABEL_COLUMNS[0], LABEL_COLUMNS[1:],
+                  (_time_field((1, 2, 3, NA)), SPACE_FIELD))
 # The blind file's time column is 0-based (0 sustained, 1 neutral, 2 sudden) with 4 for N/A.
-BLIND_MODE = Mode("blind", "sequence", "seq_index", ("danceability", "time"),
-                  (DANCE_FIELD, _time_field((0, 1, 2, 4))))
+BLIND_MODE = Mode("blind", "sequence", BLIND_COLUMNS[0], BLIND_COLUMNS[1:],
+                  (DANCE_FIELD, _time_field((0, 1, 2, NA))))
 
 
 @dataclass

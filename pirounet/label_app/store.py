@@ -1,20 +1,23 @@
-"""The labeling app's CSV: one integer row per labelled block, no header, sorted by key.
+"""The labeling app's label store: one file of pirounet.data.label_files, kept in memory.
 
-Label mode writes `start_index,space,time` (what training reads); blind mode writes
-`seq_index,danceability,time` (what main_eval reads). Each save rewrites the whole file
-through a temp file and `os.replace`, under a lock, so a reader never sees half a file
-and two concurrent saves never lose a row.
+Label mode writes `start,space,time` (what training reads); blind mode writes
+`seq_index,danceability,time` (what main_eval reads); both through that module's reader and
+writer. Each save rewrites the whole file atomically and durably, under a lock, so a reader
+never sees half a file and two concurrent saves never lose a row.
 """
 from __future__ import annotations
 
-import logging
 import threading
+from functools import partial
 from pathlib import Path
-from typing import Collection, Mapping, Sequence
+from typing import Callable, Collection, Mapping, Sequence
 
-from pirounet.atomic import write_text_atomic
+from pirounet.data.label_files import (
+    BLIND_COLUMNS, LABEL_COLUMNS, LabelFileError, read_blind_file, read_label_file,
+    write_blind_file, write_label_file,
+)
 
-log = logging.getLogger(__name__)
+__all__ = ["LabelError", "LabelFileError", "LabelStore"]
 
 Columns = Sequence[tuple[str, Collection[int]]]  # (column name, allowed values), in CSV order
 
@@ -23,49 +26,14 @@ class LabelError(ValueError):
     """A label that cannot be stored: unknown key, missing or unknown field, bad value."""
 
 
-class LabelFileError(ValueError):
-    """An existing label file that cannot be read; the message names the file and line."""
-
-
-def parse_label_csv(
-    path: Path, columns: Columns, valid_keys: Collection[int]
-) -> dict[int, tuple[int, ...]]:
-    """Rows {key: values} of an existing label file; a repeated key keeps its last row."""
-    rows: dict[int, tuple[int, ...]] = {}
-    first_line: dict[int, int] = {}
-    width = 1 + len(columns)
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}, line {number} ({line!r})"
-        cells = line.split(",")
-        if len(cells) != width:
-            raise LabelFileError(f"{where}: expected {width} comma-separated integers")
-        try:
-            key, *values = (int(cell) for cell in cells)
-        except ValueError:
-            raise LabelFileError(
-                f"{where}: expected integers only (label files have no header)"
-            ) from None
-        if key not in valid_keys:
-            raise LabelFileError(f"{where}: {key} is not a block of this data")
-        for (name, allowed), value in zip(columns, values):
-            if value not in allowed:
-                raise LabelFileError(f"{where}: {name} must be one of {sorted(allowed)}")
-        if key in rows:
-            log.warning(
-                "%s: key %d was already labelled on line %d; keeping this later row",
-                where, key, first_line[key],
-            )
-        rows[key] = tuple(values)
-        first_line[key] = number
-    return rows
-
-
-def write_label_csv(path: Path, rows: Mapping[int, Sequence[int]]) -> None:
-    """Write rows sorted by key, atomically and durably (fsync of the file and its folder)."""
-    text = "".join(f"{key},{','.join(map(str, rows[key]))}\n" for key in sorted(rows))
-    write_text_atomic(path, text, durable=True)
+def _file_kind(names: Sequence[str]) -> tuple[str, Callable, Callable]:
+    """(key column, reader, writer) of the label file whose value columns are `names`."""
+    if tuple(names) == LABEL_COLUMNS[1:]:
+        return LABEL_COLUMNS[0], partial(read_label_file, empty_ok=True), write_label_file
+    if tuple(names) == BLIND_COLUMNS[1:]:
+        return BLIND_COLUMNS[0], read_blind_file, write_blind_file
+    raise ValueError(f"columns {list(names)} are neither {list(LABEL_COLUMNS[1:])} nor "
+                     f"{list(BLIND_COLUMNS[1:])}")
 
 
 class LabelStore:
@@ -78,8 +46,15 @@ class LabelStore:
         self.valid_keys = frozenset(valid_keys)
         self._lock = threading.Lock()
         self._rows: dict[int, tuple[int, ...]] = {}
+        self._key_name, self._read, self._write = _file_kind(self.names)
         if self.path.exists():
-            self._rows = parse_label_csv(self.path, self.columns, self.valid_keys)
+            self._rows = self._load()
+
+    def _load(self) -> dict[int, tuple[int, ...]]:
+        """Rows {key: values} of the existing file, checked against this data's keys."""
+        allowed = {self._key_name: self.valid_keys, **dict(self.columns)}
+        table = self._read(self.path, allowed=allowed)
+        return {row[0]: tuple(row[1:]) for row in table.tolist()}
 
     def labels(self) -> dict[int, dict[str, int]]:
         """A snapshot {key: {column: value}} of every stored row."""
@@ -91,7 +66,7 @@ class LabelStore:
         row = self._validate(key, values)
         with self._lock:
             rows = {**self._rows, key: row}
-            write_label_csv(self.path, rows)
+            self._write(self.path, [(k, *rows[k]) for k in rows], durable=True)
             self._rows = rows
 
     def _validate(self, key: object, values: Mapping[str, object]) -> tuple[int, ...]:

@@ -1,0 +1,124 @@
+"""The label-file contract: round trips, errors naming file and line, N/A, the block length."""
+import logging
+
+import numpy as np
+import pytest
+
+from pirounet.data import DataError, augment_labels
+from pirounet.data.label_files import (
+    BLIND_COLUMNS, BLIND_INFO_FILE, HUMAN_LABELS_FILE, LABEL_BLOCK, LABEL_COLUMNS, LABELS_FILE,
+    NA, LabelFileError, read_blind_file, read_blind_info, read_label_file, write_blind_file,
+    write_blind_info, write_label_file,
+)
+from pirounet.data.synthetic import make_synthetic_dataset, write_synthetic_dataset
+from pirounet.label_app.__main__ import parse_args
+from pirounet.label_app.server import BLIND_MODE, LABEL_MODE
+
+
+def test_the_contract_names_columns_files_and_na():
+    assert LABEL_COLUMNS == ("start", "space", "time")
+    assert BLIND_COLUMNS == ("seq_index", "danceability", "time")
+    assert (NA, LABEL_BLOCK) == (4, 40)
+    assert (LABELS_FILE, HUMAN_LABELS_FILE) == ("labels_from_app.csv", "human_labels.csv")
+    assert (LABEL_MODE.key_name, *LABEL_MODE.columns) == LABEL_COLUMNS
+    assert (BLIND_MODE.key_name, *BLIND_MODE.columns) == BLIND_COLUMNS
+
+
+def test_label_file_round_trip_sorts_by_start_and_keeps_na(tmp_path):
+    rows = np.array([[80, 4, 2], [0, 1, NA], [40, 3, 3]])
+    path = write_label_file(tmp_path / "sub" / LABELS_FILE, rows)
+    assert path.read_text() == "0,1,4\n40,3,3\n80,4,2\n"
+    assert read_label_file(path).tolist() == sorted(rows.tolist())
+    assert [p.name for p in path.parent.iterdir()] == [LABELS_FILE]  # no temp file left
+
+
+def test_blind_file_round_trip_sorts_by_seq_index_and_keeps_na(tmp_path):
+    rows = [(2, 0, NA), (0, 1, 2), (1, 1, 0)]
+    path = write_blind_file(tmp_path / HUMAN_LABELS_FILE, rows)
+    assert path.read_text() == "0,1,2\n1,1,0\n2,0,4\n"
+    assert read_blind_file(path).tolist() == sorted(map(list, rows))
+
+
+@pytest.mark.parametrize("text, line, expected", [
+    ("start,space,time\n", 1, r"expected 3 integers start,space,time \(no header\)"),
+    ("0,1,1\n40,2\n", 2, "expected 3 columns start,space,time"),
+    ("0,1,1\n\n40,1,5\n", 3, "time effort 5 is outside 1-4; expected 1 low"),
+    ("0,0,1\n", 1, "space effort 0 is outside 1-4"),
+    ("-40,1,1\n", 1, "start index -40 is negative"),
+])
+def test_each_bad_label_row_names_file_and_line(tmp_path, text, line, expected):
+    path = tmp_path / LABELS_FILE
+    path.write_text(text)
+    with pytest.raises(LabelFileError, match=rf"{LABELS_FILE}, line {line}: .*{expected}"):
+        read_label_file(path)
+
+
+@pytest.mark.parametrize("text, line, expected", [
+    ("seq_index,danceability,time\n", 1, "expected 3 integers seq_index,danceability,time"),
+    ("0,1\n", 1, "expected 3 columns seq_index,danceability,time"),
+    ("0,1,0\n1,1,3\n", 2, r"time must be one of 0-2 or 4 \(N/A\), got 3"),
+    ("0,-1,0\n", 1, "danceability must be >= 0"),
+    ("0,1,0\n1,1,1\n0,0,2\n", 3, r"seq_index 0 appears more than once \(first on line 1\)"),
+])
+def test_each_bad_blind_row_names_file_and_line(tmp_path, text, line, expected):
+    path = tmp_path / HUMAN_LABELS_FILE
+    path.write_text(text)
+    with pytest.raises(LabelFileError, match=rf"{HUMAN_LABELS_FILE}, line {line}: .*{expected}"):
+        read_blind_file(path)
+
+
+def test_caller_limits_name_the_line(tmp_path):
+    path = tmp_path / LABELS_FILE
+    path.write_text("0,1,1\n13,1,1\n")
+    with pytest.raises(LabelFileError, match=r"line 2: '13,1,1': start must be one of"):
+        read_label_file(path, allowed={"start": range(0, 400, LABEL_BLOCK)})
+    blind = tmp_path / HUMAN_LABELS_FILE
+    blind.write_text("0,2,1\n")
+    with pytest.raises(LabelFileError, match=r"line 1: '0,2,1': danceability must be one of"):
+        read_blind_file(blind, allowed={"danceability": (0, 1)})
+
+
+def test_repeated_start_keeps_the_last_row_and_names_both_lines(tmp_path, caplog):
+    path = tmp_path / LABELS_FILE
+    path.write_text("0,1,1\n40,2,2\n0,3,3\n")
+    with caplog.at_level(logging.WARNING):
+        rows = read_label_file(path)
+    assert rows.tolist() == [[40, 2, 2], [0, 3, 3]]  # nothing duplicated, the edit kept
+    assert "line 1 repeats start 0; keeping line 3 ('0,3,3')" in caplog.text
+
+
+def test_missing_and_empty_files(tmp_path):
+    with pytest.raises(LabelFileError, match="does not exist"):
+        read_label_file(tmp_path / "nope.csv")
+    (tmp_path / "empty.csv").write_text("\n")
+    with pytest.raises(LabelFileError, match="holds no label rows"):
+        read_label_file(tmp_path / "empty.csv")
+    assert read_label_file(tmp_path / "empty.csv", empty_ok=True).shape == (0, 3)
+    assert isinstance(LabelFileError("x"), DataError)  # entry points print it as one line
+
+
+def test_blind_info_records_the_effort(tmp_path):
+    assert read_blind_info(tmp_path) is None  # an export from before the effort was written
+    write_blind_info(tmp_path, "space", 6)
+    info = read_blind_info(tmp_path)
+    assert (info["effort"], info["n_sequences"], info["columns"]) == ("space", 6,
+                                                                      list(BLIND_COLUMNS))
+    with pytest.raises(ValueError, match="effort must be one of"):
+        write_blind_info(tmp_path, "weight", 6)
+    (tmp_path / BLIND_INFO_FILE).write_text('{"effort": "flow"}')
+    with pytest.raises(LabelFileError, match="effort one of"):
+        read_blind_info(tmp_path)
+
+
+def test_block_is_the_apps_default_and_the_synthetic_labelers_stride(tmp_path):
+    assert parse_args([]).seq_len == LABEL_BLOCK
+    labels = make_synthetic_dataset(seed=0, frames=3000, n_files=2).labels
+    np.testing.assert_array_equal(labels[:, 0], np.arange(len(labels)) * LABEL_BLOCK)
+    written = write_synthetic_dataset(tmp_path, seed=0, frames=3000, n_files=2)
+    csv = next(p for p in written if p.name == LABELS_FILE)
+    np.testing.assert_array_equal(read_label_file(csv), labels)
+
+
+def test_between_rule_fills_one_block():
+    starts, _ = augment_labels(np.array([0, LABEL_BLOCK]), np.array([2, 2]))
+    assert starts.max() == LABEL_BLOCK + 7 and len(starts) == LABEL_BLOCK + 8
