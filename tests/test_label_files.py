@@ -6,13 +6,13 @@ import pytest
 
 from pirounet.data import DataError, augment_labels
 from pirounet.data.label_files import (
-    BLIND_COLUMNS, BLIND_INFO_FILE, HUMAN_LABELS_FILE, LABEL_BLOCK, LABEL_COLUMNS, LABELS_FILE,
-    NA, LabelFileError, read_blind_file, read_blind_info, read_label_file, write_blind_file,
-    write_blind_info, write_label_file,
+    BLIND_COLUMNS, BLIND_INFO_FILE, BLIND_SEQUENCES_FILE, HUMAN_LABELS_FILE, LABEL_BLOCK,
+    LABEL_COLUMNS, LABELS_FILE, NA, LabelFileError, read_blind_file, read_blind_info,
+    read_label_file, write_blind_file, write_blind_info, write_label_file,
 )
 from pirounet.data.synthetic import make_synthetic_dataset, write_synthetic_dataset
 from pirounet.label_app.__main__ import parse_args
-from pirounet.label_app.server import BLIND_MODE, LABEL_MODE
+from pirounet.label_app.server import BLIND_MODE, LABEL_MODE, blind_task
 
 
 def test_the_contract_names_columns_files_and_na():
@@ -122,3 +122,13 @@ def test_block_is_the_apps_default_and_the_synthetic_labelers_stride(tmp_path):
 def test_between_rule_fills_one_block():
     starts, _ = augment_labels(np.array([0, LABEL_BLOCK]), np.array([2, 2]))
     assert starts.max() == LABEL_BLOCK + 7 and len(starts) == LABEL_BLOCK + 8
+
+
+def test_the_app_asks_the_effort_the_export_records(tmp_path):
+    np.save(tmp_path / BLIND_SEQUENCES_FILE, np.zeros((2, LABEL_BLOCK, 53, 3), np.float32))
+    field = blind_task(tmp_path).mode.fields[1]
+    assert (field.name, field.title) == ("time", "Time Effort")  # an export without the JSON
+    write_blind_info(tmp_path, "space", 2)
+    field = blind_task(tmp_path).mode.fields[1]
+    assert (field.name, field.title) == ("time", "Space Effort")  # the column keeps its name
+    assert [o.value for o in field.options] == [0, 1, 2, NA]

@@ -4,7 +4,7 @@
                           concatenated trimmed recordings, efforts 1 low, 2 medium, 3 high, 4 N/A
     human_labels.csv      `seq_index,danceability,time`, no header: one row per blind-exported
                           dance, danceability 0 = not a dance, time 0-2 (0-based) or 4 N/A
-    blind_export.json     beside the exported sequences: which effort the human labels
+    blind_export.json     beside the exported sequences: which effort the `time` column holds
 
 Every reader error names the file and the line and says what was expected. A repeated start
 in the label file keeps the last row with a warning (the original app appended edits); a
@@ -31,6 +31,8 @@ LABEL_BLOCK = 40  # frames per labelled block, and the stride between the app's 
 EFFORT_VALUES = (1, 2, 3, NA)  # label file: low, medium, high, N/A
 NOT_A_DANCE = 0  # blind file's danceability
 LABELS_FILE = "labels_from_app.csv"
+BLIND_FOLDER = "to_be_labeled"  # in a run's results: what the app may read, and its output
+BLIND_SEQUENCES_FILE = "sequences.npy"  # the exported dances the human sees
 HUMAN_LABELS_FILE = "human_labels.csv"
 BLIND_INFO_FILE = "blind_export.json"
 EFFORTS = ("space", "time")

@@ -19,22 +19,22 @@ from typing import Any
 import numpy as np
 
 from pirounet.atomic import atomic_open
-from pirounet.data.label_files import HUMAN_LABELS_FILE, write_blind_info
+from pirounet.data.label_files import (
+    BLIND_FOLDER, BLIND_SEQUENCES_FILE, HUMAN_LABELS_FILE, write_blind_info,
+)
 from pirounet.evaluation.context import EvalContext
 from pirounet.generation import generate_conditional
 from pirounet.skeleton import as_markers
 
 log = logging.getLogger(__name__)
 
-EXPORT_FOLDER = "to_be_labeled"
-SEQUENCES_FILE = "sequences.npy"
 LABELS_FILE = "blind_labels.npy"
 BLIND_STREAM = 2  # seeds the export apart from the bootstrap and the qualitative draws
 
 
 def export_paths(results_dir: Path) -> tuple[Path, Path]:
     """(sequences.npy inside to_be_labeled/, blind_labels.npy outside it)."""
-    return results_dir / EXPORT_FOLDER / SEQUENCES_FILE, results_dir / LABELS_FILE
+    return results_dir / BLIND_FOLDER / BLIND_SEQUENCES_FILE, results_dir / LABELS_FILE
 
 
 def save_npy(path: Path, array: np.ndarray) -> None:

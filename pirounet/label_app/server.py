@@ -23,7 +23,9 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from pirounet.data import DataError, load_mocap
-from pirounet.data.label_files import BLIND_COLUMNS, LABEL_COLUMNS, NA
+from pirounet.data.label_files import (
+    BLIND_COLUMNS, BLIND_SEQUENCES_FILE, LABEL_COLUMNS, NA, read_blind_info,
+)
 from pirounet.label_app.store import LabelError, LabelStore
 from pirounet.skeleton import FPS, SEGMENTS, as_markers, segment_endpoints
 
@@ -75,36 +77,49 @@ class Mode:
         return [(c, {o.value for o in by_name[c].options}) for c in self.columns]
 
 
-def _time_field(values: tuple[int, int, int, int]) -> Field:
-    """Laban Time Effort with the given CSV values for sustained, neutral, sudden and N/A."""
-    words = [
+EFFORT_WORDS = {  # effort -> (title, (name, hint) for low, medium, high and N/A)
+    "time": ("Time Effort", (
         ("sustained", "lingering, leisurely, decelerating"),
         ("neutral", "neither lingering nor urgent"),
         ("sudden", "urgent, quick, accelerating"),
         ("N/A", "too hard to tell"),
-    ]
-    options = [Option(v, name, hint, (str(key),))
-               for key, v, (name, hint) in zip((1, 2, 3, 4), values, words)]
-    return Field("time", "Time Effort", tuple(options))
+    )),
+    "space": ("Space Effort", (
+        ("indirect", "flexible, multi-focused, wandering attention"),
+        ("neutral", "neither wandering nor pinpointing"),
+        ("direct", "single-focused, pinpointing, channelled"),
+        ("N/A", "too hard to tell"),
+    )),
+}
 
 
-SPACE_FIELD = Field("space", "Space Effort", tuple(
-    Option(v, name, hint, (letter, f"shift+{v}")) for v, letter, name, hint in [
-        (1, "q", "indirect", "flexible, multi-focused, wandering attention"),
-        (2, "w", "neutral", "neither wandering nor pinpointing"),
-        (3, "e", "direct", "single-focused, pinpointing, channelled"),
-        (NA, "r", "N/A", "too hard to tell"),
-    ]
-))
+def _effort_field(effort: str, column: str, values: tuple[int, ...],
+                  keys: tuple[tuple[str, ...], ...]) -> Field:
+    """Laban `effort` in CSV `column`, with the given values and keys for low ... N/A."""
+    title, words = EFFORT_WORDS[effort]
+    options = [Option(v, name, hint, k) for v, k, (name, hint) in zip(values, keys, words)]
+    return Field(column, title, tuple(options))
+
+
+DIGITS = (("1",), ("2",), ("3",), ("4",))
 DANCE_FIELD = Field("danceability", "Danceability", (
     Option(1, "a dance", "plausible, intentional human dance", ("d",)),
     Option(0, "not a dance", "broken, implausible or frozen motion", ("x",)),
 ))
-LABEL_MODE = Mode("label", "block", LABEL_COLUMNS[0], LABEL_COLUMNS[1:],
-                  (_time_field((1, 2, 3, NA)), SPACE_FIELD))
-# The blind file's time column is 0-based (0 sustained, 1 neutral, 2 sudden) with 4 for N/A.
-BLIND_MODE = Mode("blind", "sequence", BLIND_COLUMNS[0], BLIND_COLUMNS[1:],
-                  (DANCE_FIELD, _time_field((0, 1, 2, NA))))
+LABEL_MODE = Mode("label", "block", LABEL_COLUMNS[0], LABEL_COLUMNS[1:], (
+    _effort_field("time", "time", (1, 2, 3, NA), DIGITS),
+    _effort_field("space", "space", (1, 2, 3, NA),
+                  tuple((letter, f"shift+{v}") for letter, v in zip("qwer", (1, 2, 3, NA)))),
+))
+
+
+def blind_mode(effort: str = "time") -> Mode:
+    """Blind mode: the 0-based `time` column (4 = N/A) holds the export's effort."""
+    return Mode("blind", "sequence", BLIND_COLUMNS[0], BLIND_COLUMNS[1:], (
+        DANCE_FIELD, _effort_field(effort, BLIND_COLUMNS[2], (0, 1, 2, NA), DIGITS)))
+
+
+BLIND_MODE = blind_mode("time")
 
 
 @dataclass
@@ -140,9 +155,10 @@ def recording_task(pattern: str, seq_len: int) -> Task:
 def blind_task(folder: str | Path) -> Task:
     """The evaluator's shuffled export <folder>/sequences.npy (n, seq_len, 53, 3), in order.
 
-    Only this one file is read: the conditioning labels stay hidden from the labeler.
+    Only this array and blind_export.json (which effort to ask) are read: the conditioning
+    labels stay hidden from the labeler.
     """
-    path = Path(folder) / "sequences.npy"
+    path = Path(folder) / BLIND_SEQUENCES_FILE
     if not path.is_file():
         raise DataError(f"{path}: not found; the evaluator writes the blind export there")
     try:
@@ -159,8 +175,9 @@ def blind_task(folder: str | Path) -> Task:
         raise DataError(f"{path}: holds NaN or infinite values")
     n, seq_len = markers.shape[:2]
     keys = np.arange(n)
-    return Task(BLIND_MODE, markers.reshape(n * seq_len, *markers.shape[2:]), keys * seq_len,
-                keys, seq_len, str(path))
+    info = read_blind_info(folder) or {"effort": "time"}  # older exports: time
+    poses = markers.reshape(n * seq_len, *markers.shape[2:])  # (n * seq_len, 53, 3)
+    return Task(blind_mode(info["effort"]), poses, keys * seq_len, keys, seq_len, str(path))
 
 
 def _segment_side(pair: tuple[str, str]) -> str:
