@@ -20,7 +20,7 @@ import numpy as np
 
 from pirounet.atomic import atomic_open
 from pirounet.data.label_files import (
-    BLIND_FOLDER, BLIND_SEQUENCES_FILE, HUMAN_LABELS_FILE, write_blind_info,
+    BLIND_FOLDER, BLIND_SEQUENCES_FILE, HUMAN_LABELS_FILE, read_blind_info, write_blind_info,
 )
 from pirounet.evaluation.context import EvalContext
 from pirounet.generation import generate_conditional
@@ -59,8 +59,9 @@ def run_blind_export(ctx: EvalContext) -> dict[str, Any]:
         n = len(np.load(labels_path))
         log.warning("kept the blind export in %s: %s already holds human labels for it. Delete "
                     "that folder to export new dances", sequences_path.parent, human.name)
-        return {"n_sequences": n, "kept_existing": True, "sequences": str(sequences_path),
-                "labels": str(labels_path)}
+        info = read_blind_info(sequences_path.parent) or {}  # None: made before it was recorded
+        return {"n_sequences": n, "kept_existing": True, "effort": info.get("effort"),
+                "sequences": str(sequences_path), "labels": str(labels_path)}
     rng = np.random.default_rng([e.seed, BLIND_STREAM])
     k = len(ctx.tiles)
     dances = np.concatenate([generate_conditional(ctx.model, ctx.tiles, label,

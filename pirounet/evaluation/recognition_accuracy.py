@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from pirounet.data.label_files import (
-    BLIND_INFO_FILE, HUMAN_LABELS_FILE, NA, NOT_A_DANCE, LabelFileError, read_blind_file,
-    read_blind_info,
+    BLIND_FOLDER, BLIND_INFO_FILE, HUMAN_LABELS_FILE, NA, NOT_A_DANCE, LabelFileError,
+    read_blind_file, read_blind_info,
 )
 from pirounet.evaluation.blind_export import export_paths
 from pirounet.evaluation.context import EvalContext, EvalError, label_name
@@ -63,7 +63,7 @@ def match_export(table: np.ndarray, cond_labels: np.ndarray, csv_path: Path,
             f"the human labels {csv_path} have {n_rows} rows (seq_index up to "
             f"{table[-1, 0] if n_rows else '-'}), but the blind export has {n_export} dances "
             f"(conditioning labels {labels_path}, dances "
-            f"{labels_path.parent / 'to_be_labeled'}). Label every exported dance with the "
+            f"{labels_path.parent / BLIND_FOLDER}). Label every exported dance with the "
             "app, or set human_labels_path to the CSV made for this export")
 
 
