@@ -43,8 +43,8 @@ from pirounet.model.annealing import check_remedy_settings
 from pirounet.model.objective import alpha_from_batches
 from pirounet.runtime import resolve_device, rng_state, seed_everything, set_threads
 from pirounet.tracking import (TrackingError, append_history, close_logging, finish_wandb,
-                               log_animation, log_metrics, setup_logging, start_wandb,
-                               trim_history)
+                               log_animation, log_metrics, log_to_file, setup_logging,
+                               start_wandb, trim_history)
 from pirounet.training import (M2Objective, NonFiniteLossError, epoch_metrics, epoch_steps,
                                train_epoch, validate, write_samples_gif)
 
@@ -93,21 +93,34 @@ def end_of_epoch(cfg: Config, run_dir: Path, run: Any, metrics: dict[str, float]
 
 def main(args: list[str]) -> PirouNet:
     """Train as configured by args (override files and --key=value); returns the model."""
-    # Setup
+    # Setup: settings and data are checked before anything is written to the run folder
     ddp = setup_distributed()
     cfg, start = resolve_config(args)
     try:
-        check_remedy_settings(cfg)  # before the run folder is touched
+        check_remedy_settings(cfg)
     except ValueError as err:
         raise ConfigError(str(err)) from None
     run_dir = run_folder(cfg.run_name)
     stale = check_run_folder(run_dir, cfg.resume, cfg.overwrite)
-    barrier()  # every rank has looked at the run folder before rank 0 writes to it
-    setup_logging(run_dir / "train.log", ddp.is_main)
+    setup_logging(None, ddp.is_main)  # console now; train.log once the data is checked
     device = resolve_device(cfg.device, ddp.local_rank)
     if device.type == "cpu":
         set_threads(cfg.cpu_threads, ddp.local_world_size)
     seed_everything(cfg.seed + ddp.rank)
+
+    # Data
+    if ddp.is_main:
+        ensure_recordings(cfg)  # may write the synthetic dancer; once, before others read it
+    barrier()  # also: every rank has looked at the run folder before rank 0 writes to it
+    data = prepare_data(cfg)
+    shard = {"rank": ddp.rank, "world_size": ddp.world_size}
+    unlabelled = data.loader("train", cfg, labelled=False, **shard)
+    labelled = data.loader("train", cfg, **shard)
+    valid = data.loader("valid", cfg, drop_last=False, **shard)
+    alpha = alpha_from_batches(cfg.alpha_scale, len(unlabelled), len(labelled))
+
+    # Run folder
+    log_to_file(run_dir / "train.log", ddp.is_main)
     if ddp.is_main:
         for path in stale:
             log.warning("overwrite=True: deleting %s of the previous run", path)
@@ -115,17 +128,6 @@ def main(args: list[str]) -> PirouNet:
         cfg.save_json(run_dir / "config.json")
     log.info("run %s on %s (%d process(es)); config in %s", cfg.run_name, device,
              ddp.world_size, run_dir / "config.json")
-
-    # Data
-    if ddp.is_main:
-        ensure_recordings(cfg)  # may write the synthetic dancer; once, before others read it
-    barrier()
-    data = prepare_data(cfg)
-    shard = {"rank": ddp.rank, "world_size": ddp.world_size}
-    unlabelled = data.loader("train", cfg, labelled=False, **shard)
-    labelled = data.loader("train", cfg, **shard)
-    valid = data.loader("valid", cfg, drop_last=False, **shard)
-    alpha = alpha_from_batches(cfg.alpha_scale, len(unlabelled), len(labelled))
     log.info("batches per rank: %d unlabelled, %d labelled, %d valid; alpha = %.3f",
              len(unlabelled), len(labelled), len(valid), alpha)
 

@@ -25,8 +25,8 @@ from threadpoolctl import threadpool_limits
 
 from pirounet.checkpoint import (MODELS_DIR, CheckpointError, list_checkpoints, list_runs,
                                  run_folder)
-from pirounet.config import (Config, ConfigError, cli_key, help_text, keys_named, load_config,
-                             read_settings, wants_help)
+from pirounet.config import (EVAL_CONFIG, Config, ConfigError, cli_key, help_text, keys_named,
+                             load_config, read_settings, wants_help)
 from pirounet.data import DataError
 from pirounet.evaluation import (EvalContext, EvalError, clear_figures, labelled_share,
                                  load_context, paper_table, run_blind_export, run_classification,
@@ -38,7 +38,7 @@ from pirounet.evaluation.results import write_eval_report
 from pirounet.runtime import seed_everything, set_threads
 from pirounet.tracking import close_logging, setup_logging
 
-EVAL_DEFAULTS = Path(__file__).resolve().with_name("eval_config.py")
+EVAL_DEFAULTS = EVAL_CONFIG  # eval_config.py
 CONFIGS = Path(__file__).resolve().with_name("configs")  # eval presets, e.g. eval_quickstart.py
 log = logging.getLogger("pirounet.main_eval")
 

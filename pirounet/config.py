@@ -19,7 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "default_config.py"  # the defaults file
+from pirounet.config_rules import first_problem, rules_for
+
+
+def defaults_file(name: str) -> Path:
+    """A defaults file: the checkout's top-level copy, else the one shipped in the package."""
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / name
+    return checkout if checkout.is_file() else here / "defaults" / name
+
+
+DEFAULT_CONFIG = defaults_file("default_config.py")  # training defaults
+EVAL_CONFIG = defaults_file("eval_config.py")  # evaluation defaults
 
 
 class ConfigError(ValueError):
@@ -92,8 +103,11 @@ def _coerce(key: str, value: Any, defaults: Mapping[str, Any], source: str) -> A
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise ConfigError(f"{source}: unknown config key {key!r}{hint}")
     default = defaults[key]
-    if default is None or value is None:
+    if default is None:
         return value
+    if value is None:
+        raise ConfigError(f"{source}: config key {key!r} may not be None: it expects "
+                          f"{_type_name(default)} (default {default!r})")
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value
@@ -146,7 +160,15 @@ def load_config(defaults_path: str | Path, args: Iterable[str] = ()) -> Config:
                 f"argument {arg!r} is neither an override file (*.py) nor --key=value "
                 "(--help lists every setting)"
             )
+    check_values(values, defaults_path)
     return Config(values)
+
+
+def check_values(values: Mapping[str, Any], defaults_path: str | Path) -> None:
+    """Raise ConfigError naming the first value the rules of the defaults file refuse."""
+    problem = first_problem(values, rules_for(defaults_path))
+    if problem is not None:
+        raise ConfigError(problem)
 
 
 def cli_key(arg: str) -> str:

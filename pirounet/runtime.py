@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from pirounet.config import ConfigError
+
 
 def resolve_device(setting: str, local_rank: int = 0) -> torch.device:
     """cfg.device as a torch.device: "auto" = CUDA if available, else CPU; one GPU per rank."""
@@ -21,7 +23,7 @@ def resolve_device(setting: str, local_rank: int = 0) -> torch.device:
     device = torch.device(setting)
     if device.type == "cuda":
         if not torch.cuda.is_available():
-            raise RuntimeError(f"device={setting!r} but CUDA is not available; use device='cpu'")
+            raise ConfigError(f"device={setting!r} but CUDA is not available; use device='cpu'")
         if device.index is None:  # plain "cuda": under torchrun, rank r takes GPU local_rank
             device = torch.device("cuda", local_rank)
         torch.cuda.set_device(device)

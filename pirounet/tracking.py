@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import logging.handlers
 import netrc
 import os
 import sys
@@ -18,6 +19,7 @@ from typing import Any
 from pirounet.config import Config, ConfigError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_BUFFER = 1000  # records kept for log_to_file before the run folder exists
 WANDB_MODES = ("auto", "online", "offline", "disabled")
 log = logging.getLogger(__name__)
 
@@ -34,11 +36,31 @@ def setup_logging(log_file: Path | None, is_main: bool = True) -> None:
     if log_file is not None and is_main:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log_file, mode="a"))
+    elif is_main:  # keep the first records for log_to_file
+        handlers.append(logging.handlers.BufferingHandler(LOG_BUFFER))
     for handler in handlers:
         handler.pirounet = True
         handler.setFormatter(logging.Formatter(LOG_FORMAT, datefmt="%H:%M:%S"))
         root.addHandler(handler)
     root.setLevel(logging.INFO if is_main else logging.WARNING)
+
+
+def log_to_file(log_file: Path, is_main: bool = True) -> None:
+    """Rank 0: also log to log_file, starting with what was logged since setup_logging(None)."""
+    if not is_main:
+        return
+    root = logging.getLogger()
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_file, mode="a")
+    handler.pirounet = True
+    handler.setFormatter(logging.Formatter(LOG_FORMAT, datefmt="%H:%M:%S"))
+    for buffer in [h for h in root.handlers if isinstance(h, logging.handlers.BufferingHandler)
+                   and getattr(h, "pirounet", False)]:
+        for record in buffer.buffer:
+            handler.handle(record)
+        root.removeHandler(buffer)
+        buffer.close()
+    root.addHandler(handler)
 
 
 def close_logging() -> None:

@@ -7,8 +7,9 @@ import torch
 
 import main as train_main
 import pirounet.training
-from pirounet.checkpoint import PUBLISHED_KEYS, CheckpointError
+from pirounet.checkpoint import PUBLISHED_KEYS, CheckpointError, restore_training
 from pirounet.data.synthetic import write_synthetic_dataset
+from pirounet.model import ModelConfig, PirouNet
 from pirounet.tracking import start_wandb, wandb_logged_in, wandb_mode
 from pirounet.training import NonFiniteLossError
 
@@ -39,6 +40,16 @@ def run(folder: Path, data_args: list[str], *args: str):
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(folder)
         return train_main.main([TINY, *data_args, *args])
+
+
+def starting_model(folder: Path, data_args: list[str], *args: str) -> PirouNet:
+    """The model main.py would start training from (epochs >= 1, so no run stops at 0)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(folder)
+        cfg, start = train_main.resolve_config([TINY, *data_args, *args])
+    model = PirouNet(ModelConfig.from_config(cfg))
+    restore_training(start, model, torch.optim.Adam(model.parameters()), cfg, cfg.resume)
+    return model
 
 
 def history(folder: Path, name: str = "tiny") -> list[dict]:
@@ -119,8 +130,8 @@ def test_resume_without_a_checkpoint_lists_what_exists(tmp_path, data_args):
 def test_load_from_checkpoint_starts_a_new_run_from_its_weights(tmp_path, data_args,
                                                                three_epochs):
     source = three_epochs / "saved_models/tiny/last.pt"
-    model = run(tmp_path, data_args, f"--load_from_checkpoint={source}", "--run_name=finetune",
-                "--epochs=0")
+    model = starting_model(tmp_path, data_args, f"--load_from_checkpoint={source}",
+                           "--run_name=finetune")
     for key, value in last(three_epochs)["model_state_dict"].items():
         assert torch.equal(model.state_dict()[key], value), key
     run(tmp_path, data_args, f"--load_from_checkpoint={source}", "--run_name=ft2", "--epochs=1")
@@ -132,8 +143,8 @@ def test_published_checkpoint_trains_and_resumes(tmp_path, data_args, three_epoc
     published = {k: ckpt[k] for k in PUBLISHED_KEYS}
     published["epoch"] = 1  # the published code stored the 0-based index of the last epoch
     torch.save(published, tmp_path / "published.pt")
-    model = run(tmp_path, data_args, f"--load_from_checkpoint={tmp_path / 'published.pt'}",
-                "--run_name=pub", "--epochs=0")
+    model = starting_model(tmp_path, data_args,
+                           f"--load_from_checkpoint={tmp_path / 'published.pt'}", "--run_name=pub")
     assert torch.equal(model.encoder.mean_block.weight,
                        ckpt["model_state_dict"]["encoder.mean_block.weight"])
     run(tmp_path, data_args, f"--load_from_checkpoint={tmp_path / 'published.pt'}",

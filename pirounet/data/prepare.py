@@ -10,7 +10,7 @@ import torch
 
 from pirounet.data.labels import load_labels
 from pirounet.data.loaders import WindowLoader
-from pirounet.data.mocap import Recordings, find_recordings, load_recordings
+from pirounet.data.mocap import DataError, Recordings, find_recordings, load_recordings
 from pirounet.data.splits import Split, make_split
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,18 @@ def ensure_recordings(cfg) -> None:
         )
 
 
+def check_labels(cfg, starts: np.ndarray, classes: np.ndarray) -> None:
+    """Raise DataError naming the label file if it has no labelled window or too many classes."""
+    if len(starts) == 0:
+        raise DataError(f"label file {cfg.labels_path} gives no labelled window for effort="
+                        f"{cfg.effort!r}: every row is N/A (4) there, or no labelled window "
+                        "fits the recordings; label some blocks 1-3 with "
+                        "`python -m pirounet.label_app`")
+    if classes.max() >= cfg.label_dim:
+        raise DataError(f"label file {cfg.labels_path}: labels go up to class {classes.max()} "
+                        f"but label_dim={cfg.label_dim}")
+
+
 def prepare_data(cfg) -> Dataset:
     """Load recordings and labels named by the config and split them."""
     ensure_recordings(cfg)
@@ -81,8 +93,7 @@ def prepare_data(cfg) -> Dataset:
     n_frames = len(rec.poses)
     starts, classes = load_labels(cfg.labels_path, cfg.effort, augment=cfg.augment_labels,
                                   n_frames=n_frames, seq_len=cfg.seq_len)
-    if len(classes) and classes.max() >= cfg.label_dim:
-        raise ValueError(f"labels go up to class {classes.max()} but label_dim={cfg.label_dim}")
+    check_labels(cfg, starts, classes)
     split = make_split(cfg, starts, classes, n_frames, rec.offsets)
     log.info("%s effort, %d labelled windows; %s split: %s", cfg.effort, len(starts), cfg.split,
              split.sizes())

@@ -1,0 +1,151 @@
+"""The allowed values of every setting (pirounet/config_rules.py), and the shipped defaults."""
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pirounet.config import (DEFAULT_CONFIG, EVAL_CONFIG, ConfigError, load_config,
+                             read_settings)
+from pirounet.config_rules import (EFFORTS, EVAL_RULES, PAIRINGS, POSE_NORMALIZATIONS, SPLITS,
+                                   TRAINING_RULES, WANDB_MODES, first_problem, rules_for)
+from pirounet.tracking import close_logging, log_to_file, setup_logging
+
+REPO = Path(__file__).resolve().parents[1]
+
+# One refused value per rule, as a command-line literal.
+BAD_TRAINING = {
+    "run_name": ["''", "'../x'", "'a/b'", "'..'"], "device": ["'tpu'", "'cuda:x'"],
+    "cpu_threads": ["-1"], "max_gap_frames": ["-1"], "effort": ["'weight'"],
+    "split": ["'foo'"], "fraction_label": ["0.0", "1.5"], "train_ratio": ["0.0"],
+    "train_lab_frac": ["1.1"], "block_fractions": ["(0.5, 0.5)", "(0, 0, 0)", "(1, -1, 1)"],
+    "n_blocks": ["0"], "seq_len": ["1"], "batch_size": ["0"], "num_workers": ["-1"],
+    "input_dim": ["0"], "label_dim": ["0"], "n_layers": ["0"], "h_dim": ["0"],
+    "latent_dim": ["0"], "h_dim_classif": ["0"], "n_layers_classif": ["-1"],
+    "pose_normalization": ["'minmax'"], "decoder_time_features": ["-1"], "kl_weight": ["-1.0"],
+    "alpha_scale": ["-0.1"], "unlabelled_pairing": ["'other'"], "kl_warmup_steps": ["-1"],
+    "kl_cycles": ["-1"], "kl_cycle_ramp": ["0.0", "1.5"], "free_bits": ["-0.1"],
+    "motion_energy_weight": ["-1.0"], "epochs": ["0"], "learning_rate": ["0.0", "-1e-3"],
+    "adam_betas": ["(0.9,)", "(0.9, 1.0)", "(0.9, 0.99, 0.9)"], "grad_clip": ["-1.0"],
+    "save_every": ["-1"], "artifact_every": ["-1"], "max_steps_per_epoch": ["-1"],
+    "wandb_mode": ["'sometimes'"],
+}
+BAD_EVAL = {
+    "checkpoint": ["'first'", "'epoch_x'"], "name": ["'../x'", "'a/b'"], "device": ["'gpu'"],
+    "cpu_threads": ["-1"], "batch_size": ["0"], "grid_bound": ["0.0"],
+    "tile_sizes": ["(0.1,)", "(0.1, 0.2, 0.0)", "(0.1, 0.2, 0.4, 0.4)"],
+    "density_thresholds": ["(0.8, 0.75)", "(0.8, 0.75, 1.5)"],
+    "min_counts": ["(3, 3)", "(3, 3, -1)"], "n_per_label": ["0"], "stat_sampling_size": ["0"],
+    "diversity_pairs": ["0"], "multimodality_pairs": ["0"], "real_feature_windows": ["-1"],
+    "novelty_threshold": ["-0.1"], "recognition_epochs": ["0"], "n_animations": ["-1"],
+    "n_reconstructions": ["-1"], "animation_frames": ["-1"], "comic_panels": ["0"],
+    "entanglement_draws": ["0"], "blind_per_label": ["0"],
+}
+CASES = ([(DEFAULT_CONFIG, k, v) for k, vs in BAD_TRAINING.items() for v in vs]
+         + [(EVAL_CONFIG, k, v) for k, vs in BAD_EVAL.items() for v in vs])
+
+
+def test_every_rule_has_bad_values_and_a_key_in_its_defaults():
+    assert set(BAD_TRAINING) == set(TRAINING_RULES) and set(BAD_EVAL) == set(EVAL_RULES)
+    assert set(TRAINING_RULES) <= set(read_settings(DEFAULT_CONFIG))
+    assert set(EVAL_RULES) <= set(read_settings(EVAL_CONFIG))
+
+
+@pytest.mark.parametrize("defaults", [DEFAULT_CONFIG, EVAL_CONFIG])
+def test_the_defaults_are_allowed(defaults):
+    load_config(defaults)
+
+
+@pytest.mark.parametrize("preset", sorted((REPO / "configs").glob("*.py")))
+def test_every_preset_is_allowed(preset):
+    load_config(EVAL_CONFIG if preset.name.startswith("eval") else DEFAULT_CONFIG, [str(preset)])
+
+
+@pytest.mark.parametrize("defaults, key, text", CASES)
+def test_each_rule_refuses_a_bad_value_naming_key_value_and_what_is_allowed(defaults, key, text):
+    with pytest.raises(ConfigError, match=rf"^{key}=.* is not allowed: it must be \S"):
+        load_config(defaults, [f"--{key}={text}"])
+
+
+@pytest.mark.parametrize("key, good", [("device", "'cuda:1'"), ("device", "'cpu'"),
+                                       ("run_name", "'my_run-2'"), ("split", "'blocks'"),
+                                       ("block_fractions", "(0.7, 0.2, 0.1)")])
+def test_allowed_values_pass(key, good):
+    load_config(DEFAULT_CONFIG, [f"--{key}={good}"])
+
+
+def test_none_only_where_the_default_is_none():
+    with pytest.raises(ConfigError, match="'epochs' may not be None"):
+        load_config(DEFAULT_CONFIG, ["--epochs=None"])
+    assert load_config(DEFAULT_CONFIG, ["--wandb_entity=None"]).wandb_entity is None
+
+
+def test_other_defaults_files_get_no_rules(tmp_path):
+    defaults = tmp_path / "defaults.py"
+    defaults.write_text("batch_size = 3\nsplit = 'paper'\n")
+    assert rules_for(defaults) == {}
+    assert load_config(defaults, ["--batch_size=0", "--split=foo"]).batch_size == 0
+
+
+def test_rules_for_keys_a_defaults_file_lacks_are_skipped():
+    assert first_problem({"batch_size": 4}, TRAINING_RULES) is None
+
+
+def test_choices_match_the_modules_that_use_them():
+    from pirounet.data.labels import EFFORT_COLUMN
+    from pirounet.data.splits import SPLITS as splits
+    from pirounet.model.objective import PAIRINGS as pairings
+    from pirounet.model.pirounet import POSE_NORMALIZATIONS as norms
+    from pirounet.tracking import WANDB_MODES as modes
+    assert (SPLITS, PAIRINGS, POSE_NORMALIZATIONS, WANDB_MODES) == (splits, pairings, norms, modes)
+    assert set(EFFORTS) == set(EFFORT_COLUMN)
+
+
+def test_log_to_file_keeps_what_was_logged_before_the_run_folder(tmp_path):
+    setup_logging(None)
+    logging.getLogger("pirounet.test").info("loaded the data")
+    log_to_file(tmp_path / "run" / "train.log")
+    logging.getLogger("pirounet.test").info("first epoch")
+    close_logging()
+    text = (tmp_path / "run" / "train.log").read_text()
+    assert "loaded the data" in text and "first epoch" in text
+
+
+# ---- the defaults files ship inside the package
+
+
+def copy_source(out: Path) -> Path:
+    """What `pip install .` needs, copied, so the build writes nothing into the checkout."""
+    out.mkdir()
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "requirements.txt",
+                 "default_config.py", "eval_config.py"):
+        shutil.copy(REPO / name, out / name)
+    shutil.copytree(REPO / "pirounet", out / "pirounet",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return out
+
+
+def test_an_installed_package_finds_both_defaults_files(tmp_path):
+    target = tmp_path / "site"
+    source = copy_source(tmp_path / "src")
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+           "--no-build-isolation", "--target", str(target), str(source)]
+    environ = {**os.environ, "PIP_NO_INDEX": "1"}
+    subprocess.run(pip, check=True, capture_output=True, timeout=300, env=environ)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code = ("from pirounet.config import DEFAULT_CONFIG, EVAL_CONFIG, load_config; "
+            "print(DEFAULT_CONFIG); print(EVAL_CONFIG); "
+            "print(load_config(DEFAULT_CONFIG).run_name, load_config(EVAL_CONFIG).checkpoint)")
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, check=True,
+                         capture_output=True, text=True, timeout=120).stdout.split()
+    assert out[0] == str(target / "pirounet" / "defaults" / "default_config.py")
+    assert out[1] == str(target / "pirounet" / "defaults" / "eval_config.py")
+    assert out[2:] == ["pirounet_dance", "last"]
+    for name in ("default_config.py", "eval_config.py"):
+        shipped = target / "pirounet" / "defaults" / name
+        assert shipped.read_text() == (REPO / name).read_text()
