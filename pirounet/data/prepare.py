@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from pirounet.data.label_files import LABELS_FILE
 from pirounet.data.labels import load_labels
 from pirounet.data.loaders import WindowLoader
 from pirounet.data.mocap import DataError, Recordings, find_recordings, load_recordings
@@ -62,15 +63,15 @@ def ensure_recordings(cfg) -> None:
     out = Path(cfg.data_pattern).parent
     log.warning(
         "No recordings match %r, so the built-in synthetic dancer is being written to %s/ "
-        "(6 performances, ~38,300 frames, with labels_from_app.csv). To train on real motion "
+        "(6 performances, ~38,300 frames, with %s). To train on real motion "
         "capture, put mariel_*.npy files of shape (55, T, 3) and your labels CSV there "
-        "instead (or set data_pattern / labels_path).", cfg.data_pattern, out,
+        "instead (or set data_pattern / labels_path).", cfg.data_pattern, out, LABELS_FILE,
     )
     write_synthetic_dataset(out, seed=cfg.seed)
     if not Path(cfg.labels_path).exists():
         raise FileNotFoundError(
             f"synthetic data written to {out}/ but labels_path={cfg.labels_path!r} is elsewhere; "
-            f"point labels_path at {out / 'labels_from_app.csv'}"
+            f"point labels_path at {out / LABELS_FILE}"
         )
 
 
