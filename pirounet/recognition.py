@@ -39,6 +39,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from pirounet.atomic import atomic_open
+from pirounet.config import ConfigError
 from pirounet.model.classifier import Classifier
 
 logger = logging.getLogger(__name__)
@@ -289,7 +290,7 @@ def parse_recognition_args(args: list[str]) -> tuple[RecognitionSettings, Path |
             out = Path(text)
         elif key == "epochs" or key.startswith("recog_"):
             if name not in fields:
-                raise ValueError(f"{arg}: unknown recognition setting; use --recog_<field> "
+                raise ConfigError(f"{arg}: unknown recognition setting; use --recog_<field> "
                                  f"with a field of {', '.join(fields)}")
             default = getattr(RecognitionSettings(), name)
             try:
@@ -298,7 +299,7 @@ def parse_recognition_args(args: list[str]) -> tuple[RecognitionSettings, Path |
                 value = None
             if isinstance(value, bool) or not isinstance(value, (int, float)) or (
                     isinstance(default, int) and value != int(value)):
-                raise ValueError(f"{arg}: expects a {type(default).__name__}, got {text!r}")
+                raise ConfigError(f"{arg}: expects a {type(default).__name__}, got {text!r}")
             changes[name] = type(default)(value)
         else:
             rest.append(arg)
@@ -316,11 +317,16 @@ def main(argv: list[str] | None = None) -> None:
     cfg = load_config(DEFAULT_CONFIG, rest)
     path = out or default_recognition_path(cfg)
     if path.exists():
-        raise SystemExit(f"{path} exists; delete it or pass --out=another/path.pt")
+        raise SystemExit(f"error: {path} exists; delete it or pass --out=another/path.pt")
     _, info = get_or_train_recognition(cfg, prepare_data(cfg), path, settings,
                                        resolve_device(cfg.device))
     print(f"held-out accuracy {info['valid_accuracy']:.3f}; wrote {path}")
 
 
 if __name__ == "__main__":
-    main()
+    from pirounet.data import DataError
+
+    try:
+        main()
+    except (ConfigError, DataError) as err:
+        sys.exit(f"error: {err}")
