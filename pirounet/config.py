@@ -5,6 +5,10 @@
 Override files are Python files holding plain assignments; only keys that exist in the
 defaults may be set. Command-line values are parsed with ast.literal_eval, so wandb sweep
 agents (which pass `--key=value` and booleans as `True`/`False`) work unchanged.
+
+A loaded config is checked against the allowed values of its defaults file
+(pirounet/config_rules.py). The defaults files are the checkout's top-level ones; an installed
+package reads the copies its wheel ships in pirounet/defaults/ (see setup.py).
 """
 from __future__ import annotations
 
