@@ -73,3 +73,15 @@ def test_recognition_refuses_a_bad_setting_in_one_line(tmp_path):
                           cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=300)
     assert "batch_size=0 is not allowed" in the_error(proc, tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_synthetic_data_with_labels_path_elsewhere_is_a_data_error(tmp_path, monkeypatch):
+    import pirounet.data.synthetic as synthetic
+    from pirounet.config import DEFAULT_CONFIG, load_config
+    from pirounet.data import DataError, ensure_recordings
+
+    monkeypatch.setattr(synthetic, "write_synthetic_dataset", lambda out, seed: None)
+    cfg = load_config(DEFAULT_CONFIG, [f"--data_pattern={tmp_path}/mariel_*.npy",
+                                       f"--labels_path={tmp_path}/elsewhere/labels.csv"])
+    with pytest.raises(DataError, match="labels_path=.* is elsewhere"):
+        ensure_recordings(cfg)

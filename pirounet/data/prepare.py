@@ -69,7 +69,7 @@ def ensure_recordings(cfg) -> None:
     )
     write_synthetic_dataset(out, seed=cfg.seed)
     if not Path(cfg.labels_path).exists():
-        raise FileNotFoundError(
+        raise DataError(
             f"synthetic data written to {out}/ but labels_path={cfg.labels_path!r} is elsewhere; "
             f"point labels_path at {out / LABELS_FILE}"
         )
