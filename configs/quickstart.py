@@ -1,9 +1,9 @@
-"""A CPU quickstart on the built-in synthetic dancer: a few minutes on 2 cores.
+"""A CPU quickstart on the built-in synthetic dancer: under 4 minutes of training on 2 cores.
 
     python main.py configs/quickstart.py
 
-A smaller PirouNet (2 LSTM layers of 64, z of 32, classifier width 64) trains 10 short epochs
-of 40 steps (400 steps, batches of 80 + 80 windows), with shuffled batches so that each epoch
+A smaller PirouNet (2 LSTM layers of 64, z of 32, classifier width 64) trains 15 short epochs
+of 40 steps (600 steps, batches of 80 + 80 windows), with shuffled batches so that each epoch
 sees new windows. The published model, objective and data pipeline are otherwise unchanged,
 with four remedies switched on; without them this budget learns a frozen mean pose
 (docs/why_it_did_not_dance.md has the measurements):
@@ -28,7 +28,7 @@ chance on the synthetic dancer in the same budget; on "paper" 69 % of the valid 
 one class.
 """
 run_name = "quickstart"
-cpu_threads = 1  # one thread is robust when the two cores are shared with other jobs
+cpu_threads = 0  # every core: on 2 idle cores an epoch takes 15 s instead of 23 s with one thread
 
 split = "ratio"
 shuffle_data = True
