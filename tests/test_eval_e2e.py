@@ -233,3 +233,19 @@ def test_run_with_every_remedy_trains_and_evaluates(run_root, monkeypatch):
     # the reconstructions come back in pose units, not standardised ones
     assert metrics["quantitative"]["ajd"]["valid"] < 2 * metrics["quantitative"][
         "ajd_mean_pose"]["valid"]
+
+
+def test_space_effort_run_never_meets_the_time_meter(run_root, monkeypatch):
+    """effort=space reaches the evaluation: no Time-Effort meter, a Space blind export."""
+    monkeypatch.chdir(run_root)
+    main.main([str(ROOT / "configs" / "tiny.py"), *data_args(run_root), "--run_name=space",
+               "--effort=space", "--split=ratio", "--shuffle_data=True"])
+    metrics = main_eval.main([DEBUG, "--load_from_checkpoint=space",
+                              "--recognition_path=saved_models/recognition/space_debug.pt",
+                              "--recognition_accuracy=False"])
+    quantitative = metrics["quantitative"]
+    assert "space" in quantitative["effort_meter"]["skipped"]
+    assert "effort_recognition_rate" not in quantitative["generated"]
+    assert "effort_as_asked" not in metrics["headline"]
+    assert metrics["blind_export"]["effort"] == "space"
+    assert metrics["training_config"]["effort"] == "space"

@@ -21,7 +21,8 @@ On the generated dances:
 - bone_length_variation, bone_length_ratio: segment-length steadiness, generated / real;
 - effort_recognition_rate: share of dances whose automatic Time-Effort class (EffortMeter,
   calibrated on the real labelled training windows) is the label they were conditioned on;
-  read it next to effort_meter.real_test_accuracy, the meter's own accuracy on real test data;
+  read it next to effort_meter.real_test_accuracy, the meter's own accuracy on real test data.
+  Only for effort="time": a run of another effort gets effort_meter = {"skipped": why};
 - novelty_mean / novelty_min: RMS marker distance to the nearest labelled training window (the
   set the tiles are drawn from), and novelty_copy_fraction: the share under novelty_threshold.
 AJD (average joint distance) is the reconstruction error of the train, valid and test windows.
@@ -65,7 +66,7 @@ class RealReference:
     kinetic: FeatureReference
     geometric: FeatureReference
     bone_variation: float  # mean bone-length variation of the real windows
-    meter: EffortMeter  # Time-Effort meter calibrated on the feature subset
+    meter: EffortMeter | None  # Time-Effort meter on the feature subset; None for other efforts
     n_feature_windows: int  # real windows behind the features, bones and meter
 
 
@@ -77,11 +78,12 @@ def feature_subset(n: int, size: int, seed: int) -> np.ndarray:
 
 
 def real_reference(recognizer: torch.nn.Module, x: Tensor, y: np.ndarray, batch_size: int,
-                   n_feature_windows: int, seed: int) -> RealReference:
+                   n_feature_windows: int, seed: int, time_effort: bool = True) -> RealReference:
     """The reference of real windows x (N, T, D) with classes y (N,).
 
     Activations come from all windows; features, bone lengths and the effort meter's
-    calibration from a seeded subset of n_feature_windows (0 = all).
+    calibration from a seeded subset of n_feature_windows (0 = all). time_effort=False (the
+    labels are another effort, e.g. Space) leaves the Time-Effort meter out.
     """
     windows = x.numpy()
     acts = recognition_activations(recognizer, x, batch_size)
@@ -92,7 +94,8 @@ def real_reference(recognizer: torch.nn.Module, x: Tensor, y: np.ndarray, batch_
         kinetic=FeatureReference.of(kinetic_features(some)),
         geometric=FeatureReference.of(geometric_features(some)),
         bone_variation=float(bone_length_variation(some).mean()),
-        meter=EffortMeter().fit(some, some_y), n_feature_windows=len(sub),
+        meter=EffortMeter().fit(some, some_y) if time_effort else None,
+        n_feature_windows=len(sub),
     )
 
 
@@ -130,7 +133,7 @@ def generated_metrics(ctx: EvalContext, real: RealReference, recognizer: torch.n
     kinetic = kinetic_features(flat).reshape(n_iter, m, -1)
     geometric = geometric_features(flat).reshape(n_iter, m, -1)
     bones = bone_length_variation(flat).reshape(n_iter, m)
-    effort = real.meter.predict(flat).reshape(n_iter, m)
+    effort = None if real.meter is None else real.meter.predict(flat).reshape(n_iter, m)
     novel = novelty(flat, real.windows).reshape(n_iter, m)
 
     gen_runs, real_runs = [], []
@@ -143,7 +146,7 @@ def generated_metrics(ctx: EvalContext, real: RealReference, recognizer: torch.n
             "geometric_fid": real.geometric.fid(geometric[i]),
             "bone_length_variation": float(bones[i].mean()),
             "bone_length_ratio": float(bones[i].mean() / real.bone_variation),
-            "effort_recognition_rate": accuracy(labels, effort[i]),
+            **({} if effort is None else {"effort_recognition_rate": accuracy(labels, effort[i])}),
             "novelty_mean": float(novel[i].mean()),
             "novelty_min": float(novel[i].min()),
             "novelty_copy_fraction": float((novel[i] < e.novelty_threshold).mean()),
@@ -239,7 +242,9 @@ def run_quantitative(ctx: EvalContext) -> dict[str, Any]:
     ctx.check_label_counts()  # before any long work
     recognizer, recog_info = recognition_classifier(ctx)
     x, y = ctx.train
-    real = real_reference(recognizer, x, y, e.batch_size, e.real_feature_windows, e.seed)
+    time_effort = ctx.cfg.effort == "time"
+    real = real_reference(recognizer, x, y, e.batch_size, e.real_feature_windows, e.seed,
+                          time_effort)
     generated, real_stats = generated_metrics(ctx, real, recognizer)
     return {
         "generated": generated,
@@ -247,7 +252,9 @@ def run_quantitative(ctx: EvalContext) -> dict[str, Any]:
                  "n_windows": len(y), "n_feature_windows": real.n_feature_windows},
         "ajd": ajd_by_part(ctx),
         "ajd_mean_pose": ajd_mean_pose(ctx),
-        "effort_meter": effort_meter_accuracy(ctx, real.meter),
+        "effort_meter": (effort_meter_accuracy(ctx, real.meter) if time_effort else
+                         {"skipped": f"the automatic meter measures Time Effort; this run learned "
+                                     f"{ctx.cfg.effort} effort"}),
         "recognition_classifier": recog_info,
         "settings": {k: e[k] for k in ("n_per_label", "stat_sampling_size", "diversity_pairs",
                                        "multimodality_pairs", "novelty_threshold",
