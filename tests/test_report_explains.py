@@ -13,6 +13,7 @@ import pytest
 import torch
 from PIL import Image
 
+from pirounet.data.prepare import Dataset
 from pirounet.data.synthetic import TRUTH_FILE
 from pirounet.evaluation.diagnosis import (CURVES_FILE, KL_COLLAPSE, headline, is_synthetic,
                                            posterior_kl, read_history, run_warnings,
@@ -154,7 +155,7 @@ def test_mean_pose_ajd_known_answer():
     valid[..., 0::3] += 0.3  # every marker 0.3 away along x
     split = SimpleNamespace(train_lab=np.array([0, 4]), train_unlab=np.array([4, 8]))
     ctx = SimpleNamespace(
-        dataset=SimpleNamespace(split=split, poses=poses, seq_len=seq_len),
+        dataset=Dataset(recordings=None, poses=poses, split=split, seq_len=seq_len),
         train=(poses[:2 * seq_len].reshape(2, seq_len, 159), np.zeros(2, np.int64)),
         windows=lambda part: ((valid, np.zeros(3, np.int64)) if part == "valid"
                               else (valid[:0], np.zeros(0, np.int64))))

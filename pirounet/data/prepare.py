@@ -42,9 +42,13 @@ class Dataset:
             seed=cfg.seed, rank=rank, world_size=world_size,
         )
 
+    def training_starts(self) -> np.ndarray:
+        """Sorted distinct starts of every training window, labelled or not."""
+        return np.union1d(self.split.train_unlab, self.split.train_lab).astype(np.int64)
+
     def training_poses(self) -> torch.Tensor:
         """The distinct poses (N, 159) that the training windows cover, labelled or not."""
-        starts = np.union1d(self.split.train_unlab, self.split.train_lab).astype(np.int64)
+        starts = self.training_starts()
         frames = np.unique(starts[:, None] + np.arange(self.seq_len))  # (N,)
         return self.poses[torch.from_numpy(frames)]
 

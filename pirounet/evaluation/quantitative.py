@@ -200,8 +200,7 @@ def ajd_mean_pose(ctx: EvalContext) -> dict[str, float]:
 
     The pose is the mean over all training windows, labelled and unlabelled (each once).
     """
-    split = ctx.dataset.split
-    starts = np.unique(np.concatenate([split.train_lab, split.train_unlab]))
+    starts = ctx.dataset.training_starts()
     pose = training_mean_pose(ctx.dataset.poses.numpy(), starts, ctx.dataset.seq_len)  # (D,)
     out = {}
     for part in PARTS:
