@@ -42,9 +42,9 @@ from pirounet.model import ModelConfig, PirouNet
 from pirounet.model.annealing import check_remedy_settings
 from pirounet.model.objective import alpha_from_batches
 from pirounet.runtime import resolve_device, rng_state, seed_everything, set_threads
-from pirounet.tracking import (TrackingError, append_history, close_logging, finish_wandb,
-                               log_animation, log_metrics, log_to_file, setup_logging,
-                               start_wandb, trim_history)
+from pirounet.tracking import (HISTORY_FILE, TrackingError, append_history, close_logging,
+                               finish_wandb, log_animation, log_metrics, log_to_file,
+                               setup_logging, start_wandb, trim_history)
 from pirounet.training import (M2Objective, NonFiniteLossError, epoch_metrics, epoch_steps,
                                train_epoch, validate, write_samples_gif)
 
@@ -79,7 +79,7 @@ def end_of_epoch(cfg: Config, run_dir: Path, run: Any, metrics: dict[str, float]
     epoch = metrics["epoch"]
     steps = epoch_steps(n_batches, cfg.max_steps_per_epoch)
     capped = f", {steps} of {n_batches} batches: max_steps_per_epoch" if steps < n_batches else ""
-    append_history(run_dir / "history.jsonl", metrics)  # before the checkpoint; see trim_history
+    append_history(run_dir / HISTORY_FILE, metrics)  # before the checkpoint; see trim_history
     log_metrics(run, metrics, epoch)
     saved = save_epoch_checkpoints(run_dir, ckpt, is_best, cfg.save_every)
     log.info("epoch %d/%d  train loss %.4f acc %.3f  valid loss %.4f acc %.3f  (%.1f s%s)  "
@@ -148,7 +148,7 @@ def main(args: list[str]) -> PirouNet:
         train_objective = DistributedDataParallel(objective, device_ids=ids)
     run = start_wandb(cfg, run_dir, state.wandb_run_id) if ddp.is_main else None
     if ddp.is_main:
-        trim_history(run_dir / "history.jsonl", state.start_epoch - 1)
+        trim_history(run_dir / HISTORY_FILE, state.start_epoch - 1)
     log.info("%d parameters; epochs %d to %d", sum(p.numel() for p in model.parameters()),
              state.start_epoch, cfg.epochs)
 

@@ -38,6 +38,7 @@ import yaml
 
 from pirounet.atomic import write_text_atomic
 from pirounet.config import cli_key
+from pirounet import tracking
 
 with warnings.catch_warnings():  # sweeps 0.2 declares pydantic-v1 options; pydantic 2 warns
     warnings.simplefilter("ignore")
@@ -171,11 +172,7 @@ def expand_command(
 def read_history(path: Path, metric: str, goal: str) -> tuple[float, int | None, float, int]:
     """(best, its epoch, last, number of epochs) of `metric` in a history.jsonl file."""
     values: list[tuple[int, float]] = []
-    for number, line in enumerate(path.read_text().splitlines()):
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a run killed while writing leaves a partial last line
+    for number, entry in enumerate(tracking.read_history(path)):  # skips a partial last line
         value = entry.get(metric)
         if isinstance(value, (int, float)) and math.isfinite(value):
             values.append((entry.get("epoch", number), float(value)))
@@ -270,7 +267,7 @@ def run_one(record: RunRecord, workdir: Path, env: dict[str, str], out_dir: Path
             metric: str, goal: str) -> None:
     """Launch one run, then read its metric from saved_models/<run_name>/history.jsonl."""
     launch(record, workdir, env, out_dir / f"{record.run_name}.log")
-    history = workdir / "saved_models" / record.run_name / "history.jsonl"
+    history = workdir / "saved_models" / record.run_name / tracking.HISTORY_FILE
     if history.is_file():
         record.best, record.best_epoch, record.last, record.epochs = read_history(
             history, metric, goal)

@@ -138,6 +138,20 @@ def finish_wandb(run: Any | None) -> None:
         log.info("wandb: offline run in %s; sync with `wandb sync %s`", folder, folder)
 
 
+HISTORY_FILE = "history.jsonl"  # in the run folder, next to the checkpoints
+
+
+def read_history(path: Path) -> list[dict[str, Any]]:
+    """The per-epoch dicts of a history.jsonl; a partial last line (a killed run) is skipped."""
+    lines = []
+    for line in path.read_text().splitlines():
+        try:
+            lines.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return [line for line in lines if isinstance(line, dict)]
+
+
 def append_history(path: Path, metrics: dict[str, float]) -> None:
     """One JSON line per epoch: "epoch" and every train/<term> and valid/<term>."""
     with path.open("a") as f:
@@ -148,6 +162,5 @@ def trim_history(path: Path, last_epoch: int) -> None:
     """Keep the lines of epochs <= last_epoch (a resumed run rewrites what came after)."""
     if not path.is_file():
         return
-    lines = [line for line in path.read_text().splitlines()
-             if line.strip() and json.loads(line)["epoch"] <= last_epoch]
-    path.write_text("".join(line + "\n" for line in lines))
+    kept = [entry for entry in read_history(path) if entry["epoch"] <= last_epoch]
+    path.write_text("".join(json.dumps(entry) + "\n" for entry in kept))

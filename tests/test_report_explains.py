@@ -16,9 +16,9 @@ from PIL import Image
 from pirounet.data.prepare import Dataset
 from pirounet.data.synthetic import TRUTH_FILE
 from pirounet.evaluation.diagnosis import (CURVES_FILE, KL_COLLAPSE, headline, is_synthetic,
-                                           posterior_kl, read_history, run_warnings,
-                                           training_curves)
+                                           posterior_kl, run_warnings, training_curves)
 from pirounet.evaluation.quantitative import ajd_mean_pose, training_mean_pose
+from pirounet.tracking import read_history
 from pirounet.evaluation.results import report_view, write_eval_report
 from pirounet.viz.plots import plot_training_curves
 

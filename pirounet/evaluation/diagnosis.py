@@ -18,7 +18,6 @@ classifier trained for fewer epochs than the paper's.
 from __future__ import annotations
 
 import glob
-import json
 import logging
 import math
 import operator
@@ -31,11 +30,11 @@ from pirounet.data.synthetic import TRUTH_FILE
 from pirounet.evaluation.context import EvalContext
 from pirounet.evaluation.results import metric_at
 from pirounet.model.objective import kl_divergence
+from pirounet.tracking import HISTORY_FILE, read_history
 from pirounet.viz.plots import plot_training_curves
 
 log = logging.getLogger(__name__)
 
-HISTORY_FILE = "history.jsonl"  # next to a run's checkpoints (main.py writes it)
 CURVES_FILE = "training_curves.png"  # in results/<run>/
 KL_COLLAPSE = 0.1  # nats, summed over the latent dimensions: below this z carries ~nothing
 PAPER_RECOGNITION_EPOCHS = 400
@@ -126,17 +125,6 @@ def run_warnings(metrics: Mapping[str, Any], kl: float | None, synthetic: bool) 
             f"for {epochs} epoch(s), not the paper's {PAPER_RECOGNITION_EPOCHS}: those numbers "
             f"are not comparable to the paper's.")
     return out
-
-
-def read_history(path: Path) -> list[dict[str, Any]]:
-    """The per-epoch dicts of a history.jsonl; a partial last line (a killed run) is skipped."""
-    lines = []
-    for line in path.read_text().splitlines():
-        try:
-            lines.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return [line for line in lines if isinstance(line, dict)]
 
 
 def training_curves(checkpoint: Mapping[str, Any], results_dir: Path) -> dict[str, Any]:
