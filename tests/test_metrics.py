@@ -6,7 +6,9 @@ import pytest
 from scipy import linalg
 
 from pirounet import metrics
-from pirounet.skeleton import INDEX, N_MARKERS, segment_lengths
+from pirounet.skeletons import OPENPOSE_15, VICON_53
+
+INDEX, N_MARKERS = VICON_53.index, VICON_53.n_joints
 
 T = 40
 
@@ -18,7 +20,7 @@ def smooth_dance(n: int, seed: int, speed: float = 1.0, t: int = T) -> np.ndarra
     amp = rng.uniform(0.02, 0.1, (n, 1, N_MARKERS, 3))
     freq = rng.uniform(0.5, 1.5, (n, 1, N_MARKERS, 3)) * speed  # Hz
     phase = rng.uniform(0, 2 * np.pi, (n, 1, N_MARKERS, 3))
-    time = (np.arange(t) / metrics.FPS)[None, :, None, None]
+    time = (np.arange(t) / VICON_53.fps)[None, :, None, None]
     return rest + amp * np.sin(2 * np.pi * freq * time + phase)
 
 
@@ -186,7 +188,7 @@ def test_velocity_acceleration_known_answer():
 
 def test_kinetic_features_known_answer():
     seqs = np.zeros((2, T, N_MARKERS, 3))
-    step = np.arange(T)[:, None] / metrics.FPS
+    step = np.arange(T)[:, None] / VICON_53.fps
     seqs[0, :, 5] = step * np.array([3.0, 4.0, 0.0])  # horizontal speed 5
     seqs[1, :, 7] = step * np.array([0.0, 0.0, -2.0])  # vertical speed 2
     feats = metrics.kinetic_features(seqs).reshape(2, N_MARKERS, 3)
@@ -199,11 +201,9 @@ def test_kinetic_features_known_answer():
 
 def set_points(points: dict) -> np.ndarray:
     """A (53, 3) pose whose marker groups sit exactly on the given body points."""
-    from pirounet.metrics.features import _POINTS
-
     pose = np.zeros((N_MARKERS, 3))
     for name, position in points.items():
-        pose[[INDEX[m] for m in _POINTS[name]]] = position
+        pose[VICON_53.indices(VICON_53.body[name])] = position
     return pose
 
 
@@ -279,7 +279,7 @@ def test_bone_length_variation_stretched_limb():
     stretched = still.copy()
     stretched[:, INDEX["LTOE"]] += np.linspace(0, 1, T)[:, None]  # heel->toe grows
     variation = metrics.bone_length_variation(np.stack([still, stretched]).reshape(2, T, 159))
-    toe = segment_lengths(stretched)[:, 0]  # segment 0 is Lheel -> Ltoe
+    toe = VICON_53.segment_lengths(stretched)[:, 0]  # segment 0 is Lheel -> Ltoe
     assert variation[0] == pytest.approx(0.0, abs=1e-12)
     assert variation[1] == pytest.approx(toe.std() / toe.mean() / 22)
     ratio = metrics.bone_length_ratio(stretched[None], np.stack([stretched, still]))
@@ -304,3 +304,96 @@ def test_novelty_known_offset():
     gen = np.zeros((1, 10, N_MARKERS, 3))
     gen[..., 0] = 2.25
     assert metrics.novelty(gen, train, chunk=3) == pytest.approx([0.25])
+
+
+# ----------------------------------------------------------------------------- 2-D skeleton
+def video_pose() -> np.ndarray:
+    """(15, 2) OPENPOSE_15 pose, y up: left elbow bent 90°, nose 4 above the ankles."""
+    at = {"Nose": (0, 4), "Neck": (0, 3), "MidHip": (0, 1),
+          "LShoulder": (1, 3), "LElbow": (2, 3), "LWrist": (2, 4),  # 90° at the elbow
+          "RShoulder": (-1, 3), "RElbow": (-2, 3), "RWrist": (-3, 3),  # straight arm
+          "LHip": (0.5, 1), "LKnee": (0.5, 0.5), "LAnkle": (0.5, 0),  # straight leg
+          "RHip": (-0.5, 1), "RKnee": (-1, 0.5), "RAnkle": (-0.5, 0)}
+    return np.array([at[j] for j in OPENPOSE_15.joints], dtype=np.float64)
+
+
+def drifting(pose: np.ndarray, step: np.ndarray, t: int = T) -> np.ndarray:
+    """(1, t, J, D) sequence of pose moved by step (D,) every frame."""
+    return (pose + np.arange(t)[:, None, None] * step)[None]
+
+
+def test_2d_velocity_acceleration_constant_speed():
+    seqs = drifting(video_pose(), np.array([3.0, 4.0]))  # 3, 4 pose units per frame
+    vel = metrics.velocity(seqs, skeleton=OPENPOSE_15)  # at OPENPOSE_15's 30 fps
+    assert vel.shape == (1, T - 1, 15, 2)
+    np.testing.assert_allclose(vel, np.broadcast_to([90.0, 120.0], vel.shape))
+    flat = seqs.reshape(1, T, 30)
+    np.testing.assert_allclose(metrics.velocity(flat, fps=10, skeleton=OPENPOSE_15), vel / 3)
+    acc = metrics.acceleration(flat, skeleton=OPENPOSE_15)
+    assert acc.shape == (1, T - 2, 15, 2) and np.abs(acc).max() < 1e-9
+
+
+def test_2d_bone_length_variation_rigid_and_stretched():
+    rigid = drifting(video_pose(), np.array([0.1, -0.05]))[0]  # (T, 15, 2), translated
+    stretched = rigid.copy()
+    stretched[:, OPENPOSE_15.index["LWrist"], 1] += np.linspace(0, 1, T)  # forearm grows
+    variation = metrics.bone_length_variation(np.stack([rigid, stretched]), skeleton=OPENPOSE_15)
+    forearm = 1 + np.linspace(0, 1, T)  # LElbow -> LWrist was 1 long
+    assert variation[0] == pytest.approx(0.0, abs=1e-12)
+    assert variation[1] == pytest.approx(forearm.std() / forearm.mean() / 14)
+    ratio = metrics.bone_length_ratio(stretched[None], np.stack([stretched, rigid]),
+                                      skeleton=OPENPOSE_15)
+    assert ratio == pytest.approx(2.0)
+
+
+def test_2d_ajd_and_novelty_known_offsets():
+    x = np.zeros((2, T, 15, 2))
+    x_hat = x + np.array([3.0, 4.0])  # every joint 5 away
+    assert metrics.ajd(x.reshape(2, T, 30), x_hat, skeleton=OPENPOSE_15) == pytest.approx(5.0)
+    with pytest.raises(ValueError, match="openpose15"):
+        metrics.ajd(np.zeros((2, T, 159)), np.zeros((2, T, 159)), skeleton=OPENPOSE_15)
+    train = np.zeros((4, 10, 15, 2))
+    train[..., 0] = np.arange(4)[:, None, None]  # window i sits at x = i
+    gen = np.full((1, 10, 30), 0.0)
+    gen[..., 0::2] = 2.25  # x of every joint
+    assert metrics.novelty(gen, train, chunk=3, skeleton=OPENPOSE_15) == pytest.approx([0.25])
+
+
+def test_2d_kinetic_features_known_answer():
+    seqs = np.zeros((2, T, 15, 2))
+    step = np.arange(T)[:, None] / OPENPOSE_15.fps
+    seqs[0, :, 4] = step * np.array([2.0, 0.0])  # RWrist: horizontal speed 2
+    seqs[1, :, 0] = step * np.array([0.0, -3.0])  # Nose: vertical (y) speed 3
+    feats = metrics.kinetic_features(seqs, skeleton=OPENPOSE_15)
+    assert feats.shape == (2, 45)
+    names = metrics.kinetic_feature_names(OPENPOSE_15)
+    value = [dict(zip(names, f)) for f in feats]
+    assert value[0]["RWrist/ke_horizontal"] == pytest.approx(4.0)
+    assert value[1]["Nose/ke_vertical"] == pytest.approx(9.0)
+    assert np.count_nonzero(np.abs(feats) > 1e-9) == 2 and len(names) == 45
+    fid = metrics.kinetic_fid(seqs, seqs, skeleton=OPENPOSE_15)
+    assert fid == pytest.approx(0.0, abs=1e-6)
+
+
+def test_2d_geometric_features_known_pose():
+    seqs = np.broadcast_to(video_pose(), (3, T, 15, 2))
+    feats = metrics.geometric_features(seqs, skeleton=OPENPOSE_15)
+    assert feats.shape == (3, 48)
+    value = dict(zip(metrics.GEOMETRIC_FEATURE_NAMES, feats[0]))
+    assert value["mean/angle/Lelbow"] == pytest.approx(np.pi / 2)
+    assert value["mean/angle/Relbow"] == pytest.approx(np.pi)
+    assert value["mean/angle/Lknee"] == pytest.approx(np.pi)
+    assert value["mean/height/head"] == pytest.approx(4.0)  # nose above the ankles (y = 0)
+    assert value["mean/dist/Lhand-Rhand"] == pytest.approx(np.hypot(5, 1))  # hands = wrists
+    assert value["mean/angle/trunk_inclination"] == pytest.approx(0.0, abs=1e-7)
+    assert np.abs(feats[:, 24:]).max() < 1e-12  # a still pose: no spread (up to rounding)
+
+
+def test_2d_geometric_features_ignore_floor_shift_and_mirror():
+    seqs = drifting(video_pose(), np.array([0.02, 0.01]))
+    seqs = seqs + 0.1 * np.sin(np.arange(T))[None, :, None, None]  # a little wobble
+    moved = seqs * np.array([-1.0, 1.0]) + np.array([5.0, 0.7])  # mirrored, shifted
+    np.testing.assert_allclose(metrics.geometric_features(moved, skeleton=OPENPOSE_15),
+                               metrics.geometric_features(seqs, skeleton=OPENPOSE_15), atol=1e-9)
+    batch = np.concatenate([seqs, 1.5 * moved])  # (2, T, 15, 2): FID needs two or more
+    assert metrics.geometric_fid(batch, batch, skeleton=OPENPOSE_15) == pytest.approx(0, abs=1e-6)

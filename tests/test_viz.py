@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from pirounet.skeleton import MARKERS
+from pirounet.skeletons import OPENPOSE_15, VICON_53
 from pirounet.viz import (
     animate,
     comic_strip,
@@ -19,8 +19,8 @@ from pirounet.viz import (
     plot_tiles,
     write_report,
 )
-from pirounet.viz import plots, report
-from pirounet.viz.animation import GHOST_COLOR
+from pirounet.viz import animation, plots, report
+from pirounet.viz.animation import GHOST_COLOR, label_name, panel_titles
 
 T = 10  # frames per test sequence: enough to animate, fast to render
 
@@ -30,10 +30,24 @@ def dancer(n_frames: int = T, phase: float = 0.0) -> np.ndarray:
     rng = np.random.default_rng(0)
     body = rng.uniform(-0.2, 0.2, (53, 3))
     body[:, 2] = rng.uniform(0.0, 1.7, 53)
-    arms = np.array(["WR" in m or "HAND" in m or "ELB" in m for m in MARKERS])
+    arms = np.array(["WR" in m or "HAND" in m or "ELB" in m for m in VICON_53.joints])
     poses = np.repeat(body[None], n_frames, axis=0)  # (T, 53, 3)
     poses[:, arms, 2] += 0.4 * np.sin(np.linspace(0, 2 * np.pi, n_frames) + phase)[:, None]
     return poses.reshape(n_frames, 159)
+
+
+def video_dancer(n_frames: int = T, phase: float = 0.0) -> np.ndarray:
+    """(n_frames, 15, 2) OPENPOSE_15 poses: a standing figure (y up) waving its left wrist."""
+    stand = {"Nose": (0, 1.7), "Neck": (0, 1.5), "MidHip": (0, 1.0)}
+    for side, s in (("L", 1), ("R", -1)):
+        stand |= {f"{side}Shoulder": (0.2 * s, 1.5), f"{side}Elbow": (0.4 * s, 1.3),
+                  f"{side}Wrist": (0.55 * s, 1.1), f"{side}Hip": (0.12 * s, 1.0),
+                  f"{side}Knee": (0.15 * s, 0.55), f"{side}Ankle": (0.15 * s, 0.1)}
+    pose = np.array([stand[j] for j in OPENPOSE_15.joints])  # (15, 2)
+    poses = np.repeat(pose[None], n_frames, axis=0)  # (T, 15, 2)
+    wave = 0.4 * np.sin(np.linspace(0, 2 * np.pi, n_frames) + phase)
+    poses[:, OPENPOSE_15.index["LWrist"], 1] += wave
+    return poses
 
 
 def gif_frames(path) -> list[np.ndarray]:
@@ -100,6 +114,46 @@ def test_comic_strip_single_row_and_grid(tmp_path):
                                   n_panels=4, labels=[0, 2], ghost=dancer(phase=2.0)))
     assert one.var() > 0 and grid.var() > 0
     assert grid.shape[0] > 1.5 * one.shape[0]  # one row per sequence
+
+
+def test_animate_2d_skeleton_moves_at_its_frame_rate(tmp_path, monkeypatch):
+    shown = []  # the titles animate() puts above its panels
+    monkeypatch.setattr(animation, "panel_titles",
+                        lambda *args: shown.extend(panel_titles(*args)) or shown)
+    path = animate([video_dancer(), video_dancer(phase=1.0).reshape(T, 30)], tmp_path / "2d.gif",
+                   ghost=video_dancer(phase=2.0), labels=[0, 1], label_names=["calm", "wild"],
+                   skeleton=OPENPOSE_15)
+    assert shown == ["label: calm", "label: wild"]
+    frames = gif_frames(path)
+    assert len(frames) == T and all(f.var() > 0 for f in frames)
+    assert not np.array_equal(frames[0], frames[T // 4])  # the wrist waves
+    assert ghost_pixels(frames[0]) > 100
+    with Image.open(path) as image:
+        delays = [f.info["duration"] for f in ImageSequence.Iterator(image)]
+    assert abs(sum(delays) - 1000 * T / OPENPOSE_15.fps) <= 10  # 30 fps by default
+
+
+def test_animate_rejects_poses_of_another_skeleton(tmp_path):
+    with pytest.raises(ValueError, match="openpose15"):
+        animate(dancer(), tmp_path / "x.gif", skeleton=OPENPOSE_15)  # (T, 159) is not 2-D
+
+
+def test_comic_strip_2d(tmp_path):
+    one = png_pixels(comic_strip(video_dancer(), tmp_path / "one.png", n_panels=3,
+                                 skeleton=OPENPOSE_15))
+    grid = png_pixels(comic_strip([video_dancer(), video_dancer(phase=1.0)], tmp_path / "g.png",
+                                  n_panels=3, labels=[0, 1], label_names=["calm", "wild"],
+                                  title="2-D", skeleton=OPENPOSE_15))
+    assert one.var() > 0 and grid.shape[0] > 1.5 * one.shape[0]
+
+
+def test_label_names_are_given_not_built_in():
+    assert label_name(2) == "class 2" and label_name("high") == "high"
+    assert label_name(np.int64(1), ["calm", "wild"]) == "wild"
+    assert label_name(5, ["calm", "wild"]) == "class 5"  # beyond the names given
+    titles = panel_titles(2, ["a", "b"], [0, 1], label_names=["calm", "wild"])
+    assert titles == ["a\nlabel: calm", "b\nlabel: wild"]
+    assert panel_titles(1, None, [0], None) == ["label: class 0"]
 
 
 def test_figures_are_written_and_not_blank(tmp_path):

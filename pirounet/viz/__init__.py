@@ -1,4 +1,8 @@
-"""Visualisation: stick-figure animations and comic strips, evaluation figures, HTML report."""
+"""Visualisation: stick-figure animations and comic strips, evaluation figures, HTML report.
+
+animate and comic_strip draw any pirounet.skeletons.Skeleton: VICON_53 (the default) in 3-D,
+OPENPOSE_15 in 2-D; pass skeleton= and, for class labels, label_names=.
+"""
 from pirounet.viz.animation import animate
 from pirounet.viz.plots import (
     plot_confusion_matrix,
