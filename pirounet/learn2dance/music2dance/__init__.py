@@ -1,0 +1,7 @@
+"""learn2dance's music->dance model: music encoder, move decoder, training and generation.
+
+model.py (the two networks at the published sizes), objective.py (the published and the
+aligned mode), training.py (one epoch, validation), generate.py (a dance for any song),
+evaluation.py (metrics on held-out songs), data.py (songs as training windows),
+settings.py (the model's settings and their allowed values).
+"""

@@ -1,0 +1,105 @@
+"""One training epoch and one validation pass of the music->dance model.
+
+Every step zeroes the gradients first (the published loop never did, so gradients summed
+over all 190 updates). Loss terms come back as Python floats, so no batch's autograd graph
+outlives its step. Under DDP each rank trains on its share of the windows and the epoch's
+means are summed over ranks, so every rank logs the same numbers.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+from tqdm import tqdm
+
+from pirounet.learn2dance.music2dance.data import Windows
+from pirounet.run.distributed import all_true, sum_across_ranks
+
+
+class NonFiniteLossError(RuntimeError):
+    """The loss became NaN or infinite; the message names the epoch and the batch."""
+
+
+class Averager:
+    """Means of named floats weighted by batch size, summed over ranks when asked."""
+
+    def __init__(self):
+        self.sums: dict[str, float] = {}
+        self.weight = 0.0
+
+    def add(self, terms: dict[str, float], weight: float) -> None:
+        """Accumulate one batch's terms with its weight."""
+        for name, value in terms.items():
+            self.sums[name] = self.sums.get(name, 0.0) + value * weight
+        self.weight += weight
+
+    def means(self) -> dict[str, float]:
+        """This process's running means."""
+        return {name: total / max(self.weight, 1e-12) for name, total in self.sums.items()}
+
+    def reduced(self, names: list[str]) -> dict[str, float]:
+        """Means over every rank's batches (one collective under DDP); NaN with no batches."""
+        *sums, weight = sum_across_ranks([self.sums.get(n, 0.0) for n in names] + [self.weight])
+        return {n: (total / weight if weight else math.nan) for n, total in zip(names, sums)}
+
+
+TERMS = ["total", "nll_per_move", "accuracy", "top5_accuracy"]  # what the objective reports
+
+
+def train_step(objective: nn.Module, optimizer: torch.optim.Optimizer, music: Tensor,
+               moves: Tensor, grad_clip: float = 0.0) -> dict[str, float]:
+    """One optimiser step on a batch: music (B, L * c, F), moves (B, L); returns the terms."""
+    loss, terms = objective(music, moves)
+    if not all_true(math.isfinite(terms["total"])):  # every rank stops at the same step
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in terms.items())
+        raise NonFiniteLossError(f"the loss is not finite on this or another rank ({shown})")
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip > 0:
+        nn.utils.clip_grad_norm_(objective.parameters(), grad_clip)
+    optimizer.step()
+    return terms
+
+
+def train_epoch(objective: nn.Module, optimizer: torch.optim.Optimizer, windows: Windows,
+                epoch: int, device: torch.device, grad_clip: float, max_steps: int,
+                show_progress: bool) -> dict[str, float]:
+    """Train one epoch (1-based) on shuffled windows; returns the mean terms over all ranks."""
+    batches = windows.batches(epoch)
+    if max_steps > 0:
+        batches = batches[:max_steps]
+    bar = tqdm(batches, desc=f"epoch {epoch}", leave=False, dynamic_ncols=True,
+               disable=None if show_progress else True)  # None: off when not a TTY
+    average = Averager()
+    objective.train()
+    for step, (music, moves) in enumerate(bar, start=1):
+        try:
+            terms = train_step(objective, optimizer, music.to(device), moves.to(device),
+                               grad_clip)
+        except NonFiniteLossError as err:
+            raise NonFiniteLossError(f"epoch {epoch}, batch {step} of {len(batches)}: "
+                                     f"{err}") from None
+        average.add(terms, len(moves))
+        bar.set_postfix(loss=f"{average.means()['total']:.4f}", refresh=False)
+    bar.close()
+    return average.reduced(TERMS)
+
+
+@torch.no_grad()
+def validate(objective: nn.Module, windows: Windows, device: torch.device) -> dict[str, float]:
+    """The same terms on the validation windows (fixed offsets, no shuffle)."""
+    objective.eval()
+    average = Averager()
+    for music, moves in windows.batches(0):
+        _, terms = objective(music.to(device), moves.to(device))
+        average.add(terms, len(moves))
+    objective.train()
+    return average.reduced(TERMS)
+
+
+def epoch_metrics(epoch: int, train: dict[str, float],
+                  valid: dict[str, float]) -> dict[str, float]:
+    """{"epoch", "train/<term>", "valid/<term>"}: one history line, one wandb log."""
+    return {"epoch": epoch, **{f"train/{k}": v for k, v in train.items()},
+            **{f"valid/{k}": v for k, v in valid.items()}}
