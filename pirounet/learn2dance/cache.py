@@ -1,0 +1,50 @@
+"""The prepare step's cache: arrays on disk, keyed by input contents and settings.
+
+A key is the SHA-1 of the input's bytes (every file of a folder, with its name) and of the
+settings that change the result, so an edited file or a changed setting misses the cache and
+an unchanged one hits it, whatever the file's name or date. Entries are .npz files written
+atomically (a crash leaves no half file); deleting cache_dir is always safe.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from pirounet.run.atomic import atomic_open
+
+CACHE_VERSION = 1  # bump when a cached computation changes meaning
+
+
+def content_key(paths: list[Path], settings: Mapping[str, Any]) -> str:
+    """SHA-1 of the files' names and bytes (a folder: every file in it) and the settings."""
+    digest = hashlib.sha1()
+    digest.update(json.dumps({"v": CACHE_VERSION, **settings}, sort_keys=True,
+                             default=str).encode())
+    for path in paths:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(file.name.encode() + b"\0")
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def cached(cache_dir: str | Path | None, kind: str, key: str,
+           compute: Callable[[], Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The arrays stored under cache_dir/kind/key.npz, computed and stored on a miss."""
+    if cache_dir is None:
+        return dict(compute())
+    path = Path(cache_dir) / kind / f"{key}.npz"
+    if path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                return {name: stored[name] for name in stored.files}
+        except (OSError, ValueError):  # unreadable entry: compute it again
+            pass
+    arrays = dict(compute())
+    with atomic_open(path, "wb") as f:
+        np.savez(f, **arrays)
+    return arrays

@@ -1,0 +1,67 @@
+"""learn2dance's settings: its defaults file and the allowed values of its keys.
+
+    cfg = load_config(["configs/x.py", "--n_moves=64"])
+
+learn2dance_config.py lives at the top of a checkout; an installed package reads the copy its
+wheel ships (see pirounet.run.config.defaults_file). The rule table below is checked when a
+config is loaded, before anything is read or written.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from pirounet.run import config as core
+from pirounet.run.rules import Rule, above, at_least, between, folder_name, one_of
+
+DEFAULT_CONFIG = core.defaults_file("learn2dance_config.py")
+
+SYSTEM = "learn2dance"  # the `system` key of the defaults file, recorded in every run
+POSE_FORMATS = ("auto", "body25", "coco18", "coco17", "aist")  # poses.py
+PERSON_RULES = ("track", "published")  # poses.py: follow one dancer | people[0]
+GAP_RULES = ("interpolate", "published")  # poses.py: fill short gaps | carry forward
+LONG_GAP_RULES = ("error", "flag")
+MUSIC_FEATURES = ("fact35", "published512")  # music.py
+VOCABULARY_FEATURES = ("normalized", "published")  # vocabulary.py
+
+
+def split_fractions(value: Any) -> str | None:
+    """Three non-negative shares (train, valid, test) with a positive train share."""
+    ok = (len(value) == 3 and all(isinstance(f, (int, float)) and f >= 0 for f in value)
+          and value[0] > 0)
+    return None if ok else "3 entries (train, valid, test), each >= 0, train > 0"
+
+
+DATA_RULES: dict[str, Rule] = {
+    "system": one_of(SYSTEM),
+    "run_name": folder_name,
+    "synthetic_songs": at_least(1),
+    "synthetic_seconds": at_least(4.0),
+    "fps": above(0),
+    "pose_format": one_of(*POSE_FORMATS),
+    "aist_view": between(0, 8),
+    "person": one_of(*PERSON_RULES),
+    "confidence_threshold": between(0, 1),
+    "gaps": one_of(*GAP_RULES),
+    "max_gap_seconds": at_least(0),
+    "long_gaps": one_of(*LONG_GAP_RULES),
+    "music_features": one_of(*MUSIC_FEATURES),
+    "audio_hop": at_least(16),
+    "chunk_frames": at_least(2),
+    "n_moves": at_least(1),
+    "vocabulary_features": one_of(*VOCABULARY_FEATURES),
+    "split_fractions": split_fractions,
+}
+
+RULES_BY_FILE: dict[str, Mapping[str, Rule]] = {DEFAULT_CONFIG.name: DATA_RULES}
+
+
+def rules_for(defaults_path: str | Path) -> Mapping[str, Rule]:
+    """The rule table of a defaults file, by its name; none for other files."""
+    return RULES_BY_FILE.get(Path(defaults_path).name, {})
+
+
+def load_config(args: Iterable[str] = (), defaults_path: str | Path = DEFAULT_CONFIG
+                ) -> core.Config:
+    """Defaults, override files and --key=value (see pirounet/run/config.py), then the rules."""
+    return core.load_config(defaults_path, args, rules_for(defaults_path))
