@@ -44,3 +44,46 @@ vocabulary_features = "normalized"  # "normalized": root-centred poses in torso 
 published_vocabulary = None  # None | path to the published clusters.npy (128, 900): use it as
 #   the vocabulary instead of fitting one (needs vocabulary_features="published", mirror_x)
 split_fractions = (0.8, 0.1, 0.1)  # train / valid / test share of the songs (split by song)
+
+# ----------------------------------------------------------------------------- model
+# The music->dance model (pirounet/learn2dance/music2dance/, docs/learn2dance_model.md): a music
+# encoder (Linear, then a bidirectional LSTM) and a move decoder at the published sizes.
+model = "music2dance"  # which model learns the dance: "music2dance" (encoder + move decoder)
+mode = "aligned"  # "aligned": each chunk's move from that chunk's music and the previous move
+#   | "published": one music vector for the whole window, summed cross-entropy (the design)
+music_emb = 256  # width of the music embedding fed to the LSTM (published 256)
+hidden_size = 256  # LSTM hidden units per direction = the decoder's width (published 256)
+lstm_layers = 2  # layers of the bidirectional LSTM (published 2)
+music_standardize = True  # z-score each music feature with the training songs' statistics
+#   (False: raw features, as published)
+
+# ----------------------------------------------------------------------------- training
+# Published recipe: --mode=published --optimizer=sgd --learning_rate=3e-4 --batch_size=4
+# --epochs=10 --grad_clip=0 --window_chunks=40. Every published bug stays fixed (zero_grad each
+# step, teacher forcing keyed on the step, per-example accuracy, shuffling, held-out songs).
+device = "auto"  # "auto" (CUDA when available) | "cpu" | "cuda" | "cuda:N"
+cpu_threads = 0  # torch CPU threads; 0 = the cores this process may use
+epochs = 60  # passes over the training songs' windows
+batch_size = 8  # windows per batch (per process under DDP); published 4
+optimizer = "adam"  # "adam" | "sgd" (no momentum, no weight decay, as published)
+learning_rate = 1e-3  # step size; published 3e-4 with SGD
+grad_clip = 1.0  # max gradient norm (0 = no clipping, as published)
+window_chunks = 40  # moves per training window (published 40); cut to the shortest song
+max_steps_per_epoch = 0  # 0 = every batch; > 0 caps the batches of an epoch (quick tests)
+save_every = 0  # also keep epoch_<N>.pt every N epochs (0 = only last.pt and best.pt)
+resume = False  # continue run_name from its last.pt (weights, optimizer, RNG, history)
+load_from_checkpoint = None  # None | run name, run folder or .pt: start from its weights
+overwrite = False  # True: a new run may replace run_name's old checkpoints
+wandb_mode = "offline"  # "offline" | "online" | "auto" | "disabled" (env WANDB_MODE wins)
+wandb_project = "learn2dance"  # wandb project
+wandb_entity = None  # wandb team or user (None = your default)
+
+# ----------------------------------------------------------------------------- generation
+# How a dance is made for a song (python -m pirounet.learn2dance.dance, main_eval.py).
+sampling = "top_k"  # "top_k": uniformly among the top_k likeliest moves (published) | "greedy"
+top_k = 5  # moves to sample among (published 5)
+transitions = "blend"  # "blend": spread each chunk boundary's jump over blend_frames a side
+#   | "hard": concatenate the moves' poses as published (a jump every chunk)
+blend_frames = 8  # frames each side of a chunk boundary that the blend reaches
+animation = "mp4"  # "mp4": the dance with its song as soundtrack (GIF if that fails)
+#   | "gif": silent | "none"
