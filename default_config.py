@@ -1,10 +1,11 @@
 """Default training settings: the published PirouNet_dance configuration.
 
 Every setting is a plain variable. Override files in configs/ hold only what changes, and
-`python main.py configs/x.py --key=value` layers them on top (see pirounet/config.py).
+`python main.py configs/x.py --key=value` layers them on top (see pirounet/run/config.py).
 """
 
 # ----------------------------------------------------------------------------- run
+system = "pirounet"  # which system this file configures; recorded in config.json and checkpoints
 run_name = "pirounet_dance"  # folder under saved_models/ and results/
 load_from_checkpoint = None  # None | run name | path to a .pt: start from these weights
 resume = False  # True: continue run_name (or load_from_checkpoint) from its last epoch
@@ -43,7 +44,7 @@ h_dim_classif = 100  # classifier hidden width
 n_layers_classif = 2  # classifier hidden layers after the first dense layer
 neg_slope_classif = 0.0  # LeakyReLU slope in the classifier
 pose_normalization = "none"  # "none" (published: raw poses) | "standardize": networks see
-#   each value standardised by its training mean and std (see pirounet/model/pirounet.py)
+#   each value standardised by its training mean and std (see pirounet/vae/model/pirounet.py)
 decoder_time_features = 0  # 0 (published) | F > 0: the decoder's input at each step also gets
 #   sin/cos(pi k t / T), k = 1..F, so it knows where in the sequence it is (model/decoder.py)
 
@@ -52,16 +53,16 @@ kl_weight = 1.0  # weight of the KL term (published KL has no 0.5 factor)
 alpha_scale = 0.1  # alpha = alpha_scale * n_unlabelled_batches / n_labelled_batches
 unlabelled_pairing = "formula"  # "formula": U weights L(x_i, y) by q(y|x_i), as the paper's
 #   formula says | "published": the reference code's reshape, which pairs q(y|x_i) with
-#   other sequences' L (reproduces its numbers; see pirounet/model/objective.py)
+#   other sequences' L (reproduces its numbers; see pirounet/vae/model/objective.py)
 
-# Remedies for posterior collapse (pirounet/model/annealing.py); all off in the paper:
+# Remedies for posterior collapse (pirounet/vae/model/annealing.py); all off in the paper:
 kl_warmup_steps = 0  # >0: KL weight rises linearly from 0 over this many steps (Bowman 2016)
 kl_cycles = 0  # >0: cyclical KL annealing with this many cycles over the run (Fu 2019)
 kl_cycle_ramp = 0.5  # share of each cycle over which the KL weight rises from 0
 free_bits = 0.0  # nats per latent dimension that cost no KL (Kingma 2016); 0 = published
 motion_energy_weight = 0.0  # >0: each L(x, y) also pays this times the squared log-ratio of
 #   the mean acceleration of x_hat and of x, so reconstructions keep their abruptness
-#   (pirounet/model/objective.py, energy_mismatch); 0 = published
+#   (pirounet/vae/model/objective.py, energy_mismatch); 0 = published
 
 # ----------------------------------------------------------------------------- training
 epochs = 500

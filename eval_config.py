@@ -1,7 +1,7 @@
 """Evaluation settings for `python main_eval.py`: the published PirouNet evaluation.
 
 Every setting is a plain variable. Override files hold only what changes, and
-`python main_eval.py configs/x.py --key=value` layers them on top (see pirounet/config.py).
+`python main_eval.py configs/x.py --key=value` layers them on top (see pirounet/run/config.py).
 
     python main_eval.py                                   # evaluate saved_models/pirounet_dance
     python main_eval.py --load_from_checkpoint=pirounet_watch --checkpoint=best
@@ -16,10 +16,11 @@ checkpoints, `train_overrides` go on top of the saved config, e.g. to point at m
 
 Everything is written to results/<name>/: metrics.json, eval.log, report.html and one folder
 per group of figures. The blind-labeling export goes to results/<name>/to_be_labeled/ (for
-`python -m pirounet.label_app --blind`), its conditioning labels to results/<name>/blind_labels.npy.
+`python -m pirounet.vae.label_app --blind`), its conditioning labels to results/<name>/blind_labels.npy.
 """
 
 # ----------------------------------------------------------------------------- what to evaluate
+system = "pirounet"  # the system whose runs this file evaluates; a run of another is refused
 load_from_checkpoint = "pirounet_dance"  # run name (saved_models/<name>/) or a .pt path
 checkpoint = "last"  # file of a run folder: "last" | "best" | "epoch_<N>"
 train_overrides = ()  # training-config overrides (see above); ("configs/x.py", "--key=value")
@@ -27,7 +28,7 @@ name = ""  # results/<name>/; "" = the run name, plus "_<checkpoint>" unless it 
 results_root = "results"
 device = "auto"  # "auto" (CUDA if available, else CPU) | "cpu" | "cuda" | "cuda:1"
 cpu_threads = 0  # CPU cores: windows go through the LSTMs in this many single-threaded
-#                   parts side by side (see pirounet/evaluation/context.py); 0 = all cores
+#                   parts side by side (see pirounet/vae/evaluation/context.py); 0 = all cores
 seed = 0  # seeds encoding, tile draws, bootstrap iterations and the blind export
 batch_size = 512  # windows per forward pass (on one CPU core, 256-1024 run fastest)
 

@@ -1,6 +1,6 @@
 """Build hook: the wheel ships default_config.py and eval_config.py in pirounet/defaults/.
 
-pirounet/config.py reads the checkout's top-level files when they exist and these copies
+pirounet/run/config.py reads the checkout's top-level files when they exist and these copies
 otherwise, so an installed package finds its defaults without a checkout.
 """
 from pathlib import Path

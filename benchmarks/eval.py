@@ -38,12 +38,13 @@ def prepare(workdir: Path) -> list[str]:
     """Write data, checkpoint and cached recognition classifier; returns the data overrides."""
     import torch
 
-    from pirounet.checkpoint import make_checkpoint, save_checkpoint
-    from pirounet.config import load_config
-    from pirounet.data import prepare_data
-    from pirounet.data.synthetic import write_synthetic_dataset
-    from pirounet.model import ModelConfig, PirouNet
-    from pirounet.recognition import RecognitionSettings, get_or_train_recognition
+    from pirounet.run.checkpoint import save_checkpoint
+    from pirounet.vae.checkpoint import make_checkpoint
+    from pirounet.vae.data import prepare_data
+    from pirounet.vae.data.synthetic import write_synthetic_dataset
+    from pirounet.vae.model import ModelConfig, PirouNet
+    from pirounet.vae.recognition import RecognitionSettings, get_or_train_recognition
+    from pirounet.vae.settings import load_config
 
     data = workdir / "data"
     write_synthetic_dataset(data, seed=0)

@@ -1,7 +1,7 @@
 """Atomic writes: the old file survives a failed write, and no temp file is left behind."""
 import pytest
 
-from pirounet.atomic import atomic_open, write_text_atomic
+from pirounet.run.atomic import atomic_open, write_text_atomic
 
 
 def test_write_replaces_and_keeps_a_readable_mode(tmp_path):

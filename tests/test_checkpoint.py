@@ -4,13 +4,24 @@ from pathlib import Path
 import pytest
 import torch
 
-from pirounet.checkpoint import (PUBLISHED_KEYS, CheckpointError, check_run_folder,
-                                 load_checkpoint, load_model, make_checkpoint, resolve_checkpoint,
-                                 restore_training, save_checkpoint, save_epoch_checkpoints)
-from pirounet.config import load_config
-from pirounet.model import ModelConfig, PirouNet
-from pirounet.runtime import rng_state, seed_everything, set_rng_state
-from pirounet.training import M2Objective, train_step
+from pirounet.run.checkpoint import (
+    CheckpointError,
+    check_run_folder,
+    resolve_checkpoint,
+    save_checkpoint,
+    save_epoch_checkpoints,
+)
+from pirounet.run.runtime import rng_state, seed_everything, set_rng_state
+from pirounet.vae.checkpoint import (
+    PUBLISHED_KEYS,
+    load_checkpoint,
+    load_model,
+    make_checkpoint,
+    restore_training,
+)
+from pirounet.vae.model import ModelConfig, PirouNet
+from pirounet.vae.settings import load_config
+from pirounet.vae.training import M2Objective, train_step
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = str(REPO / "configs" / "tiny.py")

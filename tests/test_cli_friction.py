@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-import main as train_main
-import main_eval
-from pirounet.checkpoint import CheckpointError, list_runs, resolve_checkpoint
-from pirounet.config import (DEFAULT_CONFIG, ConfigError, describe_file, load_config,
-                             read_settings)
-from pirounet.data.synthetic import write_synthetic_dataset
-from pirounet.tracking import TrackingError, start_wandb, wandb_mode
+from pirounet.run.checkpoint import CheckpointError, list_runs, resolve_checkpoint
+from pirounet.run.config import ConfigError, describe_file, read_settings
+from pirounet.run.tracking import TrackingError, start_wandb, wandb_mode
+from pirounet.vae import evaluate as main_eval
+from pirounet.vae import train as train_main
+from pirounet.vae.data.synthetic import write_synthetic_dataset
+from pirounet.vae.settings import DEFAULT_CONFIG, load_config
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = str(REPO / "configs" / "tiny.py")
@@ -125,7 +125,7 @@ def test_main_eval_keeps_the_other_arguments_in_its_suggestion(tmp_path, monkeyp
     debug = str(REPO / "configs" / "eval_debug.py")
     with pytest.raises(CheckpointError, match=r"no run saved_models/tyny/ .*=tyny\);") as err:
         main_eval.main([debug, "--load_from_checkpoint=tyny"])
-    assert f"configs/eval_debug.py --load_from_checkpoint=tiny`" in str(err.value)
+    assert "configs/eval_debug.py --load_from_checkpoint=tiny`" in str(err.value)
 
 
 def test_main_eval_with_no_runs_at_all_says_how_to_train_one(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""The allowed values of every setting (pirounet/config_rules.py), and the shipped defaults."""
+"""The allowed values of every setting (pirounet/vae/settings.py), and the shipped defaults."""
 import logging
 import os
 import shutil
@@ -8,16 +8,27 @@ from pathlib import Path
 
 import pytest
 
-from pirounet.config import (DEFAULT_CONFIG, EVAL_CONFIG, ConfigError, load_config,
-                             read_settings)
-from pirounet.config_rules import (EFFORTS, EVAL_RULES, PAIRINGS, POSE_NORMALIZATIONS, SPLITS,
-                                   TRAINING_RULES, WANDB_MODES, first_problem, rules_for)
-from pirounet.tracking import close_logging, log_to_file, setup_logging
+from pirounet.run.config import ConfigError, read_settings
+from pirounet.run.rules import WANDB_MODES, first_problem
+from pirounet.run.tracking import close_logging, log_to_file, setup_logging
+from pirounet.vae.efforts import EFFORTS
+from pirounet.vae.settings import (
+    DEFAULT_CONFIG,
+    EVAL_CONFIG,
+    EVAL_RULES,
+    PAIRINGS,
+    POSE_NORMALIZATIONS,
+    SPLITS,
+    TRAINING_RULES,
+    load_config,
+    rules_for,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
 # One refused value per rule, as a command-line literal.
 BAD_TRAINING = {
+    "system": ["'learn2dance'"],
     "run_name": ["''", "'../x'", "'a/b'", "'..'"], "device": ["'tpu'", "'cuda:x'"],
     "cpu_threads": ["-1"], "max_gap_frames": ["-1"], "effort": ["'weight'"],
     "split": ["'foo'"], "fraction_label": ["0.0", "1.5"], "train_ratio": ["0.0"],
@@ -34,7 +45,7 @@ BAD_TRAINING = {
     "wandb_mode": ["'sometimes'"],
 }
 BAD_EVAL = {
-    "checkpoint": ["'first'", "'epoch_x'"], "name": ["'../x'", "'a/b'"], "device": ["'gpu'"],
+    "system": ["'vae'"], "checkpoint": ["'first'", "'epoch_x'"], "name": ["'../x'", "'a/b'"], "device": ["'gpu'"],
     "cpu_threads": ["-1"], "batch_size": ["0"], "grid_bound": ["0.0"],
     "tile_sizes": ["(0.1,)", "(0.1, 0.2, 0.0)", "(0.1, 0.2, 0.4, 0.4)"],
     "density_thresholds": ["(0.8, 0.75)", "(0.8, 0.75, 1.5)"],
@@ -95,11 +106,11 @@ def test_rules_for_keys_a_defaults_file_lacks_are_skipped():
 
 
 def test_choices_match_the_modules_that_use_them():
-    from pirounet.data.labels import EFFORT_COLUMN
-    from pirounet.data.splits import SPLITS as splits
-    from pirounet.model.objective import PAIRINGS as pairings
-    from pirounet.model.pirounet import POSE_NORMALIZATIONS as norms
-    from pirounet.tracking import WANDB_MODES as modes
+    from pirounet.run.tracking import WANDB_MODES as modes
+    from pirounet.vae.data.labels import EFFORT_COLUMN
+    from pirounet.vae.data.splits import SPLITS as splits
+    from pirounet.vae.model.objective import PAIRINGS as pairings
+    from pirounet.vae.model.pirounet import POSE_NORMALIZATIONS as norms
     assert (SPLITS, PAIRINGS, POSE_NORMALIZATIONS, WANDB_MODES) == (splits, pairings, norms, modes)
     assert set(EFFORTS) == set(EFFORT_COLUMN)
 
@@ -137,7 +148,7 @@ def test_an_installed_package_finds_both_defaults_files(tmp_path):
     subprocess.run(pip, check=True, capture_output=True, timeout=300, env=environ)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    code = ("from pirounet.config import DEFAULT_CONFIG, EVAL_CONFIG, load_config; "
+    code = ("from pirounet.vae.settings import DEFAULT_CONFIG, EVAL_CONFIG, load_config; "
             "print(DEFAULT_CONFIG); print(EVAL_CONFIG); "
             "print(load_config(DEFAULT_CONFIG).run_name, load_config(EVAL_CONFIG).checkpoint)")
     env = {**os.environ, "PYTHONPATH": str(target)}

@@ -4,8 +4,11 @@ import json
 import numpy as np
 import pytest
 
-from pirounet.effort_meter import EffortMeter, effort_recognition_rate, time_effort_score
-from pirounet.skeleton import END_EFFECTOR_INDICES, INDEX, N_MARKERS
+from pirounet.skeletons import VICON_53
+from pirounet.vae.effort_meter import EffortMeter, effort_recognition_rate, time_effort_score
+
+END_EFFECTOR_INDICES, INDEX, N_MARKERS = (VICON_53.end_effector_indices, VICON_53.index,
+                                         VICON_53.n_joints)
 
 T, FPS = 40, 35.0
 BODY = np.setdiff1d(np.arange(N_MARKERS), END_EFFECTOR_INDICES)  # markers that do not count

@@ -16,10 +16,11 @@ import pytest
 import torch
 
 import main
-import main_eval
-from pirounet.checkpoint import PUBLISHED_KEYS, CheckpointError
-from pirounet.data.synthetic import write_synthetic_dataset
-from pirounet.evaluation import EvalError
+from pirounet.run.checkpoint import CheckpointError
+from pirounet.vae import evaluate as main_eval
+from pirounet.vae.checkpoint import PUBLISHED_KEYS
+from pirounet.vae.data.synthetic import write_synthetic_dataset
+from pirounet.vae.evaluation import EvalError
 
 ROOT = Path(__file__).resolve().parents[1]
 DEBUG = str(ROOT / "configs" / "eval_debug.py")
@@ -55,7 +56,7 @@ EXPECTED_KEYS = (
        for m in ("accuracy", "balanced_accuracy", "confusion")]
     + [f"recognition_accuracy.{m}" for m in ("accuracy", "n_rated", "n_na_dropped",
                                               "not_a_dance_share", "confusion")]
-    + [f"conditional_generation.{k}.fallback" for k in ("low", "medium", "high")]
+    + [f"conditional_generation.{k}.fallback" for k in ("sustained", "neutral", "sudden")]
     + ["conditional_generation.fallback_labels", "entanglement.distance",
        "latent_space.n_points", "blind_export.n_sequences", "reconstruction.ajd_of_shown",
        "paper_table.markdown", "paper_table.latex", "paper_table.row.FID",

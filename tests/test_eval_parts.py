@@ -7,16 +7,24 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from pirounet.config import load_config
-from pirounet.data.label_files import write_blind_file, write_blind_info
-from pirounet.evaluation import (EvalError, json_ready, paper_table, read_blind_labels,
-                                 recognition_scores, run_recognition_accuracy, tile_summary,
-                                 write_metrics)
-from pirounet.evaluation.context import training_config
-from pirounet.evaluation.quantitative import FeatureReference, chunked_ajd, feature_subset
-from pirounet.evaluation.recognition_accuracy import match_export
-from pirounet.generation import TileSettings, find_dense_tiles
 from pirounet.metrics import ajd, feature_fid, kinetic_features
+from pirounet.vae.data.label_files import write_blind_file, write_blind_info
+from pirounet.vae.evaluation import (
+    EvalError,
+    json_ready,
+    paper_table,
+    read_blind_labels,
+    recognition_scores,
+    run_recognition_accuracy,
+    tile_summary,
+    write_metrics,
+)
+from pirounet.vae.evaluation.context import training_config
+from pirounet.vae.evaluation.quantitative import FeatureReference, chunked_ajd, feature_subset
+from pirounet.vae.evaluation.recognition_accuracy import match_export
+from pirounet.vae.efforts import EFFORTS
+from pirounet.vae.generation import TileSettings, find_dense_tiles
+from pirounet.vae.settings import load_config
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BLIND_CSV = FIXTURES / "labels_shuffled_neighb.csv"  # 225 real blind labels, 9 of them N/A
@@ -111,10 +119,13 @@ def test_bad_blind_csv_is_refused(tmp_path, text, fragment):
         read_blind_labels(csv)
 
 
+TIME_NAMES = EFFORTS["time"].classes
+
+
 def fake_context(tmp_path: Path, human_labels_path: str = "") -> SimpleNamespace:
     """What run_recognition_accuracy reads of an EvalContext."""
     cfg = SimpleNamespace(label_dim=3, effort="time")
-    return SimpleNamespace(results_dir=tmp_path, cfg=cfg,
+    return SimpleNamespace(results_dir=tmp_path, cfg=cfg, label_name=TIME_NAMES.__getitem__,
                            eval_cfg=SimpleNamespace(human_labels_path=human_labels_path))
 
 
@@ -192,10 +203,10 @@ def test_tile_summary_reports_the_fallback():
     rng = np.random.default_rng(0)
     z, labels = rng.normal(size=(60, 4)), np.repeat(np.arange(3), 20)
     tiles = find_dense_tiles(z, labels, TileSettings(min_counts=(1000, 1000, 0)))
-    summary = tile_summary(SimpleNamespace(tiles=tiles))
-    assert summary["low"]["fallback"] and summary["medium"]["fallback"]
-    assert not summary["high"]["fallback"]  # a lone point in a tile of its own is dense
-    assert summary["fallback_labels"] == "low, medium"
+    summary = tile_summary(SimpleNamespace(tiles=tiles, label_name=TIME_NAMES.__getitem__))
+    assert summary["sustained"]["fallback"] and summary["neutral"]["fallback"]
+    assert not summary["sudden"]["fallback"]  # a lone point in a tile of its own is dense
+    assert summary["fallback_labels"] == "sustained, neutral"
 
 
 def test_training_config_for_both_checkpoint_formats():

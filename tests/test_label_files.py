@@ -4,15 +4,27 @@ import logging
 import numpy as np
 import pytest
 
-from pirounet.data import DataError, augment_labels
-from pirounet.data.label_files import (
-    BLIND_COLUMNS, BLIND_INFO_FILE, BLIND_SEQUENCES_FILE, HUMAN_LABELS_FILE, LABEL_BLOCK,
-    LABEL_COLUMNS, LABELS_FILE, NA, LabelFileError, read_blind_file, read_blind_info,
-    read_label_file, write_blind_file, write_blind_info, write_label_file,
+from pirounet.vae.data import DataError, augment_labels
+from pirounet.vae.data.label_files import (
+    BLIND_COLUMNS,
+    BLIND_INFO_FILE,
+    BLIND_SEQUENCES_FILE,
+    HUMAN_LABELS_FILE,
+    LABEL_BLOCK,
+    LABEL_COLUMNS,
+    LABELS_FILE,
+    NA,
+    LabelFileError,
+    read_blind_file,
+    read_blind_info,
+    read_label_file,
+    write_blind_file,
+    write_blind_info,
+    write_label_file,
 )
-from pirounet.data.synthetic import make_synthetic_dataset, write_synthetic_dataset
-from pirounet.label_app.__main__ import parse_args
-from pirounet.label_app.server import BLIND_MODE, LABEL_MODE, blind_task
+from pirounet.vae.data.synthetic import make_synthetic_dataset, write_synthetic_dataset
+from pirounet.vae.label_app.__main__ import parse_args
+from pirounet.vae.label_app.server import BLIND_MODE, LABEL_MODE, blind_task
 
 
 def test_the_contract_names_columns_files_and_na():

@@ -4,8 +4,8 @@ import math
 import pytest
 import torch
 
-from pirounet.config import Config
-from pirounet.model import Classifier, ModelConfig, PirouNet, one_hot
+from pirounet.run.config import Config
+from pirounet.vae.model import Classifier, ModelConfig, PirouNet, one_hot
 
 PAPER_PARAMETERS = 1_652_311
 FID_SLOPE = 0.42950429805116874

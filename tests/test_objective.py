@@ -6,10 +6,15 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from pirounet.model import ModelConfig, PirouNet, m2_loss
-from pirounet.model.objective import (alpha_from_batches, classification_loss,
-                                      enumerate_labels, kl_divergence, labelled_elbo,
-                                      unlabelled_bound)
+from pirounet.vae.model import ModelConfig, PirouNet, m2_loss
+from pirounet.vae.model.objective import (
+    alpha_from_batches,
+    classification_loss,
+    enumerate_labels,
+    kl_divergence,
+    labelled_elbo,
+    unlabelled_bound,
+)
 
 TERMS = ["recon_labelled", "kl_labelled", "elbo_labelled", "elbo_unlabelled", "entropy",
          "classification", "accuracy", "total"]

@@ -5,14 +5,20 @@ import numpy as np
 import pytest
 import torch
 
-import pirounet.recognition as recognition
-from pirounet.config import load_config
-from pirounet.data import prepare_data
-from pirounet.data.synthetic import write_synthetic_dataset
-from pirounet.recognition import (
-    RecognitionSettings, build_recognition, get_or_train_recognition, load_recognition,
-    parse_recognition_args, recognition_activations, save_recognition, train_recognition,
+import pirounet.vae.recognition as recognition
+from pirounet.vae.data import prepare_data
+from pirounet.vae.data.synthetic import write_synthetic_dataset
+from pirounet.vae.recognition import (
+    RecognitionSettings,
+    build_recognition,
+    get_or_train_recognition,
+    load_recognition,
+    parse_recognition_args,
+    recognition_activations,
+    save_recognition,
+    train_recognition,
 )
+from pirounet.vae.settings import load_config
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -131,9 +137,10 @@ def test_cli_trains_and_writes(tmp_path, data_args, capsys):
 
 
 def test_cli_argument_split():
-    settings, out, rest = parse_recognition_args(
-        ["configs/x.py", "--epochs=5", "--recog_learning_rate=1e-3", "--effort=space"])
-    assert (settings.epochs, settings.learning_rate, out) == (5, 1e-3, None)
+    settings, out, run, rest = parse_recognition_args(
+        ["configs/x.py", "--epochs=5", "--recog_learning_rate=1e-3", "--effort=space",
+         "--run=tiny"])
+    assert (settings.epochs, settings.learning_rate, out, run) == (5, 1e-3, None, "tiny")
     assert rest == ["configs/x.py", "--effort=space"]
     with pytest.raises(ValueError, match="expects a int"):
         parse_recognition_args(["--epochs=2.5"])

@@ -5,9 +5,9 @@ import re
 import pytest
 import torch
 
-from pirounet.model import ModelConfig, PirouNet, m2_loss
-from pirounet.model.annealing import kl_per_dimension, kl_weight_at, kl_with_free_bits
-from pirounet.model.objective import energy_mismatch, kl_divergence, motion_energy
+from pirounet.vae.model import ModelConfig, PirouNet, m2_loss
+from pirounet.vae.model.annealing import kl_per_dimension, kl_weight_at, kl_with_free_bits
+from pirounet.vae.model.objective import energy_mismatch, kl_divergence, motion_energy
 
 SMALL = ModelConfig(seq_len=6, input_dim=9, n_layers=2, h_dim=8, latent_dim=4,
                     h_dim_classif=8)
@@ -152,8 +152,7 @@ def test_m2_loss_adds_the_energy_term_only_when_weighted():
 def test_bad_remedy_settings_stop_main_before_the_run_folder(setting, message, tmp_path,
                                                              monkeypatch):
     import main
-
-    from pirounet.config import ConfigError
+    from pirounet.run.config import ConfigError
 
     monkeypatch.chdir(tmp_path)
     args = ["--run_name=bad", "--wandb_mode=disabled", "--kl_warmup_steps=10", setting]

@@ -13,13 +13,20 @@ import pytest
 import torch
 from PIL import Image
 
-from pirounet.data.prepare import Dataset
-from pirounet.data.synthetic import TRUTH_FILE
-from pirounet.evaluation.diagnosis import (CURVES_FILE, KL_COLLAPSE, headline, is_synthetic,
-                                           posterior_kl, run_warnings, training_curves)
-from pirounet.evaluation.quantitative import ajd_mean_pose, training_mean_pose
-from pirounet.tracking import read_history
-from pirounet.evaluation.results import report_view, write_eval_report
+from pirounet.run.tracking import read_history
+from pirounet.vae.data.prepare import Dataset
+from pirounet.vae.data.synthetic import TRUTH_FILE
+from pirounet.vae.evaluation.diagnosis import (
+    CURVES_FILE,
+    KL_COLLAPSE,
+    headline,
+    is_synthetic,
+    posterior_kl,
+    run_warnings,
+    training_curves,
+)
+from pirounet.vae.evaluation.quantitative import ajd_mean_pose, training_mean_pose
+from pirounet.vae.evaluation.results import report_view, write_eval_report
 from pirounet.viz.plots import plot_training_curves
 
 

@@ -1,4 +1,4 @@
-"""The sweep file and the local sweep runner (pirounet/sweep.py)."""
+"""The sweep file and the local sweep runner (pirounet/run/sweep.py)."""
 import csv
 import itertools
 import math
@@ -10,10 +10,9 @@ import pytest
 import sweeps
 import yaml
 
-from pirounet.data.synthetic import write_synthetic_dataset
-from pirounet.sweep import (
-    SweepError,
+from pirounet.run.sweep import (
     Suggester,
+    SweepError,
     agent_args,
     expand_command,
     load_sweep,
@@ -21,6 +20,7 @@ from pirounet.sweep import (
     read_history,
     run_sweep,
 )
+from pirounet.vae.data.synthetic import write_synthetic_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -76,7 +76,7 @@ def test_sweep_yaml_is_a_valid_wandb_sweep():
 
 
 def test_sweep_yaml_only_sweeps_real_settings_with_published_values_in_range():
-    from pirounet.config import read_settings
+    from pirounet.run.config import read_settings
 
     defaults = read_settings(REPO / "default_config.py")
     for name, spec in load_sweep(REPO / "sweep.yaml")["parameters"].items():

@@ -10,15 +10,24 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from pirounet.data import load_mocap
-from pirounet.data.synthetic import (
-    LABELS_FILE, REAL_FRAMES, SPARE, TRUTH_FILE, split_frames, write_synthetic_dataset,
+from pirounet.skeletons import VICON_53
+from pirounet.skeletons import VICON_KEPT_RAW_INDICES as KEPT_RAW_INDICES
+from pirounet.skeletons import VICON_RAW_MARKERS as RAW_MARKERS
+from pirounet.synthetic.body import LIMITS, MARKER_SEGMENT, N_SEGMENTS
+from pirounet.synthetic.motion import FPS, perform, plan_phrases
+from pirounet.vae.data import load_mocap
+from pirounet.vae.data.synthetic import (
+    LABELS_FILE,
+    REAL_FRAMES,
+    SPARE,
+    TRUTH_FILE,
+    split_frames,
+    write_synthetic_dataset,
 )
-from pirounet.data.synthetic_body import LIMITS, MARKER_SEGMENT, N_SEGMENTS
-from pirounet.data.synthetic_motion import FPS, perform, plan_phrases
-from pirounet.skeleton import (
-    END_EFFECTOR_INDICES, INDEX, KEPT_RAW_INDICES, RAW_MARKERS, SEGMENTS, segment_lengths,
-)
+
+END_EFFECTOR_INDICES, INDEX, SEGMENTS = (VICON_53.end_effector_indices, VICON_53.index,
+                                         VICON_53.segments)
+segment_lengths = VICON_53.segment_lengths
 
 TINY = 600  # trimmed frames of the small sets
 REPO = Path(__file__).resolve().parents[1]
@@ -162,7 +171,7 @@ def test_sudden_windows_accelerate_more_than_sustained(full):
 
 
 def test_cli_writes_a_tiny_set(tmp_path):
-    cmd = [sys.executable, "-m", "pirounet.data.synthetic", "--out", str(tmp_path),
+    cmd = [sys.executable, "-m", "pirounet.vae.data.synthetic", "--out", str(tmp_path),
            "--frames", "400", "--files", "2", "--seed", "5"]
     subprocess.run(cmd, check=True, cwd=REPO, capture_output=True, timeout=120)
     raws = _raw(tmp_path)

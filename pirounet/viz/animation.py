@@ -300,6 +300,3 @@ def animate(
             writer.grab_frame()
     return path
 
-
-# TODO(restructure): moves to pirounet/vae/efforts.py
-EFFORT_NAMES: tuple[str, ...] = ("low", "medium", "high")

@@ -16,7 +16,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from pirounet.viz.animation import EFFORT_NAMES, LABEL_COLORS
+from pirounet.viz.animation import LABEL_COLORS
+
+CLASS_NAMES = ("class 0", "class 1", "class 2")  # a system passes its own (e.g. effort names)
 
 
 def _save(fig: Figure, path: str | Path) -> Path:
@@ -28,7 +30,7 @@ def _save(fig: Figure, path: str | Path) -> Path:
 
 
 def _colors(n: int) -> list[str]:
-    """The effort colours for n classes, cycling if there are more than three."""
+    """The label colours for n classes, cycling if there are more than three."""
     return [LABEL_COLORS[k % len(LABEL_COLORS)] for k in range(n)]
 
 
@@ -45,7 +47,7 @@ def _pca(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 def plot_confusion_matrix(
     cm: np.ndarray,
     path: str | Path,
-    class_names: Sequence[str] = EFFORT_NAMES,
+    class_names: Sequence[str] = CLASS_NAMES,
     title: str = "Confusion matrix",
     axis_names: tuple[str, str] = ("true label", "predicted label"),
 ) -> Path:
@@ -81,7 +83,7 @@ def plot_latent_space(
     z: np.ndarray,
     labels: np.ndarray,
     path: str | Path,
-    class_names: Sequence[str] = EFFORT_NAMES,
+    class_names: Sequence[str] = CLASS_NAMES,
     title: str = "Latent space (3-D PCA)",
 ) -> Path:
     """3-D PCA scatter of latent vectors z (n, latent_dim) coloured by label (n,)."""
@@ -106,7 +108,7 @@ def plot_latent_space(
 def plot_entanglement(
     distances: np.ndarray,
     path: str | Path,
-    class_names: Sequence[str] = EFFORT_NAMES,
+    class_names: Sequence[str] = CLASS_NAMES,
     title: str = "Entanglement test: one z decoded with each label",
 ) -> Path:
     """Pairwise distances (n_draws, n_pairs) between decodings of one z under each label.
@@ -151,7 +153,7 @@ def plot_tiles(
     tiles: Sequence[np.ndarray],
     tile_sizes: Sequence[float],
     path: str | Path,
-    class_names: Sequence[str] = EFFORT_NAMES,
+    class_names: Sequence[str] = CLASS_NAMES,
     title: str = "High-density tiles of each label's 2-D latent PCA",
 ) -> Path:
     """One panel per label: all points in that label's PCA plane, its sampling tiles shaded.

@@ -22,9 +22,16 @@ from urllib.parse import quote
 
 from PIL import Image
 
-from pirounet.atomic import write_text_atomic
-from pirounet.viz.tables import (Guide, cell_html, format_value, is_leaf, paper_table_latex,
-                                 paper_table_markdown, table_html)
+from pirounet.run.atomic import write_text_atomic
+from pirounet.viz.tables import (
+    Guide,
+    cell_html,
+    format_value,
+    is_leaf,
+    paper_table_latex,
+    paper_table_markdown,
+    table_html,
+)
 
 __all__ = ["Guide", "format_value", "paper_table_latex", "paper_table_markdown", "write_report"]
 
@@ -229,7 +236,7 @@ def _gallery(results_dir: Path, types: Mapping[str, str], guide: Guide = Guide()
 
 
 def write_report(results_dir: str | Path, metrics: Mapping[str, Any],
-                 title: str = "PirouNet results", guide: Guide = Guide()) -> Path:
+                 title: str = "Results", guide: Guide = Guide()) -> Path:
     """Write results_dir/report.html: metrics, paper table row, every PNG/GIF/MP4 embedded.
 
     The keys named in the module docstring get their own blocks; the guide gives the words.

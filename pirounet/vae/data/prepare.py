@@ -1,0 +1,106 @@
+"""From a config to ready loaders: recordings, labels, split and window loaders."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from pirounet.vae.data.label_files import LABELS_FILE
+from pirounet.vae.data.labels import load_labels
+from pirounet.vae.data.loaders import WindowLoader
+from pirounet.vae.data.mocap import DataError, Recordings, find_recordings, load_recordings
+from pirounet.vae.data.splits import Split, make_split
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Dataset:
+    """Everything a run needs from the data: poses once, and window starts per part."""
+
+    recordings: Recordings
+    poses: torch.Tensor  # (T, 159) float32, shared by every loader
+    split: Split
+    seq_len: int
+
+    def loader(self, part: str, cfg, *, labelled: bool = True, shuffle: bool | None = None,
+               drop_last: bool | None = None, rank: int = 0, world_size: int = 1,
+               batch_size: int | None = None) -> WindowLoader:
+        """A loader over one part ("train", "valid", "test"); drop_last defaults as published."""
+        if labelled:
+            starts, labels = getattr(self.split, f"{part}_lab"), getattr(self.split, f"{part}_y")
+        else:
+            starts, labels = getattr(self.split, f"{part}_unlab"), None
+        return WindowLoader(
+            self.poses, starts, labels, seq_len=self.seq_len,
+            batch_size=batch_size or cfg.batch_size,
+            shuffle=cfg.shuffle_data if shuffle is None else shuffle,
+            drop_last=labelled if drop_last is None else drop_last,
+            seed=cfg.seed, rank=rank, world_size=world_size,
+        )
+
+    def training_starts(self) -> np.ndarray:
+        """Sorted distinct starts of every training window, labelled or not."""
+        return np.union1d(self.split.train_unlab, self.split.train_lab).astype(np.int64)
+
+    def training_poses(self) -> torch.Tensor:
+        """The distinct poses (N, 159) that the training windows cover, labelled or not."""
+        starts = self.training_starts()
+        frames = np.unique(starts[:, None] + np.arange(self.seq_len))  # (N,)
+        return self.poses[torch.from_numpy(frames)]
+
+    def windows(self, starts: np.ndarray) -> torch.Tensor:
+        """Windows (N, seq_len, 159) for the given start indices."""
+        starts = torch.as_tensor(np.asarray(starts), dtype=torch.int64)
+        return self.poses[starts[:, None] + torch.arange(self.seq_len)]
+
+
+def ensure_recordings(cfg) -> None:
+    """Write the synthetic dancer where the config expects data, if no recordings are there."""
+    if find_recordings(cfg.data_pattern) or not cfg.synthetic_if_missing:
+        return
+    from pirounet.vae.data.synthetic import write_synthetic_dataset
+
+    out = Path(cfg.data_pattern).parent
+    log.warning(
+        "No recordings match %r, so the built-in synthetic dancer is being written to %s/ "
+        "(6 performances, ~38,300 frames, with %s). To train on real motion "
+        "capture, put mariel_*.npy files of shape (55, T, 3) and your labels CSV there "
+        "instead (or set data_pattern / labels_path).", cfg.data_pattern, out, LABELS_FILE,
+    )
+    write_synthetic_dataset(out, seed=cfg.seed)
+    if not Path(cfg.labels_path).exists():
+        raise DataError(
+            f"synthetic data written to {out}/ but labels_path={cfg.labels_path!r} is elsewhere; "
+            f"point labels_path at {out / LABELS_FILE}"
+        )
+
+
+def check_labels(cfg, starts: np.ndarray, classes: np.ndarray) -> None:
+    """Raise DataError naming the label file if it has no labelled window or too many classes."""
+    if len(starts) == 0:
+        raise DataError(f"label file {cfg.labels_path} gives no labelled window for effort="
+                        f"{cfg.effort!r}: every row is N/A (4) there, or no labelled window "
+                        "fits the recordings; label some blocks 1-3 with "
+                        "`python -m pirounet.vae.label_app`")
+    if classes.max() >= cfg.label_dim:
+        raise DataError(f"label file {cfg.labels_path}: labels go up to class {classes.max()} "
+                        f"but label_dim={cfg.label_dim}")
+
+
+def prepare_data(cfg) -> Dataset:
+    """Load recordings and labels named by the config and split them."""
+    ensure_recordings(cfg)
+    rec = load_recordings(cfg.data_pattern, cfg.max_gap_frames)
+    n_frames = len(rec.poses)
+    starts, classes = load_labels(cfg.labels_path, cfg.effort, augment=cfg.augment_labels,
+                                  n_frames=n_frames, seq_len=cfg.seq_len)
+    check_labels(cfg, starts, classes)
+    split = make_split(cfg, starts, classes, n_frames, rec.offsets)
+    log.info("%s effort, %d labelled windows; %s split: %s", cfg.effort, len(starts), cfg.split,
+             split.sizes())
+    poses = torch.from_numpy(rec.poses.reshape(n_frames, -1))
+    return Dataset(rec, poses, split, cfg.seq_len)

@@ -1,0 +1,125 @@
+"""PirouNet's settings: its two defaults files and the allowed values of their keys.
+
+    cfg = load_config(DEFAULT_CONFIG, ["configs/quickstart.py", "--epochs=3"])
+
+default_config.py (training) and eval_config.py (evaluation) live at the top of a checkout; an
+installed package reads the copies its wheel ships (see setup.py). Each file has a rule table
+below, checked when a config is loaded, before anything is written.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from pirounet.run import config as core
+from pirounet.run.rules import (
+    WANDB_MODES,
+    Rule,
+    above,
+    at_least,
+    betas,
+    between,
+    block_fractions,
+    checkpoint_name,
+    device_name,
+    entries,
+    folder_name,
+    number,
+    one_of,
+)
+from pirounet.vae.efforts import EFFORTS
+
+DEFAULT_CONFIG = core.defaults_file("default_config.py")  # training defaults
+EVAL_CONFIG = core.defaults_file("eval_config.py")  # evaluation defaults
+
+SYSTEM = "pirounet"  # the `system` key of both defaults files, recorded in every run
+SPLITS = ("paper", "ratio", "blocks")  # pirounet/vae/data/splits.py
+PAIRINGS = ("formula", "published")  # pirounet/vae/model/objective.py
+POSE_NORMALIZATIONS = ("none", "standardize")  # pirounet/vae/model/pirounet.py
+N_LABELS = 3  # effort classes: low, medium, high (one tile setting per class)
+
+TRAINING_RULES: dict[str, Rule] = {
+    "system": one_of(SYSTEM),
+    "run_name": folder_name,
+    "device": device_name,
+    "cpu_threads": at_least(0),
+    "max_gap_frames": at_least(0),
+    "effort": one_of(*EFFORTS),  # pirounet/vae/efforts.py
+    "split": one_of(*SPLITS),
+    "fraction_label": between(0, 1, open_low=True),
+    "train_ratio": between(0, 1, open_low=True),
+    "train_lab_frac": between(0, 1, open_low=True),
+    "block_fractions": block_fractions,
+    "n_blocks": at_least(1),
+    "seq_len": at_least(2),
+    "batch_size": at_least(1),
+    "num_workers": at_least(0),
+    "input_dim": at_least(1),
+    "label_dim": at_least(1),
+    "n_layers": at_least(1),
+    "h_dim": at_least(1),
+    "latent_dim": at_least(1),
+    "h_dim_classif": at_least(1),
+    "n_layers_classif": at_least(0),
+    "pose_normalization": one_of(*POSE_NORMALIZATIONS),
+    "decoder_time_features": at_least(0),
+    "kl_weight": at_least(0),
+    "alpha_scale": at_least(0),
+    "unlabelled_pairing": one_of(*PAIRINGS),
+    "kl_warmup_steps": at_least(0),
+    "kl_cycles": at_least(0),
+    "kl_cycle_ramp": between(0, 1, open_low=True),
+    "free_bits": at_least(0),
+    "motion_energy_weight": at_least(0),
+    "epochs": at_least(1),
+    "learning_rate": above(0),
+    "adam_betas": betas,
+    "grad_clip": at_least(0),
+    "save_every": at_least(0),
+    "artifact_every": at_least(0),
+    "max_steps_per_epoch": at_least(0),
+    "wandb_mode": one_of(*WANDB_MODES),
+}
+
+EVAL_RULES: dict[str, Rule] = {
+    "system": one_of(SYSTEM),
+    "checkpoint": checkpoint_name,
+    "name": lambda value: folder_name(value, empty_ok=True),
+    "device": device_name,
+    "cpu_threads": at_least(0),
+    "batch_size": at_least(1),
+    "grid_bound": above(0),
+    "tile_sizes": entries(N_LABELS, number(above(0)), "one per label, each > 0"),
+    "density_thresholds": entries(N_LABELS, number(between(0, 1)),
+                                  "one per label, each in [0, 1]"),
+    "min_counts": entries(N_LABELS, number(at_least(0)), "one per label, each >= 0"),
+    "n_per_label": at_least(1),
+    "stat_sampling_size": at_least(1),
+    "diversity_pairs": at_least(1),
+    "multimodality_pairs": at_least(1),
+    "real_feature_windows": at_least(0),
+    "novelty_threshold": at_least(0),
+    "recognition_epochs": at_least(1),
+    "n_animations": at_least(0),
+    "n_reconstructions": at_least(0),
+    "animation_frames": at_least(0),
+    "comic_panels": at_least(1),
+    "entanglement_draws": at_least(1),
+    "blind_per_label": at_least(1),
+}
+
+RULES_BY_FILE: dict[str, Mapping[str, Rule]] = {
+    DEFAULT_CONFIG.name: TRAINING_RULES,
+    EVAL_CONFIG.name: EVAL_RULES,
+}
+
+
+def rules_for(defaults_path: str | Path) -> Mapping[str, Rule]:
+    """The rule table of a defaults file, by its name; none for other files."""
+    return RULES_BY_FILE.get(Path(defaults_path).name, {})
+
+
+def load_config(defaults_path: str | Path = DEFAULT_CONFIG,
+                args: Iterable[str] = ()) -> core.Config:
+    """Defaults, override files and --key=value (see pirounet/run/config.py), then the rules."""
+    return core.load_config(defaults_path, args, rules_for(defaults_path))

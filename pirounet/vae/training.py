@@ -1,0 +1,156 @@
+"""One training epoch and one validation pass, as published (docs/published_method.md, "Objective").
+
+An epoch walks the unlabelled loader once and pairs each unlabelled batch with the next
+labelled batch; the labelled loader starts over whenever it runs out. Loss terms come back
+from the objective as Python floats, so no batch's autograd graph outlives its step.
+"""
+from __future__ import annotations
+
+import math
+from itertools import islice
+from typing import Iterator
+
+import torch
+from torch import Tensor, nn
+from tqdm import tqdm
+
+from pirounet.run.distributed import all_true, sum_across_ranks
+from pirounet.vae.data import WindowLoader, cycle
+from pirounet.vae.model import PirouNet, m2_loss
+from pirounet.vae.model.annealing import kl_weight_at
+
+
+class NonFiniteLossError(RuntimeError):
+    """The loss became NaN or infinite; the message names the epoch and the batch."""
+
+
+class M2Objective(nn.Module):
+    """PirouNet and its loss in one forward, so DistributedDataParallel sees every parameter."""
+
+    def __init__(self, model: PirouNet, kl_weight: float, pairing: str = "formula",
+                 free_bits: float = 0.0, energy_weight: float = 0.0):
+        super().__init__()
+        self.model = model
+        self.kl_weight = kl_weight  # the full weight; a schedule passes its own per step
+        self.pairing = pairing  # how U pairs q(y|x) with L(x, y); see model/objective.py
+        self.free_bits = free_bits  # nats per latent dimension that cost no KL
+        self.energy_weight = energy_weight  # weight of the motion-energy term (0 = published)
+
+    def forward(self, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alpha: float,
+                kl_weight: float | None = None) -> tuple[Tensor, dict[str, float]]:
+        """Batch loss J and its named terms; x (B, T, 159), y_lab (B,) class indices."""
+        weight = self.kl_weight if kl_weight is None else kl_weight
+        return m2_loss(self.model, x_lab, y_lab, x_unlab, alpha, weight, self.pairing,
+                       self.free_bits, self.energy_weight)
+
+
+class Averager:
+    """Weighted means of named floats, optionally summed over all ranks first."""
+
+    def __init__(self):
+        self.sums: dict[str, float] = {}
+        self.weight = 0.0
+
+    def add(self, terms: dict[str, float], weight: float) -> None:
+        """Accumulate one batch's terms with its weight (its labelled batch size)."""
+        for name, value in terms.items():
+            self.sums[name] = self.sums.get(name, 0.0) + value * weight
+        self.weight += weight
+
+    def means(self) -> dict[str, float]:
+        """This process's running means."""
+        return {name: total / self.weight for name, total in self.sums.items()}
+
+    def reduced(self) -> dict[str, float]:
+        """Means over every rank's batches (one collective under DDP)."""
+        names = sorted(self.sums)
+        *sums, weight = sum_across_ranks([self.sums[n] for n in names] + [self.weight])
+        if weight == 0:
+            raise ValueError("no batches to average: the loader is empty (too few windows "
+                             "for batch_size on every rank?)")
+        return {name: total / weight for name, total in zip(names, sums)}
+
+
+def epoch_steps(n_unlabelled_batches: int, max_steps: int) -> int:
+    """Steps in one epoch: the whole unlabelled loader, or at most max_steps when > 0."""
+    return min(n_unlabelled_batches, max_steps) if max_steps > 0 else n_unlabelled_batches
+
+
+def labelled_batches(loader: WindowLoader, epoch: int,
+                     steps: int) -> Iterator[tuple[Tensor, Tensor]]:
+    """Labelled batches cycled from the start of the loader, shuffled per (epoch, pass)."""
+    if len(loader) == 0:
+        raise ValueError(f"the labelled training loader is empty: {len(loader.starts)} windows "
+                         f"for batch_size {loader.batch_size} with drop_last")
+    passes = -(-steps // len(loader))  # so every epoch uses its own shuffles after a resume
+    loader.set_epoch((epoch - 1) * passes)
+    return cycle(loader)
+
+
+def train_step(objective: nn.Module, optimizer: torch.optim.Optimizer, x_lab: Tensor,
+               y_lab: Tensor, x_unlab: Tensor, alpha: float, grad_clip: float,
+               kl_weight: float | None = None) -> dict[str, float]:
+    """One optimiser step on a labelled and an unlabelled batch; returns the loss terms.
+
+    kl_weight: this step's KL weight from the schedule (None = the objective's full weight).
+    """
+    loss, terms = objective(x_lab, y_lab, x_unlab, alpha, kl_weight)
+    if not all_true(math.isfinite(terms["total"])):  # every rank stops at the same step
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in terms.items())
+        raise NonFiniteLossError(f"the loss is not finite on this or another rank ({shown})")
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip > 0:
+        nn.utils.clip_grad_norm_(objective.parameters(), grad_clip)
+    optimizer.step()
+    return terms
+
+
+def train_epoch(objective: nn.Module, optimizer: torch.optim.Optimizer,
+                unlabelled: WindowLoader, labelled: WindowLoader, alpha: float, cfg,
+                epoch: int, device: torch.device, show_progress: bool) -> dict[str, float]:
+    """Train one epoch (1-based); returns the mean of every loss term over all ranks."""
+    steps = epoch_steps(len(unlabelled), cfg.max_steps_per_epoch)
+    unlabelled.set_epoch(epoch)
+    pairs = zip(islice(unlabelled, steps), labelled_batches(labelled, epoch, steps))
+    bar = tqdm(pairs, total=steps, desc=f"epoch {epoch}", leave=False, dynamic_ncols=True,
+               disable=None if show_progress else True)  # None: off when not a TTY
+    average = Averager()
+    objective.train()
+    total_steps = cfg.epochs * steps
+    for batch, ((x_u, _), (x_l, y_l)) in enumerate(bar, start=1):
+        step = (epoch - 1) * steps + batch  # 1-based over the whole run, for the KL schedule
+        kl_weight = kl_weight_at(step, total_steps, cfg.kl_weight, cfg.kl_warmup_steps,
+                                 cfg.kl_cycles, cfg.kl_cycle_ramp)
+        try:
+            terms = train_step(objective, optimizer, x_l.to(device), y_l.to(device),
+                               x_u.to(device), alpha, cfg.grad_clip, kl_weight)
+        except NonFiniteLossError as err:
+            raise NonFiniteLossError(f"epoch {epoch}, batch {batch} of {steps}: {err}") from None
+        average.add({**terms, "kl_weight": kl_weight}, len(x_l))
+        running = average.means()
+        bar.set_postfix(loss=f"{running['total']:.4f}", acc=f"{running['accuracy']:.3f}",
+                        refresh=False)
+    bar.close()
+    return average.reduced()
+
+
+@torch.no_grad()
+def validate(objective: M2Objective, loader: WindowLoader, alpha: float,
+             device: torch.device) -> dict[str, float]:
+    """The same J on labelled windows, with U computed on the batch itself, plus accuracy."""
+    objective.eval()
+    average = Averager()
+    for x, y in loader:
+        x = x.to(device)
+        _, terms = objective(x, y.to(device), x, alpha)
+        average.add(terms, len(x))
+    objective.train()
+    return average.reduced()
+
+
+def epoch_metrics(epoch: int, train: dict[str, float],
+                  valid: dict[str, float]) -> dict[str, float]:
+    """{"epoch", "train/<term>", "valid/<term>"}: one history line, one wandb log."""
+    return {"epoch": epoch, **{f"train/{k}": v for k, v in train.items()},
+            **{f"valid/{k}": v for k, v in valid.items()}}
