@@ -13,9 +13,11 @@ Part 2 (the music-to-dance model) trains on the `Prepared` set that `prepare(cfg
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 import warnings
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
@@ -48,6 +50,8 @@ class Song:
     root: np.ndarray  # (T, 2) float32 MidHip in pixels, y up (where the dancer stands)
     torso: float  # pixels per torso length (Neck to MidHip, median); 1.0 in published units
     moves: np.ndarray  # (ceil(T / chunk_frames),) int64 move id of each chunk
+    beats: np.ndarray | None = None  # (B,) true beat times in seconds (synthetic set only)
+    style: str | None = None  # the song's style (synthetic set only)
 
     @property
     def seconds(self) -> float:
@@ -104,6 +108,18 @@ def _dance_arrays(pair: Pair, settings: poses.PoseSettings) -> dict[str, np.ndar
             "fps": np.array(dance.fps)}
 
 
+def read_truth(data_dir: str | Path) -> dict[str, dict]:
+    """Per-song ground truth from data_dir/truth.json (the synthetic set), else empty."""
+    path = Path(data_dir) / "truth.json"
+    if not path.is_file():
+        return {}
+    try:
+        songs = json.loads(path.read_text())["songs"]
+    except (json.JSONDecodeError, KeyError, TypeError) as err:
+        raise Learn2DanceDataError(f"{path}: not a learn2dance truth file ({err})") from None
+    return songs
+
+
 def _song(pair: Pair, split: str, cfg: Any) -> Song:
     """One aligned song (moves filled in later, once the vocabulary exists)."""
     dance, features = read_pair(pair, cfg)
@@ -149,6 +165,11 @@ def prepare(cfg: Any) -> Prepared:
     splits = split_by_song([p.name for p in pairs], cfg.split_fractions, cfg.seed)
     songs = [_song(pair, splits[pair.name], cfg)
              for pair in tqdm(pairs, desc="songs and dances", disable=not _progress(cfg))]
+    truth = read_truth(cfg.data_dir)
+    for song in songs:
+        if song.name in truth:
+            song.beats = np.asarray(truth[song.name]["beat_times"], dtype=np.float64)
+            song.style = truth[song.name]["style"]
     vocab = build_vocabulary(songs, cfg)
     for song in songs:
         song.moves = vocab.assign(vocabulary.chunk(song.poses, vocab.chunk_frames))
