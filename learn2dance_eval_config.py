@@ -1,0 +1,33 @@
+"""Default learn2dance evaluation settings: `python main_eval.py learn2dance [files] [--key=value]`.
+
+The model, its vocabulary and the data settings come from the checkpoint's saved config; the
+songs danced are the run's held-out songs of `split`. Results go to results_root/<name>/:
+metrics.json, eval.log, report.html and dances/ (each held-out song's dance, with its song
+as soundtrack). docs/learn2dance_model.md defines every metric.
+"""
+
+# ----------------------------------------------------------------------------- run
+system = "learn2dance"  # which system this file configures
+seed = 0  # seeds the sampled dances and the bootstrap
+load_from_checkpoint = "learn2dance"  # run name (saved_models/<name>/), run folder or .pt file
+checkpoint = "last"  # "last" | "best" | "epoch_<N>" when load_from_checkpoint names a run
+results_root = "results"  # results go to results_root/<name>/
+name = ""  # results folder name; "" = the run's name
+device = "cpu"  # "cpu" | "auto" | "cuda" | "cuda:N": generation is one chunk at a time
+cpu_threads = 0  # torch CPU threads; 0 = the cores this process may use
+
+# ----------------------------------------------------------------------------- metrics
+split = "test"  # the held-out songs to dance to: "test" | "valid"
+bootstrap_iterations = 20  # each: songs resampled with replacement and new dances sampled
+sigma_s = 0.05  # Beat Align Score sigma, seconds (3 frames at 60 fps, as FACT and Bailando)
+smooth_s = 0.0833  # motion beats: Gaussian smoothing of joint speed, seconds (5 frames at 60)
+feature_window_s = 4.0  # FID_k / FID_g and diversity are computed on windows this long
+diversity_pairs = 200  # random pairs of windows for the diversity
+n_animations = 2  # held-out songs whose dance is animated (0 = none)
+animation = "mp4"  # "mp4": with the song as soundtrack (GIF if that fails) | "gif" | "none"
+
+# ----------------------------------------------------------------------------- generation
+sampling = "top_k"  # "top_k": uniformly among the top_k likeliest moves (published) | "greedy"
+top_k = 5  # moves to sample among (published 5)
+transitions = "blend"  # "blend": smooth chunk boundaries | "hard": published concatenation
+blend_frames = 8  # frames each side of a chunk boundary that the blend reaches
