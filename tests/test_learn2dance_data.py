@@ -178,6 +178,18 @@ def test_the_dancers_movement_accents_fall_on_the_beats(tiny_set):
         assert near(beats) >= 0.8 and near(off_beats) <= 0.2, (name, near(beats))
 
 
+def test_tracking_keeps_the_dancer_when_someone_else_walks_in(tiny_set):
+    truth = json.loads((tiny_set / "data" / "truth.json").read_text())["songs"]
+    assert any(song["bystander_frames"] for song in truth.values())  # the set has some
+    for name, song in truth.items():
+        folder = tiny_set / "data" / "poses" / name
+        root_step = lambda dance: np.linalg.norm(  # noqa: E731 - largest MidHip step, pixels
+            np.diff(dance.poses[:, vocabulary.MIDHIP], axis=0), axis=-1).max()
+        assert root_step(read_dance(folder, PoseSettings())) < 30
+        published = read_dance(folder, PoseSettings(person="published", gaps="published"))
+        assert (root_step(published) > 100) == (song["bystander_frames"] > 0)
+
+
 def test_faster_tempo_means_faster_movement():
     speeds = []
     for bpm in (80.0, 140.0):

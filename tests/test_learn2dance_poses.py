@@ -71,6 +71,16 @@ def test_two_people_tracking_follows_the_dancer_published_takes_people_0(tmp_pat
     np.testing.assert_allclose(-published.poses[:, 0, 0], [100, 900, 106, 900, 112, 900])
 
 
+def test_a_frame_with_only_someone_else_has_no_dancer(tmp_path):
+    dancer = [body(100 + 10 * t, 200) for t in range(5)]
+    other = body(900, 250, conf=0.95)
+    frames = [[dancer[0]], [other, dancer[1]], [other], [dancer[3], other], [dancer[4]]]
+    folder = write_frames(tmp_path / "d", frames)
+    dance = read_dance(folder, DEFAULT)
+    np.testing.assert_allclose(dance.poses[:, 0, 0], 100 + 10 * np.arange(5))  # 2: filled
+    assert (dance.confidences[2] == 0).all()
+
+
 def test_first_frame_picks_the_most_confident_person(tmp_path):
     folder = write_frames(tmp_path / "d", [[body(900, 250, conf=0.3), body(100, 200)]])
     assert read_dance(folder, DEFAULT).poses[0, 0, 0] == 100

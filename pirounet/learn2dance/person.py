@@ -1,42 +1,75 @@
 """Which detected person is the dancer, frame by frame.
 
 OpenPose lists every person it finds in a frame, in an order that can change from one frame
-to the next. The published parse always took people[0], so a second person in the picture
-could steal the dance for a frame ("published"). By default ("track") the dancer is the
-person with the most confident joints in the first frame with anyone, and in every later
-frame the person that best combines confidence with nearness to the dancer's last pose.
+to the next. The published parse always took people[0], so anyone else in the picture could
+steal the dance for a frame ("published").
+
+By default ("track") detections are linked into tracks by nearness: a person continues the
+track whose last pose is closest (mean joint distance, in body sizes), if it is close enough
+for the frames that passed since; anyone else starts a new track. The dancer is the track
+with the most confidence summed over its frames (seen longest and most clearly). In frames
+where the dancer's track has no detection, nobody is chosen, and the gap is filled later.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 
-NEARNESS_WEIGHT = 2.0  # score lost per body size of distance from the last pose
+STEP_PER_FRAME = 0.5  # body sizes a track may move per frame that passed
+MAX_STEP = 3.0  # body sizes: a track may never jump further
 
 
-def _body_size(pose: np.ndarray, seen: np.ndarray) -> float:
-    """Height of the bounding box of the seen joints of one pose (15, 2), at least 1 pixel."""
-    if seen.sum() < 2:
-        return 1.0
-    extent = pose[seen].max(axis=0) - pose[seen].min(axis=0)
-    return max(float(extent.max()), 1.0)
+@dataclass
+class Track:
+    """Detections that follow one another: the last pose and every frame's pose."""
+
+    last: np.ndarray  # (15, 3) x, y, confidence
+    last_frame: int
+    poses: dict[int, np.ndarray] = field(default_factory=dict)  # frame -> (15, 3)
+
+    def add(self, frame: int, pose: np.ndarray) -> None:
+        self.poses[frame], self.last, self.last_frame = pose, pose, frame
+
+    @property
+    def confidence(self) -> float:
+        return float(sum(p[:, 2].sum() for p in self.poses.values()))
 
 
-def _track_score(people: np.ndarray, last: np.ndarray | None, threshold: float) -> np.ndarray:
-    """Score (P,) of each person (P, 15, 3): mean confidence minus distance from `last`."""
-    conf = people[..., 2]  # (P, 15)
-    score = conf.mean(axis=1)
-    if last is None:
-        return score
-    last_seen = last[:, 2] >= threshold  # (15,)
-    size = _body_size(last[:, :2], last_seen)
-    both = (conf >= threshold) & last_seen  # (P, 15) joints seen in both frames
-    dist = np.linalg.norm(people[..., :2] - last[None, :, :2], axis=-1)  # (P, 15)
-    mean_dist = np.where(both.any(axis=1),
-                         (dist * both).sum(axis=1) / np.maximum(both.sum(axis=1), 1),
-                         np.inf)  # a person sharing no joint with the last pose is far away
-    return score - NEARNESS_WEIGHT * np.minimum(mean_dist / size, 10.0)
+def _distance(pose: np.ndarray, last: np.ndarray, threshold: float) -> float:
+    """Mean distance of the joints seen in both poses (15, 3), in body sizes of `last`."""
+    both = (pose[:, 2] >= threshold) & (last[:, 2] >= threshold)
+    seen = last[last[:, 2] >= threshold, :2]
+    if both.sum() == 0 or len(seen) < 2:
+        return np.inf
+    size = max(float((seen.max(axis=0) - seen.min(axis=0)).max()), 1.0)
+    return float(np.linalg.norm(pose[both, :2] - last[both, :2], axis=-1).mean()) / size
+
+
+def link_tracks(frames: Sequence[np.ndarray], threshold: float) -> list[Track]:
+    """Tracks of the people (P_t, 15, 3) of every frame, linked greedily by nearness."""
+    tracks: list[Track] = []
+    for t, people in enumerate(frames):
+        pairs = []  # (distance, person, track) of every allowed continuation
+        for i, pose in enumerate(people):
+            for k, track in enumerate(tracks):
+                allowed = min(STEP_PER_FRAME * (t - track.last_frame), MAX_STEP)
+                d = _distance(pose, track.last, threshold)
+                if d <= allowed:
+                    pairs.append((d, i, k))
+        placed, used = set(), set()
+        for _, i, k in sorted(pairs):
+            if i not in placed and k not in used:
+                tracks[k].add(t, people[i])
+                placed.add(i)
+                used.add(k)
+        for i, pose in enumerate(people):
+            if i not in placed:
+                track = Track(pose, t)
+                track.add(t, pose)
+                tracks.append(track)
+    return tracks
 
 
 def choose_people(frames: Sequence[np.ndarray], rule: str, threshold: float) -> np.ndarray:
@@ -46,15 +79,14 @@ def choose_people(frames: Sequence[np.ndarray], rule: str, threshold: float) -> 
     rule: "published" (people[0]) or "track" (see the module docstring).
     """
     out = np.zeros((len(frames), 15, 3), dtype=np.float64)
-    last = None
-    for t, people in enumerate(frames):
-        if len(people) == 0:
-            continue
-        if rule == "published":
-            out[t] = people[0]
-            continue
-        pick = people[int(np.argmax(_track_score(people, last, threshold)))]
-        out[t] = pick
-        if (pick[:, 2] >= threshold).sum() >= 2:  # keep the last well-seen pose as reference
-            last = pick
+    if rule == "published":
+        for t, people in enumerate(frames):
+            if len(people):
+                out[t] = people[0]
+        return out
+    tracks = link_tracks(frames, threshold)
+    if tracks:
+        dancer = max(tracks, key=lambda track: track.confidence)
+        for t, pose in dancer.poses.items():
+            out[t] = pose
     return out
