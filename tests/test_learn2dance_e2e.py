@@ -1,0 +1,171 @@
+"""learn2dance end to end: raw synthetic inputs -> a trained run -> resume -> main_eval -> a dance
+with its song as soundtrack; and every bad input ends in one clear error."""
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+import torch
+from torch import nn
+
+import main as train_entry
+import main_eval as eval_entry
+from pirounet.learn2dance import dance as dance_cmd
+from pirounet.learn2dance.errors import Learn2DanceDataError
+from pirounet.learn2dance.music2dance.generate import SongTooShortError
+from pirounet.run.checkpoint import CheckpointError, make_checkpoint, save_checkpoint
+from pirounet.viz.soundtrack import ffmpeg_exe
+
+os.environ["WANDB_MODE"] = "disabled"
+REPO = Path(__file__).resolve().parents[1]
+
+TINY = """
+data_dir = "data/l2d"
+cache_dir = "data/l2d/cache"
+synthetic_songs = 6
+synthetic_seconds = 6.0
+split_fractions = (0.5, 0.17, 0.33)
+n_moves = 6
+music_emb = 8
+hidden_size = 8
+batch_size = 2
+epochs = 2
+device = "cpu"
+cpu_threads = 1
+progress = False
+wandb_mode = "disabled"
+"""
+
+
+def write_song(path, seconds, sr=22050):
+    """A click track at 120 BPM over a tone, made with numpy."""
+    t = np.arange(int(seconds * sr)) / sr
+    y = 0.2 * np.sin(2 * np.pi * 220 * t)
+    for beat in np.arange(0, seconds, 0.5):
+        i = int(beat * sr)
+        y[i:i + 400] += 0.8 * np.exp(-np.arange(len(y[i:i + 400])) / 80)
+    soundfile.write(path, y.astype(np.float32), sr)
+    return path
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    """A folder holding tiny.py and, after the first training, the data and the run."""
+    folder = tmp_path_factory.mktemp("l2d")
+    (folder / "tiny.py").write_text(TINY)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(folder)
+        torch.set_num_threads(1)
+        train_entry.main(["learn2dance", "tiny.py", "--run_name=run"])
+        yield folder
+
+
+def test_training_writes_a_learn2dance_run(workdir):
+    run = workdir / "saved_models" / "run"
+    assert {"last.pt", "best.pt", "config.json", "history.jsonl"} <= {p.name for p in run.iterdir()}
+    ckpt = torch.load(run / "last.pt", weights_only=True)
+    assert ckpt["system"] == "learn2dance" and ckpt["epoch"] == 2
+    assert {"encoder_state_dict", "decoder_state_dict", "encoder_optimizer_state_dict",
+            "decoder_optimizer_state_dict", "music_scaler", "centroids"} <= set(ckpt)
+    assert ckpt["centroids"].shape == (6, 30, 15, 2)
+    lines = (run / "history.jsonl").read_text().splitlines()
+    assert [json.loads(line)["epoch"] for line in lines] == [1, 2]
+
+
+def test_resume_continues_exactly(workdir):
+    train_entry.main(["learn2dance", "tiny.py", "--run_name=split", "--epochs=1"])
+    train_entry.main(["learn2dance", "tiny.py", "--run_name=split", "--epochs=2",
+                      "--resume=True"])
+    whole = torch.load(workdir / "saved_models/run/last.pt", weights_only=True)
+    resumed = torch.load(workdir / "saved_models/split/last.pt", weights_only=True)
+    assert resumed["epoch"] == 2
+    for part in ("encoder_state_dict", "decoder_state_dict"):
+        for key, value in whole[part].items():
+            assert torch.allclose(value, resumed[part][key], atol=1e-6), key
+    assert len((workdir / "saved_models/split/history.jsonl").read_text().splitlines()) == 2
+
+
+def test_a_new_run_refuses_old_checkpoints(workdir):
+    with pytest.raises(CheckpointError, match="--resume=True"):
+        train_entry.main(["learn2dance", "tiny.py", "--run_name=run"])
+
+
+def test_main_eval_writes_metrics_and_report(workdir):
+    metrics = eval_entry.main(["learn2dance", "--load_from_checkpoint=run",
+                               "--bootstrap_iterations=2", "--n_animations=1",
+                               "--feature_window_s=1.0"])
+    folder = workdir / "results" / "run"
+    assert (folder / "report.html").is_file()
+    saved = json.loads((folder / "metrics.json").read_text())
+    for group in ("token_accuracy", "beat_align_score", "features_2d", "style", "claims"):
+        assert group in saved, group
+    top1 = saved["token_accuracy"]["top1"]
+    assert 0 <= top1["mean"] <= 1 and {"ci95_low", "boot_low"} <= set(top1)
+    bas = saved["beat_align_score"]
+    assert {"generated", "control_other_song", "real_dance"} <= set(bas["fact"])
+    assert {"generated", "control_other_song", "real_dance"} <= set(bas["bailando"])
+    assert "fid_k_2d" in saved["features_2d"] and "fid_g_2d" in saved["features_2d"]
+    assert metrics["animations"] and (workdir / metrics["animations"][0]).is_file()
+
+
+def test_a_dance_for_a_new_song_has_the_song_as_soundtrack(workdir):
+    song = write_song(workdir / "new_song.wav", seconds=3.3)
+    written = dance_cmd.main(["--run=run", str(song), "--out=dances"])[0]
+    with np.load(written["npz"]) as saved:
+        # one pose per music frame: 1 + 3.3 s * 30 fps, cut to the song
+        assert saved["poses"].shape == (100, 15, 2)
+        assert saved["moves"].shape == (4,)
+    assert written["animation"].suffix == ".mp4"
+    probe = subprocess.run([ffmpeg_exe(), "-i", str(written["animation"])],
+                           capture_output=True, text=True).stderr
+    assert "Audio:" in probe and "Video:" in probe
+
+
+def test_published_concatenation_and_greedy_are_options(workdir):
+    song = write_song(workdir / "other.wav", seconds=2.0)
+    a = dance_cmd.main(["--run=run", str(song), "--out=hard", "--transitions=hard",
+                        "--sampling=greedy", "--animation=none"])[0]
+    b = dance_cmd.main(["--run=run", str(song), "--out=hard2", "--transitions=hard",
+                        "--sampling=greedy", "--animation=none"])[0]
+    assert np.array_equal(np.load(a["npz"])["moves"], np.load(b["npz"])["moves"])
+
+
+def test_an_audio_file_that_is_not_audio(workdir):
+    bad = workdir / "not_audio.wav"
+    bad.write_text("this is not a song")
+    with pytest.raises(Learn2DanceDataError, match="not_audio.wav: unreadable audio"):
+        dance_cmd.main(["--run=run", str(bad)])
+
+
+def test_a_song_shorter_than_one_chunk(workdir):
+    short = write_song(workdir / "short.wav", seconds=0.5)
+    with pytest.raises(SongTooShortError, match="shorter than one move of 30 frames"):
+        dance_cmd.main(["--run=run", str(short)])
+
+
+def test_a_checkpoint_of_the_other_system(workdir):
+    linear = nn.Linear(2, 2)
+    ckpt = make_checkpoint("pirounet", 1, {"model": linear},
+                           {"optimizer": torch.optim.SGD(linear.parameters(), lr=0.1)}, {},
+                           {"system": "pirounet"}, 0.0, [], None)
+    path = workdir / "pirounet.pt"
+    save_checkpoint(path, ckpt)
+    with pytest.raises(CheckpointError, match="made by pirounet, not learn2dance"):
+        dance_cmd.main([f"--run={path}", str(write_song(workdir / "x.wav", 2.0))])
+    with pytest.raises(CheckpointError, match="made by pirounet"):
+        eval_entry.main(["learn2dance", f"--load_from_checkpoint={path}"])
+    with pytest.raises(CheckpointError, match="made by pirounet"):
+        train_entry.main(["learn2dance", "tiny.py", "--run_name=other",
+                          f"--load_from_checkpoint={path}"])
+
+
+def test_the_command_line_ends_a_bad_input_in_one_error_line(workdir):
+    result = subprocess.run(["python", "-m", "pirounet.learn2dance.dance", "--run=run",
+                             "not_audio.wav"], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: not_audio.wav: unreadable audio")
