@@ -259,6 +259,18 @@ def test_prepare_with_published_settings(tiny_set):
     assert prepared.to_pixels(song, song.poses) is song.poses
 
 
+def test_prepare_with_the_published_clusters(tiny_set, tmp_path):
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "clusters.npy", rng.uniform(-1000, 0, size=(128, 900)))
+    published = ["--vocabulary_features=published", "--mirror_x=True",
+                 f"--published_vocabulary={tmp_path / 'clusters.npy'}"]
+    prepared = prepare.prepare(tiny_config(tiny_set, *published))
+    assert prepared.vocabulary.centroids.shape == (128, 30, 15, 2)
+    assert all(s.moves.shape == (8,) and s.moves.max() < 128 for s in prepared.songs)
+    with pytest.raises(Learn2DanceDataError, match=r"needs vocabulary_features=\"published\""):
+        prepare.prepare(tiny_config(tiny_set, *published[1:]))
+
+
 def test_prepare_main_writes_the_set_and_reports(tmp_path, capsys):
     prepared = prepare.main(TINY + [f"--data_dir={tmp_path / 'd'}",
                                     f"--cache_dir={tmp_path / 'c'}"])

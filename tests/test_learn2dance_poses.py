@@ -129,7 +129,8 @@ def test_coco17_array_and_aist_view(tmp_path):
     kp = body(100, 200, n=17)[None].repeat(3, axis=0)  # (3, 17, 3)
     np.save(tmp_path / "a.npy", kp)
     pose = read_dance(tmp_path / "a.npy", DEFAULT).poses[0, :, 0] - 100
-    # Nose 0, Neck (5+6)/2, R arm 6 8 10, L arm 5 7 9, MidHip (11+12)/2, R leg 12 14 16, L leg 11 13 15
+    # Nose 0, Neck (5+6)/2, R arm 6 8 10, L arm 5 7 9, MidHip (11+12)/2, R leg 12 14 16,
+    # L leg 11 13 15
     np.testing.assert_allclose(pose, [0, 5.5, 6, 8, 10, 5, 7, 9, 11.5, 12, 14, 16, 11, 13, 15])
     views = np.stack([kp + 1000 * v for v in range(9)])  # (9, T, 17, 3)
     views[..., 2] = 0.9

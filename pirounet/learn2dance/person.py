@@ -47,13 +47,19 @@ def _distance(pose: np.ndarray, last: np.ndarray, threshold: float) -> float:
     return float(np.linalg.norm(pose[both, :2] - last[both, :2], axis=-1).mean()) / size
 
 
-def link_tracks(frames: Sequence[np.ndarray], threshold: float) -> list[Track]:
-    """Tracks of the people (P_t, 15, 3) of every frame, linked greedily by nearness."""
+def link_tracks(frames: Sequence[np.ndarray], threshold: float, memory: int) -> list[Track]:
+    """Tracks of the people (P_t, 15, 3) of every frame, linked greedily by nearness.
+
+    A track unseen for more than `memory` frames is closed: whoever appears later starts a
+    new one (this also keeps crowded videos fast).
+    """
     tracks: list[Track] = []
     for t, people in enumerate(frames):
         pairs = []  # (distance, person, track) of every allowed continuation
         for i, pose in enumerate(people):
             for k, track in enumerate(tracks):
+                if t - track.last_frame > memory:
+                    continue
                 allowed = min(STEP_PER_FRAME * (t - track.last_frame), MAX_STEP)
                 d = _distance(pose, track.last, threshold)
                 if d <= allowed:
@@ -72,11 +78,13 @@ def link_tracks(frames: Sequence[np.ndarray], threshold: float) -> list[Track]:
     return tracks
 
 
-def choose_people(frames: Sequence[np.ndarray], rule: str, threshold: float) -> np.ndarray:
+def choose_people(frames: Sequence[np.ndarray], rule: str, threshold: float,
+                  memory: int) -> np.ndarray:
     """One person per frame: (T, 15, 3) x, y, confidence; confidence 0 where nobody is.
 
     frames: per frame, the people found, each (P_t, 15, 3) in the 15-joint order.
-    rule: "published" (people[0]) or "track" (see the module docstring).
+    rule: "published" (people[0]) or "track" (see the module docstring); memory: frames a
+    track waits for its person to reappear.
     """
     out = np.zeros((len(frames), 15, 3), dtype=np.float64)
     if rule == "published":
@@ -84,7 +92,7 @@ def choose_people(frames: Sequence[np.ndarray], rule: str, threshold: float) -> 
             if len(people):
                 out[t] = people[0]
         return out
-    tracks = link_tracks(frames, threshold)
+    tracks = link_tracks(frames, threshold, memory)
     if tracks:
         dancer = max(tracks, key=lambda track: track.confidence)
         for t, pose in dancer.poses.items():

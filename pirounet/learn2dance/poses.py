@@ -29,6 +29,7 @@ from pirounet.learn2dance.errors import Learn2DanceDataError
 
 FRAME_NAME = re.compile(r"^(?P<video>.*)_(?P<index>\d{12})_keypoints\.json$")
 KEYPOINT_COUNTS = {75: "body25", 54: "coco18"}  # values per person in pose_keypoints_2d
+TRACK_MEMORY_S = 3.0  # seconds a dancer may go unseen and still be followed (person.py)
 N_JOINTS = 15
 
 # Each of the 15 joints as the source keypoints it averages (a derived joint is seen only
@@ -235,14 +236,15 @@ def format_of(path: Path) -> str:
     return kinds[path.suffix]
 
 
-def _detections(path: Path, settings: PoseSettings) -> np.ndarray:
+def _detections(path: Path, settings: PoseSettings, fps: float) -> np.ndarray:
     """One person per frame (T, 15, 3) in pixels with y down; confidence 0 where nobody."""
     kind, wanted = format_of(path), settings.pose_format
     if kind == "openpose":
         if wanted not in ("auto", "body25", "coco18"):
             raise Learn2DanceDataError(f"{path}: an OpenPose folder, but pose_format={wanted!r}")
         frames, _ = read_openpose(path, wanted)
-        return person.choose_people(frames, settings.person, settings.confidence_threshold)
+        return person.choose_people(frames, settings.person, settings.confidence_threshold,
+                                    memory=int(round(TRACK_MEMORY_S * fps)))
     if wanted not in ("auto", kind):
         raise Learn2DanceDataError(f"{path}: a {kind} file, but pose_format={wanted!r}")
     found = read_coco17(path) if kind == "coco17" else read_aist(path, settings.aist_view)
@@ -255,7 +257,7 @@ def read_dance(path: str | Path, settings: PoseSettings, name: str | None = None
     """Read, orient and gap-fill one dance (any accepted format)."""
     path = Path(path)
     fps = dance_fps(path, settings.fps)
-    found = _detections(path, settings)  # (T, 15, 3)
+    found = _detections(path, settings, fps)  # (T, 15, 3)
     xy = found[..., :2] * np.array([-1.0 if settings.mirror_x else 1.0, -1.0])  # y up
     confidences = found[..., 2]
     missing = confidences < settings.confidence_threshold  # (T, 15)

@@ -170,6 +170,12 @@ def prepare(cfg: Any) -> Prepared:
         if song.name in truth:
             song.beats = np.asarray(truth[song.name]["beat_times"], dtype=np.float64)
             song.style = truth[song.name]["style"]
+    rates = sorted({song.fps for song in songs})
+    if len(rates) > 1:
+        warnings.warn(f"the dances have different frame rates ({', '.join(map(str, rates))} "
+                      f"fps), so a {cfg.chunk_frames}-frame chunk lasts a different time in "
+                      "each; resample them to one rate for a consistent vocabulary",
+                      stacklevel=2)
     vocab = build_vocabulary(songs, cfg)
     for song in songs:
         song.moves = vocab.assign(vocabulary.chunk(song.poses, vocab.chunk_frames))

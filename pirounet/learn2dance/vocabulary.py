@@ -44,7 +44,7 @@ class Vocabulary:
         return dist.argmin(axis=1).astype(np.int64)
 
     def decode(self, moves: np.ndarray) -> np.ndarray:
-        """Poses (len(moves) * chunk_frames, 15, 2): the centroids of the moves, one after another."""
+        """Poses (len(moves) * chunk_frames, 15, 2): the moves' centroids, one after another."""
         return self.centroids[np.asarray(moves)].reshape(-1, 15, 2)
 
 
@@ -57,7 +57,7 @@ def normalize(poses: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
 
 
 def chunk(poses: np.ndarray, chunk_frames: int) -> np.ndarray:
-    """(ceil(T / c), c, 15, 2) chunks of (T, 15, 2) poses; the last is padded with its last frame."""
+    """(ceil(T / c), c, 15, 2) chunks of (T, 15, 2) poses; the last one padded by its last frame."""
     n = -(-len(poses) // chunk_frames)
     padded = np.concatenate([poses, np.repeat(poses[-1:], n * chunk_frames - len(poses), 0)])
     return padded.reshape(n, chunk_frames, *poses.shape[1:])
