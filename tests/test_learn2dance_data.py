@@ -208,9 +208,12 @@ def test_ensure_dataset_never_writes_over_user_files(tmp_path):
     assert not synthetic.ensure_dataset(cfg)  # the folder has a user's input: leave it
     assert sorted(p.name for p in song.parent.iterdir()) == ["mine.wav"]
     song.unlink()
+    (tmp_path / "data" / "my_song.mp3").write_bytes(b"a user's file, not in songs/")
+    with pytest.raises(Learn2DanceDataError, match=r"holds my_song.mp3 but nothing in songs/"):
+        synthetic.ensure_dataset(cfg)
     (tmp_path / "data" / "truth.json").write_text("mine")
     with pytest.raises(Learn2DanceDataError, match=r"will not write .* over existing files"):
-        synthetic.ensure_dataset(cfg)
+        synthetic.write_synthetic_set(tmp_path / "data", 1, 8.0)
     assert (tmp_path / "data" / "truth.json").read_text() == "mine"
     off = tiny_config(tmp_path / "off", "--synthetic_if_missing=False")
     assert not synthetic.ensure_dataset(off) and not (tmp_path / "off" / "data").exists()

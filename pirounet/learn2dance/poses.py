@@ -221,7 +221,8 @@ def dance_fps(path: Path, default: float) -> float:
         raise Learn2DanceDataError(f"{where}: expected a frame rate (a number, or "
                                    'meta.json {"fps": number})') from None
     if not np.isfinite(value) or value <= 0:
-        raise Learn2DanceDataError(f"{text_file}: frame rate must be > 0, got {value}")
+        where = text_file if text_file.is_file() else meta_file
+        raise Learn2DanceDataError(f"{where}: frame rate must be > 0, got {value}")
     return value
 
 

@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 import soundfile
+from tqdm import tqdm
 
 from pirounet.learn2dance import synthetic_dancers as dancers
 from pirounet.learn2dance.errors import Learn2DanceDataError
-from pirounet.learn2dance.pairs import find_songs
 from pirounet.learn2dance.synthetic_songs import SAMPLE_RATE, plan_song, render_song
 from pirounet.run.atomic import write_text_atomic
 
@@ -123,8 +123,6 @@ def write_song(out: Path, index: int, seconds: float, fps: float, seed: int) -> 
 def write_synthetic_set(out: str | Path, n_songs: int, seconds: float, fps: float = 30.0,
                         seed: int = 0, progress: bool = False) -> Path:
     """Write the synthetic set to `out` (songs/, poses/, truth.json); refuses to overwrite."""
-    from tqdm import tqdm
-
     out = Path(out)
     names = [f"song_{i:03d}" for i in range(n_songs)]
     targets = ([out / "truth.json"] + [out / "songs" / f"{n}.wav" for n in names]
@@ -141,17 +139,28 @@ def write_synthetic_set(out: str | Path, n_songs: int, seconds: float, fps: floa
     return out
 
 
+def _visible(folder: Path) -> list[Path]:
+    """The entries of a folder that are not hidden (none when it does not exist)."""
+    return [p for p in sorted(folder.iterdir()) if not p.name.startswith(".")] \
+        if folder.is_dir() else []
+
+
 def has_inputs(data_dir: str | Path) -> bool:
-    """True when data_dir holds any song or dance input."""
-    data_dir, poses = Path(data_dir), Path(data_dir) / "poses"
-    dances = poses.is_dir() and any(not p.name.startswith(".") for p in poses.iterdir())
-    return dances or bool(find_songs(data_dir / "songs"))
+    """True when data_dir has anything in songs/ or poses/ (a user's inputs, or ours)."""
+    return bool(_visible(Path(data_dir) / "songs") or _visible(Path(data_dir) / "poses"))
 
 
 def ensure_dataset(cfg: Any, progress: bool | None = None) -> bool:
     """Write the synthetic set to cfg.data_dir if it has no inputs; True when written."""
     if has_inputs(cfg.data_dir) or not cfg.synthetic_if_missing:
         return False
+    ours = {"songs", "poses", Path(cfg.cache_dir).name}
+    stray = [p.name for p in _visible(Path(cfg.data_dir)) if p.name not in ours]
+    if stray:  # a user's files in another layout: do not mix the synthetic set in
+        raise Learn2DanceDataError(
+            f"{cfg.data_dir} holds {', '.join(stray[:3])} but nothing in songs/ or poses/: put "
+            "songs in songs/<name>.wav and dances in poses/<name>/ (docs/learn2dance_data.md), "
+            "or point data_dir at an empty folder to get the synthetic set")
     write_synthetic_set(cfg.data_dir, cfg.synthetic_songs, cfg.synthetic_seconds, cfg.fps,
                         cfg.seed, cfg.progress if progress is None else progress)
     return True
