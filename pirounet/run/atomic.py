@@ -17,8 +17,11 @@ def atomic_open(path: str | Path, mode: str = "wb", durable: bool = False) -> It
     """Open a temp file beside `path`; on success it replaces `path`, on error it vanishes.
 
     durable: also fsync the file and its folder, so the new version survives a power cut.
+    A symlink is followed: its target gets the new contents and the link stays a link.
     """
     path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -41,8 +44,83 @@ def atomic_open(path: str | Path, mode: str = "wb", durable: bool = False) -> It
             os.close(dir_fd)
 
 
+def check_writable(path: str | Path) -> Path:
+    """Raise PermissionError (naming what is wrong) unless an atomic write to path can succeed.
+
+    Tries what atomic_open does: a temp file in the (link-resolved) folder, then a rename onto
+    path; nothing is left behind.
+    """
+    path = Path(path)
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if target.is_dir():
+        raise IsADirectoryError(f"{path} is a folder; expected a file to write")
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)  # as atomic_open would
+    except OSError as err:
+        raise PermissionError(f"cannot write {path}: cannot make its folder {folder} "
+                              f"({err.strerror})") from None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as err:
+        raise PermissionError(f"cannot write {path}: cannot create files in {folder} "
+                              f"({err.strerror})") from None
+    os.close(fd)
+    os.unlink(tmp)
+    if target.exists() and not os.access(target, os.W_OK):
+        raise PermissionError(f"cannot write {path}: the file is read-only")
+    return target
+
+
 def write_text_atomic(path: str | Path, text: str, durable: bool = False) -> Path:
     """Write text (UTF-8) atomically; returns the path."""
     with atomic_open(path, "w", durable) as f:
         f.write(text)
     return Path(path)
+
+
+class LockedError(RuntimeError):
+    """Another process holds the lock; the message names the lock file and its holder's pid."""
+
+
+class FileLock:
+    """An advisory lock (flock) on a small file, released by release() or at process exit.
+
+    The lock file holds the holder's pid, so a refusal can name it. The lock is tied to the
+    open file, so a killed holder (even kill -9) releases it: no stale lock is ever left. On
+    systems without fcntl (Windows) it does nothing.
+    """
+
+    def __init__(self, path: str | Path, blocking: bool = False):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except OSError:
+            holder = os.pread(self._fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            os.close(self._fd)
+            self._fd = None
+            raise LockedError(f"{self.path} is locked by another process (pid {holder})"
+                              ) from None
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, f"{os.getpid()}\n".encode(), 0)
+
+    def release(self) -> None:
+        """Unlock (closing the file releases the flock); safe to call twice."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> "FileLock":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def __del__(self) -> None:
+        self.release()

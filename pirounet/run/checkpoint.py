@@ -22,12 +22,13 @@ from typing import Any, Callable, Mapping
 import torch
 from torch import nn
 
-from pirounet.run.atomic import atomic_open
+from pirounet.run.atomic import FileLock, LockedError, atomic_open
 from pirounet.run.runtime import set_rng_state
 
 log = logging.getLogger(__name__)
 
 MODELS_DIR = Path("saved_models")  # relative to the working directory, like data/
+RUN_LOCK = ".run.lock"  # in a run folder while a run trains into it (holds its pid)
 
 
 class CheckpointError(RuntimeError):
@@ -231,3 +232,18 @@ def check_run_folder(folder: Path, resume: bool, overwrite: bool) -> list[Path]:
             f"--overwrite=True")
     return found
 
+
+
+def lock_run_folder(folder: Path) -> FileLock:
+    """Hold the run folder for this process; a second run of the same run_name is refused.
+
+    Two runs training into one folder would interleave their history lines and leave last.pt
+    and best.pt from different runs. The lock dies with the process (even kill -9).
+    """
+    try:
+        return FileLock(folder / RUN_LOCK)
+    except LockedError as err:
+        holder = str(err).rsplit("(pid ", 1)[-1].rstrip(")")
+        raise CheckpointError(
+            f"run folder {folder} is in use by another run (pid {holder}); wait for it to "
+            f"finish, or choose another --run_name") from None

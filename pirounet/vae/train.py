@@ -33,6 +33,7 @@ from pirounet.run.checkpoint import (
     CheckpointError,
     TrainingState,
     check_run_folder,
+    lock_run_folder,
     run_folder,
     save_epoch_checkpoints,
 )
@@ -92,6 +93,20 @@ def resolve_config(args: list[str]) -> tuple[Config, dict[str, Any] | None]:
     return cfg, ckpt
 
 
+def check_batches(cfg: Config, data: Any, loaders: dict[str, Any], world_size: int) -> None:
+    """A DataError naming the label file when a loader would give no batch (too few labels)."""
+    empty = [name for name, loader in loaders.items() if len(loader) == 0]
+    if not empty:
+        return
+    sizes = ", ".join(f"{k} {v}" for k, v in data.split.sizes().items())
+    per_rank = f" per process ({world_size} processes)" if world_size > 1 else ""
+    raise DataError(
+        f"too few usable labels: the {' and '.join(empty)} windows make no batch{per_rank} "
+        f"(batch_size={cfg.batch_size}; {cfg.split} split of {cfg.labels_path} for "
+        f"effort={cfg.effort!r}: {sizes}). Label more blocks 1-3 with `python -m "
+        f"pirounet.vae.label_app`, or lower batch_size")
+
+
 def end_of_epoch(cfg: Config, run_dir: Path, run: Any, metrics: dict[str, float],
                  ckpt: dict[str, Any], is_best: bool, model: PirouNet, seconds: float,
                  n_batches: int) -> None:
@@ -141,43 +156,42 @@ def main(args: list[str]) -> PirouNet:
     unlabelled = data.loader("train", cfg, labelled=False, **shard)
     labelled = data.loader("train", cfg, **shard)
     valid = data.loader("valid", cfg, drop_last=False, **shard)
+    check_batches(cfg, data, {"labelled training": labelled, "unlabelled training": unlabelled,
+                              "validation": valid}, ddp.world_size)
     alpha = alpha_from_batches(cfg.alpha_scale, len(unlabelled), len(labelled))
 
-    # Run folder
-    log_to_file(run_dir / "train.log", ddp.is_main)
-    if ddp.is_main:
-        for path in stale:
-            log.warning("overwrite=True: deleting %s of the previous run", path)
-            path.unlink()
-        cfg.save_json(run_dir / "config.json")
-    log.info("run %s on %s (%d process(es)); config in %s", cfg.run_name, device,
-             ddp.world_size, run_dir / "config.json")
-    log.info("batches per rank: %d unlabelled, %d labelled, %d valid; alpha = %.3f",
-             len(unlabelled), len(labelled), len(valid), alpha)
-
-    # Model
-    model = PirouNet(ModelConfig.from_config(cfg)).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate,
-                                 betas=tuple(cfg.adam_betas))
-    state = TrainingState()
-    if model.standardize:  # a checkpoint loaded below brings its own statistics
-        model.set_pose_statistics(data.training_poses())
-    if start is not None:
-        state = restore_training(start, model, optimizer, cfg, cfg.resume, ddp.rank)
-    objective = M2Objective(model, cfg.kl_weight, cfg.unlabelled_pairing, cfg.free_bits,
-                            cfg.motion_energy_weight)
-    train_objective = objective
-    if ddp.enabled:  # DDP broadcasts rank 0's weights, so every rank starts the same
-        ids = [device.index] if device.type == "cuda" else None
-        train_objective = DistributedDataParallel(objective, device_ids=ids)
-    run = start_wandb(cfg, run_dir, state.wandb_run_id) if ddp.is_main else None
-    if ddp.is_main:
-        trim_history(run_dir / HISTORY_FILE, state.start_epoch - 1)
-    log.info("%d parameters; epochs %d to %d", sum(p.numel() for p in model.parameters()),
-             state.start_epoch, cfg.epochs)
-
-    # Train
+    # Run folder: held by this run until it ends; a second run of the same name is refused
+    lock = lock_run_folder(run_dir) if ddp.is_main else None
+    run = None
     try:
+        log_to_file(run_dir / "train.log", ddp.is_main)
+        if ddp.is_main:
+            cfg.save_json(run_dir / "config.json")
+        log.info("run %s on %s (%d process(es)); config in %s", cfg.run_name, device,
+                 ddp.world_size, run_dir / "config.json")
+        log.info("batches per rank: %d unlabelled, %d labelled, %d valid; alpha = %.3f",
+                 len(unlabelled), len(labelled), len(valid), alpha)
+
+        # Model
+        model = PirouNet(ModelConfig.from_config(cfg)).to(device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate,
+                                     betas=tuple(cfg.adam_betas))
+        state = TrainingState()
+        if model.standardize:  # a checkpoint loaded below brings its own statistics
+            model.set_pose_statistics(data.training_poses())
+        if start is not None:
+            state = restore_training(start, model, optimizer, cfg, cfg.resume, ddp.rank)
+        objective = M2Objective(model, cfg.kl_weight, cfg.unlabelled_pairing, cfg.free_bits,
+                                cfg.motion_energy_weight)
+        train_objective = objective
+        if ddp.enabled:  # DDP broadcasts rank 0's weights, so every rank starts the same
+            ids = [device.index] if device.type == "cuda" else None
+            train_objective = DistributedDataParallel(objective, device_ids=ids)
+        run = start_wandb(cfg, run_dir, state.wandb_run_id) if ddp.is_main else None
+        log.info("%d parameters; epochs %d to %d", sum(p.numel() for p in model.parameters()),
+                 state.start_epoch, cfg.epochs)
+
+        # Train
         for epoch in range(state.start_epoch, cfg.epochs + 1):
             tic = time.perf_counter()
             try:
@@ -186,11 +200,19 @@ def main(args: list[str]) -> PirouNet:
             except NonFiniteLossError as err:
                 last = run_dir / "last.pt"
                 log.error("%s. Training stopped; the last good checkpoint is %s", err,
-                          last if last.exists() else "none (no epoch finished)")
+                          last if last.exists() and last not in stale
+                          else "none (no epoch finished)")
                 raise
             metrics = epoch_metrics(epoch, train, validate(objective, valid, alpha, device))
             rng_states = gather_to_main(rng_state())  # every rank's RNG, for an exact resume
             if ddp.is_main:
+                if epoch == state.start_epoch:
+                    # Only now, with an epoch trained, does anything of the old run go:
+                    # a run that fails before its first epoch leaves the old one whole.
+                    for path in stale:
+                        log.warning("overwrite=True: deleting %s of the previous run", path)
+                        path.unlink(missing_ok=True)
+                    trim_history(run_dir / HISTORY_FILE, state.start_epoch - 1)
                 is_best = metrics["valid/total"] < state.best_valid_loss
                 state.best_valid_loss = min(state.best_valid_loss, metrics["valid/total"])
                 run_id = run.id if run is not None else state.wandb_run_id
@@ -201,6 +223,8 @@ def main(args: list[str]) -> PirouNet:
     finally:
         finish_wandb(run)
         close_logging()
+        if lock is not None:
+            lock.release()
     cleanup_distributed()
     return model
 

@@ -58,18 +58,55 @@ class Dataset:
         return self.poses[starts[:, None] + torch.arange(self.seq_len)]
 
 
+USER_DATA_SUFFIXES = (".npy", ".npz", ".csv")  # what in a data folder may be a user's own
+
+
+def user_files(folder: Path, labels_path: str | Path | None = None) -> list[Path]:
+    """Recordings and label files in folder (and labels_path) that the synthetic set would meet."""
+    found = []
+    if folder.is_dir():
+        found = sorted(p for p in folder.iterdir()
+                       if p.suffix.lower() in USER_DATA_SUFFIXES and not p.name.startswith("."))
+    if labels_path is not None and Path(labels_path).exists() and Path(labels_path) not in found:
+        found.append(Path(labels_path))
+    return found
+
+
 def ensure_recordings(cfg) -> None:
-    """Write the synthetic dancer where the config expects data, if no recordings are there."""
+    """Write the synthetic dancer where the config expects data, if that folder holds none.
+
+    The synthetic set goes only into a folder without recordings or labels of the user's: when
+    data_pattern matches nothing but the folder (or labels_path) holds other .npy/.npz/.csv
+    files, e.g. recordings named take1.npy, this is a DataError naming them and nothing is
+    written. write_synthetic_dataset itself never replaces a file that differs from its own.
+    """
     if find_recordings(cfg.data_pattern) or not cfg.synthetic_if_missing:
         return
     from pirounet.vae.data.synthetic import write_synthetic_dataset
 
     out = Path(cfg.data_pattern).parent
+    theirs = user_files(out, cfg.labels_path)
+    if theirs:
+        shown = ", ".join(str(p) for p in theirs[:6]) + (" ..." if len(theirs) > 6 else "")
+        raise DataError(
+            f"no recordings match data_pattern={cfg.data_pattern!r}, but {out}/ holds files "
+            f"of yours ({shown}); the synthetic dancer is not written over them. To train on "
+            f"them, set data_pattern (e.g. --data_pattern='{out}/*.npy') and labels_path; to "
+            f"use the synthetic dancer, write it into a folder of its own with `python -m "
+            f"pirounet.vae.data.synthetic --out {out / 'synthetic'}` and set "
+            f"--data_pattern='{out / 'synthetic'}/mariel_*.npy' "
+            f"--labels_path={out / 'synthetic' / LABELS_FILE}")
+    if Path(cfg.labels_path).parent.resolve() != out.resolve():
+        raise DataError(
+            f"no recordings match {cfg.data_pattern!r}; the synthetic dancer would be written "
+            f"to {out}/ but labels_path={cfg.labels_path!r} is elsewhere; point labels_path "
+            f"at {out / LABELS_FILE} (nothing was written)")
     log.warning(
-        "No recordings match %r, so the built-in synthetic dancer is being written to %s/ "
-        "(6 performances, ~38,300 frames, with %s). To train on real motion "
-        "capture, put mariel_*.npy files of shape (55, T, 3) and your labels CSV there "
-        "instead (or set data_pattern / labels_path).", cfg.data_pattern, out, LABELS_FILE,
+        "No recordings match %r and %s/ holds no recordings or labels, so the built-in "
+        "synthetic dancer is being written there (6 performances, ~38,300 frames, with %s). "
+        "To train on real motion capture, put mariel_*.npy files of shape (55, T, 3) and your "
+        "labels CSV there instead (or set data_pattern / labels_path).", cfg.data_pattern, out,
+        LABELS_FILE,
     )
     write_synthetic_dataset(out, seed=cfg.seed)
     if not Path(cfg.labels_path).exists():

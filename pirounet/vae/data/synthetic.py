@@ -156,12 +156,20 @@ def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
                 np.lib.format.write_array(f, np.asarray(array), allow_pickle=False)
 
 
+class SyntheticOverwriteError(FileExistsError):
+    """write_synthetic_dataset would replace files that differ from what it writes."""
+
+
 def write_synthetic_dataset(out_dir: str | Path, seed: int = 0, frames: int = sum(REAL_FRAMES),
-                            n_files: int = 6, disagree: float = 0.10) -> list[Path]:
+                            n_files: int = 6, disagree: float = 0.10,
+                            overwrite: bool = False) -> list[Path]:
     """Write the mariel files, labels_from_app.csv and synthetic_truth.npz; return their paths.
 
-    Files of the same names in out_dir are replaced. Everything is written to a temporary
-    folder first and then moved in, so an interrupted run leaves no half-written set.
+    A file of the same name in out_dir is replaced only when it holds exactly the bytes this
+    call writes (the same set again), or when overwrite=True: otherwise nothing is written and
+    SyntheticOverwriteError names the files, so a user's own recordings or labels (e.g. an
+    edited labels_from_app.csv) are never lost. Everything is written to a temporary folder
+    first and then moved in, so an interrupted run leaves no half-written set.
     """
     data = make_synthetic_dataset(seed, frames, n_files, disagree)
     out_dir = Path(out_dir)
@@ -172,9 +180,25 @@ def write_synthetic_dataset(out_dir: str | Path, seed: int = 0, frames: int = su
             np.save(Path(tmp) / name, raw)
         write_label_file(Path(tmp) / LABELS_FILE, data.labels, durable=False)
         _save_npz(Path(tmp) / TRUTH_FILE, data.truth)
+        clash = [name for name in names if (out_dir / name).exists() and not _same_bytes(
+            out_dir / name, Path(tmp) / name)]
+        if clash and not overwrite:
+            raise SyntheticOverwriteError(
+                f"{out_dir}/ already holds {', '.join(clash)}, which differ from the synthetic "
+                f"dancer's; nothing was written. Write it into a folder of its own (e.g. "
+                f"--out {out_dir / 'synthetic'}), or replace them with --overwrite")
         for name in names:
             os.replace(Path(tmp) / name, out_dir / name)
     return [out_dir / name for name in names]
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    """Two regular files with the same contents (a folder or a link loop is never the same)."""
+    try:
+        return a.is_file() and a.stat().st_size == b.stat().st_size and \
+            a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -187,9 +211,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--files", type=int, default=6, help=f"1 to {len(NAMES)} recordings")
     parser.add_argument("--disagree", type=float, default=0.10,
                         help="share of labels the simulated labeler gets 'wrong'")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace files of the same names that differ (e.g. your labels)")
     args = parser.parse_args(argv)
     tic = time.perf_counter()
-    paths = write_synthetic_dataset(args.out, args.seed, args.frames, args.files, args.disagree)
+    try:
+        paths = write_synthetic_dataset(args.out, args.seed, args.frames, args.files,
+                                        args.disagree, args.overwrite)
+    except SyntheticOverwriteError as err:
+        raise SystemExit(f"error: {err}") from None
     for path in paths:
         print(path)
     print(f"wrote {len(paths)} files in {time.perf_counter() - tic:.1f} s")

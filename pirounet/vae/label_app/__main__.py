@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.seq_len < 1:
         sys.exit("error: --seq-len must be at least 1")
+    if not 0 <= args.port <= 65535:
+        sys.exit(f"error: --port {args.port} is out of range; expected 0-65535 (0 picks a free "
+                 "port)")
     try:
         if args.blind:
             task = blind_task(args.blind)
@@ -42,7 +45,11 @@ def main(argv: list[str] | None = None) -> None:
         app = LabelApp(task, out)
     except DataError as err:  # LabelFileError is one
         sys.exit(f"error: {err}")
-    server = make_server(app, args.host, args.port)
+    try:
+        server = make_server(app, args.host, args.port)
+    except OSError as err:  # in use, not an address of this machine, no permission
+        sys.exit(f"error: cannot serve on {args.host}:{args.port}: {err.strerror or err}; "
+                 "choose another --port (0 picks a free one) or --host")
     host, port = server.server_address[:2]
     progress = app.progress(app.labels())
     print(f"PirouNet labeling app ({task.mode.name} mode): http://{host}:{port}/", flush=True)

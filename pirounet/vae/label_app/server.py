@@ -11,6 +11,7 @@ writes `seq_index,danceability,time`. Nothing else on disk can be reached throug
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
@@ -45,6 +46,26 @@ STATIC_FILES = {  # URL path -> (file in static/, content type); nothing else is
 }
 BLOCK_URL = re.compile(r"/api/block/([0-9]{1,9})")
 MAX_BODY = 4096  # bytes; a label is a few dozen
+REQUEST_TIMEOUT = 20.0  # seconds: an idle or slow connection is closed after this
+
+
+def _names_this_server(netloc: str, port: int) -> bool:
+    """netloc is "<IP literal or localhost>:<port>" (port may be left out only for port 80)."""
+    host, sep, given = netloc.rpartition(":") if not netloc.endswith("]") else (netloc, "", "")
+    if not sep:
+        host, given = netloc, "80"
+    if given != str(port):
+        return False
+    host = host.lower()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if host == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -151,16 +172,23 @@ def blind_task(folder: str | Path) -> Task:
     path = Path(folder) / BLIND_SEQUENCES_FILE
     if not path.is_file():
         raise DataError(f"{path}: not found; the evaluator writes the blind export there")
+    expected = f"expected (n, L, {len(VICON_53.joints)}, 3) floats with n, L >= 1"
     try:
         seqs = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as err:
-        raise DataError(f"{path}: not a readable .npy array ({err})") from err
-    if seqs.ndim not in (3, 4) or len(seqs) == 0 or not np.issubdtype(seqs.dtype, np.floating):
-        raise DataError(f"{path}: shape {seqs.shape} {seqs.dtype}; expected (n, 40, 53, 3) floats")
+        raise DataError(f"{path}: not a readable .npy array ({err}); {expected}") from err
+    if not isinstance(seqs, np.ndarray):  # an .npz archive under a .npy name
+        seqs.close()
+        raise DataError(f"{path}: an .npz archive, not a .npy array; {expected}")
+    if seqs.ndim not in (3, 4) or 0 in seqs.shape or not np.issubdtype(seqs.dtype,
+                                                                       np.floating):
+        raise DataError(f"{path}: shape {seqs.shape} {seqs.dtype}; {expected}")
     try:
         markers = VICON_53.as_joints(seqs).astype(np.float32)  # (n, L, 53, 3)
     except ValueError as err:
         raise DataError(f"{path}: {err}") from err
+    if markers.ndim != 4 or markers.shape[2:] != (len(VICON_53.joints), 3):
+        raise DataError(f"{path}: shape {seqs.shape}; {expected}")
     if not np.isfinite(markers).all():
         raise DataError(f"{path}: holds NaN or infinite values")
     n, seq_len = markers.shape[:2]
@@ -236,9 +264,37 @@ class Handler(BaseHTTPRequestHandler):
 
     app: LabelApp  # set on the subclass made by make_server
     server_version = "PirouNetLabelApp"
+    timeout = REQUEST_TIMEOUT  # seconds a connection may sit idle or trickle; then closed
+
+    def _host_allowed(self) -> bool:
+        """Host (and Origin, when sent) name this server: an IP literal or localhost, its port.
+
+        A page on another site that rebinds its own host name to 127.0.0.1 (DNS rebinding)
+        sends its name as Host, so it is refused; a name is never needed to reach this app.
+        """
+        port = self.server.server_address[1]
+        if not _names_this_server(self.headers.get("Host", ""), port):
+            return False
+        origin = self.headers.get("Origin")
+        if origin is None:
+            return True
+        parts = urlsplit(origin)
+        return parts.scheme == "http" and _names_this_server(parts.netloc, port)
+
+    def _refused(self) -> bool:
+        """Answer 403 to a request from a foreign host or origin; True when refused."""
+        if self._host_allowed():
+            return False
+        log.warning("refused a request with Host %r, Origin %r", self.headers.get("Host"),
+                    self.headers.get("Origin"))
+        self._json(HTTPStatus.FORBIDDEN, {"error": "this host or origin may not use the app; "
+                                          "open it at the address it printed"})
+        return True
 
     def do_GET(self) -> None:
         """Static files, the state and one block."""
+        if self._refused():
+            return
         path = urlsplit(self.path).path
         if path in STATIC_FILES:
             name, ctype = STATIC_FILES[path]
@@ -255,6 +311,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         """Save one block's labels."""
+        if self._refused():
+            return
         if urlsplit(self.path).path != "/api/label":
             self._json(HTTPStatus.NOT_FOUND, {"error": "not found"})
             return
@@ -276,8 +334,14 @@ class Handler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.OK, self.app.save(body))
         except (json.JSONDecodeError, UnicodeDecodeError):
             self._json(HTTPStatus.BAD_REQUEST, {"error": "the body is not valid JSON"})
+        except RecursionError:
+            self._json(HTTPStatus.BAD_REQUEST, {"error": "the body is nested too deeply"})
         except LabelError as err:
             self._json(HTTPStatus.BAD_REQUEST, {"error": str(err)})
+        except OSError as err:  # the disk refused the write: say so rather than drop the reply
+            log.error("could not save a label: %s", err)
+            self._json(HTTPStatus.INTERNAL_SERVER_ERROR,
+                       {"error": f"could not write {self.app.store.path}: {err}"})
 
     def log_message(self, format: str, *args: object) -> None:
         """Send the per-request log line to logging (debug) instead of stderr."""
