@@ -274,6 +274,21 @@ def test_prepare_with_the_published_clusters(tiny_set, tmp_path):
         prepare.prepare(tiny_config(tiny_set, *published[1:]))
 
 
+def test_a_frame_rate_of_24_reaches_the_dancer_the_music_and_the_chunks(tmp_path):
+    cfg = tiny_config(tmp_path, "--fps=24.0", "--synthetic_songs=2", "--n_moves=3")
+    synthetic.ensure_dataset(cfg)
+    truth = json.loads((Path(cfg.data_dir) / "truth.json").read_text())["songs"]
+    for song in prepare.prepare(cfg).songs:
+        assert song.fps == 24.0 and song.poses.shape[0] == song.music.shape[0] == 8 * 24
+        assert song.moves.shape == (-(-8 * 24 // 30),)
+        found = np.flatnonzero(song.music[:, music.BEAT_CHANNEL])
+        true = np.array(truth[song.name]["beat_times"]) * 24  # frame of each true beat
+        assert np.median(np.abs(found[:, None] - true[None]).min(axis=1)) <= 1
+        accents = movement_accents(song.poses)
+        inner = true[(true > 5) & (true < len(song.poses) - 5)]
+        assert (np.abs(inner[:, None] - accents[None]).min(axis=1) <= 2).mean() >= 0.8
+
+
 def test_prepare_main_writes_the_set_and_reports(tmp_path, capsys):
     prepared = prepare.main(TINY + [f"--data_dir={tmp_path / 'd'}",
                                     f"--cache_dir={tmp_path / 'c'}"])

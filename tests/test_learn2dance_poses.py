@@ -137,8 +137,10 @@ def test_coco17_array_and_aist_view(tmp_path):
     with open(tmp_path / "b.pkl", "wb") as f:
         pickle.dump({"keypoints2d": views, "det_scores": np.ones((9, 3)),
                      "timestamps": np.arange(3)}, f)
-    seen = read_dance(tmp_path / "b.pkl", PoseSettings(aist_view=2)).poses[0, 0, 0]
+    with pytest.warns(UserWarning, match=r"b.pkl: read at fps=30, but AIST\+\+ runs at 60"):
+        seen = read_dance(tmp_path / "b.pkl", PoseSettings(aist_view=2)).poses[0, 0, 0]
     assert seen == 2100
+    assert read_dance(tmp_path / "b.pkl", PoseSettings(fps=60.0)).fps == 60.0
 
 
 def test_coco17_nan_counts_as_missing(tmp_path):
@@ -212,7 +214,7 @@ def test_bad_arrays_sidecar_and_format(tmp_path):
     with open(tmp_path / "b.pkl", "wb") as f:
         pickle.dump({"keypoints2d": np.ones((2, 3, 17, 3))}, f)
     with pytest.raises(Learn2DanceDataError, match=r"b.pkl: aist_view=5 but the file has 2"):
-        read_dance(tmp_path / "b.pkl", PoseSettings(aist_view=5))
+        read_dance(tmp_path / "b.pkl", PoseSettings(aist_view=5, fps=60.0))
     folder = write_frames(tmp_path / "d", [[body(1, 2)]])
     with pytest.raises(Learn2DanceDataError, match=r"an OpenPose folder, but pose_format"):
         read_dance(folder, PoseSettings(pose_format="coco17"))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import pickle
 import re
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from pirounet.learn2dance.errors import Learn2DanceDataError
 
 FRAME_NAME = re.compile(r"^(?P<video>.*)_(?P<index>\d{12})_keypoints\.json$")
 KEYPOINT_COUNTS = {75: "body25", 54: "coco18"}  # values per person in pose_keypoints_2d
+AIST_FPS = 60.0  # AIST++ videos and keypoints run at 60 frames per second
 TRACK_MEMORY_S = 3.0  # seconds a dancer may go unseen and still be followed (person.py)
 N_JOINTS = 15
 
@@ -215,6 +217,10 @@ def dance_fps(path: Path, default: float) -> float:
         elif meta_file is not None and meta_file.is_file():
             value = float(json.loads(meta_file.read_text())["fps"])
         else:
+            if path.suffix == ".pkl" and default != AIST_FPS:
+                warnings.warn(f"{path}: read at fps={default:g}, but AIST++ runs at "
+                              f"{AIST_FPS:g} fps; set --fps={AIST_FPS:g} or write "
+                              f"{text_file.name}", stacklevel=3)
             return default
     except (ValueError, KeyError, TypeError, json.JSONDecodeError):
         where = text_file if text_file.is_file() else meta_file
