@@ -8,8 +8,8 @@ alone: parsing every dance, music features at the pose frame rate, k-means (k = 
 the whole prepare step cold (empty cache) and warm (every array from the cache).
 Target: peak RSS <= 1 GB. Feature throughput (both feature sets) is in seconds of audio per
 second of work, after a one-off warm-up (librosa compiles its numba kernels on first use).
-Measured on 2 shared CPU cores: peak RSS 330 MB; fact35 ~210 s of audio/s, published512
-~660 s/s; the whole prepare step ~8 s cold and 0.4 s warm.
+Measured on 2 CPU cores shared with other work: peak RSS 330 MB; fact35 120-230 s of audio
+per second, published512 360-660; the whole prepare step 8-13 s cold, 0.4-0.5 s warm.
 """
 from __future__ import annotations
 

@@ -109,15 +109,16 @@ def _dance_arrays(pair: Pair, settings: poses.PoseSettings) -> dict[str, np.ndar
 
 
 def read_truth(data_dir: str | Path) -> dict[str, dict]:
-    """Per-song ground truth from data_dir/truth.json (the synthetic set), else empty."""
+    """Per song, beat times (B,) and style from data_dir/truth.json (synthetic set), else {}."""
     path = Path(data_dir) / "truth.json"
     if not path.is_file():
         return {}
     try:
         songs = json.loads(path.read_text())["songs"]
-    except (json.JSONDecodeError, KeyError, TypeError) as err:
-        raise Learn2DanceDataError(f"{path}: not a learn2dance truth file ({err})") from None
-    return songs
+        return {name: {"beat_times": np.asarray(song["beat_times"], dtype=np.float64),
+                       "style": str(song["style"])} for name, song in songs.items()}
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as err:
+        raise Learn2DanceDataError(f"{path}: not a learn2dance truth file ({err!r})") from None
 
 
 def _song(pair: Pair, split: str, cfg: Any) -> Song:
@@ -168,8 +169,7 @@ def prepare(cfg: Any) -> Prepared:
     truth = read_truth(cfg.data_dir)
     for song in songs:
         if song.name in truth:
-            song.beats = np.asarray(truth[song.name]["beat_times"], dtype=np.float64)
-            song.style = truth[song.name]["style"]
+            song.beats, song.style = truth[song.name]["beat_times"], truth[song.name]["style"]
     rates = sorted({song.fps for song in songs})
     if len(rates) > 1:
         warnings.warn(f"the dances have different frame rates ({', '.join(map(str, rates))} "
