@@ -54,6 +54,7 @@ mode = "aligned"  # "aligned": each chunk's move from that chunk's music and the
 music_emb = 256  # width of the music embedding fed to the LSTM (published 256)
 hidden_size = 256  # LSTM hidden units per direction = the decoder's width (published 256)
 lstm_layers = 2  # layers of the bidirectional LSTM (published 2)
+dropout = 0.0  # dropout between the LSTM layers and on the decoder's input (published 0: none)
 music_standardize = True  # z-score each music feature with the training songs' statistics
 #   (False: raw features, as published)
 
@@ -63,7 +64,7 @@ music_standardize = True  # z-score each music feature with the training songs' 
 # step, teacher forcing keyed on the step, per-example accuracy, shuffling, held-out songs).
 device = "auto"  # "auto" (CUDA when available) | "cpu" | "cuda" | "cuda:N"
 cpu_threads = 0  # torch CPU threads; 0 = the cores this process may use
-epochs = 60  # passes over the training songs' windows
+epochs = 30  # passes over the training songs' windows (best.pt keeps the lowest valid loss)
 batch_size = 8  # windows per batch (per process under DDP); published 4
 optimizer = "adam"  # "adam" | "sgd" (no momentum, no weight decay, as published)
 learning_rate = 1e-3  # step size; published 3e-4 with SGD

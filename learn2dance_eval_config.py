@@ -10,7 +10,7 @@ as soundtrack). docs/learn2dance_model.md defines every metric.
 system = "learn2dance"  # which system this file configures
 seed = 0  # seeds the sampled dances and the bootstrap
 load_from_checkpoint = "learn2dance"  # run name (saved_models/<name>/), run folder or .pt file
-checkpoint = "last"  # "last" | "best" | "epoch_<N>" when load_from_checkpoint names a run
+checkpoint = "best"  # "best" (lowest valid loss) | "last" | "epoch_<N>", when load_from_checkpoint is a run
 results_root = "results"  # results go to results_root/<name>/
 name = ""  # results folder name; "" = the run's name
 device = "cpu"  # "cpu" | "auto" | "cuda" | "cuda:N": generation is one chunk at a time

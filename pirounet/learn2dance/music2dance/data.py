@@ -94,6 +94,8 @@ class Windows:
             found += [(i, offset + j * self.window_chunks) for j in range(n)]
         if self.shuffle:
             found = [found[j] for j in rng.permutation(len(found))]
+            # every rank gets as many windows (so as many steps): repeat a few to fill
+            found += found[:-len(found) % self.world_size] if found else []
         return found[self.rank::self.world_size]
 
     def __len__(self) -> int:

@@ -119,7 +119,8 @@ class DanceModel:
                                   "(not a learn2dance music2dance checkpoint?)") from None
         settings = ModelSettings(music_dim=int(scaler["mean"].numel()),
                                  music_emb=cfg["music_emb"], hidden=cfg["hidden_size"],
-                                 layers=cfg["lstm_layers"], n_moves=len(centroids))
+                                 layers=cfg["lstm_layers"], n_moves=len(centroids),
+                                 dropout=cfg.get("dropout", 0.0))
         encoder, decoder = MusicEncoder(settings), PoseDecoder(settings)
         load_weights(ckpt, {"encoder": encoder, "decoder": decoder})
         return cls(encoder.eval(), decoder.eval(),

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 from torch import Tensor, nn
+from torch.nn import functional as F
 
 NO_MOVE = -1  # a "previous move" that does not exist (the first step): zeros as embedding
 
@@ -33,12 +34,13 @@ class ModelSettings:
     hidden: int = 256  # LSTM hidden units per direction, and the decoder's context width
     layers: int = 2  # LSTM layers
     n_moves: int = 128  # size of the move vocabulary (k of k-means)
+    dropout: float = 0.0  # between the LSTM layers and on the decoder's input (published 0)
 
     @classmethod
     def from_config(cls, cfg, music_dim: int) -> "ModelSettings":
         """Sizes from a learn2dance config and the data's music feature width."""
         return cls(music_dim=music_dim, music_emb=cfg.music_emb, hidden=cfg.hidden_size,
-                   layers=cfg.lstm_layers, n_moves=cfg.n_moves)
+                   layers=cfg.lstm_layers, n_moves=cfg.n_moves, dropout=cfg.dropout)
 
 
 class MusicEncoder(nn.Module):
@@ -49,7 +51,8 @@ class MusicEncoder(nn.Module):
         self.settings = settings
         self.music_embedding = nn.Linear(settings.music_dim, settings.music_emb)
         self.lstm = nn.LSTM(settings.music_emb, settings.hidden, num_layers=settings.layers,
-                            batch_first=True, bidirectional=True)
+                            batch_first=True, bidirectional=True,
+                            dropout=settings.dropout if settings.layers > 1 else 0.0)
 
     def forward(self, music: Tensor) -> tuple[Tensor, Tensor]:
         """(states (B, T, 2H): forward then backward halves, final (B, H)).
@@ -75,7 +78,8 @@ class PoseDecoder(nn.Module):
         """(B, S, n_moves) logits; previous == NO_MOVE gives a zero embedding (first step)."""
         known = previous != NO_MOVE  # (B, S)
         embedded = self.prev_embedder(previous.clamp(min=0)) * known.unsqueeze(-1)
-        return self.cls(torch.cat([context, embedded], dim=-1))  # music first, as published
+        inputs = torch.cat([context, embedded], dim=-1)  # music first, as published
+        return self.cls(F.dropout(inputs, self.settings.dropout, self.training))
 
 
 def chunk_contexts(states: Tensor, chunk_frames: int) -> Tensor:

@@ -14,7 +14,7 @@ from pirounet.learn2dance.music2dance.generate import SAMPLINGS, TRANSITIONS
 from pirounet.learn2dance.music2dance.objective import MODES
 from pirounet.run import config as core
 from pirounet.run.rules import (WANDB_MODES, Rule, above, at_least, checkpoint_name,
-                                device_name, folder_name, one_of)
+                                between, device_name, folder_name, one_of)
 
 DEFAULT_CONFIG = data_settings.DEFAULT_CONFIG  # learn2dance_config.py
 EVAL_CONFIG = core.defaults_file("learn2dance_eval_config.py")
@@ -29,6 +29,7 @@ MODEL_RULES: dict[str, Rule] = {
     "music_emb": at_least(1),
     "hidden_size": at_least(1),
     "lstm_layers": at_least(1),
+    "dropout": between(0, 1),
     "device": device_name,
     "cpu_threads": at_least(0),
     "epochs": at_least(1),
