@@ -78,3 +78,7 @@ wandb_mode = "auto"  # "auto" (online if logged in, else offline) | "online" | "
 #                      | "disabled"
 wandb_project = "pirounet"
 wandb_entity = None  # your wandb user or team; None = your default entity
+
+# ----------------------------------------------------------------------------- data safety
+on_data_change = "refuse"  # a resume whose recordings, labels or split differ from the
+#   checkpoint's data fingerprint: "refuse" (one error saying what changed) | "warn" (go on)

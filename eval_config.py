@@ -72,3 +72,7 @@ entanglement_draws = 30  # z draws for the entanglement plot (paper: 30)
 # ----------------------------------------------------------------------------- blind labeling
 blind_per_label = 10  # exported dances per label (paper: 10)
 human_labels_path = ""  # the app's CSV; "" = results/<name>/to_be_labeled/human_labels.csv
+
+# ----------------------------------------------------------------------------- data safety
+on_data_change = "refuse"  # the data differs from the checkpoint's data fingerprint (labels,
+#   recordings or split changed since training): "refuse" | "warn" (evaluate anyway)

@@ -55,6 +55,9 @@ BAD_EVAL = {
     "n_reconstructions": ["-1"], "animation_frames": ["-1"], "comic_panels": ["0"],
     "entanglement_draws": ["0"], "blind_per_label": ["0"],
 }
+# ---- data safety
+BAD_TRAINING["on_data_change"] = ["'ignore'"]
+BAD_EVAL["on_data_change"] = ["'ignore'"]
 CASES = ([(DEFAULT_CONFIG, k, v) for k, vs in BAD_TRAINING.items() for v in vs]
          + [(EVAL_CONFIG, k, v) for k, vs in BAD_EVAL.items() for v in vs])
 

@@ -13,6 +13,7 @@ top (PirouNet's published format: pirounet/vae/checkpoint.py).
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from dataclasses import dataclass
@@ -106,8 +107,56 @@ def read_checkpoint(source: str | Path, which: str = "last",
     if not isinstance(ckpt, dict):
         raise CheckpointError(f"{path} is not a checkpoint: expected a dict, got "
                               f"{type(ckpt).__name__}")
+    verify_checksum(ckpt, path)
+    check_training_keys(ckpt, path)
     ckpt["path"] = str(path)
     return ckpt
+
+
+CHECKSUM_KEY = "checksum"  # sha256 of everything else in the checkpoint (state_checksum)
+
+
+def state_checksum(ckpt: Mapping[str, Any]) -> str:
+    """sha256 over a checkpoint's contents (not "path" or the checksum): tensors by dtype, shape
+    and bytes, other values by type and repr, dicts in order. The same after a save and load."""
+    digest = hashlib.sha256()
+
+    def feed(obj: Any) -> None:
+        if isinstance(obj, torch.Tensor):
+            t = obj.detach().cpu().contiguous()
+            digest.update(f"T{t.dtype}{tuple(t.shape)}".encode())
+            digest.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+        elif isinstance(obj, Mapping):
+            digest.update(b"{")
+            for key, value in obj.items():
+                digest.update(repr(key).encode())
+                feed(value)
+            digest.update(b"}")
+        elif isinstance(obj, (list, tuple)):
+            digest.update(b"[")
+            for value in obj:
+                feed(value)
+            digest.update(b"]")
+        else:
+            digest.update(f"{type(obj).__name__}:{obj!r};".encode())
+
+    feed({k: v for k, v in ckpt.items() if k not in (CHECKSUM_KEY, "path")})
+    return digest.hexdigest()
+
+
+def verify_checksum(ckpt: Mapping[str, Any], path: Path | str) -> None:
+    """Refuse a checkpoint whose contents no longer match the checksum written with it.
+
+    A checkpoint written before checksums existed (or a published one) has none and passes.
+    """
+    saved = ckpt.get(CHECKSUM_KEY)
+    if saved is None:
+        return
+    if saved != state_checksum(ckpt):
+        raise CheckpointError(
+            f"{path} is corrupt: its contents do not match the checksum written with it "
+            f"(flipped bytes on disk or in a copy). Use another checkpoint of the run "
+            f"(best.pt, last.pt, epoch_<N>.pt) or copy it again")
 
 
 def check_system(ckpt: Mapping[str, Any], system: str) -> None:
@@ -190,7 +239,13 @@ def restore_training(ckpt: dict[str, Any], models: Mapping[str, nn.Module],
                                   ) from err
     rng_states = ckpt.get("rng_state") or []
     if rank < len(rng_states):
-        set_rng_state(rng_states[rank])
+        try:
+            set_rng_state(rng_states[rank])
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError,
+                RuntimeError) as err:
+            raise CheckpointError(
+                f"the rng_state of rank {rank} in {ckpt['path']} is malformed ({type(err).__name__}"
+                f": {err}); resume=False starts a new run from its weights instead") from None
     else:
         log.warning("%s holds no RNG state for rank %d; it keeps its fresh seed", ckpt["path"],
                     rank)
@@ -201,8 +256,29 @@ def restore_training(ckpt: dict[str, Any], models: Mapping[str, nn.Module],
     return state
 
 
+def check_training_keys(ckpt: Mapping[str, Any], path: Path | str) -> None:
+    """A checkpoint of ours (it has a config) must say its epoch and hold a list of RNG states.
+
+    A hand-edited one that lacks them is one clear error instead of a KeyError on resume.
+    """
+    if "config" not in ckpt:  # a published-format checkpoint: its system checks its own keys
+        return
+    epoch = ckpt.get("epoch")
+    if type(epoch) is not int or epoch < 0:
+        raise CheckpointError(f"{path}: 'epoch' is {epoch!r}; expected the number of completed "
+                              "epochs (an integer >= 0)")
+    rng = ckpt.get("rng_state")
+    if rng is not None and not (isinstance(rng, (list, tuple))
+                                and all(isinstance(r, Mapping) for r in rng)):
+        raise CheckpointError(f"{path}: 'rng_state' is a {type(rng).__name__}; expected a list "
+                              "of one RNG state dict per process")
+
+
 def save_checkpoint(path: Path, ckpt: dict[str, Any]) -> None:
-    """Write atomically: a temporary file in the same folder, then os.replace."""
+    """Write atomically (a temporary file in the same folder, then os.replace), with a checksum
+    of the contents that read_checkpoint verifies."""
+    ckpt = {k: v for k, v in ckpt.items() if k != "path"}
+    ckpt[CHECKSUM_KEY] = state_checksum(ckpt)
     with atomic_open(path) as f:
         torch.save(ckpt, f)
 
@@ -247,3 +323,30 @@ def lock_run_folder(folder: Path) -> FileLock:
         raise CheckpointError(
             f"run folder {folder} is in use by another run (pid {holder}); wait for it to "
             f"finish, or choose another --run_name") from None
+
+
+def fingerprint_differences(saved: Mapping[str, Any] | None,
+                            current: Mapping[str, Any]) -> list[str]:
+    """What differs between the data fingerprint a checkpoint carries and the data now loaded.
+
+    [] when they agree, or when the checkpoint carries none (made before fingerprints).
+    """
+    if not saved:
+        return []
+    diffs = []
+    for key in sorted(set(saved) | set(current)):
+        old, new = saved.get(key), current.get(key)
+        if old == new:
+            continue
+        if key == "recordings" and isinstance(old, list) and isinstance(new, list):
+            old_set = {tuple(r) for r in old}
+            new_set = {tuple(r) for r in new}
+            gone = [r[0] for r in old if tuple(r) not in new_set]
+            added = [r[0] for r in new if tuple(r) not in old_set]
+            diffs.append(f"recordings changed (no longer as saved: {gone or 'none'}; new or "
+                         f"changed: {added or 'none'})")
+        elif key == "labels_sha256":
+            diffs.append("the label file's contents changed")
+        else:
+            diffs.append(f"{key} {old!r} then, {new!r} now")
+    return diffs

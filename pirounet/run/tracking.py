@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pirounet.run.atomic import write_text_atomic
 from pirounet.run.config import Config, ConfigError
 from pirounet.run.rules import WANDB_MODES
 
@@ -142,25 +143,34 @@ HISTORY_FILE = "history.jsonl"  # in the run folder, next to the checkpoints
 
 
 def read_history(path: Path) -> list[dict[str, Any]]:
-    """The per-epoch dicts of a history.jsonl; a partial last line (a killed run) is skipped."""
+    """The per-epoch dicts of a history.jsonl; a torn or foreign line (a killed run) is skipped."""
     lines = []
-    for line in path.read_text().splitlines():
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             lines.append(json.loads(line))
         except json.JSONDecodeError:
             continue
-    return [line for line in lines if isinstance(line, dict)]
+    return [line for line in lines if isinstance(line, dict) and type(line.get("epoch")) is int]
+
+
+def _write_history(path: Path, entries: list[dict[str, Any]]) -> None:
+    """Rewrite the whole file atomically: a reader or a crash never sees a torn line."""
+    write_text_atomic(path, "".join(json.dumps(entry) + "\n" for entry in entries))
 
 
 def append_history(path: Path, metrics: dict[str, float]) -> None:
-    """One JSON line per epoch: "epoch" and every train/<term> and valid/<term>."""
-    with path.open("a") as f:
-        f.write(json.dumps(metrics) + "\n")
+    """One JSON line per epoch: "epoch" and every train/<term> and valid/<term>.
+
+    The file is rewritten atomically with the new line (a few kB even after 1000s of epochs),
+    dropping a torn line an older, killed writer may have left, so the new line never gets
+    glued onto it.
+    """
+    kept = read_history(path) if path.is_file() else []
+    _write_history(path, [*kept, metrics])
 
 
 def trim_history(path: Path, last_epoch: int) -> None:
     """Keep the lines of epochs <= last_epoch (a resumed run rewrites what came after)."""
     if not path.is_file():
         return
-    kept = [entry for entry in read_history(path) if entry["epoch"] <= last_epoch]
-    path.write_text("".join(json.dumps(entry) + "\n" for entry in kept))
+    _write_history(path, [entry for entry in read_history(path) if entry["epoch"] <= last_epoch])

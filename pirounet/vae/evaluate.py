@@ -27,11 +27,13 @@ from pirounet.run.checkpoint import (
     CheckpointError,
     list_checkpoints,
     list_runs,
+    read_checkpoint,
     run_folder,
 )
 from pirounet.run.config import Config, ConfigError, cli_key, keys_named, read_settings
 from pirounet.run.runtime import seed_everything, set_threads
 from pirounet.run.tracking import close_logging, setup_logging
+from pirounet.vae.checkpoint import check_data_fingerprint
 from pirounet.vae.data import DataError
 from pirounet.vae.evaluation import (
     EvalContext,
@@ -88,9 +90,13 @@ def evaluate(eval_cfg: Config, cores: int = 1) -> dict[str, Any]:
     setup_logging(ctx.results_dir / "eval.log")
     name = ctx.results_dir.name
     metrics: dict[str, Any] = {"name": name, "checkpoint": ctx.checkpoint}
+    metrics.update(check_data(ctx, eval_cfg))  # data_fingerprint, and what changed, if allowed
     timing = {"load": time.perf_counter() - tic}
 
-    # Each group of outputs, behind its switch
+    # Each group of outputs, behind its switch. A group that fails with a user error is
+    # recorded as {"error": ...}; the others still run, and metrics.json and report.html are
+    # written for what was computed (never a stale metrics.json beside fresh figures).
+    failed: list[str] = []
     for switch, folder, run in SECTIONS:
         if not eval_cfg[switch]:
             continue
@@ -98,7 +104,12 @@ def evaluate(eval_cfg: Config, cores: int = 1) -> dict[str, Any]:
         tic = time.perf_counter()
         if folder is not None:
             clear_figures(ctx.results_dir / folder)
-        metrics[switch] = run(ctx)
+        try:
+            metrics[switch] = run(ctx)
+        except USER_ERRORS as err:
+            log.error("%s failed: %s", switch, err)
+            metrics[switch] = {"error": str(err)}
+            failed.append(f"{switch}: {err}")
         timing[switch] = time.perf_counter() - tic
     if any(eval_cfg[switch] for switch in TILE_USERS):
         metrics["conditional_generation"] = tile_summary(ctx)
@@ -110,11 +121,37 @@ def evaluate(eval_cfg: Config, cores: int = 1) -> dict[str, Any]:
     metrics["eval_config"] = eval_cfg.to_dict()
     metrics["training_config"] = ctx.cfg.to_dict()
     metrics.update(diagnose(ctx, metrics))  # headline, warnings, KL check, training curves
+    if failed:
+        metrics.setdefault("warnings", [])
+        metrics["warnings"] = [*metrics["warnings"], *(f"not computed: {f}" for f in failed)]
     path = write_metrics(ctx.results_dir, metrics)
     print(f"\n{table['markdown']}\n\n{table['latex']}\n")
     report = write_eval_report(ctx.results_dir, metrics, f"PirouNet evaluation: {name}")
     log.info("wrote %s and %s", path, report)
+    if failed:
+        raise EvalError(f"{len(failed)} part(s) failed ({'; '.join(failed)}); {path} and "
+                        f"{report} hold everything else")
     return metrics
+
+
+def check_data(ctx: EvalContext, eval_cfg: Config) -> dict[str, Any]:
+    """The data's fingerprint, checked against the one the checkpoint was trained on.
+
+    on_data_change "refuse": a CheckpointError says what changed; "warn": it is logged and
+    recorded as data_changed in metrics.json.
+    """
+    fingerprint = dict(getattr(ctx.dataset, "fingerprint", None) or {})
+    out: dict[str, Any] = {"data_fingerprint": fingerprint}
+    path = ctx.checkpoint.get("path") if isinstance(ctx.checkpoint, dict) else None
+    if not fingerprint or not path:
+        return out
+    ckpt = read_checkpoint(path)
+    diffs = check_data_fingerprint(ckpt, fingerprint, eval_cfg.on_data_change)
+    for diff in diffs:
+        log.warning("on_data_change=warn: evaluating although %s", diff)
+    if diffs:
+        out["data_changed"] = diffs
+    return out
 
 
 def shown(path: Path) -> str:

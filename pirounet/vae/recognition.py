@@ -10,7 +10,9 @@ checkpoints (their `model_state_dict`) load unchanged.
     python -m pirounet.vae.recognition --run=<run name or .pt> [--key=value ...]
 
 trains it on the labelled training windows of the configured data, effort and split (held out:
-the valid windows) and writes saved_models/recognition/<effort>_<split>.pt. With --run, the
+the valid windows) and writes saved_models/recognition/<effort>_<split>_<data key>.pt, the
+key a hash of the data fingerprint (recordings, label file, effort, split and its sizes), so a
+cached classifier is never reused for other data. With --run, the
 settings are that run's saved config with the other arguments on top (as main_eval builds
 it). Flags for the recognition classifier itself are --out, --epochs, and --recog_<field> for
 any other field of RecognitionSettings (--recog_batch_size=55, --recog_seed=1, ...); --epochs
@@ -43,9 +45,14 @@ from torch import Tensor
 
 from pirounet.run.atomic import atomic_open
 from pirounet.run.config import ConfigError
+from pirounet.vae.data.mocap import DataError
 from pirounet.vae.model.classifier import Classifier
 
 logger = logging.getLogger(__name__)
+
+
+class RecognitionError(DataError):
+    """A cached recognition classifier that cannot be used: unreadable, or for other data."""
 
 
 @dataclass(frozen=True)
@@ -179,10 +186,22 @@ def load_recognition(path: str | Path,
     bare state dict. The info holds settings, valid_accuracy, data (what it was trained on,
     {} if unknown), input_size (T * D), label_dim and path.
     """
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    state = checkpoint.get("model_state_dict", checkpoint)
-    settings = RecognitionSettings(**checkpoint.get("settings", {}))
-    model = classifier_from_state(state, settings.neg_slope).to(device)
+    retrain = "delete it to train a new one, or set recognition_path to another file"
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises several types for a corrupt or unsafe file
+        raise RecognitionError(f"recognition classifier {path} cannot be read ({err}); "
+                               f"{retrain}") from None
+    if not isinstance(checkpoint, dict):
+        raise RecognitionError(f"recognition classifier {path} holds a "
+                               f"{type(checkpoint).__name__}, not a dict; {retrain}")
+    try:
+        state = checkpoint.get("model_state_dict", checkpoint)
+        settings = RecognitionSettings(**checkpoint.get("settings", {}))
+        model = classifier_from_state(state, settings.neg_slope).to(device)
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as err:
+        raise RecognitionError(f"recognition classifier {path} is not a usable classifier "
+                               f"({type(err).__name__}: {err}); {retrain}") from None
     model.eval()
     return model, _info(model, settings, checkpoint.get("valid_accuracy"),
                         checkpoint.get("data", {}), path)
@@ -209,12 +228,23 @@ def data_info(cfg, dataset) -> dict[str, Any]:
         "input_dim": int(dataset.poses.shape[1]), "label_dim": cfg.label_dim,
         "n_train": len(split.train_lab), "n_valid": len(split.valid_lab),
         "data_pattern": cfg.data_pattern, "labels_path": cfg.labels_path,
+        "fingerprint": dict(getattr(dataset, "fingerprint", None) or {}),
     }
 
 
-def default_recognition_path(cfg) -> Path:
-    """saved_models/recognition/<effort>_<split>.pt."""
-    return Path("saved_models") / "recognition" / f"{cfg.effort}_{cfg.split}.pt"
+def default_recognition_path(cfg, dataset=None) -> Path:
+    """saved_models/recognition/<effort>_<split>_<data key>.pt (the key: see fingerprint_key).
+
+    Keyed by the data fingerprint, so other recordings, labels or split sizes get their own
+    classifier; without a dataset (or fingerprint), <effort>_<split>.pt as before.
+    """
+    fingerprint = getattr(dataset, "fingerprint", None)
+    if not fingerprint:
+        return Path("saved_models") / "recognition" / f"{cfg.effort}_{cfg.split}.pt"
+    from pirounet.vae.data.prepare import fingerprint_key
+
+    key = fingerprint_key(fingerprint)
+    return Path("saved_models") / "recognition" / f"{cfg.effort}_{cfg.split}_{key}.pt"
 
 
 def _check_matches(info: dict, wanted: dict, settings: RecognitionSettings,
@@ -222,7 +252,7 @@ def _check_matches(info: dict, wanted: dict, settings: RecognitionSettings,
     """Refuse a cached classifier trained on other data; say when it differs only mildly."""
     size = wanted["seq_len"] * wanted["input_dim"]
     if info["input_size"] != size or info["label_dim"] != wanted["label_dim"]:
-        raise ValueError(
+        raise RecognitionError(
             f"recognition classifier {info['path']} takes {info['input_size']} inputs and "
             f"{info['label_dim']} classes, but the data gives {size} and "
             f"{wanted['label_dim']}; delete it or choose another path to train a new one"
@@ -230,10 +260,14 @@ def _check_matches(info: dict, wanted: dict, settings: RecognitionSettings,
     saved = info["data"]
     for key in ("effort", "split", "seq_len", "input_dim"):
         if key in saved and saved[key] != wanted[key]:
-            raise ValueError(
+            raise RecognitionError(
                 f"recognition classifier {info['path']} was trained with {key}={saved[key]!r}, "
                 f"but this run uses {key}={wanted[key]!r}; delete it or choose another path"
             )
+    if saved.get("fingerprint") and saved["fingerprint"] != wanted.get("fingerprint"):
+        log(f"note: recognition classifier {info['path']} was trained on other data (its data "
+            "fingerprint differs: recordings, labels or split sizes changed); delete it to "
+            "retrain")
     if not saved:
         log(f"recognition classifier {info['path']} does not say what data it was trained "
             "on (published format); using it as is")
@@ -256,7 +290,7 @@ def get_or_train_recognition(cfg, dataset, path: str | Path | None = None,
     A cached one trained on another effort, split or window shape is refused with an error.
     The info is load_recognition's, with trained=True when it was trained just now.
     """
-    path = Path(path) if path is not None else default_recognition_path(cfg)
+    path = Path(path) if path is not None else default_recognition_path(cfg, dataset)
     wanted = data_info(cfg, dataset)
     if path.exists():
         model, info = load_recognition(path, device)
@@ -322,10 +356,11 @@ def main(argv: list[str] | None = None) -> None:
     settings, out, run, rest = parse_recognition_args(sys.argv[1:] if argv is None else argv)
     cfg = load_config(DEFAULT_CONFIG, rest) if run is None else run_config(load_checkpoint(run),
                                                                              rest)
-    path = out or default_recognition_path(cfg)
+    data = prepare_data(cfg)
+    path = out or default_recognition_path(cfg, data)
     if path.exists():
         raise SystemExit(f"error: {path} exists; delete it or pass --out=another/path.pt")
-    _, info = get_or_train_recognition(cfg, prepare_data(cfg), path, settings,
+    _, info = get_or_train_recognition(cfg, data, path, settings,
                                        resolve_device(cfg.device))
     print(f"held-out accuracy {info['valid_accuracy']:.3f}; wrote {path}")
 

@@ -108,6 +108,11 @@ EVAL_RULES: dict[str, Rule] = {
     "blind_per_label": at_least(1),
 }
 
+# ---- data safety (issue 12): what a resume or an evaluation does when the data changed
+DATA_CHANGES = ("refuse", "warn")  # pirounet/vae/checkpoint.py, check_data_fingerprint
+TRAINING_RULES["on_data_change"] = one_of(*DATA_CHANGES)
+EVAL_RULES["on_data_change"] = one_of(*DATA_CHANGES)
+
 RULES_BY_FILE: dict[str, Mapping[str, Rule]] = {
     DEFAULT_CONFIG.name: TRAINING_RULES,
     EVAL_CONFIG.name: EVAL_RULES,

@@ -53,7 +53,13 @@ from pirounet.run.tracking import (
     start_wandb,
     trim_history,
 )
-from pirounet.vae.checkpoint import load_checkpoint, make_checkpoint, restore_training, run_config
+from pirounet.vae.checkpoint import (
+    check_data_fingerprint,
+    load_checkpoint,
+    make_checkpoint,
+    restore_training,
+    run_config,
+)
 from pirounet.vae.data import DataError, ensure_recordings, prepare_data
 from pirounet.vae.model import ModelConfig, PirouNet
 from pirounet.vae.model.annealing import check_remedy_settings
@@ -152,6 +158,9 @@ def main(args: list[str]) -> PirouNet:
         ensure_recordings(cfg)  # may write the synthetic dancer; once, before others read it
     barrier()  # also: every rank has looked at the run folder before rank 0 writes to it
     data = prepare_data(cfg)
+    if start is not None and cfg.resume:  # the run's losses and best.pt refer to its data
+        for diff in check_data_fingerprint(start, data.fingerprint, cfg.on_data_change):
+            log.warning("on_data_change=warn: resuming although %s", diff)
     shard = {"rank": ddp.rank, "world_size": ddp.world_size}
     unlabelled = data.loader("train", cfg, labelled=False, **shard)
     labelled = data.loader("train", cfg, **shard)
@@ -217,7 +226,8 @@ def main(args: list[str]) -> PirouNet:
                 state.best_valid_loss = min(state.best_valid_loss, metrics["valid/total"])
                 run_id = run.id if run is not None else state.wandb_run_id
                 ckpt = make_checkpoint(model, optimizer, epoch, metrics, cfg,
-                                       state.best_valid_loss, rng_states, run_id)
+                                       state.best_valid_loss, rng_states, run_id,
+                                       data.fingerprint)
                 end_of_epoch(cfg, run_dir, run, metrics, ckpt, is_best, model,
                              time.perf_counter() - tic, len(unlabelled))
     finally:

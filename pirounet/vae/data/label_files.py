@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Collection, Mapping
 
@@ -37,6 +38,7 @@ BLIND_SEQUENCES_FILE = "sequences.npy"  # the exported dances the human sees
 HUMAN_LABELS_FILE = "human_labels.csv"
 BLIND_INFO_FILE = "blind_export.json"
 
+PLAIN_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)  # what a cell may hold
 Allowed = Mapping[str, Collection[int]]  # column -> values a caller accepts beyond the contract
 
 
@@ -64,11 +66,12 @@ def _integers(path: Path, number: int, line: str, columns: tuple[str, ...]) -> l
     if len(cells) != len(columns):
         raise _row_error(path, number, line, f"has {len(cells)} columns; expected "
                          f"{len(columns)} columns {names}")
-    try:
-        return [int(cell) for cell in cells]
-    except ValueError:
-        raise _row_error(path, number, line, f"holds a non-integer; expected {len(columns)} "
-                         f"integers {names} (no header)") from None
+    # int() also reads "4_0" and non-ASCII digits ("４０") as 40: accept plain ASCII only
+    bad = [cell for cell in cells if not PLAIN_INTEGER.fullmatch(cell)]
+    if bad:
+        raise _row_error(path, number, line, f"holds a non-integer {bad[0]!r}; expected "
+                         f"{len(columns)} integers {names} (no header), in plain ASCII digits")
+    return [int(cell) for cell in cells]
 
 
 def _check_allowed(path: Path, number: int, line: str, columns: tuple[str, ...],

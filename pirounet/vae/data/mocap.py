@@ -48,12 +48,23 @@ class Recordings:
 def _read_raw(path: Path) -> np.ndarray:
     """Load one file and check shape, dtype and length; returns (55, T, 3)."""
     expected = f"({N_RAW_MARKERS}, T, 3) floats with T > {2 * TRIM}"
-    if path.stat().st_size == 0:
+    try:
+        size = path.stat().st_size
+    except OSError as err:  # a broken link or a symlink loop
+        raise DataError(f"{path}: cannot be opened ({err.strerror}; a broken link or a symlink "
+                        f"loop?); expected a .npy array of shape {expected}") from None
+    if path.is_dir():
+        raise DataError(f"{path}: a folder; expected a .npy array of shape {expected}")
+    if size == 0:
         raise DataError(f"{path}: the file is empty; expected a .npy array of shape {expected}")
     try:
         raw = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as err:
         raise DataError(f"{path}: not a readable .npy array ({err}); expected {expected}") from err
+    if not isinstance(raw, np.ndarray):  # np.load opens an .npz archive whatever its name
+        raw.close()
+        raise DataError(f"{path}: an .npz archive named .npy; expected one .npy array of "
+                        f"shape {expected} (np.save, not np.savez)")
     if not np.issubdtype(raw.dtype, np.floating):
         raise DataError(f"{path}: dtype {raw.dtype} with shape {raw.shape}; expected {expected}")
     if raw.ndim != 3 or raw.shape[0] != N_RAW_MARKERS or raw.shape[2] != 3:
@@ -115,6 +126,9 @@ def _trimmed(path: Path, max_gap_frames: int) -> np.ndarray:
     raw = _read_raw(path)
     poses = np.transpose(raw, (1, 0, 2))[TRIM:-TRIM][:, VICON_KEPT_RAW_INDICES].astype(np.float64)
     poses = fill_gaps(poses, path, max_gap_frames)
+    if np.ptp(poses[..., :2]) == 0:
+        raise DataError(f"{path}: every x and y value is {poses[0, 0, 0]:g} (a constant "
+                        "recording, e.g. all zeros); it has no motion to scale or learn from")
     poses[..., 2] *= -1.0
     return poses
 
@@ -124,6 +138,9 @@ def normalise(poses: np.ndarray) -> np.ndarray:
     lo_x, hi_x = np.quantile(poses[..., 0], QUANTILES)
     lo_y, hi_y = np.quantile(poses[..., 1], QUANTILES)
     xy_min, xy_max = min(lo_x, lo_y), max(hi_x, hi_y)
+    if not xy_max > xy_min:  # almost every value the same: scaling would divide by zero
+        raise DataError(f"the recordings' 1 %-99 % range of x and y is empty ({xy_min:g} to "
+                        f"{xy_max:g}): they are (nearly) constant, with no motion to scale")
     scale = 2.0 / (xy_max - xy_min)
     out = poses.copy()
     out[..., :2] = (out[..., :2] - xy_min) * scale - 1.0

@@ -1,8 +1,9 @@
 """From a config to ready loaders: recordings, labels, split and window loaders."""
 from __future__ import annotations
 
+import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ class Dataset:
     poses: torch.Tensor  # (T, 159) float32, shared by every loader
     split: Split
     seq_len: int
+    fingerprint: dict = field(default_factory=dict)  # data_fingerprint: what the data is
 
     def loader(self, part: str, cfg, *, labelled: bool = True, shuffle: bool | None = None,
                drop_last: bool | None = None, rank: int = 0, world_size: int = 1,
@@ -128,6 +130,38 @@ def check_labels(cfg, starts: np.ndarray, classes: np.ndarray) -> None:
                         f"but label_dim={cfg.label_dim}")
 
 
+def file_sha256(path: str | Path) -> str:
+    """sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def data_fingerprint(cfg, rec: Recordings, split: Split) -> dict:
+    """What a run's data is, as stored in its checkpoints and results: each recording's name,
+    bytes and trimmed frames, the label file's sha256, the effort, split and its sizes.
+
+    A resume or an evaluation compares it with the data it loads (pirounet/vae/checkpoint.py):
+    added labels or recordings change the split, and losses on another validation set are not
+    comparable. Sizes rather than hashes keep it fast for gigabytes of recordings.
+    """
+    frames = np.diff(rec.offsets).tolist()
+    return {
+        "recordings": [[f.name, f.stat().st_size, int(n)] for f, n in zip(rec.files, frames)],
+        "labels_sha256": file_sha256(cfg.labels_path),
+        "effort": cfg.effort, "split": cfg.split, "seq_len": int(cfg.seq_len),
+        "split_sizes": {k: int(v) for k, v in split.sizes().items()},
+    }
+
+
+def fingerprint_key(fingerprint: dict) -> str:
+    """A short stable hash of a fingerprint (names a cache entry made from that data)."""
+    text = repr(sorted((k, repr(v)) for k, v in fingerprint.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def prepare_data(cfg) -> Dataset:
     """Load recordings and labels named by the config and split them."""
     ensure_recordings(cfg)
@@ -140,4 +174,4 @@ def prepare_data(cfg) -> Dataset:
     log.info("%s effort, %d labelled windows; %s split: %s", cfg.effort, len(starts), cfg.split,
              split.sizes())
     poses = torch.from_numpy(rec.poses.reshape(n_frames, -1))
-    return Dataset(rec, poses, split, cfg.seq_len)
+    return Dataset(rec, poses, split, cfg.seq_len, data_fingerprint(cfg, rec, split))

@@ -60,7 +60,9 @@ def run_blind_export(ctx: EvalContext) -> dict[str, Any]:
     sequences_path, labels_path = export_paths(ctx.results_dir)
     human = sequences_path.with_name(HUMAN_LABELS_FILE)
     if sequences_path.exists() and labels_path.exists() and human.exists():
-        n = len(np.load(labels_path))
+        from pirounet.vae.evaluation.recognition_accuracy import load_conditioning_labels
+
+        n = len(load_conditioning_labels(labels_path))
         log.warning("kept the blind export in %s: %s already holds human labels for it. Delete "
                     "that folder to export new dances", sequences_path.parent, human.name)
         info = read_blind_info(sequences_path.parent) or {}  # None: made before it was recorded

@@ -3,7 +3,8 @@
 The labeling app writes one row per exported dance, `seq_index,danceability,time`, without a
 header (pirounet.vae.data.label_files owns the format): time is the class 0-2 of the run's
 effort (pirounet/vae/efforts.py; sustained, neutral, sudden for Time) or 4 for N/A ("too
-hard to tell"); danceability 0 means "not a dance". The export's blind_export.json says which effort that column holds; it must be this run's. Rows with time N/A are dropped
+hard to tell"); danceability 0 means "not a dance". A partly labelled export is scored on
+the dances labelled so far, reported with n_labelled of n_exported. The export's blind_export.json says which effort that column holds; it must be this run's. Rows with time N/A are dropped
 (and counted); the rest give a confusion matrix with the conditioning labels as rows and the
 human labels as columns.
 """
@@ -62,15 +63,35 @@ def check_export_effort(sequences_dir: Path, effort: str) -> str:
 
 def match_export(table: np.ndarray, cond_labels: np.ndarray, csv_path: Path,
                  labels_path: Path) -> None:
-    """Raise when the human labels and the export do not describe the same dances."""
-    n_rows, n_export = len(table), len(cond_labels)
-    if n_rows != n_export or (n_rows and table[-1, 0] != n_export - 1):
+    """Raise when the human labels name dances the export does not have.
+
+    A partly labelled export is fine: the scores cover the labelled dances, with their n.
+    """
+    n_export = len(cond_labels)
+    beyond = table[table[:, 0] >= n_export, 0] if len(table) else table[:0, 0]
+    if len(beyond):
         raise EvalError(
-            f"the human labels {csv_path} have {n_rows} rows (seq_index up to "
-            f"{table[-1, 0] if n_rows else '-'}), but the blind export has {n_export} dances "
-            f"(conditioning labels {labels_path}, dances "
-            f"{labels_path.parent / BLIND_FOLDER}). Label every exported dance with the "
-            "app, or set human_labels_path to the CSV made for this export")
+            f"the human labels {csv_path} have {len(table)} rows, up to seq_index "
+            f"{int(table[-1, 0])}, but the blind "
+            f"export has {n_export} dances (0-{n_export - 1}; conditioning labels "
+            f"{labels_path}, dances {labels_path.parent / BLIND_FOLDER}). Set "
+            "human_labels_path to the CSV made for this export")
+
+
+def load_conditioning_labels(path: Path) -> np.ndarray:
+    """The export's conditioning labels (n,) int; one EvalError for an unreadable file."""
+    try:
+        labels = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as err:
+        raise EvalError(f"{path}: not a readable .npy array ({err}); it comes with the blind "
+                        "export: export and label again") from None
+    if not isinstance(labels, np.ndarray):
+        labels.close()
+        raise EvalError(f"{path}: an .npz archive, not a .npy array of conditioning labels")
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise EvalError(f"{path}: shape {labels.shape} {labels.dtype}; expected (n,) integer "
+                        "conditioning labels")
+    return labels
 
 
 def recognition_scores(table: np.ndarray, cond_labels: np.ndarray,
@@ -79,11 +100,14 @@ def recognition_scores(table: np.ndarray, cond_labels: np.ndarray,
     human = table[:, 2]
     rated = human != NA
     if not rated.any():
-        raise EvalError("every human label is N/A; there is nothing to compare")
+        raise EvalError(f"none of the {len(table)} labelled dances has a time label other than "
+                        "N/A; there is nothing to compare")
     cond = cond_labels[table[:, 0]]  # the label each rated dance was conditioned on
     return {
         "accuracy": accuracy(cond[rated], human[rated]),
         "n_rated": int(rated.sum()),
+        "n_labelled": len(table), "n_exported": len(cond_labels),
+        "complete": len(table) == len(cond_labels),
         "n_na_dropped": int((~rated).sum()),
         "not_a_dance_share": float(np.mean(table[:, 1] == NOT_A_DANCE)),
         "confusion": confusion_matrix(cond[rated], human[rated], n_classes).tolist(),
@@ -109,7 +133,7 @@ def run_recognition_accuracy(ctx: EvalContext) -> dict[str, Any]:
         raise EvalError(f"human labels {csv_path} exist, but the conditioning labels "
                         f"{labels_path} of the blind export do not; they come with the export")
     effort = check_export_effort(sequences_path.parent, ctx.cfg.effort)
-    cond_labels = np.load(labels_path)
+    cond_labels = load_conditioning_labels(labels_path)
     n_classes = ctx.cfg.label_dim
     table = read_blind_labels(csv_path, n_classes)
     match_export(table, cond_labels, csv_path, labels_path)
@@ -119,6 +143,10 @@ def run_recognition_accuracy(ctx: EvalContext) -> dict[str, Any]:
                           [ctx.label_name(k) for k in range(n_classes)],
                           title="Blind human labels vs conditioning labels",
                           axis_names=("conditioning label", "human label"))
-    log.info("recognition accuracy %.3f over %d rated dances (%d N/A dropped)",
-             scores["accuracy"], scores["n_rated"], scores["n_na_dropped"])
+    log.info("recognition accuracy %.3f over %d rated dances (%d N/A dropped; %d of %d "
+             "exported dances labelled)", scores["accuracy"], scores["n_rated"],
+             scores["n_na_dropped"], scores["n_labelled"], scores["n_exported"])
+    if not scores["complete"]:
+        log.warning("the blind export is only partly labelled (%d of %d dances): the accuracy "
+                    "covers those", scores["n_labelled"], scores["n_exported"])
     return {**scores, "effort": effort, "human_labels": str(csv_path)}
