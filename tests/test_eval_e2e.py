@@ -201,7 +201,8 @@ def test_published_format_checkpoint_with_train_overrides(run_root, monkeypatch)
     overrides = (str(ROOT / "configs" / "tiny.py"), *data_args(run_root))
     switches = [f"--{s}=False" for s, _, _ in main_eval.SECTIONS if s != "classification"]
     metrics = main_eval.main([DEBUG, "--load_from_checkpoint=published.pt", "--cpu_threads=1",
-                              *switches, f"--train_overrides={overrides!r}"])
+                              "--published_model=dance", *switches,
+                              f"--train_overrides={overrides!r}"])
     assert metrics["checkpoint"]["format"] == "published"
     assert metrics["training_config"]["h_dim"] == 16  # from configs/tiny.py
     assert (run_root / "results" / "debug" / "published" / "metrics.json").is_file()

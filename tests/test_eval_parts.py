@@ -212,8 +212,12 @@ def test_tile_summary_reports_the_fallback():
 def test_training_config_for_both_checkpoint_formats():
     eval_cfg = load_config(ROOT / "eval_config.py",
                            ['--train_overrides=("--h_dim=32", "--effort=space")'])
-    published = training_config(eval_cfg, {"path": "p.pt", "config": None})
+    with pytest.raises(EvalError, match="published_model=dance"):  # dance or watch? say it
+        training_config(eval_cfg, {"path": "p.pt", "config": None})
+    published = training_config(eval_cfg.replace(published_model="watch"),
+                                 {"path": "p.pt", "config": None})
     assert (published.h_dim, published.effort, published.latent_dim) == (32, "space", 256)
+    assert published.fraction_label == 0.92
     saved = load_config(ROOT / "default_config.py", ["--latent_dim=8", "--h_dim=16"])
     ours = training_config(eval_cfg, {"path": "o.pt", "config": saved.to_dict()})
     # the saved config is the base; only the keys the overrides name replace it

@@ -8,6 +8,9 @@ epochs done (`epochs_done` below). A published checkpoint carries no config: its
 the one the caller passes (`run_config`); nothing is written into the loaded dict.
 
     model, cfg, ckpt = load_model("pirounet_dance", which="best")
+
+The published checkpoints keep their published names: `load_checkpoint("checkpoint_pirounet_dance")`
+finds saved_models/checkpoint_pirounet_dance.pt when no run folder of that name holds one.
 """
 from __future__ import annotations
 
@@ -45,10 +48,28 @@ def is_published(ckpt: dict[str, Any]) -> bool:
     return not any(key in ckpt for key in ("config", "metrics", "rng_state"))
 
 
+def published_file(source: str | Path) -> Path | None:
+    """saved_models/<source>.pt for a bare name with no run folder of checkpoints, if it exists.
+
+    That is how a published checkpoint arrives (checkpoint_pirounet_dance.pt, dropped into
+    saved_models/), so its published name works wherever a run name does.
+    """
+    path = Path(source)
+    if path.suffix == ".pt" or path.is_dir() or len(path.parts) != 1:
+        return None
+    if core.list_checkpoints(core.run_folder(str(source))):
+        return None  # a run of that name wins
+    file = core.MODELS_DIR / f"{source}.pt"
+    return file if file.is_file() else None
+
+
 def load_checkpoint(source: str | Path, which: str = "last",
                     map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """A PirouNet checkpoint (ours or the published format), with "path" and "epochs_done"."""
-    ckpt = core.read_checkpoint(source, which, map_location)
+    """A PirouNet checkpoint (ours or the published format), with "path" and "epochs_done".
+
+    source: a .pt path, a run folder, a run name, or a published name (`published_file`).
+    """
+    ckpt = core.read_checkpoint(published_file(source) or source, which, map_location)
     core.check_system(ckpt, SYSTEM)  # a learn2dance run gets a pointer to its own evaluation
     if "model_state_dict" not in ckpt:
         raise CheckpointError(f"{ckpt['path']} is not a PirouNet checkpoint: expected a dict "
@@ -141,33 +162,10 @@ def load_model(source: str | Path, cfg: Config | None = None, which: str = "last
 
 def make_checkpoint(model: nn.Module, optimizer: torch.optim.Optimizer, epoch: int,
                     metrics: dict[str, float], cfg: Config, best_valid_loss: float,
-                    rng_states: list[dict[str, Any]], wandb_run_id: str | None,
-                    data_fingerprint: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The generic checkpoint plus the published keys; model is the unwrapped model.
-
-    data_fingerprint: what the data was (pirounet/vae/data/prepare.py), checked on resume
-    and by main_eval (check_data_fingerprint).
-    """
+                    rng_states: list[dict[str, Any]], wandb_run_id: str | None) -> dict[str, Any]:
+    """The generic checkpoint plus the published keys; model is the unwrapped model."""
     ckpt = core.make_checkpoint(SYSTEM, epoch, {"model": model}, {"optimizer": optimizer},
                                 metrics, cfg.to_dict(), best_valid_loss, rng_states, wandb_run_id)
-    if data_fingerprint is not None:
-        ckpt["data_fingerprint"] = data_fingerprint
     ckpt.update(loss=metrics["train/total"], accuracy=metrics["train/accuracy"],
                 valid_loss=metrics["valid/total"], valid_accuracy=metrics["valid/accuracy"])
     return ckpt
-
-
-# ---- data safety (issue 12): the data a checkpoint was trained on
-def check_data_fingerprint(ckpt: dict[str, Any], fingerprint: dict[str, Any],
-                           on_change: str = "refuse", setting: str = "on_data_change") -> list[str]:
-    """Compare the checkpoint's data fingerprint with the data now loaded; returns differences.
-
-    on_change "refuse": a CheckpointError lists them; "warn": the caller logs them.
-    """
-    diffs = core.fingerprint_differences(ckpt.get("data_fingerprint"), fingerprint)
-    if diffs and on_change == "refuse":
-        raise CheckpointError(
-            f"the data differs from what {ckpt.get('path', 'the checkpoint')} was trained on: "
-            + "; ".join(diffs) + f". Its losses and best.pt refer to the old data; set "
-            f"--{setting}=warn to go on anyway, or start a new run")
-    return diffs

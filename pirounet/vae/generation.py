@@ -9,16 +9,24 @@ Conditional generation (docs/published_method.md, "Evaluation"):
   5. pick a dense tile, draw a point u uniformly inside it, z = c_k + u W_k;
   6. decode z with label k.
 
-"All labels' points in the tile" is taken literally: for label k, every z, whatever its
-label, is projected with k's own centre and axes, so the counts that make a share live on
-one grid in one plane. The published code differs: it projects each label's points with that
-label's own PCA onto that label's own grid, then divides counts of tiles that merely share an
-(i, j) index across the three differently sized grids; its y grid covers [-8 + step, 8 + step)
-and a point exactly on a tile edge is counted nowhere. Those quirks are not reproduced.
+Two rules decide which tiles are dense (TileSettings.rule):
 
-The dense tiles are found once (`find_dense_tiles`: one bincount per label) and reused for
-every draw; the published code re-ran a Python loop over every tile and every point in each
-bootstrap iteration.
+- "one_plane" (default, the paper's words taken literally): for label k, every z, whatever its
+  label, is projected with k's own centre and axes, so the counts that make a share live on one
+  grid in one plane. Tile (i, j) is [-b + i s, -b + (i+1) s) x [-b + j s, -b + (j+1) s).
+- "published" (what the reference code computes): each label's own points only are projected
+  with its own PCA onto its own grid; x tiles are (-b + i s, -b + (i+1) s) and y tiles
+  (-b + (j+1) s, -b + (j+2) s), open, so a point exactly on an edge counts nowhere; the "share"
+  of label k in tile (i, j) divides k's count by the sum of every label's count in the tile
+  with the same (i, j) index of that label's own grid, although the grids have different
+  sides and planes. The share test then almost never rejects a tile, and the rule is in
+  effect "more than min_counts[k] points": about 10x more dense tiles than "one_plane". The
+  reference fitted sklearn's default PCA (a randomized solver, unseeded); both rules use the
+  exact PCA here, so that a seed fixes the tiles.
+
+The dense tiles are found with one bincount per label and reused for every draw; the published
+code re-ran a Python loop over every tile and every point in each bootstrap iteration (the
+evaluation's refit_each_iteration redoes encoding, PCA and tile search per iteration, as it did).
 """
 from __future__ import annotations
 
@@ -33,6 +41,8 @@ from torch import Tensor, nn
 log = logging.getLogger(__name__)
 
 MIN_WINDOWS_PER_LABEL = 3  # a 2-D PCA of fewer centred points leaves an axis undefined
+TILE_RULES = ("one_plane", "published")  # see the module docstring
+ENTANGLEMENT_DISTANCES = ("per_marker", "frobenius")  # see entanglement_distances
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,7 @@ class TileSettings:
     tile_sizes: tuple[float, ...] = (0.1, 0.2, 0.4)  # side of a square tile
     density_thresholds: tuple[float, ...] = (0.8, 0.75, 0.75)  # the share must be ABOVE this
     min_counts: tuple[int, ...] = (3, 3, 1)  # the label needs MORE than this many points
+    rule: str = "one_plane"  # "one_plane" | "published" (see the module docstring)
 
     def __post_init__(self):
         n = len(self.tile_sizes)
@@ -53,6 +64,8 @@ class TileSettings:
             )
         if self.grid_bound <= 0 or min(self.tile_sizes) <= 0:
             raise ValueError(f"grid_bound and tile_sizes must be positive, got {self}")
+        if self.rule not in TILE_RULES:
+            raise ValueError(f"tile rule must be one of {TILE_RULES}, got {self.rule!r}")
 
     @property
     def n_labels(self) -> int:
@@ -114,24 +127,28 @@ def _as_labels(y, n: int) -> Tensor:
 
 
 def encode_windows(model: nn.Module, x, y, batch_size: int = 256, use_mean: bool = False,
-                   seed: int = 0) -> Tensor:
+                   seed: int = 0, eps: Tensor | None = None) -> Tensor:
     """Latent codes (N, latent) of windows x (N, T, D) encoded with their labels y (N,).
 
     By default z is sampled, as in the published code: z = mean + exp(logvar / 2) * eps, with
-    eps from a generator seeded by `seed` (torch's global generator is left alone).
-    use_mean=True returns the posterior means instead (deterministic).
+    eps (N, latent) given, or drawn for all N windows at once from a generator seeded by
+    `seed` (torch's global generator is left alone). use_mean=True returns the posterior
+    means instead (deterministic).
     """
     x = torch.as_tensor(x)
     y = _as_labels(y, len(x))
-    device, gen = _device(model), torch.Generator().manual_seed(seed)
+    device = _device(model)
+    if eps is None and not use_mean:
+        latent = model.config.latent_dim
+        eps = torch.randn((len(x), latent), generator=torch.Generator().manual_seed(seed))
     codes = []
     with torch.no_grad():
         for start in range(0, len(x), batch_size):  # a loop over batches, not windows
             xb = x[start:start + batch_size].to(device, torch.float32)  # (B, T, D)
             _, mean, logvar = model.encode(xb, y[start:start + batch_size].to(device))
             if not use_mean:
-                eps = torch.randn(mean.shape, generator=gen).to(device)  # (B, latent)
-                mean = mean + torch.exp(0.5 * logvar) * eps
+                noise = eps[start:start + batch_size].to(device, mean.dtype)  # (B, latent)
+                mean = mean + torch.exp(0.5 * logvar) * noise
             codes.append(mean)
     return torch.cat(codes)
 
@@ -182,6 +199,51 @@ def tile_counts(points: np.ndarray, own: np.ndarray, tile_size: float,
     return mine.reshape(n_side, n_side), total.reshape(n_side, n_side)
 
 
+def published_tile_counts(points: np.ndarray, tile_size: float,
+                          grid_bound: float) -> np.ndarray:
+    """One label's own points per tile of its own grid, (n_side, n_side) indexed [column, row].
+
+    The reference code's grid: column i is the open interval (-b + i s, -b + (i+1) s) of x, row
+    j the open interval (-b + (j+1) s, -b + (j+2) s) of y; a point on an edge counts nowhere.
+    """
+    n_side = int(np.ceil(2 * grid_bound / tile_size - 1e-9))
+    u = (points[:, 0] + grid_bound) / tile_size  # (N,) column coordinate
+    v = (points[:, 1] + grid_bound - tile_size) / tile_size  # (N,) row coordinate
+    cell = np.floor(np.stack([u, v], axis=1))  # (N, 2)
+    inside = ((cell >= 0) & (cell < n_side)).all(axis=1)
+    inside &= (u != cell[:, 0]) & (v != cell[:, 1])  # exactly on a tile edge: nowhere
+    flat = (cell[:, 0] * n_side + cell[:, 1]).astype(np.int64)
+    return np.bincount(flat[inside], minlength=n_side**2).reshape(n_side, n_side)
+
+
+def _published_tiles(z: np.ndarray, labels: np.ndarray, s: TileSettings) -> list[LabelTiles]:
+    """Every label's dense tiles under the reference code's rule (see the module docstring)."""
+    planes, counts = [], []
+    for k in range(s.n_labels):
+        own = z[labels == k]
+        centre, axes, scales = fit_plane(own)
+        planes.append((centre, axes, scales))
+        counts.append(published_tile_counts((own - centre) @ axes.T, s.tile_sizes[k],
+                                            s.grid_bound))
+    side = max(len(c) for c in counts)
+    total = np.zeros((side, side), np.int64)  # every label's count at the same (i, j) index
+    for c in counts:
+        total[:len(c), :len(c)] += c
+    tiles = []
+    for k, (mine, (centre, axes, scales)) in enumerate(zip(counts, planes)):
+        share = mine / np.maximum(total[:len(mine), :len(mine)], 1)
+        size = s.tile_sizes[k]
+        dense = (share > s.density_thresholds[k]) & (mine > s.min_counts[k])
+        cols, rows = np.nonzero(dense)
+        corners = np.stack([-s.grid_bound + size * cols, -s.grid_bound + size * (rows + 1)],
+                           axis=1).astype(np.float64)
+        tiles.append(_report(LabelTiles(
+            label=k, centre=centre, axes=axes, scales=scales, tile_size=size, corners=corners,
+            counts=mine[cols, rows], shares=share[cols, rows], n_points=int((labels == k).sum()),
+        ), mine, share, s))
+    return tiles
+
+
 def _label_tiles(z: np.ndarray, labels: np.ndarray, k: int, s: TileSettings) -> LabelTiles:
     """Label k's plane, and the tiles where it holds enough of ALL labels' points."""
     own = labels == k
@@ -196,6 +258,14 @@ def _label_tiles(z: np.ndarray, labels: np.ndarray, k: int, s: TileSettings) -> 
         corners=-s.grid_bound + size * np.stack([cols, rows], axis=1).astype(np.float64),
         counts=mine[cols, rows], shares=share[cols, rows], n_points=int(own.sum()),
     )
+    return _report(tiles, mine, share, s)
+
+
+def _report(tiles: LabelTiles, mine: np.ndarray, share: np.ndarray,
+            s: TileSettings) -> LabelTiles:
+    """Log a label's dense tiles, or why it falls back to its Gaussian; returns the tiles."""
+    k, size = tiles.label, tiles.tile_size
+    scales = tiles.scales
     if tiles.fallback:
         i, j = np.unravel_index(mine.argmax(), mine.shape)
         log.warning(
@@ -206,8 +276,8 @@ def _label_tiles(z: np.ndarray, labels: np.ndarray, k: int, s: TileSettings) -> 
             share[i, j], scales[0], scales[1],
         )
     else:
-        log.info("label %d: %d dense tiles of side %g holding %d of its %d points", k,
-                 len(cols), size, int(tiles.counts.sum()), tiles.n_points)
+        log.info("label %d: %d dense tiles of side %g holding %d of its %d points (%s rule)", k,
+                 len(tiles.corners), size, int(tiles.counts.sum()), tiles.n_points, s.rule)
     return tiles
 
 
@@ -227,6 +297,8 @@ def find_dense_tiles(z, labels, settings: TileSettings = TileSettings()) -> list
                 f"label {k} has {n} labelled windows; fitting its 2-D PCA for conditional "
                 f"generation needs at least {MIN_WINDOWS_PER_LABEL}"
             )
+    if settings.rule == "published":
+        return _published_tiles(z, labels, settings)
     return [_label_tiles(z, labels, k, settings) for k in range(n_labels)]
 
 
@@ -274,20 +346,28 @@ def reconstruct(model: nn.Module, x, y, batch_size: int = 256, use_mean: bool = 
 
 
 def entanglement_distances(model: nn.Module, n_draws: int = 30, seed: int = 0,
-                           batch_size: int = 256) -> np.ndarray:
+                           batch_size: int = 256, distance: str = "per_marker") -> np.ndarray:
     """Distances (n_draws, K(K-1)/2) between one z ~ N(0, I) decoded with each pair of labels.
 
     Columns are the label pairs in np.triu_indices order, (0, 1), (0, 2), (1, 2) for K = 3.
-    A distance is the mean over frames and markers of the Euclidean distance between the
-    two decoded positions of a marker (the AJD of the pair); 0 means the label is ignored.
+    distance="per_marker" (default): the mean over frames and markers of the Euclidean distance
+    between the two decoded positions of a marker (the AJD of the pair); 0 means the label is
+    ignored. distance="frobenius" (the reference code): the Frobenius norm of the whole
+    difference of the two decoded sequences (T, D), about 50x the per-marker mean.
     """
+    if distance not in ENTANGLEMENT_DISTANCES:
+        raise ValueError(f"distance must be one of {ENTANGLEMENT_DISTANCES}, got {distance!r}")
     k = model.config.label_dim
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn((n_draws, model.config.latent_dim), generator=gen)  # (n, latent)
     z_all = z.repeat(k, 1)  # (K n, latent): every draw once per label
     y_all = torch.arange(k).repeat_interleave(n_draws)  # (K n,)
-    x = decode(model, z_all, y_all, batch_size).cpu().numpy()  # (K n, T, D)
+    x = decode(model, z_all, y_all, batch_size).cpu().numpy().astype(np.float64)  # (K n, T, D)
     x = x.reshape(k, n_draws, x.shape[1], -1, 3)  # (K, n, T, markers, 3)
     i, j = np.triu_indices(k, 1)
-    dist = np.linalg.norm(x[i] - x[j], axis=-1).mean(axis=(2, 3))  # (pairs, n)
+    diff = x[i] - x[j]  # (pairs, n, T, markers, 3)
+    if distance == "frobenius":
+        dist = np.sqrt((diff ** 2).sum(axis=(2, 3, 4)))  # (pairs, n)
+    else:
+        dist = np.linalg.norm(diff, axis=-1).mean(axis=(2, 3))  # (pairs, n)
     return dist.T

@@ -9,7 +9,10 @@ A window is named by its start frame s and covers poses [s, s + seq_len). Three 
   its test range). Use it only to reproduce the paper.
 - "ratio": the second published loader (train_ratio, train_lab_frac): sklearn's seeded
   shuffle split of all windows, then labels removed from train until train_lab_frac of it
-  is labelled. It leaks too, even more (neighbouring windows land on both sides).
+  is labelled. It leaks too, even more (neighbouring windows land on both sides). Two rules:
+  ratio_rule="intended" (default) always shuffles (seeded) and keeps round(target) labels;
+  ratio_rule="published" does what the reference code does: floor(target) labels, and the
+  split shuffles only when shuffle_data is True (its loaders never shuffled batches).
 - "blocks": leak-free. The recording is cut into contiguous time blocks, interleaved as
   train / valid / test along time, with a gap of seq_len frames after every block in which
   no window starts. So no frame, no window and no augmented neighbour of a labelled start is
@@ -24,6 +27,7 @@ import numpy as np
 from pirounet.vae.data.mocap import DataError
 
 SPLITS = ("paper", "ratio", "blocks")
+RATIO_RULES = ("intended", "published")
 
 
 @dataclass
@@ -69,19 +73,30 @@ def paper_split(starts: np.ndarray, classes: np.ndarray, n_frames: int, seq_len:
 
 
 def ratio_split(starts: np.ndarray, classes: np.ndarray, n_frames: int, seq_len: int,
-                train_ratio: float, train_lab_frac: float) -> Split:
-    """The second published loader: seeded shuffle split, then thin the labels in train."""
+                train_ratio: float, train_lab_frac: float, rule: str = "intended",
+                shuffle: bool = True) -> Split:
+    """The second published loader: a split of all windows, then thin the labels in train.
+
+    rule="intended": seeded shuffle split, round(target) labelled training windows.
+    rule="published": the reference code's floor(target), and a split that shuffles only
+    when `shuffle` (its shuffle_data) is True.
+    """
     from sklearn.model_selection import train_test_split  # ~2 s to import; only this split
 
+    if rule not in RATIO_RULES:
+        raise ValueError(f"ratio rule must be one of {RATIO_RULES}, got {rule!r}")
     n_all = n_windows(n_frames, seq_len)
     labels = np.full(n_all, -1, dtype=np.int64)
     inside = starts < n_all
     labels[starts[inside]] = classes[inside]
     # random_state=42 as published, so the same windows land in the same parts.
-    train, rest = train_test_split(np.arange(n_all), test_size=1 - train_ratio, random_state=42)
-    valid, test = train_test_split(rest, test_size=0.25, random_state=42)
-    labelled_train = train[labels[train] >= 0]  # in the shuffled order, as published
-    target = round(len(train) * train_lab_frac)
+    mix = shuffle or rule == "intended"
+    train, rest = train_test_split(np.arange(n_all), test_size=1 - train_ratio, random_state=42,
+                                   shuffle=mix)
+    valid, test = train_test_split(rest, test_size=0.25, random_state=42, shuffle=mix)
+    labelled_train = train[labels[train] >= 0]  # in the split's order, as published
+    wanted = len(train) * train_lab_frac
+    target = int(np.floor(wanted)) if rule == "published" else round(wanted)
     if target > len(labelled_train):
         raise DataError(
             f"train_lab_frac={train_lab_frac} asks for {target} labelled training windows, but "
@@ -140,7 +155,8 @@ def make_split(cfg, starts: np.ndarray, classes: np.ndarray, n_frames: int,
         return paper_split(starts, classes, n_frames, cfg.seq_len, cfg.fraction_label)
     if cfg.split == "ratio":
         return ratio_split(starts, classes, n_frames, cfg.seq_len, cfg.train_ratio,
-                           cfg.train_lab_frac)
+                           cfg.train_lab_frac, getattr(cfg, "ratio_rule", "intended"),
+                           bool(getattr(cfg, "shuffle_data", True)))
     if cfg.split == "blocks":
         return blocks_split(starts, classes, n_frames, cfg.seq_len, cfg.n_blocks,
                             tuple(cfg.block_fractions), file_offsets)

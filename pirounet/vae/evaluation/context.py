@@ -14,6 +14,11 @@ Many windows go through the LSTMs as `workers` contiguous parts side by side, ea
 Python thread while torch uses one intra-op thread: an LSTM forward releases the GIL, so each
 part gets a core. Torch's own threading splits every one of the 40 time steps of these small
 LSTMs, gains little, and collapses when other jobs share the cores.
+
+The results never depend on how many parts there are: a part is a run of whole batches, cut at
+the same multiples of batch_size whatever the number of workers (so every batch holds the same
+windows and gives the same floats), and the encoder's noise for all windows is drawn up front
+from one generator seeded by `seed`. Same seed, same metrics.json on 1, 2 or 16 cores.
 """
 from __future__ import annotations
 
@@ -28,7 +33,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from pirounet.run.config import Config
+from pirounet.run.config import Config, keys_named
 from pirounet.run.runtime import resolve_device
 from pirounet.vae.checkpoint import load_checkpoint, load_weights, run_config
 from pirounet.vae.data import Dataset, prepare_data
@@ -47,6 +52,7 @@ from pirounet.vae.settings import DEFAULT_CONFIG
 log = logging.getLogger(__name__)
 
 PARTS = ("train", "valid", "test")
+PUBLISHED_FRACTIONS = {"dance": 0.789, "watch": 0.92}  # fraction_label of the paper's models
 
 
 class EvalError(ValueError):
@@ -59,20 +65,40 @@ def tile_settings(eval_cfg: Config) -> TileSettings:
     """The dense-tile settings of the eval config."""
     return TileSettings(grid_bound=eval_cfg.grid_bound, tile_sizes=tuple(eval_cfg.tile_sizes),
                         density_thresholds=tuple(eval_cfg.density_thresholds),
-                        min_counts=tuple(eval_cfg.min_counts))
+                        min_counts=tuple(eval_cfg.min_counts), rule=eval_cfg.tile_rule)
 
 
-def run_split(fn: Callable[[int, slice], Tensor], n: int, workers: int) -> Tensor:
-    """torch.cat of fn(i, part_i) over `workers` contiguous parts of range(n), side by side."""
-    if workers <= 1 or n < 2 * workers:
-        return fn(0, slice(0, n))
-    bounds = np.linspace(0, n, workers + 1).round().astype(int)
+def whole_batches(n: int, batch_size: int, partial_batches: str) -> int:
+    """How many of n windows a loader gives: all ("keep"), or whole batches only ("drop")."""
+    return n - n % batch_size if partial_batches == "drop" else n
+
+
+def part_bounds(n: int, workers: int, batch_size: int) -> np.ndarray:
+    """Bounds (parts + 1,) of contiguous parts of range(n), each a run of whole batches.
+
+    Batches start at multiples of batch_size whatever `workers` is, so a window always shares
+    its batch with the same windows and the floats do not depend on the split.
+    """
+    n_batches = -(-n // batch_size)
+    parts = max(1, min(workers, n_batches))
+    return np.minimum(np.linspace(0, n_batches, parts + 1).round().astype(int) * batch_size, n)
+
+
+def run_split(fn: Callable[[slice], Tensor], n: int, workers: int, batch_size: int) -> Tensor:
+    """torch.cat of fn(part) over contiguous parts of range(n) (whole batches), side by side.
+
+    fn must batch its part from the part's start in batch_size steps, and must not draw random
+    numbers of its own (draw them for all n first and index them by the part).
+    """
+    bounds = part_bounds(n, workers, batch_size)
+    if len(bounds) <= 2:
+        return fn(slice(0, n))
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # one core per part, not parts fighting over every core
     try:
-        with ThreadPoolExecutor(workers) as pool:
-            parts = list(pool.map(lambda i: fn(i, slice(bounds[i], bounds[i + 1])),
-                                  range(workers)))
+        with ThreadPoolExecutor(len(bounds) - 1) as pool:
+            parts = list(pool.map(lambda i: fn(slice(bounds[i], bounds[i + 1])),
+                                  range(len(bounds) - 1)))
     finally:
         torch.set_num_threads(threads)
     return torch.cat(parts)
@@ -106,46 +132,68 @@ class EvalContext:
         starts, labels = getattr(split, f"{part}_lab"), getattr(split, f"{part}_y")
         return self.dataset.windows(starts), np.asarray(labels, np.int64)
 
-    def encode(self, x: Tensor, y: np.ndarray) -> Tensor:
+    def encode(self, x: Tensor, y: np.ndarray, seed: int | None = None) -> Tensor:
         """Codes z (N, latent) on the CPU, sampled from q(z|x,y) for windows x (N, T, D).
 
-        Part i of the windows draws its noise from seed + i (the published code sampled z too).
+        The noise of all N windows is drawn at once from a generator seeded by `seed` (default:
+        the eval seed), then split with the windows: the codes do not depend on `workers`.
+        The published code sampled z too.
         """
         e, y = self.eval_cfg, torch.as_tensor(y)
-        return run_split(lambda i, part: encode_windows(
-            self.model, x[part], y[part], e.batch_size, seed=e.seed + i).cpu(), len(x),
-            self.workers)
+        gen = torch.Generator().manual_seed(e.seed if seed is None else int(seed))
+        eps = torch.randn((len(x), self.cfg.latent_dim), generator=gen)  # (N, latent)
+        return run_split(lambda part: encode_windows(
+            self.model, x[part], y[part], e.batch_size, eps=eps[part]).cpu(), len(x),
+            self.workers, e.batch_size)
 
     def decode(self, z: Tensor, y: np.ndarray) -> Tensor:
         """Sequences (N, T, D) on the CPU decoded from codes z (N, latent) under labels y (N,)."""
-        y = torch.as_tensor(y)
-        return run_split(lambda i, part: decode(self.model, z[part], y[part],
-                                                self.eval_cfg.batch_size).cpu(),
-                         len(z), self.workers)
+        y, size = torch.as_tensor(y), self.eval_cfg.batch_size
+        return run_split(lambda part: decode(self.model, z[part], y[part], size).cpu(),
+                         len(z), self.workers, size)
 
-    def reconstruct(self, x: Tensor, y: np.ndarray) -> Tensor:
+    def reconstruct(self, x: Tensor, y: np.ndarray, seed: int | None = None) -> Tensor:
         """Windows x (N, T, D) encoded with labels y (N,) and decoded again, on the CPU."""
-        return self.decode(self.encode(x, y), y)
+        return self.decode(self.encode(x, y, seed), y)
 
     @cached_property
     def train(self) -> tuple[Tensor, np.ndarray]:
         """The labelled training windows (N, T, D) and classes (N,), materialised once."""
         return self.windows("train")
 
+    def kept(self, x: Tensor, y: np.ndarray) -> tuple[Tensor, np.ndarray]:
+        """x and y, less a last partial batch of the training batch_size when
+        partial_batches="drop" (the reference code's loaders for AJD and the tile encoding)."""
+        n = whole_batches(len(x), self.cfg.batch_size, self.eval_cfg.partial_batches)
+        return x[:n], y[:n]
+
+    @cached_property
+    def tile_train(self) -> tuple[Tensor, np.ndarray]:
+        """The labelled training windows (N, T, D) and classes (N,) the tiles are fitted on."""
+        return self.kept(*self.train)
+
+    def encode_tile_windows(self, seed: int | None = None) -> Tensor:
+        """Codes z (N, latent) of the tile windows under their own labels (seed: the noise)."""
+        x, y = self.tile_train
+        log.info("encoding %d labelled training windows", len(x))
+        return self.encode(x, y, seed)
+
     @cached_property
     def train_codes(self) -> Tensor:
-        """Codes z (N, latent) of the labelled training windows under their own labels.
+        """Codes z (N, latent) of the tile windows (`tile_train`) under their own labels.
 
         z is sampled from q(z|x,y) as in the published code, in batches on every core (one
         window at a time was what made the published evaluation slow).
         """
-        x, y = self.train
-        log.info("encoding %d labelled training windows", len(x))
-        return self.encode(x, y)
+        return self.encode_tile_windows()
+
+    def find_tiles(self, codes: Tensor) -> list[LabelTiles]:
+        """Each label's plane and dense tiles from codes of the tile windows."""
+        return find_dense_tiles(codes, self.tile_train[1], tile_settings(self.eval_cfg))
 
     def check_label_counts(self) -> None:
         """Raise EvalError when a label has too few labelled training windows for its tiles."""
-        counts = np.bincount(self.train[1], minlength=self.cfg.label_dim)
+        counts = np.bincount(self.tile_train[1], minlength=self.cfg.label_dim)
         for k, n in enumerate(counts):
             if n < MIN_WINDOWS_PER_LABEL:
                 raise EvalError(
@@ -158,7 +206,7 @@ class EvalContext:
     def tiles(self) -> list[LabelTiles]:
         """Each label's 2-D PCA plane and dense tiles (found once, reused by every draw)."""
         self.check_label_counts()
-        return find_dense_tiles(self.train_codes, self.train[1], tile_settings(self.eval_cfg))
+        return self.find_tiles(self.train_codes)
 
 
 def tile_summary(ctx: EvalContext) -> dict[str, Any]:
@@ -173,13 +221,51 @@ def tile_summary(ctx: EvalContext) -> dict[str, Any]:
     return {**per_label, "fallback_labels": ", ".join(fallback) or "none"}
 
 
+def published_variant(eval_cfg: Config, path: str | Path) -> str:
+    """"dance" or "watch" for a config-less checkpoint: published_model, else its file name.
+
+    A watch checkpoint must not silently meet the dance split (or the other way round), so a
+    file name that says one while published_model says the other is refused, and a name that
+    says neither needs published_model.
+    """
+    name = Path(path).name.lower()
+    named = [v for v in ("dance", "watch") if v in name]
+    said = eval_cfg.published_model
+    if said and len(named) == 1 and named[0] != said:
+        raise EvalError(
+            f"{path} is named as a PirouNet_{named[0]} checkpoint but published_model="
+            f"{said!r}; PirouNet_{named[0]} was trained on another split (fraction_label "
+            f"{PUBLISHED_FRACTIONS[named[0]]}). To evaluate it on the {said} split anyway, keep "
+            f"published_model={said!r} and rename the file, or set published_model="
+            f"{named[0]!r}")
+    if said:
+        return said
+    if len(named) == 1:
+        return named[0]
+    raise EvalError(
+        f"{path} is a published-format checkpoint: it holds no config, so say which model it "
+        f"is, --published_model=dance (PirouNet_dance, fraction_label 0.789) or "
+        f"--published_model=watch (PirouNet_watch, 0.92); the two were trained on different "
+        f"splits, and evaluating one on the other's split reports training windows as test")
+
+
 def training_config(eval_cfg: Config, ckpt: dict[str, Any]) -> Config:
-    """The checkpoint's own config (or, for the published format, the defaults) + overrides."""
+    """The checkpoint's own config (or, for the published format, the defaults) + overrides.
+
+    A published-format checkpoint gets fraction_label from published_variant, unless
+    train_overrides set fraction_label themselves (and published_model is left empty).
+    """
     overrides = list(eval_cfg.train_overrides)
-    if ckpt.get("config") is None:
-        log.info("%s is a published-format checkpoint without a config: using %s%s",
-                 ckpt["path"], DEFAULT_CONFIG.name,
-                 f" + {overrides}" if overrides else " (set train_overrides if it differs)")
+    if ckpt.get("config") is None and ("fraction_label" not in keys_named(overrides)
+                                       or eval_cfg.published_model):
+        variant = published_variant(eval_cfg, ckpt["path"])
+        overrides = [f"--fraction_label={PUBLISHED_FRACTIONS[variant]}", *overrides]
+        log.info("%s is a published-format checkpoint without a config: PirouNet_%s, using %s"
+                 " + %s", ckpt["path"], variant, DEFAULT_CONFIG.name, overrides)
+    elif ckpt.get("config") is None:
+        log.info("%s is a published-format checkpoint without a config: using %s + %s, whose "
+                 "fraction_label says which split it meets", ckpt["path"], DEFAULT_CONFIG.name,
+                 overrides)
     elif overrides:
         log.info("training config of %s, with train_overrides %s", ckpt["path"], overrides)
     return run_config(ckpt, overrides)

@@ -29,7 +29,7 @@ ENTANGLEMENT_FOLDER = "entanglement"
 def run_latent_space(ctx: EvalContext) -> dict[str, Any]:
     """The 3-D PCA plot of the training codes and the dense-tile plot."""
     z = ctx.train_codes.numpy().astype(np.float64)  # (N, latent)
-    y = ctx.train[1]
+    y = ctx.tile_train[1]
     names = [ctx.label_name(t.label) for t in ctx.tiles]
     folder = ctx.results_dir / LATENT_FOLDER
     plot_latent_space(z, y, folder / "latent_space.png", names,
@@ -40,11 +40,16 @@ def run_latent_space(ctx: EvalContext) -> dict[str, Any]:
 
 
 def run_entanglement(ctx: EvalContext) -> dict[str, Any]:
-    """Distances between one z ~ N(0, I) decoded with each pair of labels, over many draws."""
+    """Distances between one z ~ N(0, I) decoded with each pair of labels, over many draws.
+
+    entanglement_distance: "per_marker" (mean per marker and frame) or "frobenius" (the
+    reference code's norm of the whole sequence difference).
+    """
     e = ctx.eval_cfg
     k = ctx.cfg.label_dim
     names = [ctx.label_name(i) for i in range(k)]
-    dist = entanglement_distances(ctx.model, e.entanglement_draws, e.seed, e.batch_size)
+    dist = entanglement_distances(ctx.model, e.entanglement_draws, e.seed, e.batch_size,
+                                  e.entanglement_distance)
     folder = ctx.results_dir / ENTANGLEMENT_FOLDER
     plot_entanglement(dist, folder / "entanglement.png", names)
     # One more draw, animated: the same z under every label, side by side.
@@ -53,5 +58,5 @@ def run_entanglement(ctx: EvalContext) -> dict[str, Any]:
     write_animation(clip(dances, e.animation_frames), folder / "one_z", animation_formats(ctx),
                     labels=list(range(k)), label_names=ctx.class_names, titles=["one z"] * k)
     pairs = [f"{a}-{b}" for a, b in combinations(names, 2)]
-    return {"n_draws": len(dist),
+    return {"n_draws": len(dist), "kind": e.entanglement_distance,
             "distance": {pair: summarize(dist[:, p]) for p, pair in enumerate(pairs)}}

@@ -26,6 +26,16 @@ On the generated dances:
 - novelty_mean / novelty_min: RMS marker distance to the nearest labelled training window (the
   set the tiles are drawn from), and novelty_copy_fraction: the share under novelty_threshold.
 AJD (average joint distance) is the reconstruction error of the train, valid and test windows.
+
+Settings that reproduce the reference code instead (configs/eval_published_code.py):
+- tile_fit="every_iteration": each bootstrap iteration encodes the training windows with fresh
+  noise, refits the PCAs and searches the tiles again before drawing, as the reference did; the
+  ± values then include that variation, which tile_fit="once" (one encoding for all) leaves out.
+- partial_batches="drop": the train and valid AJD and the tile encoding skip the last partial
+  batch of the training batch_size (7,360 of the paper split's 7,428 training windows at 80).
+- test_ajd="mean_and_running_sum": also ajd_running_sum.test, the reference code's test AJD,
+  sum_j (n - j + 1) D_j / n^2 over the test windows in order (D_j: window j's AJD), about
+  (n + 1) / (2 n) times the true mean ajd.test (0.50x for the paper's 296 windows).
 ajd_mean_pose is the AJD of a model that ignores its input: every frame of every window is
 predicted as the mean pose of the training windows (labelled and unlabelled, each window's
 frames counted, overlaps included). A model that dances reconstructs well below it.
@@ -68,6 +78,7 @@ from pirounet.vae.recognition import (
 log = logging.getLogger(__name__)
 
 REAL_STREAM = 3  # seeds the real-window subset apart from the other draws
+REFIT_STREAM = 4  # seeds each iteration's encoding noise under tile_fit="every_iteration"
 
 
 @dataclass
@@ -114,16 +125,33 @@ def real_reference(recognizer: torch.nn.Module, x: Tensor, y: np.ndarray, batch_
     )
 
 
+def refit_seed(seed: int, iteration: int) -> int:
+    """The encoding-noise seed of one bootstrap iteration under tile_fit="every_iteration"."""
+    return int(np.random.SeedSequence([seed, REFIT_STREAM, iteration]).generate_state(1)[0])
+
+
+def iteration_tiles(ctx: EvalContext, n_iter: int) -> list[list]:
+    """The dense tiles each bootstrap iteration draws from: the shared ones (tile_fit="once"),
+    or, under "every_iteration", tiles found anew from a fresh encoding in each iteration."""
+    if ctx.eval_cfg.tile_fit != "every_iteration":
+        return [ctx.tiles] * n_iter
+    ctx.check_label_counts()
+    return [ctx.find_tiles(ctx.encode_tile_windows(refit_seed(ctx.eval_cfg.seed, i)))
+            for i in range(n_iter)]
+
+
 def draw_dances(ctx: EvalContext, rngs: list[np.random.Generator],
                 n_per_label: int) -> tuple[np.ndarray, np.ndarray]:
     """Dances (I, M, T, D) drawn from the dense tiles, M = n_per_label * K, and labels (M,).
 
-    Each iteration's generator draws its tile points; all I * M codes are decoded in one pass.
+    Each iteration's generator draws its tile points (from its own tiles under
+    tile_fit="every_iteration"); all I * M codes are decoded in one pass.
     """
-    tiles = ctx.tiles
-    k = len(tiles)
+    per_iteration = iteration_tiles(ctx, len(rngs))
+    k = len(per_iteration[0])
     z = np.concatenate([t.lift(draw_plane_points(t, n_per_label, rng)[0])
-                        for rng in rngs for t in tiles])  # (I * M, latent), label-major per i
+                        for rng, tiles in zip(rngs, per_iteration)
+                        for t in tiles])  # (I * M, latent), label-major per i
     labels = np.repeat(np.arange(k), n_per_label)  # (M,)
     x = ctx.decode(torch.as_tensor(z, dtype=torch.float32), np.tile(labels, len(rngs)))
     return x.numpy().reshape(len(rngs), len(labels), *x.shape[1:]), labels
@@ -183,18 +211,46 @@ def chunked_ajd(x: np.ndarray, x_hat: np.ndarray, chunk: int = 1024) -> float:
     return float(np.average(values, weights=[len(x[s:s + chunk]) for s in starts]))
 
 
-def ajd_by_part(ctx: EvalContext) -> dict[str, float]:
-    """AJD of the labelled train, valid and test windows (train reuses the shared codes)."""
-    out = {}
+def window_ajd(x: np.ndarray, x_hat: np.ndarray) -> np.ndarray:
+    """AJD of each window, (N,), of windows (N, T, 3 * markers)."""
+    diff = np.subtract(x, x_hat, dtype=np.float64).reshape(len(x), x.shape[1], -1, 3)
+    return np.linalg.norm(diff, axis=-1).mean(axis=(1, 2))
+
+
+def running_sum_ajd(per_window: np.ndarray) -> float:
+    """The reference code's test AJD: sum_j (n - j + 1) D_j / n^2, j = 1..n in window order.
+
+    It is a running sum, not a mean: for equal D_j it gives (n + 1) / (2 n) times D.
+    """
+    n = len(per_window)
+    weights = n - np.arange(n)  # n - j + 1 for j = 1..n
+    return float((weights * np.asarray(per_window, np.float64)).sum() / n**2)
+
+
+def ajd_by_part(ctx: EvalContext) -> tuple[dict[str, float], dict[str, float]]:
+    """AJD of the labelled train, valid and test windows (train reuses the shared codes), and
+    {"test": the reference code's running sum} under test_ajd="mean_and_running_sum", else {}.
+
+    Under partial_batches="drop", train and valid lose their last partial batch (as the
+    reference's loaders did); test never does (the reference encoded it one window at a time).
+    """
+    out, running = {}, {}
     for part in PARTS:
-        x, y = ctx.train if part == "train" else ctx.windows(part)
+        if part == "train":
+            x, y = ctx.tile_train
+        elif part == "valid":
+            x, y = ctx.kept(*ctx.windows(part))
+        else:
+            x, y = ctx.windows(part)
         if len(x) == 0:
             log.warning("no labelled %s windows in this split; AJD %s left out", part, part)
             continue
         # train: decode the codes the tiles were built from, which saves an encoder pass
         x_hat = ctx.decode(ctx.train_codes, y) if part == "train" else ctx.reconstruct(x, y)
         out[part] = chunked_ajd(x.numpy(), x_hat.numpy())
-    return out
+        if part == "test" and ctx.eval_cfg.test_ajd == "mean_and_running_sum":
+            running["test"] = running_sum_ajd(window_ajd(x.numpy(), x_hat.numpy()))
+    return out, running
 
 
 def training_mean_pose(poses: np.ndarray, starts: np.ndarray, seq_len: int) -> np.ndarray:
@@ -260,11 +316,13 @@ def run_quantitative(ctx: EvalContext) -> dict[str, Any]:
     real = real_reference(recognizer, x, y, e.batch_size, e.real_feature_windows, e.seed,
                           time_effort)
     generated, real_stats = generated_metrics(ctx, real, recognizer)
+    ajd, ajd_running = ajd_by_part(ctx)
     return {
         "generated": generated,
         "real": {**real_stats, "bone_length_variation": real.bone_variation,
                  "n_windows": len(y), "n_feature_windows": real.n_feature_windows},
-        "ajd": ajd_by_part(ctx),
+        "ajd": ajd,
+        **({"ajd_running_sum": ajd_running} if ajd_running else {}),
         "ajd_mean_pose": ajd_mean_pose(ctx),
         "effort_meter": (effort_meter_accuracy(ctx, real.meter) if time_effort else
                          {"skipped": f"the automatic meter measures Time Effort; this run learned "
@@ -272,5 +330,6 @@ def run_quantitative(ctx: EvalContext) -> dict[str, Any]:
         "recognition_classifier": recog_info,
         "settings": {k: e[k] for k in ("n_per_label", "stat_sampling_size", "diversity_pairs",
                                        "multimodality_pairs", "novelty_threshold",
-                                       "real_feature_windows")},
+                                       "real_feature_windows", "tile_rule", "tile_fit",
+                                       "partial_batches", "test_ajd")},
     }

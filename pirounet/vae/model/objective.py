@@ -12,10 +12,20 @@ batch (K * B_u) go through the encoder and decoder in ONE pass of B + K * B_u se
 Validation uses the same J with the valid batch as its own unlabelled batch:
 `m2_loss(model, x, y, x, alpha, kl_weight)`.
 
-One published quirk is NOT the default: the reference code reshaped its label-major (K*B,)
-ELBOs straight to (B, K), pairing q(y|x_i) with other sequences' ELBOs. By default
-(pairing="formula") L(x_i, y) meets q(y|x_i), as the formula for U says;
-pairing="published" (config `unlabelled_pairing`) reproduces the reference code's reshape.
+Two behaviours of the reference code differ from these formulas. The defaults follow the
+formulas; a setting reproduces the code (configs/published_code.py sets both):
+
+- pairing (config `unlabelled_pairing`): the reference reshaped its label-major (K*B,) ELBOs
+  straight to (B, K), pairing q(y|x_i) with other sequences' ELBOs. "formula" (default):
+  L(x_i, y) meets q(y|x_i), as U says; "published": the reference's reshape.
+- classification (config `classification_loss`): the reference multiplied labels of shape
+  (B, 1, K) with log q(y|x) of shape (B, K), which broadcasts to (B, B, K), so its CE is
+  -(1 / (K B)) sum_j sum_k n_k log(q_jk + 1e-8), n_k the batch's count of class k: every
+  q(.|x_j) is pulled toward the batch's label mix, and the term is about B/3 times the
+  per-sample CE (J about 7x at B = 80). "per_sample" (default): the CE as written;
+  "broadcast": the reference's. It changes training, validation and the logged values.
+
+The reference's log prior is log(1/3 + 1e-8); the 3e-8 difference is not reproduced.
 """
 from __future__ import annotations
 
@@ -30,6 +40,7 @@ from pirounet.vae.model.pirounet import PirouNet, one_hot
 LOG_EPS = 1e-8  # added inside every log of q(y|x), as published
 ENERGY_EPS = 1e-5  # pose units per frame^2, inside the logs of energy_mismatch
 PAIRINGS = ("formula", "published")
+CLASSIFICATION_LOSSES = ("per_sample", "broadcast")
 
 
 def alpha_from_batches(alpha_scale: float, n_unlabelled_batches: int,
@@ -90,9 +101,20 @@ def unlabelled_bound(elbo_per_label: Tensor, probs: Tensor) -> tuple[Tensor, Ten
     return (probs * elbo_per_label).sum(dim=1) + entropy, entropy
 
 
-def classification_loss(probs: Tensor, y_onehot: Tensor) -> Tensor:
-    """Batch-mean cross-entropy -sum_y y log(q(y|x) + 1e-8), a scalar."""
-    return -(y_onehot * torch.log(probs + LOG_EPS)).sum(dim=1).mean()
+def classification_loss(probs: Tensor, y_onehot: Tensor, kind: str = "per_sample") -> Tensor:
+    """Cross-entropy of q(y|x) (B, K) against one-hot labels (B, K), a scalar.
+
+    "per_sample": the batch mean of -sum_y y log(q(y|x) + 1e-8).
+    "broadcast": the reference code's -(1/(K B)) sum_j sum_k n_k log(q_jk + 1e-8), with n_k the
+    batch's count of class k (its (B, 1, K) x (B, K) product; see the module docstring).
+    """
+    log_q = torch.log(probs + LOG_EPS)  # (B, K)
+    if kind == "per_sample":
+        return -(y_onehot * log_q).sum(dim=1).mean()
+    if kind == "broadcast":
+        counts = y_onehot.sum(dim=0)  # (K,) n_k
+        return -(counts * log_q).sum() / log_q.numel()
+    raise ValueError(f"classification loss must be one of {CLASSIFICATION_LOSSES}, got {kind!r}")
 
 
 def enumerate_labels(n: int, label_dim: int, like: Tensor) -> Tensor:
@@ -106,8 +128,8 @@ def enumerate_labels(n: int, label_dim: int, like: Tensor) -> Tensor:
 
 def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alpha: float,
             kl_weight: float, pairing: str = "formula",
-            free_bits: float = 0.0,
-            energy_weight: float = 0.0) -> tuple[Tensor, dict[str, float]]:
+            free_bits: float = 0.0, energy_weight: float = 0.0,
+            classification: str = "per_sample") -> tuple[Tensor, dict[str, float]]:
     """Batch loss J and its named terms (Python floats) for labelled + unlabelled batches.
 
     x_lab (B, T, D) with y_lab (B,) ints or (B, K) one-hot; x_unlab (B_u, T, D).
@@ -115,9 +137,13 @@ def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alph
     free_bits: nats per latent dimension that cost no KL (0 = published; model/annealing.py).
     energy_weight: > 0 subtracts energy_weight * energy_mismatch from every L(x, y) (an
     option; 0 = published) and adds the term "energy_labelled" to the named terms.
+    classification: "per_sample" (the CE as written) or "broadcast" (the reference code's).
     """
     if pairing not in PAIRINGS:
         raise ValueError(f"pairing must be one of {PAIRINGS}, got {pairing!r}")
+    if classification not in CLASSIFICATION_LOSSES:
+        raise ValueError(f"classification must be one of {CLASSIFICATION_LOSSES}, "
+                         f"got {classification!r}")
     k = model.config.label_dim
     n_lab, n_unlab = x_lab.shape[0], x_unlab.shape[0]
     y_lab = one_hot(y_lab, k).to(x_lab.dtype)  # (B, K)
@@ -143,7 +169,7 @@ def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alph
     probs = model.classify(torch.cat([x_lab, x_unlab]))  # (B + B_u, K)
     probs_lab, probs_unlab = probs[:n_lab], probs[n_lab:]
     u, entropy = unlabelled_bound(elbo_per_label, probs_unlab)  # (B_u,) each
-    ce = classification_loss(probs_lab, y_lab)
+    ce = classification_loss(probs_lab, y_lab, classification)
 
     total = -elbo_lab.mean() - u.mean() + alpha * ce
     with torch.no_grad():
