@@ -23,6 +23,9 @@ effort = "time"  # which Laban effort to learn: "time" (paper) | "space"
 augment_labels = True  # published label augmentation (between + ±7 neighbours)
 split = "paper"  # "paper" (published, leaky) | "ratio" (second published loader)
 #                  | "blocks" (leak-free contiguous blocks, for new work)
+ratio_rule = "intended"  # ratio split: "intended" (always a seeded shuffle, round(target) labels)
+#   | "published": the reference code's, floor(target) labels and a split that shuffles only
+#   when shuffle_data is True (pirounet/vae/data/splits.py)
 fraction_label = 0.789  # paper: share of labelled windows in train (watch: 0.92)
 train_ratio = 0.9  # ratio: share of all windows in train (rest: 3/4 valid, 1/4 test)
 train_lab_frac = 0.21  # ratio: share of train windows that keep their label
@@ -53,7 +56,11 @@ kl_weight = 1.0  # weight of the KL term (published KL has no 0.5 factor)
 alpha_scale = 0.1  # alpha = alpha_scale * n_unlabelled_batches / n_labelled_batches
 unlabelled_pairing = "formula"  # "formula": U weights L(x_i, y) by q(y|x_i), as the paper's
 #   formula says | "published": the reference code's reshape, which pairs q(y|x_i) with
-#   other sequences' L (reproduces its numbers; see pirounet/vae/model/objective.py)
+#   other sequences' L (pirounet/vae/model/objective.py)
+classification_loss = "per_sample"  # "per_sample": CE = batch mean of -log q(y_i|x_i), as the
+#   formula says | "broadcast": the reference code's (B, 1, K) x (B, K) product, which pulls every
+#   q(.|x_j) toward the batch's label mix, about B/3 times larger (model/objective.py)
+# configs/published_code.py sets every reference-code behaviour at once (docs/published_method.md)
 
 # Remedies for posterior collapse (pirounet/vae/model/annealing.py); all off in the paper:
 kl_warmup_steps = 0  # >0: KL weight rises linearly from 0 over this many steps (Bowman 2016)
@@ -72,6 +79,8 @@ grad_clip = 0.0  # max gradient norm; 0 = no clipping (published)
 save_every = 50  # keep an extra checkpoint every this many epochs (0 = never)
 artifact_every = 50  # log a GIF per label to wandb every this many epochs (0 = never)
 max_steps_per_epoch = 0  # 0 = whole unlabelled loader; >0 caps batches (smoke tests)
+valid_batches = "all"  # "all": validation uses every valid window | "drop_last": the reference
+#   code's loader, which skips the last partial batch (400 of the paper split's 470 at batch 80)
 
 # ----------------------------------------------------------------------------- wandb
 wandb_mode = "auto"  # "auto" (online if logged in, else offline) | "online" | "offline"

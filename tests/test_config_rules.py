@@ -42,7 +42,8 @@ BAD_TRAINING = {
     "motion_energy_weight": ["-1.0"], "epochs": ["0"], "learning_rate": ["0.0", "-1e-3"],
     "adam_betas": ["(0.9,)", "(0.9, 1.0)", "(0.9, 0.99, 0.9)"], "grad_clip": ["-1.0"],
     "save_every": ["-1"], "artifact_every": ["-1"], "max_steps_per_epoch": ["-1"],
-    "wandb_mode": ["'sometimes'"],
+    "wandb_mode": ["'sometimes'"], "ratio_rule": ["'reference'"],
+    "classification_loss": ["'batch'"], "valid_batches": ["'some'"],
 }
 BAD_EVAL = {
     "system": ["'vae'"], "checkpoint": ["'first'", "'epoch_x'"], "name": ["'../x'", "'a/b'"], "device": ["'gpu'"],
@@ -53,7 +54,9 @@ BAD_EVAL = {
     "diversity_pairs": ["0"], "multimodality_pairs": ["0"], "real_feature_windows": ["-1"],
     "novelty_threshold": ["-0.1"], "recognition_epochs": ["0"], "n_animations": ["-1"],
     "n_reconstructions": ["-1"], "animation_frames": ["-1"], "comic_panels": ["0"],
-    "entanglement_draws": ["0"], "blind_per_label": ["0"],
+    "entanglement_draws": ["0"], "blind_per_label": ["0"], "published_model": ["'both'"],
+    "tile_rule": ["'literal'"], "tile_fit": ["'twice'"], "partial_batches": ["'skip'"],
+    "test_ajd": ["'sum'"], "entanglement_distance": ["'l2'"],
 }
 # ---- data safety
 BAD_TRAINING["on_data_change"] = ["'ignore'"]

@@ -162,10 +162,33 @@ def load_model(source: str | Path, cfg: Config | None = None, which: str = "last
 
 def make_checkpoint(model: nn.Module, optimizer: torch.optim.Optimizer, epoch: int,
                     metrics: dict[str, float], cfg: Config, best_valid_loss: float,
-                    rng_states: list[dict[str, Any]], wandb_run_id: str | None) -> dict[str, Any]:
-    """The generic checkpoint plus the published keys; model is the unwrapped model."""
+                    rng_states: list[dict[str, Any]], wandb_run_id: str | None,
+                    data_fingerprint: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The generic checkpoint plus the published keys; model is the unwrapped model.
+
+    data_fingerprint: what the data was (pirounet/vae/data/prepare.py), checked on resume
+    and by main_eval (check_data_fingerprint).
+    """
     ckpt = core.make_checkpoint(SYSTEM, epoch, {"model": model}, {"optimizer": optimizer},
                                 metrics, cfg.to_dict(), best_valid_loss, rng_states, wandb_run_id)
+    if data_fingerprint is not None:
+        ckpt["data_fingerprint"] = data_fingerprint
     ckpt.update(loss=metrics["train/total"], accuracy=metrics["train/accuracy"],
                 valid_loss=metrics["valid/total"], valid_accuracy=metrics["valid/accuracy"])
     return ckpt
+
+
+# ---- data safety (issue 12): the data a checkpoint was trained on
+def check_data_fingerprint(ckpt: dict[str, Any], fingerprint: dict[str, Any],
+                           on_change: str = "refuse", setting: str = "on_data_change") -> list[str]:
+    """Compare the checkpoint's data fingerprint with the data now loaded; returns differences.
+
+    on_change "refuse": a CheckpointError lists them; "warn": the caller logs them.
+    """
+    diffs = core.fingerprint_differences(ckpt.get("data_fingerprint"), fingerprint)
+    if diffs and on_change == "refuse":
+        raise CheckpointError(
+            f"the data differs from what {ckpt.get('path', 'the checkpoint')} was trained on: "
+            + "; ".join(diffs) + f". Its losses and best.pt refer to the old data; set "
+            f"--{setting}=warn to go on anyway, or start a new run")
+    return diffs

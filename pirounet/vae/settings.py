@@ -35,6 +35,15 @@ EVAL_CONFIG = core.defaults_file("eval_config.py")  # evaluation defaults
 SYSTEM = "pirounet"  # the `system` key of both defaults files, recorded in every run
 SPLITS = ("paper", "ratio", "blocks")  # pirounet/vae/data/splits.py
 PAIRINGS = ("formula", "published")  # pirounet/vae/model/objective.py
+CLASSIFICATION_LOSSES = ("per_sample", "broadcast")  # pirounet/vae/model/objective.py
+RATIO_RULES = ("intended", "published")  # pirounet/vae/data/splits.py
+VALID_BATCHES = ("all", "drop_last")  # pirounet/vae/training.py
+TILE_RULES = ("one_plane", "published")  # pirounet/vae/generation.py
+TILE_FITS = ("once", "every_iteration")  # pirounet/vae/evaluation/quantitative.py
+PARTIAL_BATCHES = ("keep", "drop")  # pirounet/vae/evaluation/context.py
+TEST_AJD = ("mean", "mean_and_running_sum")  # pirounet/vae/evaluation/quantitative.py
+ENTANGLEMENT_DISTANCES = ("per_marker", "frobenius")  # pirounet/vae/generation.py
+PUBLISHED_MODELS = ("", "dance", "watch")  # pirounet/vae/evaluation/context.py
 POSE_NORMALIZATIONS = ("none", "standardize")  # pirounet/vae/model/pirounet.py
 N_LABELS = 3  # effort classes: low, medium, high (one tile setting per class)
 
@@ -46,6 +55,7 @@ TRAINING_RULES: dict[str, Rule] = {
     "max_gap_frames": at_least(0),
     "effort": one_of(*EFFORTS),  # pirounet/vae/efforts.py
     "split": one_of(*SPLITS),
+    "ratio_rule": one_of(*RATIO_RULES),
     "fraction_label": between(0, 1, open_low=True),
     "train_ratio": between(0, 1, open_low=True),
     "train_lab_frac": between(0, 1, open_low=True),
@@ -66,6 +76,7 @@ TRAINING_RULES: dict[str, Rule] = {
     "kl_weight": at_least(0),
     "alpha_scale": at_least(0),
     "unlabelled_pairing": one_of(*PAIRINGS),
+    "classification_loss": one_of(*CLASSIFICATION_LOSSES),
     "kl_warmup_steps": at_least(0),
     "kl_cycles": at_least(0),
     "kl_cycle_ramp": between(0, 1, open_low=True),
@@ -78,12 +89,14 @@ TRAINING_RULES: dict[str, Rule] = {
     "save_every": at_least(0),
     "artifact_every": at_least(0),
     "max_steps_per_epoch": at_least(0),
+    "valid_batches": one_of(*VALID_BATCHES),
     "wandb_mode": one_of(*WANDB_MODES),
 }
 
 EVAL_RULES: dict[str, Rule] = {
     "system": one_of(SYSTEM),
     "checkpoint": checkpoint_name,
+    "published_model": one_of(*PUBLISHED_MODELS),
     "name": lambda value: folder_name(value, empty_ok=True),
     "device": device_name,
     "cpu_threads": at_least(0),
@@ -93,10 +106,14 @@ EVAL_RULES: dict[str, Rule] = {
     "density_thresholds": entries(N_LABELS, number(between(0, 1)),
                                   "one per label, each in [0, 1]"),
     "min_counts": entries(N_LABELS, number(at_least(0)), "one per label, each >= 0"),
+    "tile_rule": one_of(*TILE_RULES),
+    "tile_fit": one_of(*TILE_FITS),
+    "partial_batches": one_of(*PARTIAL_BATCHES),
     "n_per_label": at_least(1),
     "stat_sampling_size": at_least(1),
     "diversity_pairs": at_least(1),
     "multimodality_pairs": at_least(1),
+    "test_ajd": one_of(*TEST_AJD),
     "real_feature_windows": at_least(0),
     "novelty_threshold": at_least(0),
     "recognition_epochs": at_least(1),
@@ -105,6 +122,7 @@ EVAL_RULES: dict[str, Rule] = {
     "animation_frames": at_least(0),
     "comic_panels": at_least(1),
     "entanglement_draws": at_least(1),
+    "entanglement_distance": one_of(*ENTANGLEMENT_DISTANCES),
     "blind_per_label": at_least(1),
 }
 
