@@ -191,6 +191,7 @@ def test_too_few_labelled_windows_for_the_tiles(run_root, monkeypatch):
     switches = [f"--{s}=False" for s, _, _ in main_eval.SECTIONS if s != "quantitative"]
     with pytest.raises(EvalError, match="labelled training window"):
         main_eval.main([DEBUG, "--load_from_checkpoint=tiny", "--cpu_threads=1", *switches,
+                        "--on_data_change=warn",  # the split changes on purpose
                         '--train_overrides=("--fraction_label=0.005",)'])
 
 
