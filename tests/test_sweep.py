@@ -66,7 +66,8 @@ def test_sweep_yaml_is_a_valid_wandb_sweep():
     assert sweeps.schema_violations_from_proposed_config(config) == []
     sweeps.SweepConfig(config)  # fills defaults; raises on anything the schema rejects
     assert config["program"] == "main.py"
-    assert config["metric"] == {"name": "valid/total", "goal": "minimize"}
+    # ranked by a quantity the swept kl_weight and alpha_scale do not rescale (not J)
+    assert config["metric"] == {"name": "valid/recon_labelled", "goal": "minimize"}
     assert config["method"] in ("random", "grid")
     assert config["command"] == ["${env}", "${interpreter}", "${program}", "${args}"]
     assert "command:\n  - ${env}\n  - ${interpreter}\n  - ${program}\n  - ${args}\n" in text
