@@ -34,7 +34,7 @@ n_blocks = 10  # blocks: contiguous blocks per split, interleaved along time
 seq_len = 40  # poses per sequence (~1.14 s at 35 fps)
 batch_size = 80  # labelled and unlabelled batches have this size
 shuffle_data = False  # published loaders do not shuffle
-num_workers = 0  # DataLoader workers
+num_workers = 0  # threads that gather the next batches of windows while one trains; 0 = none
 
 # ----------------------------------------------------------------------------- model
 input_dim = 159  # 53 markers x 3

@@ -416,3 +416,73 @@ def test_e_csv_readers_accept_plain_ascii_integers_only(tmp_path, cell):
     blind.write_text(f"{cell},1,0\n", encoding="utf-8")
     with pytest.raises(LabelFileError, match="line 1: .*non-integer"):
         read_blind_file(blind)
+
+
+def test_b5_training_refuses_labels_made_on_other_recordings(data, tmp_path):
+    import shutil
+
+    from pirounet.vae.data.label_files import LabelFileError
+    from pirounet.vae.data.prepare import prepare_data
+
+    moved = copy_data(data, tmp_path)
+    labels = moved / "labels_from_app.csv"
+    pattern = f"{moved}/mariel_*.npy"
+    first = sorted(moved.glob("mariel_*.npy"))[0]
+    from pirounet.vae.label_app.server import LabelApp, recording_task
+
+    LabelApp(recording_task(pattern, 40), labels)  # the app records the recordings
+    cfg = load_config(DEFAULT_CONFIG, [f"--data_pattern={pattern}", f"--labels_path={labels}"])
+    prepare_data(cfg)  # unchanged: fine
+    shutil.copy(first, moved / "mariel_000.npy")  # sorts first: every start would shift
+    with pytest.raises(LabelFileError, match=r"added mariel_000\.npy.*on_data_change=warn"):
+        prepare_data(cfg)
+    prepare_data(cfg.replace(on_data_change="warn"))
+
+
+def test_b1_main_eval_train_overrides_may_change_the_split_but_not_the_data(trained):
+    from types import SimpleNamespace
+
+    from pirounet.vae.evaluate import check_data
+    from pirounet.vae.settings import EVAL_CONFIG
+
+    path = trained / "saved_models" / "tiny" / "last.pt"
+    saved = torch.load(path, weights_only=True)["data_fingerprint"]
+    resplit = {**saved, "split_sizes": {**saved["split_sizes"], "train_lab": 5}}
+    ctx = SimpleNamespace(dataset=SimpleNamespace(fingerprint=resplit),
+                          checkpoint={"path": str(path)})
+    eval_cfg = load_config(EVAL_CONFIG, ["--train_overrides=('--fraction_label=0.005',)"])
+    assert "data_changed" not in check_data(ctx, eval_cfg)
+    ctx.dataset.fingerprint = {**resplit, "labels_sha256": "0" * 64}
+    with pytest.raises(CheckpointError, match="label file's contents changed"):
+        check_data(ctx, eval_cfg)
+
+
+# ---------------------------------------------------------------- E. num_workers
+
+def test_e_num_workers_gathers_batches_ahead_with_the_same_result(data):
+    import threading
+
+    from pirounet.vae.data import loaders
+    from pirounet.vae.data.prepare import prepare_data
+
+    cfg = load_config(DEFAULT_CONFIG, [*data_args(data), "--batch_size=16", "--num_workers=2",
+                                       "--shuffle_data=True"])
+    dataset = prepare_data(cfg)
+    loader = dataset.loader("train", cfg)
+    assert loader.num_workers == 2
+    seen = set()
+    original = loaders.WindowLoader.windows
+
+    def windows(self, idx):
+        seen.add(threading.current_thread().name)
+        return original(self, idx)
+    loaders.WindowLoader.windows = windows
+    try:
+        ahead = list(loader)
+    finally:
+        loaders.WindowLoader.windows = original
+    inline = list(dataset.loader("train", cfg.replace(num_workers=0)))
+    assert len(ahead) == len(inline) > 2
+    for (x, y), (x0, y0) in zip(ahead, inline):
+        assert torch.equal(x, x0) and torch.equal(y, y0)
+    assert any(name.startswith("windows") for name in seen)

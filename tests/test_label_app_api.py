@@ -35,7 +35,7 @@ N_BLOCKS = 101  # enough for 20 threads x 5 blocks of their own, plus block 0 sh
 def recording(tmp_path_factory) -> str:
     """A small synthetic recording on disk: the glob pattern of its files."""
     folder = tmp_path_factory.mktemp("recording")
-    write_synthetic_dataset(folder, seed=1, frames=N_BLOCKS * SEQ_LEN + 7, n_files=2)
+    write_synthetic_dataset(folder, seed=1, frames=N_BLOCKS * SEQ_LEN + 7, n_files=1)
     return str(folder / "mariel_*.npy")
 
 
@@ -269,8 +269,8 @@ def blind_dir(task, tmp_path) -> Path:
     folder = tmp_path / "run" / "to_be_labeled"
     folder.mkdir(parents=True)
     np.save(folder / "sequences.npy", task.poses[:3 * SEQ_LEN].reshape(3, SEQ_LEN, 53, 3))
-    np.save(tmp_path / "run" / "blind_labels.npy", np.array([7777, 8888, 9999]))
-    (folder / "labels.npy").write_text("7777 8888 9999")  # even a stray one inside is ignored
+    np.save(tmp_path / "run" / "blind_labels.npy", np.array([71717, 82828, 93939]))
+    (folder / "labels.npy").write_text("71717 82828 93939")  # even a stray one inside is ignored
     return folder
 
 
@@ -310,7 +310,7 @@ def test_blind_mode_never_reads_or_serves_labels(blind_dir, serve):
         recording_opens.clear()
     assert not [p for p in opened if "labels.npy" in p]
     assert [p for p in opened if p.endswith(".npy")] == [str(blind_dir / "sequences.npy")]
-    assert not any(secret in text for text in texts for secret in ("7777", "8888", "9999"))
+    assert not any(secret in text for text in texts for secret in ("71717", "82828", "93939"))
 
 
 def test_blind_mode_cli_defaults_to_human_labels_in_the_folder(blind_dir):

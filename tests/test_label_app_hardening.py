@@ -218,3 +218,40 @@ def test_d_an_idle_connection_is_closed_after_the_timeout(tmp_path, task, serve,
         tic = time.monotonic()
         assert idle.recv(1024) == b""  # the server hung up
         assert time.monotonic() - tic < 5
+
+
+# ---------------------------------------------------------------- B5: which recordings
+
+@pytest.fixture
+def two_recordings(tmp_path) -> Path:
+    """Two recordings (2554 and 1493 trimmed frames): block 63 (start 2520) spans both."""
+    folder = tmp_path / "rec"
+    write_synthetic_dataset(folder, seed=1, frames=101 * SEQ_LEN + 7, n_files=2)
+    return folder
+
+
+def test_b5_no_block_spans_two_recordings(two_recordings):
+    task = recording_task(str(two_recordings / "mariel_*.npy"), SEQ_LEN)
+    first = 2554  # trimmed frames of the first recording
+    assert 2520 not in task.keys.tolist() and 2480 in task.keys and 2560 in task.keys
+    assert all(s + SEQ_LEN <= first or s >= first for s in task.starts.tolist())
+    assert task.identity["recordings"][0] == {"name": "mariel_adagio.npy", "frames": first}
+
+
+def test_b5_the_app_records_the_recordings_and_refuses_when_they_change(two_recordings,
+                                                                        tmp_path):
+    import shutil
+
+    pattern = str(two_recordings / "mariel_*.npy")
+    out = tmp_path / "labels.csv"
+    app = LabelApp(recording_task(pattern, SEQ_LEN), out)
+    app.save({"block": 70, "time": 1, "space": 1})
+    identity = json.loads((tmp_path / "labels.recordings.json").read_text())
+    assert [r["name"] for r in identity["recordings"]] == ["mariel_adagio.npy",
+                                                           "mariel_bolero.npy"]
+    # a recording whose name sorts first would shift every start
+    shutil.copy(two_recordings / "mariel_bolero.npy", two_recordings / "mariel_aaa.npy")
+    with pytest.raises(LabelFileError, match=r"recordings differ.*added mariel_aaa\.npy"):
+        LabelApp(recording_task(pattern, SEQ_LEN), out)
+    with pytest.raises(SystemExit, match=r"^error: .*added mariel_aaa\.npy"):
+        main(["--data", pattern, "--out", str(out), "--port", "0"])

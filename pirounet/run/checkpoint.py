@@ -334,8 +334,8 @@ def fingerprint_differences(saved: Mapping[str, Any] | None,
     if not saved:
         return []
     diffs = []
-    for key in sorted(set(saved) | set(current)):
-        old, new = saved.get(key), current.get(key)
+    for key in sorted(set(saved) & set(current)):  # what both record
+        old, new = saved[key], current[key]
         if old == new:
             continue
         if key == "recordings" and isinstance(old, list) and isinstance(new, list):

@@ -134,8 +134,14 @@ def evaluate(eval_cfg: Config, cores: int = 1) -> dict[str, Any]:
     return metrics
 
 
+SPLIT_KEYS = ("effort", "split", "seq_len", "split_sizes")  # what train_overrides may change
+
+
 def check_data(ctx: EvalContext, eval_cfg: Config) -> dict[str, Any]:
     """The data's fingerprint, checked against the one the checkpoint was trained on.
+
+    With train_overrides, a different effort or split is what was asked for; the recordings
+    and the label file must still be those of training.
 
     on_data_change "refuse": a CheckpointError says what changed; "warn": it is logged and
     recorded as data_changed in metrics.json.
@@ -146,7 +152,17 @@ def check_data(ctx: EvalContext, eval_cfg: Config) -> dict[str, Any]:
     if not fingerprint or not path:
         return out
     ckpt = read_checkpoint(path)
-    diffs = check_data_fingerprint(ckpt, fingerprint, eval_cfg.on_data_change)
+    on_change = eval_cfg.on_data_change
+    if eval_cfg.train_overrides:  # a split asked for on purpose: only the data itself must match
+        saved = dict(ckpt.get("data_fingerprint") or {})
+        asked = [key for key in SPLIT_KEYS if saved.get(key, fingerprint.get(key)) !=
+                 fingerprint.get(key)]
+        for key in asked:
+            log.info("train_overrides %s: the data fingerprint's %s differs from training's",
+                     list(eval_cfg.train_overrides), key)
+            saved.pop(key, None)
+        ckpt = {**ckpt, "data_fingerprint": saved}
+    diffs = check_data_fingerprint(ckpt, fingerprint, on_change)
     for diff in diffs:
         log.warning("on_data_change=warn: evaluating although %s", diff)
     if diffs:

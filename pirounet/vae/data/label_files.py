@@ -201,3 +201,89 @@ def read_blind_info(folder: str | Path) -> dict | None:
     if not isinstance(info, dict) or info.get("effort") not in EFFORTS:
         raise LabelFileError(f"{path}: expected an object with effort one of {list(EFFORTS)}")
     return info
+
+
+# ---- which recordings a label file's starts refer to (data safety, issue 12)
+RECORDINGS_SUFFIX = ".recordings.json"  # beside the label CSV: labels_from_app.recordings.json
+
+
+def recordings_identity_path(labels_path: str | Path) -> Path:
+    """Where the identity of a label file's recordings is kept: <csv stem>.recordings.json."""
+    path = Path(labels_path)
+    return path.with_name(path.stem + RECORDINGS_SUFFIX)
+
+
+def recordings_identity(files: Collection[str | Path], frames: Collection[int]) -> dict:
+    """The recordings a label file's starts count through: names in order and trimmed frames.
+
+    A start is a frame of the concatenated, trimmed recordings in sorted name order, so adding
+    a recording whose name sorts earlier, or changing one's length, shifts every later label.
+    """
+    return {"recordings": [{"name": Path(f).name, "frames": int(n)}
+                           for f, n in zip(files, frames)],
+            "note": "the recordings, in this order, that the starts of the label file beside "
+                    "count through (written by the labeling app; checked by training)"}
+
+
+def write_recordings_identity(labels_path: str | Path, identity: dict) -> Path:
+    """Write the identity beside the label file, atomically."""
+    return write_text_atomic(recordings_identity_path(labels_path),
+                             json.dumps(identity, indent=1) + "\n")
+
+
+def read_recordings_identity(labels_path: str | Path) -> dict | None:
+    """The identity kept beside a label file, or None (a file made before it was kept)."""
+    path = recordings_identity_path(labels_path)
+    if not path.is_file():
+        return None
+    try:
+        identity = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise LabelFileError(f"{path}: not valid JSON ({err})") from None
+    rows = identity.get("recordings") if isinstance(identity, dict) else None
+    if not isinstance(rows, list) or not all(
+            isinstance(r, dict) and isinstance(r.get("name"), str) and type(r.get("frames")) is int
+            for r in rows):
+        raise LabelFileError(f"{path}: expected an object whose \"recordings\" is a list of "
+                             "{\"name\": <file name>, \"frames\": <trimmed frames>}")
+    return identity
+
+
+def identity_differences(saved: dict, current: dict) -> list[str]:
+    """How the recordings differ from those a label file was made on ([] when the same)."""
+    old = [(r["name"], r["frames"]) for r in saved["recordings"]]
+    new = [(r["name"], r["frames"]) for r in current["recordings"]]
+    if old == new:
+        return []
+    diffs = []
+    old_names, new_names = [n for n, _ in old], [n for n, _ in new]
+    added = [n for n in new_names if n not in old_names]
+    gone = [n for n in old_names if n not in new_names]
+    if added:
+        diffs.append(f"added {', '.join(added)}")
+    if gone:
+        diffs.append(f"missing {', '.join(gone)}")
+    lengths = dict(old)
+    diffs += [f"{n} has {f} frames, not {lengths[n]}" for n, f in new if n in lengths and
+              lengths[n] != f]
+    if not diffs:
+        diffs.append(f"order {new_names}, not {old_names}")
+    return diffs
+
+
+def check_recordings_identity(labels_path: str | Path, current: dict, allow: bool = False,
+                              how_to_allow: str = "") -> list[str]:
+    """Refuse (LabelFileError) when the recordings differ from those the labels were made on.
+
+    Returns the differences (allow=True: the caller warns). No identity file: [].
+    """
+    saved = read_recordings_identity(labels_path)
+    diffs = [] if saved is None else identity_differences(saved, current)
+    if diffs and not allow:
+        raise LabelFileError(
+            f"the recordings differ from those the labels in {labels_path} were made on "
+            f"({recordings_identity_path(labels_path).name}): {'; '.join(diffs)}. Every start "
+            f"counts frames through the recordings in name order, so the labels would shift "
+            f"onto other motion. Restore the recordings, or point data_pattern at the ones "
+            f"labelled{how_to_allow}")
+    return diffs

@@ -9,7 +9,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from pirounet.vae.data.label_files import LABELS_FILE
+from pirounet.vae.data.label_files import (
+    LABELS_FILE,
+    check_recordings_identity,
+    recordings_identity,
+)
 from pirounet.vae.data.labels import load_labels
 from pirounet.vae.data.loaders import WindowLoader
 from pirounet.vae.data.mocap import DataError, Recordings, find_recordings, load_recordings
@@ -42,6 +46,7 @@ class Dataset:
             shuffle=cfg.shuffle_data if shuffle is None else shuffle,
             drop_last=labelled if drop_last is None else drop_last,
             seed=cfg.seed, rank=rank, world_size=world_size,
+            num_workers=getattr(cfg, "num_workers", 0),
         )
 
     def training_starts(self) -> np.ndarray:
@@ -167,6 +172,12 @@ def prepare_data(cfg) -> Dataset:
     ensure_recordings(cfg)
     rec = load_recordings(cfg.data_pattern, cfg.max_gap_frames)
     n_frames = len(rec.poses)
+    identity = recordings_identity(rec.files, np.diff(rec.offsets).tolist())
+    on_change = getattr(cfg, "on_data_change", "refuse")
+    for diff in check_recordings_identity(cfg.labels_path, identity, on_change == "warn",
+                                          ", or set --on_data_change=warn"):
+        log.warning("on_data_change=warn: the labels in %s were made on other recordings: %s",
+                    cfg.labels_path, diff)
     starts, classes = load_labels(cfg.labels_path, cfg.effort, augment=cfg.augment_labels,
                                   n_frames=n_frames, seq_len=cfg.seq_len)
     check_labels(cfg, starts, classes)

@@ -24,13 +24,16 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from pirounet.skeletons import VICON_53
-from pirounet.vae.data import DataError, load_mocap
+from pirounet.vae.data import DataError, load_recordings
 from pirounet.vae.data.label_files import (
     BLIND_COLUMNS,
     BLIND_SEQUENCES_FILE,
     LABEL_COLUMNS,
     NA,
+    check_recordings_identity,
     read_blind_info,
+    recordings_identity,
+    write_recordings_identity,
 )
 from pirounet.vae.efforts import EFFORTS, NA_HINT, effort
 from pirounet.vae.label_app.store import LabelError, LabelStore
@@ -143,6 +146,8 @@ class Task:
     keys: np.ndarray  # (n,) what the CSV calls each item
     seq_len: int
     source: str  # shown on the page
+    identity: dict | None = None  # label mode: the recordings the starts count through
+    file_keys: np.ndarray | None = None  # keys a label file may hold (default: keys)
 
     def segments(self, i: int) -> np.ndarray:
         """Stick-figure segment ends (seq_len, 22, 2, 3) of item i."""
@@ -155,12 +160,25 @@ class Task:
 
 
 def recording_task(pattern: str, seq_len: int) -> Task:
-    """Blocks of seq_len frames at stride seq_len, preprocessed exactly as for training."""
-    poses = load_mocap(pattern)
+    """Blocks of seq_len frames at stride seq_len, preprocessed exactly as for training.
+
+    The blocks keep the published grid (starts 0, seq_len, 2 seq_len, ... through the
+    concatenated recordings), but a block that would span two recordings is not offered: it
+    would show the jump from one recording into the next as motion. The task also carries
+    the recordings' identity (names and trimmed frames), which LabelApp keeps beside the CSV.
+    """
+    rec = load_recordings(pattern)
+    poses = rec.poses
     if len(poses) < seq_len:
         raise DataError(f"{pattern}: {len(poses)} frames after trimming, fewer than one block")
-    starts = np.arange(0, len(poses) - seq_len + 1, seq_len)
-    return Task(LABEL_MODE, poses, starts, starts, seq_len, pattern)
+    grid = np.arange(0, len(poses) - seq_len + 1, seq_len)
+    ends = rec.offsets[np.searchsorted(rec.offsets, grid, side="right")]  # its recording's end
+    starts = grid[grid + seq_len <= ends]
+    if len(starts) < len(grid):
+        log.info("%d block(s) spanning two recordings are not offered: starts %s",
+                 len(grid) - len(starts), ", ".join(map(str, np.setdiff1d(grid, starts)[:10])))
+    identity = recordings_identity(rec.files, np.diff(rec.offsets).tolist())
+    return Task(LABEL_MODE, poses, starts, starts, seq_len, pattern, identity, grid)
 
 
 def blind_task(folder: str | Path) -> Task:
@@ -209,7 +227,12 @@ class LabelApp:
 
     def __init__(self, task: Task, out: str | Path):
         self.task = task
-        self.store = LabelStore(out, task.mode.store_columns(), task.keys.tolist())
+        if task.identity is not None:  # before the store reads labels that might have shifted
+            check_recordings_identity(out, task.identity, how_to_allow=" (--data)")
+        keys = task.keys if task.file_keys is None else task.file_keys
+        self.store = LabelStore(out, task.mode.store_columns(), keys.tolist())
+        if task.identity is not None:
+            write_recordings_identity(out, task.identity)
         self._bounds = task.bounds()  # computed once: it scans the whole recording
         self._sides = [_segment_side(pair) for pair in VICON_53.segments]
 
