@@ -1,8 +1,8 @@
 """Train learn2dance: a model that dances to music, learned from songs and their dances' poses.
 
     python main.py learn2dance                                 # aligned mode, synthetic set
-    python main.py learn2dance --mode=published --optimizer=sgd --learning_rate=3e-4 \
-        --batch_size=4 --epochs=10 --grad_clip=0 --run_name=l2d_published
+    python main.py learn2dance --mode=published --optimizer=sgd --learning_rate=3e-4
+                               --batch_size=4 --epochs=10 --grad_clip=0   # (one line)
     python main.py learn2dance --run_name=learn2dance --resume=True   # continue a run
     torchrun --nproc_per_node=2 main.py learn2dance            # data-parallel (DDP)
 
@@ -119,7 +119,7 @@ def train_music2dance(cfg: Config, prepared, run_dir: Path, ddp, device: torch.d
     # Model
     settings = ModelSettings.from_config(cfg, music_dim=train_songs[0].music.shape[1])
     encoder, decoder = MusicEncoder(settings).to(device), PoseDecoder(settings).to(device)
-    objective = MoveObjective(encoder, decoder, cfg.mode, cfg.chunk_frames)
+    objective = MoveObjective(encoder, decoder, cfg.mode, cfg.chunk_frames, cfg.chunk_context)
     optimizers = {"encoder_optimizer": make_optimizer(cfg, encoder),
                   "decoder_optimizer": make_optimizer(cfg, decoder)}  # one each, as published
     models = {"encoder": encoder, "decoder": decoder}

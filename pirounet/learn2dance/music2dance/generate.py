@@ -103,6 +103,7 @@ class DanceModel:
     centroids: np.ndarray  # (K, c, 15, 2)
     mode: str  # "aligned" | "published"
     fps: float
+    pooling: str = "mean"  # aligned: "mean" | "ends" (see model.chunk_contexts)
 
     @property
     def chunk_frames(self) -> int:
@@ -125,7 +126,8 @@ class DanceModel:
         load_weights(ckpt, {"encoder": encoder, "decoder": decoder})
         return cls(encoder.eval(), decoder.eval(),
                    MusicScaler(scaler["mean"].numpy(), scaler["std"].numpy()), centroids,
-                   cfg["mode"], float(ckpt.get("fps", cfg["fps"])))
+                   cfg["mode"], float(ckpt.get("fps", cfg["fps"])),
+                   cfg.get("chunk_context", "mean"))
 
     def n_chunks(self, n_frames: int, name: str = "the song") -> int:
         """Chunks needed for n_frames of music; a song shorter than one chunk is an error."""
@@ -140,7 +142,8 @@ class DanceModel:
         """(1, S, H) music context per chunk of raw music features (T, F)."""
         scaled = chunked_music(self.scaler(music), n_chunks, self.chunk_frames)
         x = torch.from_numpy(scaled)[None]
-        return music_contexts(self.encoder, x, n_chunks, self.mode, self.chunk_frames)
+        return music_contexts(self.encoder, x, n_chunks, self.mode, self.chunk_frames,
+                              self.pooling)
 
     @torch.no_grad()
     def sample_moves(self, music: np.ndarray, sampling: str = "top_k", top_k: int = 5,

@@ -82,17 +82,21 @@ class PoseDecoder(nn.Module):
         return self.cls(F.dropout(inputs, self.settings.dropout, self.training))
 
 
-def chunk_contexts(states: Tensor, chunk_frames: int) -> Tensor:
+def chunk_contexts(states: Tensor, chunk_frames: int, pooling: str = "mean") -> Tensor:
     """Per-chunk music contexts (B, S, H) of encoder states (B, S * chunk_frames, 2H).
 
-    Each chunk's context is the mean over its frames of the forward and backward halves'
-    mean: both directions are used, and the context keeps the decoder's published width.
+    "mean": the mean over the chunk's frames of the forward and backward halves' mean.
+    "ends": the mean of the forward state at the chunk's last frame and the backward state at
+    its first frame: each has heard the whole chunk, in order, so when in the chunk a beat
+    fell is kept rather than averaged away. Both keep the decoder's published width.
     """
     b, t, two_h = states.shape
     if t % chunk_frames:
         raise ValueError(f"{t} music frames are not a whole number of {chunk_frames}-frame "
                          "chunks")
     halves = states.reshape(b, t // chunk_frames, chunk_frames, 2, two_h // 2)
+    if pooling == "ends":
+        return (halves[:, :, -1, 0] + halves[:, :, 0, 1]) / 2
     return halves.mean(dim=(2, 3))
 
 

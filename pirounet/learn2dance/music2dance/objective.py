@@ -26,6 +26,7 @@ from pirounet.learn2dance.music2dance.model import (NO_MOVE, MusicEncoder, PoseD
                                                     chunk_contexts)
 
 MODES = ("aligned", "published")
+POOLINGS = ("mean", "ends")  # aligned: how a chunk's frames make its context (model.py)
 TOP_K = 5  # the published sampler picks among the 5 likeliest moves; also reported as top-5
 
 
@@ -36,12 +37,12 @@ def previous_moves(moves: Tensor) -> Tensor:
 
 
 def music_contexts(encoder: MusicEncoder, music: Tensor, n_steps: int, mode: str,
-                   chunk_frames: int) -> Tensor:
+                   chunk_frames: int, pooling: str = "mean") -> Tensor:
     """(B, n_steps, H) music context of each step: the global vector or each chunk's own."""
     states, final = encoder(music)  # (B, T, 2H), (B, H)
     if mode == "published":
         return final.unsqueeze(1).expand(-1, n_steps, -1)
-    return chunk_contexts(states, chunk_frames)
+    return chunk_contexts(states, chunk_frames, pooling)
 
 
 def move_loss(logits: Tensor, moves: Tensor, mode: str) -> Tensor:
@@ -64,12 +65,12 @@ class MoveObjective(nn.Module):
     """Encoder, decoder and loss in one forward, so DistributedDataParallel sees every weight."""
 
     def __init__(self, encoder: MusicEncoder, decoder: PoseDecoder, mode: str,
-                 chunk_frames: int):
+                 chunk_frames: int, pooling: str = "mean"):
         super().__init__()
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         self.encoder, self.decoder = encoder, decoder
-        self.mode, self.chunk_frames = mode, chunk_frames
+        self.mode, self.chunk_frames, self.pooling = mode, chunk_frames, pooling
 
     def forward(self, music: Tensor, moves: Tensor) -> tuple[Tensor, dict[str, float]]:
         """Loss and its terms for music (B, S * chunk_frames, F) and moves (B, S) int64."""
@@ -81,5 +82,5 @@ class MoveObjective(nn.Module):
     def logits(self, music: Tensor, moves: Tensor) -> Tensor:
         """(B, S, K) teacher-forced logits."""
         contexts = music_contexts(self.encoder, music, moves.shape[1], self.mode,
-                                  self.chunk_frames)
+                                  self.chunk_frames, self.pooling)
         return self.decoder(contexts, previous_moves(moves))

@@ -11,7 +11,7 @@ from typing import Iterable
 
 from pirounet.learn2dance import settings as data_settings
 from pirounet.learn2dance.music2dance.generate import SAMPLINGS, TRANSITIONS
-from pirounet.learn2dance.music2dance.objective import MODES
+from pirounet.learn2dance.music2dance.objective import MODES, POOLINGS
 from pirounet.run import config as core
 from pirounet.run.rules import (WANDB_MODES, Rule, above, at_least, checkpoint_name,
                                 between, device_name, folder_name, one_of)
@@ -26,6 +26,7 @@ EVAL_SPLITS = ("test", "valid")
 MODEL_RULES: dict[str, Rule] = {
     "model": one_of(*MODELS),
     "mode": one_of(*MODES),
+    "chunk_context": one_of(*POOLINGS),
     "music_emb": at_least(1),
     "hidden_size": at_least(1),
     "lstm_layers": at_least(1),
