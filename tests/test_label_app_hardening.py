@@ -70,6 +70,8 @@ def test_a2_two_instances_on_one_csv_keep_each_others_labels(tmp_path):
     first.save(80, {"space": 3, "time": 3})
     assert out.read_text() == "0,1,1\n40,2,2\n80,3,3\n"
     assert set(first.labels()) == {0, 40, 80}
+    second.save(120, {"space": 1, "time": 2})
+    assert first.labels()[120] == {"space": 1, "time": 2}  # the page shows the other's labels
 
 
 def test_a2_saves_of_two_instances_hold_a_lock_across_processes(tmp_path):

@@ -106,6 +106,12 @@ class LabelStore:
     def labels(self) -> dict[int, dict[str, int]]:
         """A snapshot {key: {column: value}} of every stored row."""
         with self._lock:
+            if self._identity() not in (self._seen, None):  # another instance saved since
+                try:
+                    with self._file_lock():
+                        self._rows = self._load()
+                except LabelFileError as err:  # keep what this instance knows; saves re-check
+                    log.warning("could not re-read %s: %s", self.path, err)
             return {key: dict(zip(self.names, values)) for key, values in self._rows.items()}
 
     def save(self, key: int, values: Mapping[str, object]) -> None:
