@@ -1,4 +1,4 @@
-"""Build hook: the wheel ships default_config.py and eval_config.py in pirounet/defaults/.
+"""Build hook: the wheel ships the top-level defaults files in pirounet/defaults/.
 
 pirounet/run/config.py reads the checkout's top-level files when they exist and these copies
 otherwise, so an installed package finds its defaults without a checkout.
@@ -8,7 +8,8 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-DEFAULTS = ("default_config.py", "eval_config.py")
+DEFAULTS = ("default_config.py", "eval_config.py",  # PirouNet
+            "learn2dance_config.py", "learn2dance_eval_config.py")  # learn2dance
 
 
 class BuildWithDefaults(build_py):

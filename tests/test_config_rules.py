@@ -138,7 +138,8 @@ def copy_source(out: Path) -> Path:
     """What `pip install .` needs, copied, so the build writes nothing into the checkout."""
     out.mkdir()
     for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "requirements.txt",
-                 "default_config.py", "eval_config.py"):
+                 "default_config.py", "eval_config.py", "learn2dance_config.py",
+                 "learn2dance_eval_config.py"):
         shutil.copy(REPO / name, out / name)
     shutil.copytree(REPO / "pirounet", out / "pirounet",
                     ignore=shutil.ignore_patterns("__pycache__"))
@@ -163,6 +164,7 @@ def test_an_installed_package_finds_both_defaults_files(tmp_path):
     assert out[0] == str(target / "pirounet" / "defaults" / "default_config.py")
     assert out[1] == str(target / "pirounet" / "defaults" / "eval_config.py")
     assert out[2:] == ["pirounet_dance", "last"]
-    for name in ("default_config.py", "eval_config.py"):
+    for name in ("default_config.py", "eval_config.py", "learn2dance_config.py",
+                 "learn2dance_eval_config.py"):
         shipped = target / "pirounet" / "defaults" / name
         assert shipped.read_text() == (REPO / name).read_text()
