@@ -305,7 +305,9 @@ def run_root(tmp_path_factory) -> Path:
     write_synthetic_dataset(root / "data", seed=0, frames=3000, n_files=2)
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root)
-        main.main([str(ROOT / "configs" / "tiny.py"), *data_args(root)])
+        # trained as the reference code trains: broadcast CE, its pairing, valid drop_last
+        main.main([str(ROOT / "configs" / "tiny.py"), str(TRAINING_PRESET), "--run_name=tiny",
+                   *data_args(root)])
     return root
 
 
@@ -314,31 +316,46 @@ def data_args(root: Path) -> list[str]:
             f"--labels_path={root}/data/labels_from_app.csv"]
 
 
-def evaluate(root: Path, *args: str) -> dict:
+def evaluate(*args: str) -> dict:
+    """main_eval's debug preset on saved_models/tiny, small batches so that parts split them."""
     switches = ["--qualitative_generation=False", "--reconstruction=False",
                 "--blind_export=False", "--recognition_accuracy=False", "--latent_space=False"]
-    return main_eval.main([str(ROOT / "configs" / "eval_debug.py"), "--load_from_checkpoint=tiny",
-                           "--batch_size=32", "--stat_sampling_size=2", *switches, *args])
+    return main_eval.main([str(ROOT / "configs" / "eval_debug.py"), *args,
+                           "--load_from_checkpoint=tiny", "--results_root=results/debug",
+                           "--batch_size=32", "--stat_sampling_size=2", "--name=threads",
+                           *switches])
+
+
+def metrics_text(root: Path) -> str:
+    """metrics.json of the last evaluate(), less its timings, its cpu_threads and whether the
+    FID classifier was trained now or read from its cache (the first run trains it)."""
+    metrics = json.loads((root / "results" / "debug" / "threads" / "metrics.json").read_text())
+    metrics.pop("timing_s")
+    metrics["quantitative"]["recognition_classifier"].pop("trained_now")
+    metrics["eval_config"].pop("cpu_threads")
+    return json.dumps(metrics, sort_keys=True)
 
 
 def test_same_metrics_json_on_1_2_and_4_threads(run_root, monkeypatch):
     monkeypatch.chdir(run_root)
+    config = json.loads((run_root / "saved_models" / "tiny" / "config.json").read_text())
+    assert config["classification_loss"] == "broadcast"  # the preset reached training
     threads = torch.get_num_threads()
     try:
-        evaluate(run_root, "--cpu_threads=1", "--name=warmup")  # trains the FID classifier
-        texts = []
-        for n in (1, 2, 4):
-            evaluate(run_root, f"--cpu_threads={n}", "--name=threads",
-                     "--tile_fit=every_iteration")
-            metrics = json.loads((run_root / "results" / "debug" / "threads" /
-                                  "metrics.json").read_text())
-            metrics.pop("timing_s")
-            metrics["eval_config"].pop("cpu_threads")
-            texts.append(json.dumps(metrics, sort_keys=True))
+        evaluate("--cpu_threads=1")  # trains and caches the FID classifier
+        default = [metrics_text(run_root)]
+        evaluate("--cpu_threads=4")
+        default.append(metrics_text(run_root))
+        published = []
+        for n in (1, 2, 4):  # every reference-code behaviour, the refit in each iteration too
+            evaluate(str(EVAL_PRESET), f"--cpu_threads={n}")
+            published.append(metrics_text(run_root))
     finally:
         torch.set_num_threads(threads)
-    assert texts[0] == texts[1] == texts[2]
-    assert '"n_dense_tiles"' in texts[0]
+    assert default[0] == default[1]
+    assert published[0] == published[1] == published[2]
+    assert '"tile_rule": "published"' in published[0] and '"n_dense_tiles"' in published[0]
+    assert '"kind": "frobenius"' in published[0]
 
 
 # ----------------------------------------------------------------------------- checkpoints
