@@ -51,8 +51,8 @@ split_fractions = (0.8, 0.1, 0.1)  # train / valid / test share of the songs (sp
 model = "music2dance"  # which model learns the dance: "music2dance" (encoder + move decoder)
 mode = "aligned"  # "aligned": each chunk's move from that chunk's music and the previous move
 #   | "published": one music vector for the whole window, summed cross-entropy (the design)
-chunk_context = "mean"  # aligned: a chunk's music context is the mean of its frames' states
-#   | "ends": forward state at its last frame and backward state at its first (keeps beat phase)
+chunk_context = "ends"  # aligned: a chunk's music context is the forward state at its last
+#   frame with the backward state at its first (keeps where a beat fell) | "mean": of its frames
 music_emb = 256  # width of the music embedding fed to the LSTM (published 256)
 hidden_size = 256  # LSTM hidden units per direction = the decoder's width (published 256)
 lstm_layers = 2  # layers of the bidirectional LSTM (published 2)

@@ -86,11 +86,14 @@ def test_aligned_mode_shapes_and_per_chunk_music():
     loss, terms = objective(music, moves)
     assert loss.ndim == 0 and set(terms) == {"total", "nll_per_move", "accuracy",
                                              "top5_accuracy"}
-    # chunk 0's context is the mean of its frames' forward and backward states
-    states, _ = objective.encoder(music)
-    contexts = chunk_contexts(states, 3)
-    assert contexts.shape == (2, 4, 6)
-    assert torch.allclose(contexts[1, 0], (states[1, :3, :6] + states[1, :3, 6:]).mean(0) / 2)
+    states, _ = objective.encoder(music)  # (2, 12, 2 x 6): forward, then backward halves
+    # "ends": forward state at the chunk's last frame with backward state at its first
+    ends = chunk_contexts(states, 3, "ends")
+    assert ends.shape == (2, 4, 6)
+    assert torch.allclose(ends[1, 1], (states[1, 5, :6] + states[1, 3, 6:]) / 2)
+    # "mean": the mean of its frames' forward and backward states
+    mean = chunk_contexts(states, 3, "mean")
+    assert torch.allclose(mean[1, 0], (states[1, :3, :6] + states[1, :3, 6:]).mean(0) / 2)
 
 
 def test_aligned_mode_hears_the_music_of_each_chunk():

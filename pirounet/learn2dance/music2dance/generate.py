@@ -103,7 +103,7 @@ class DanceModel:
     centroids: np.ndarray  # (K, c, 15, 2)
     mode: str  # "aligned" | "published"
     fps: float
-    pooling: str = "mean"  # aligned: "mean" | "ends" (see model.chunk_contexts)
+    pooling: str = "ends"  # aligned: "ends" | "mean" (see model.chunk_contexts)
 
     @property
     def chunk_frames(self) -> int:
@@ -127,7 +127,7 @@ class DanceModel:
         return cls(encoder.eval(), decoder.eval(),
                    MusicScaler(scaler["mean"].numpy(), scaler["std"].numpy()), centroids,
                    cfg["mode"], float(ckpt.get("fps", cfg["fps"])),
-                   cfg.get("chunk_context", "mean"))
+                   cfg.get("chunk_context", "ends"))
 
     def n_chunks(self, n_frames: int, name: str = "the song") -> int:
         """Chunks needed for n_frames of music; a song shorter than one chunk is an error."""

@@ -82,13 +82,13 @@ class PoseDecoder(nn.Module):
         return self.cls(F.dropout(inputs, self.settings.dropout, self.training))
 
 
-def chunk_contexts(states: Tensor, chunk_frames: int, pooling: str = "mean") -> Tensor:
+def chunk_contexts(states: Tensor, chunk_frames: int, pooling: str = "ends") -> Tensor:
     """Per-chunk music contexts (B, S, H) of encoder states (B, S * chunk_frames, 2H).
 
-    "mean": the mean over the chunk's frames of the forward and backward halves' mean.
     "ends": the mean of the forward state at the chunk's last frame and the backward state at
     its first frame: each has heard the whole chunk, in order, so when in the chunk a beat
-    fell is kept rather than averaged away. Both keep the decoder's published width.
+    fell is kept rather than averaged away. "mean": the mean over the chunk's frames of the
+    forward and backward halves' mean. Both keep the decoder's published width.
     """
     b, t, two_h = states.shape
     if t % chunk_frames:

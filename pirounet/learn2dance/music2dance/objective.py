@@ -6,9 +6,11 @@
 published  One music vector for the whole window (the encoder's top-layer forward final
            state) conditions every step; each step also sees the previous move. The loss is
            the cross-entropy summed over the steps (averaged over the batch), as published.
-aligned    Step s sees the music of chunk s (its frames' encoder states, both directions)
-           and the previous move, so what is danced at second s can follow what is heard
-           at second s. The loss is the mean cross-entropy per move.
+aligned    Step s sees the music of chunk s and the previous move, so what is danced at
+           second s can follow what is heard at second s. The chunk's context is the
+           forward LSTM state at its last frame with the backward state at its first
+           (pooling "ends"), or the mean of its frames' states ("mean"); see
+           model.chunk_contexts. The loss is the mean cross-entropy per move.
 
 Both modes use teacher forcing keyed on the step: step 0 has no previous move, step s > 0
 gets the true move s - 1 (published: keyed on the batch index, so batch 0 never saw a
@@ -26,7 +28,7 @@ from pirounet.learn2dance.music2dance.model import (NO_MOVE, MusicEncoder, PoseD
                                                     chunk_contexts)
 
 MODES = ("aligned", "published")
-POOLINGS = ("mean", "ends")  # aligned: how a chunk's frames make its context (model.py)
+POOLINGS = ("ends", "mean")  # aligned: how a chunk's frames make its context (model.py)
 TOP_K = 5  # the published sampler picks among the 5 likeliest moves; also reported as top-5
 
 
@@ -37,7 +39,7 @@ def previous_moves(moves: Tensor) -> Tensor:
 
 
 def music_contexts(encoder: MusicEncoder, music: Tensor, n_steps: int, mode: str,
-                   chunk_frames: int, pooling: str = "mean") -> Tensor:
+                   chunk_frames: int, pooling: str = "ends") -> Tensor:
     """(B, n_steps, H) music context of each step: the global vector or each chunk's own."""
     states, final = encoder(music)  # (B, T, 2H), (B, H)
     if mode == "published":
@@ -65,7 +67,7 @@ class MoveObjective(nn.Module):
     """Encoder, decoder and loss in one forward, so DistributedDataParallel sees every weight."""
 
     def __init__(self, encoder: MusicEncoder, decoder: PoseDecoder, mode: str,
-                 chunk_frames: int, pooling: str = "mean"):
+                 chunk_frames: int, pooling: str = "ends"):
         super().__init__()
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
