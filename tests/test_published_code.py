@@ -28,8 +28,11 @@ from pirounet.vae.evaluation.quantitative import iteration_tiles, refit_seed, ru
 from pirounet.vae.generation import (
     TileSettings,
     decode,
+    encode_windows,
     entanglement_distances,
     find_dense_tiles,
+    posterior_params,
+    sample_codes,
 )
 from pirounet.vae.model import ModelConfig, PirouNet, m2_loss
 from pirounet.vae.model.objective import classification_loss
@@ -255,6 +258,16 @@ def test_refit_every_iteration_encodes_fits_and_searches_anew():
     assert tiles == [f"tiles of codes {s}" for s in seeds]
     ctx.eval_cfg.tile_fit = "once"
     assert iteration_tiles(ctx, 4) == ["shared"] * 4 and len(calls) == 4
+
+
+def test_new_noise_on_one_posterior_is_a_fresh_encoding():
+    model = tiny_model()
+    x, y = 0.1 * torch.randn(50, 40, 159), torch.arange(50) % 3
+    params = posterior_params(model, x, y, batch_size=16)
+    for seed in (0, 1):
+        eps = torch.randn((50, 4), generator=torch.Generator().manual_seed(seed))
+        fresh = encode_windows(model, x, y, batch_size=16, eps=eps)  # the encoder run again
+        assert torch.equal(sample_codes(params, eps), fresh)  # same batches: the same floats
 
 
 # ----------------------------------------------------------------------------- AJD, entanglement

@@ -153,6 +153,29 @@ def encode_windows(model: nn.Module, x, y, batch_size: int = 256, use_mean: bool
     return torch.cat(codes)
 
 
+def posterior_params(model: nn.Module, x, y, batch_size: int = 256) -> Tensor:
+    """[mean | logvar] (N, 2 latent) of q(z|x,y) for windows x (N, T, D) with labels y (N,).
+
+    The encoder is deterministic: codes with any noise eps are sample_codes(params, eps), the
+    same floats as encode_windows(..., eps=eps) gives.
+    """
+    x = torch.as_tensor(x)
+    y = _as_labels(y, len(x))
+    device = _device(model)
+    with torch.no_grad():
+        return torch.cat([
+            torch.cat(model.encode(x[s:s + batch_size].to(device, torch.float32),
+                                   y[s:s + batch_size].to(device))[1:], dim=1)
+            for s in range(0, len(x), batch_size)
+        ])
+
+
+def sample_codes(params: Tensor, eps: Tensor) -> Tensor:
+    """z = mean + exp(logvar / 2) * eps (N, latent) from [mean | logvar] (N, 2 latent)."""
+    mean, logvar = params.chunk(2, dim=1)
+    return mean + torch.exp(0.5 * logvar) * eps.to(mean.device, mean.dtype)
+
+
 def decode(model: nn.Module, z: Tensor, y, batch_size: int = 256) -> Tensor:
     """Sequences (N, seq_len, input_dim) decoded from z (N, latent) under labels y (int or N)."""
     y = _as_labels(y, len(z))

@@ -43,8 +43,9 @@ from pirounet.vae.generation import (
     LabelTiles,
     TileSettings,
     decode,
-    encode_windows,
     find_dense_tiles,
+    posterior_params,
+    sample_codes,
 )
 from pirounet.vae.model import ModelConfig, PirouNet
 from pirounet.vae.settings import DEFAULT_CONFIG
@@ -132,19 +133,28 @@ class EvalContext:
         starts, labels = getattr(split, f"{part}_lab"), getattr(split, f"{part}_y")
         return self.dataset.windows(starts), np.asarray(labels, np.int64)
 
+    def posterior(self, x: Tensor, y: np.ndarray) -> Tensor:
+        """[mean | logvar] (N, 2 latent) of q(z|x,y) on the CPU, for windows x (N, T, D)."""
+        y, size = torch.as_tensor(y), self.eval_cfg.batch_size
+        return run_split(lambda part: posterior_params(self.model, x[part], y[part], size).cpu(),
+                         len(x), self.workers, size)
+
+    def sample(self, params: Tensor, seed: int | None = None) -> Tensor:
+        """Codes z (N, latent) from [mean | logvar] (N, 2 latent) with noise from `seed`.
+
+        The noise of all N windows is drawn at once from a generator seeded by `seed` (default:
+        the eval seed), so the codes do not depend on `workers`.
+        """
+        gen = torch.Generator().manual_seed(self.eval_cfg.seed if seed is None else int(seed))
+        return sample_codes(params, torch.randn((len(params), params.shape[1] // 2),
+                                                generator=gen))
+
     def encode(self, x: Tensor, y: np.ndarray, seed: int | None = None) -> Tensor:
         """Codes z (N, latent) on the CPU, sampled from q(z|x,y) for windows x (N, T, D).
 
-        The noise of all N windows is drawn at once from a generator seeded by `seed` (default:
-        the eval seed), then split with the windows: the codes do not depend on `workers`.
-        The published code sampled z too.
+        The published code sampled z too; `sample` says where the noise comes from.
         """
-        e, y = self.eval_cfg, torch.as_tensor(y)
-        gen = torch.Generator().manual_seed(e.seed if seed is None else int(seed))
-        eps = torch.randn((len(x), self.cfg.latent_dim), generator=gen)  # (N, latent)
-        return run_split(lambda part: encode_windows(
-            self.model, x[part], y[part], e.batch_size, eps=eps[part]).cpu(), len(x),
-            self.workers, e.batch_size)
+        return self.sample(self.posterior(x, y), seed)
 
     def decode(self, z: Tensor, y: np.ndarray) -> Tensor:
         """Sequences (N, T, D) on the CPU decoded from codes z (N, latent) under labels y (N,)."""
@@ -172,11 +182,20 @@ class EvalContext:
         """The labelled training windows (N, T, D) and classes (N,) the tiles are fitted on."""
         return self.kept(*self.train)
 
-    def encode_tile_windows(self, seed: int | None = None) -> Tensor:
-        """Codes z (N, latent) of the tile windows under their own labels (seed: the noise)."""
+    @cached_property
+    def tile_posterior(self) -> Tensor:
+        """[mean | logvar] (N, 2 latent) of the tile windows under their own labels (once)."""
         x, y = self.tile_train
         log.info("encoding %d labelled training windows", len(x))
-        return self.encode(x, y, seed)
+        return self.posterior(x, y)
+
+    def encode_tile_windows(self, seed: int | None = None) -> Tensor:
+        """Codes z (N, latent) of the tile windows under their own labels (seed: the noise).
+
+        Each seed gives what a fresh encoding with that noise would: the encoder's mean and
+        log-variance are deterministic, so they are computed once and only the noise is drawn.
+        """
+        return self.sample(self.tile_posterior, seed)
 
     @cached_property
     def train_codes(self) -> Tensor:

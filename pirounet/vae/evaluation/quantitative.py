@@ -31,6 +31,9 @@ Settings that reproduce the reference code instead (configs/eval_published_code.
 - tile_fit="every_iteration": each bootstrap iteration encodes the training windows with fresh
   noise, refits the PCAs and searches the tiles again before drawing, as the reference did; the
   ± values then include that variation, which tile_fit="once" (one encoding for all) leaves out.
+  The encoder's mean and log-variance do not change between iterations, so they are computed
+  once and each iteration only draws new noise: the same codes as a fresh encoding, at the cost
+  of one.
 - partial_batches="drop": the train and valid AJD and the tile encoding skip the last partial
   batch of the training batch_size (7,360 of the paper split's 7,428 training windows at 80).
 - test_ajd="mean_and_running_sum": also ajd_running_sum.test, the reference code's test AJD,
