@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -41,7 +42,7 @@ from pirounet.learn2dance.synthetic import ensure_dataset
 from pirounet.run.checkpoint import (CheckpointError, TrainingState, check_run_folder,
                                      check_system, make_checkpoint, read_checkpoint,
                                      restore_training, run_folder, save_epoch_checkpoints)
-from pirounet.run.config import Config, ConfigError, read_settings
+from pirounet.run.config import Config, ConfigError, keys_named, read_settings
 from pirounet.run.distributed import (barrier, cleanup_distributed, gather_to_main,
                                       setup_distributed)
 from pirounet.run.runtime import resolve_device, rng_state, seed_everything, set_threads
@@ -60,6 +61,10 @@ USER_ERRORS = (ConfigError, CheckpointError, Learn2DanceDataError, NonFiniteLoss
 def resolve_config(args: list[str]) -> tuple[Config, dict[str, Any] | None]:
     """The run's config and the checkpoint it starts from (None for a fresh start)."""
     cfg = load_training_config(args)
+    if os.environ.get("WANDB_SWEEP_ID") and "run_name" not in keys_named(args):
+        # A wandb agent passes no run name: give each sweep run its own folder.
+        args = [*args, f"--run_name={cfg.run_name}_{os.environ.get('WANDB_RUN_ID', 'sweep')}"]
+        cfg = load_training_config(args)
     source = cfg.load_from_checkpoint or (cfg.run_name if cfg.resume else None)
     if source is None:
         return cfg, None
