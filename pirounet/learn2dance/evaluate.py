@@ -62,7 +62,9 @@ GUIDE = Guide(
                             "(sigma in seconds). The control is the same model's dance for "
                             "another held-out song, scored against this song's beats.",
         "features_2d": "Kinetic and geometric features of 2-D poses in windows: a 2-D "
-                       "variant, not comparable with the published 3-D FID_k / FID_g.",
+                       "variant, not comparable with the published 3-D FID_k / FID_g. The "
+                       "*_real_train figures score the real training dances the same way: "
+                       "the floor to read the generated dances' FIDs against.",
         "style": "The style whose training moves best explain the dance's moves; chance is "
                  "one over the number of styles.",
         "claims": "A claim holds when the 2.5th bootstrap percentile of the difference is "

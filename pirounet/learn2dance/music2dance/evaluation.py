@@ -13,7 +13,9 @@ mean (ci95_low/high, as PirouNet's evaluation reports) and the bootstrap percent
                      this song's beats; "real" is the held-out dance itself
     2-D features     FID_k and FID_g between windows of generated and real held-out dances
                      (kinetic and geometric features of 2-D poses: not the published 3-D
-                     numbers), and the diversity (mean pairwise distance) of each set
+                     numbers), and the diversity (mean pairwise distance) of each set; the
+                     real training dances' FIDs to the held-out ones are the floor to read
+                     them against (other songs, real dancing)
     style            (when the songs' styles are known) the style whose training moves best
                      explain the generated moves (naive Bayes over move ids) against the
                      song's true style; chance is 1 / number of styles
@@ -125,6 +127,10 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
     real_features = feature_sets(real_windows, fps) if len(real_windows) >= 2 else None
     references = ({k: FeatureReference.of(f) for k, f in real_features.items()}
                   if real_features is not None else None)
+    train_windows = windows([s.poses for s in train], length)
+    floor = ({f"fid_{k}_2d_real_train": references[k].fid(f) for k, f in
+              feature_sets(train_windows, fps).items()}
+             if references is not None and len(train_windows) >= 2 else {})
     styles, table = style_table(train, len(model.centroids))
     style_known = bool(styles) and all(s.style in styles for s in songs)
     truth = np.array([styles.index(s.style) if style_known else -1 for s in songs])
@@ -171,7 +177,7 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
         runs.append({k: float(v) for k, v in run.items()})
         progress(it)
     summaries = {k: summary([r[k] for r in runs]) for k in runs[0]}
-    return {"summaries": summaries, "styles": styles, "n_songs": len(songs),
+    return {"summaries": summaries, "reference": floor, "styles": styles, "n_songs": len(songs),
             "window_frames": length, "has_beats": has_beats, "style_known": style_known}
 
 
@@ -189,6 +195,7 @@ def grouped(result: dict[str, Any], sigma_s: float) -> dict[str, Any]:
         out["beat_align_score"]["sigma_s"] = sigma_s
     if "fid_k_2d" in s:
         out["features_2d"] = {k: s[k] for k in s if k.startswith(("fid_", "diversity_"))}
+        out["features_2d"].update(result["reference"])  # real training dances: the floor
         out["features_2d"]["window_frames"] = result["window_frames"]
     if result["style_known"]:
         out["style"] = {name: s[key] for name, key in (
