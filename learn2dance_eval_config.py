@@ -10,10 +10,9 @@ as soundtrack). docs/learn2dance_model.md defines every metric.
 system = "learn2dance"  # which system this file configures
 seed = 0  # seeds the sampled dances and the bootstrap
 load_from_checkpoint = "learn2dance"  # run name (saved_models/<name>/), run folder or .pt file
-checkpoint = "best"  # "best" (lowest valid loss) | "last" | "epoch_<N>", when load_from_checkpoint is a run
+checkpoint = "best"  # "best" (lowest valid loss) | "last" | "epoch_<N>" of a run
 results_root = "results"  # results go to results_root/<name>/
 name = ""  # results folder name; "" = the run's name
-device = "cpu"  # "cpu" | "auto" | "cuda" | "cuda:N": generation is one chunk at a time
 cpu_threads = 0  # torch CPU threads; 0 = the cores this process may use
 
 # ----------------------------------------------------------------------------- metrics

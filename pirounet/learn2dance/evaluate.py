@@ -9,7 +9,7 @@ vocabulary and the data settings are rebuilt from the checkpoint's saved config,
 held-out songs are those of that run's split. Everything goes to results/<name>/:
 metrics.json (every number with its bootstrap interval, both configs, the checkpoint),
 eval.log, plots/, dances/ (held-out songs danced, the real dance beside, with the song as
-soundtrack) and report.html. docs/learn2dance_model.md defines every metric.
+soundtrack) and report.html. It runs on the CPU. docs/learn2dance_model.md defines every metric.
 """
 from __future__ import annotations
 

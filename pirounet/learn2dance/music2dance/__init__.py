@@ -1,7 +1,8 @@
 """learn2dance's music->dance model: music encoder, move decoder, training and generation.
 
 model.py (the two networks at the published sizes), objective.py (the published and the
-aligned mode), training.py (one epoch, validation), generate.py (a dance for any song),
-evaluation.py (metrics on held-out songs), data.py (songs as training windows),
-settings.py (the model's settings and their allowed values).
+aligned mode), data.py (songs as training windows), training.py (one epoch, validation),
+generate.py (a dance for any song), evaluation.py and plots.py (metrics on held-out songs),
+settings.py (the model's settings and their allowed values). docs/learn2dance_model.md
+explains each.
 """

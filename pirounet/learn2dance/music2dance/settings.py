@@ -54,7 +54,6 @@ EVAL_RULES: dict[str, Rule] = {
     "system": one_of(data_settings.SYSTEM),
     "checkpoint": checkpoint_name,
     "name": lambda value: folder_name(value, empty_ok=True),
-    "device": device_name,
     "cpu_threads": at_least(0),
     "split": one_of(*EVAL_SPLITS),
     "bootstrap_iterations": at_least(1),
