@@ -140,3 +140,15 @@ def test_every_model_and_eval_rule_has_a_key_in_its_defaults_and_the_defaults_pa
     assert load_training_config().mode == "aligned" and load_eval_config().split == "test"
     with pytest.raises(ConfigError, match="^mode='dance' is not allowed"):
         load_training_config(["--mode=dance"])
+
+
+def test_a_non_finite_loss_stops_training_before_the_step():
+    from pirounet.learn2dance.music2dance.training import NonFiniteLossError, train_step
+
+    objective = tiny_objective("aligned")
+    optimizer = torch.optim.SGD(objective.parameters(), lr=0.1)
+    before = objective.decoder.cls[2].weight.clone()
+    music = torch.full((2, 12, 7), float("nan"))
+    with pytest.raises(NonFiniteLossError, match="not finite"):
+        train_step(objective, optimizer, music, torch.zeros(2, 4, dtype=torch.long))
+    assert torch.equal(objective.decoder.cls[2].weight, before)
