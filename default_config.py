@@ -56,7 +56,7 @@ kl_weight = 1.0  # weight of the KL term (published KL has no 0.5 factor)
 alpha_scale = 0.1  # alpha = alpha_scale * n_unlabelled_batches / n_labelled_batches
 unlabelled_pairing = "formula"  # "formula": U weights L(x_i, y) by q(y|x_i), as the paper's
 #   formula says | "published": the reference code's reshape, which pairs q(y|x_i) with
-#   other sequences' L (pirounet/vae/model/objective.py)
+#   other sequences' L (reproduces its numbers only with the rest of configs/published_code.py)
 classification_loss = "per_sample"  # "per_sample": CE = batch mean of -log q(y_i|x_i), as the
 #   formula says | "broadcast": the reference code's (B, 1, K) x (B, K) product, which pulls every
 #   q(.|x_j) toward the batch's label mix, about B/3 times larger (model/objective.py)

@@ -200,7 +200,7 @@ def reference_dense_tiles(z, y, settings: TileSettings) -> list[set]:
     for k, s in enumerate(settings.tile_sizes):
         centre, axes = plane_by_svd(z[y == k])
         p = (z[y == k] - centre) @ axes.T
-        n = int(round(2 * b / s))
+        n = int(np.rint(2 * b / s))
         lo_x = np.array([-b + i * s for i in range(n)])
         lo_y = np.array([-b + s + j * s for j in range(n)])  # the y grid is shifted by a side
         in_x = (p[None, :, 0] > lo_x[:, None]) & (p[None, :, 0] < lo_x[:, None] + s)
@@ -230,7 +230,7 @@ def test_published_tile_rule_matches_a_tile_by_tile_count():
     tiles = find_dense_tiles(z, y, settings)
     for k, t in enumerate(tiles):
         size = settings.tile_sizes[k]
-        found = {(int(round((cx + 2.0) / size)), int(round((cy + 2.0) / size)) - 1)
+        found = {(int(np.rint((cx + 2.0) / size)), int(np.rint((cy + 2.0) / size)) - 1)
                  for cx, cy in t.corners}
         assert found == expected[k] and len(found) > 0
         # every corner's tile holds its count of the label's own points, strictly inside

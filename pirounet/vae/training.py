@@ -46,7 +46,7 @@ class M2Objective(nn.Module):
         self.valid_drop_last = valid_drop_last  # validation skips the last partial batch
 
     @classmethod
-    def from_config(cls, model: PirouNet, cfg) -> "M2Objective":
+    def from_config(cls, model: PirouNet, cfg) -> M2Objective:
         """The objective with every setting of a training config."""
         objective = cls(model, cfg.kl_weight)
         objective.configure(cfg)
