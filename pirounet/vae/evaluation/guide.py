@@ -25,6 +25,7 @@ NAMES = {
     "quantitative.generated": "Generated dances vs real data",
     "quantitative.real": "Real reference windows",
     "quantitative.ajd": "Reconstruction error (AJD)",
+    "quantitative.ajd_running_sum": "AJD as the reference code sums it (running sum)",
     "quantitative.effort_meter": "Effort meter",
     "quantitative.recognition_classifier": "Recognition classifier (features of FID)",
     "quantitative.settings": "Sampling settings",
@@ -128,9 +129,14 @@ NOTES = {
         "is better. The mean-pose baseline (quantitative.ajd_mean_pose) predicts every frame as "
         "the average pose of all training windows, labelled and unlabelled; a model that uses "
         "its latent code stays well below it."),
+    "quantitative.ajd_running_sum": (
+        "Only with test_ajd=\"mean_and_running_sum\": the test AJD as the reference code "
+        "computed it: sum over windows j of (n - j + 1) D_j / n², a running sum that weights early "
+        "windows more (equal errors D give (n + 1) / 2n times D). It is not a mean; compare it "
+        "only with runs of the same setting."),
     "quantitative.effort_meter": (
         "The automatic Time-Effort meter: a hand-made score of how sudden the movement is, with "
-        "two thresholds fit on real labelled windows to tell low / medium / high. Its accuracy "
+        "two thresholds fit on real labelled windows to tell sustained / neutral / sudden. Its accuracy "
         "on real test windows is the best the 'as asked' rate of generated dances can expect. "
         "Higher is better; chance is one in the number of labels (1/3)."),
     "quantitative.recognition_classifier": (
