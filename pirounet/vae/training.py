@@ -20,14 +20,12 @@ import torch
 from torch import Tensor, nn
 from tqdm import tqdm
 
-from pirounet.run.distributed import all_true, sum_across_ranks
+from pirounet.run.distributed import all_true
+from pirounet.run.epochs import (  # noqa: F401 (epoch_metrics: what train.py imports here)
+    Averager, NonFiniteLossError, epoch_metrics)
 from pirounet.vae.data import WindowLoader, cycle
 from pirounet.vae.model import PirouNet, m2_loss
 from pirounet.vae.model.annealing import kl_weight_at
-
-
-class NonFiniteLossError(RuntimeError):
-    """The loss became NaN or infinite; the message names the epoch and the batch."""
 
 
 class M2Objective(nn.Module):
@@ -68,33 +66,6 @@ class M2Objective(nn.Module):
         weight = self.kl_weight if kl_weight is None else kl_weight
         return m2_loss(self.model, x_lab, y_lab, x_unlab, alpha, weight, self.pairing,
                        self.free_bits, self.energy_weight, self.classification)
-
-
-class Averager:
-    """Weighted means of named floats, optionally summed over all ranks first."""
-
-    def __init__(self):
-        self.sums: dict[str, float] = {}
-        self.weight = 0.0
-
-    def add(self, terms: dict[str, float], weight: float) -> None:
-        """Accumulate one batch's terms with its weight (its labelled batch size)."""
-        for name, value in terms.items():
-            self.sums[name] = self.sums.get(name, 0.0) + value * weight
-        self.weight += weight
-
-    def means(self) -> dict[str, float]:
-        """This process's running means."""
-        return {name: total / self.weight for name, total in self.sums.items()}
-
-    def reduced(self) -> dict[str, float]:
-        """Means over every rank's batches (one collective under DDP)."""
-        names = sorted(self.sums)
-        *sums, weight = sum_across_ranks([self.sums[n] for n in names] + [self.weight])
-        if weight == 0:
-            raise ValueError("no batches to average: the loader is empty (too few windows "
-                             "for batch_size on every rank?)")
-        return {name: total / weight for name, total in zip(names, sums)}
 
 
 def epoch_steps(n_unlabelled_batches: int, max_steps: int) -> int:
@@ -179,10 +150,3 @@ def validate(objective: M2Objective, loader: WindowLoader, alpha: float,
         average.add(terms, len(x))
     objective.train()
     return average.reduced()
-
-
-def epoch_metrics(epoch: int, train: dict[str, float],
-                  valid: dict[str, float]) -> dict[str, float]:
-    """{"epoch", "train/<term>", "valid/<term>"}: one history line, one wandb log."""
-    return {"epoch": epoch, **{f"train/{k}": v for k, v in train.items()},
-            **{f"valid/{k}": v for k, v in valid.items()}}
