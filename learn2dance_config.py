@@ -90,3 +90,32 @@ transitions = "blend"  # "blend": spread each chunk boundary's jump over blend_f
 blend_frames = 8  # frames each side of a chunk boundary that the blend reaches
 animation = "mp4"  # "mp4": the dance with its song as soundtrack (GIF if that fails)
 #   | "gif": silent | "none"
+
+# ----------------------------------------------------------------------------- GAN
+# The two-stage GAN (pirounet/learn2dance/gan/, docs/learn2dance_gan.md): --model=pose_gan
+# trains a pose generator, then --model=seq_gan --pose_gan_run=<that run> a sequence generator
+# that walks its latent space. Published values are the defaults unless a bug is named.
+gan_epochs = 50  # passes over the training poses (pose_gan) or windows (seq_gan); published 50
+pose_batch_size = 800  # poses per pose-GAN batch (published 800)
+seq_batch_size = 200  # windows per sequence-GAN batch (published 200)
+gan_learning_rate = 1e-3  # Adam step for generator and critic (published; WGAN-GP paper 1e-4)
+gan_betas = (0.5, 0.999)  # Adam betas (published; WGAN-GP paper (0.0, 0.9))
+n_critic = 1  # critic steps per generator step (published 1; WGAN-GP paper 5)
+lambda_gp = 10.0  # gradient-penalty weight (published and WGAN-GP paper 10)
+gan_loss = "bce"  # sequence stage: "bce" (published, with correct target shapes)
+#   | "wgan_gp" (Wasserstein loss with the gradient penalty, as the pose stage)
+bn_eps = 1e-5  # BatchNorm eps of both generators (torch's default; published 0.8, a typo)
+gan_poses = "normalized"  # "normalized": MidHip-centred, in torso lengths | "pixels":
+#   MidHip-centred pixels, unscaled (published)
+pose_gan_run = None  # seq_gan: the pose-GAN run whose final generator (last.pt) it walks
+gan_music = False  # seq_gan: True conditions generator and critic on the aligned music
+#   features (the published GAN ignores music)
+music_code = 8  # gan_music: per-frame width of the music code the sequence generator reads
+gan_window = 50  # frames per generated sequence: z_0 and gan_window - 1 increments (published 50)
+z_dim = 100  # pose latent size (published 100)
+seq_z_dim = 100  # sequence noise size beside z_0 (published 100)
+sample_every = 10  # write samples/epoch_<N>.gif every N epochs (0 = never)
+gan_eval_windows = 200  # main_eval: generated and real windows compared per metric
+predict_frames = 10  # main_eval prediction: frames given; the rest of the window is predicted
+predict_steps = 200  # main_eval prediction: gradient steps of the latent search
+predict_restarts = 4  # main_eval prediction: random starts of the search (the best is kept)

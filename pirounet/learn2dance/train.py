@@ -29,6 +29,8 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from pirounet.learn2dance.errors import Learn2DanceDataError
+from pirounet.learn2dance.gan.train_pose import train_pose_gan
+from pirounet.learn2dance.gan.train_seq import train_seq_gan
 from pirounet.learn2dance.music import BEAT_CHANNEL
 from pirounet.learn2dance.music2dance.data import (MusicScaler, Windows, songs_from_prepared,
                                                    window_length)
@@ -202,6 +204,8 @@ class _Both:
 
 TRAINERS: dict[str, Callable[..., dict[str, torch.nn.Module]]] = {
     "music2dance": train_music2dance,  # a later model (e.g. a GAN) adds its loop here
+    "pose_gan": train_pose_gan,  # the GAN's two stages: docs/learn2dance_gan.md
+    "seq_gan": train_seq_gan,
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from pirounet.learn2dance import settings as data_settings
+from pirounet.learn2dance.gan.settings import GAN_MODELS, GAN_RULES
 from pirounet.learn2dance.music2dance.generate import SAMPLINGS, TRANSITIONS
 from pirounet.learn2dance.music2dance.objective import MODES, POOLINGS
 from pirounet.run import config as core
@@ -18,7 +19,7 @@ from pirounet.run.rules import (WANDB_MODES, Rule, above, at_least, checkpoint_n
 
 DEFAULT_CONFIG = data_settings.DEFAULT_CONFIG  # learn2dance_config.py
 EVAL_CONFIG = core.defaults_file("learn2dance_eval_config.py")
-MODELS = ("music2dance",)  # the `model` setting; a later model adds its name here
+MODELS = ("music2dance", *GAN_MODELS)  # the `model` setting; the GAN stages: gan/
 OPTIMIZERS = ("adam", "sgd")
 ANIMATIONS = ("mp4", "gif", "none")
 EVAL_SPLITS = ("test", "valid")
@@ -48,7 +49,8 @@ MODEL_RULES: dict[str, Rule] = {
     "blend_frames": at_least(0),
     "animation": one_of(*ANIMATIONS),
 }
-TRAINING_RULES: dict[str, Rule] = {**data_settings.DATA_RULES, **MODEL_RULES}
+TRAINING_RULES: dict[str, Rule] = {**data_settings.DATA_RULES, **MODEL_RULES,
+                                   **GAN_RULES}
 
 EVAL_RULES: dict[str, Rule] = {
     "system": one_of(data_settings.SYSTEM),

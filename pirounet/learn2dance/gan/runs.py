@@ -1,0 +1,91 @@
+"""What both GAN stages do around their steps: optimizers, the end of an epoch, samples.
+
+The end of an epoch appends the history line, logs to wandb, saves last.pt (best.pt on a new
+lowest validation score, epoch_<N>.pt every save_every) and, every sample_every epochs, draws
+samples/epoch_<N>.gif from poses the stage generated.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from pirounet.learn2dance.music2dance.training import NonFiniteLossError
+from pirounet.run.checkpoint import TrainingState, make_checkpoint, save_epoch_checkpoints
+from pirounet.run.config import Config, ConfigError
+from pirounet.run.runtime import rng_state
+from pirounet.run.tracking import append_history, log_animation, log_metrics
+
+log = logging.getLogger("pirounet.learn2dance.gan")
+SYSTEM = "learn2dance"
+
+
+def refuse_ddp(ddp, model: str) -> None:
+    """The GAN stages train in one process (one GPU or the CPU)."""
+    if ddp.enabled:
+        raise ConfigError(f"model={model} trains in one process: run `python main.py "
+                          "learn2dance ...` without torchrun")
+
+
+def make_optimizers(cfg: Config, generator: nn.Module,
+                    critic: nn.Module) -> dict[str, torch.optim.Optimizer]:
+    """Adam for each network with gan_learning_rate and gan_betas."""
+    def adam(module: nn.Module) -> torch.optim.Optimizer:
+        params = [p for p in module.parameters() if p.requires_grad]
+        return torch.optim.Adam(params, lr=cfg.gan_learning_rate, betas=tuple(cfg.gan_betas))
+    return {"generator_optimizer": adam(generator), "critic_optimizer": adam(critic)}
+
+
+def check_finite(terms: dict[str, float], epoch: int, step: int, n_steps: int) -> None:
+    """Stop before the step when a loss term is NaN or infinite."""
+    if not all(math.isfinite(v) for v in terms.values()):
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in terms.items())
+        raise NonFiniteLossError(f"epoch {epoch}, batch {step} of {n_steps}: the loss is not "
+                                 f"finite ({shown})")
+
+
+def stop_message(err: Exception, run_dir: Path) -> None:
+    """Log where the last good checkpoint is when training stops on a non-finite loss."""
+    last = run_dir / "last.pt"
+    log.error("%s. Training stopped; the last good checkpoint is %s", err,
+              last if last.exists() else "none (no epoch finished)")
+
+
+def mean_terms(rows: list[dict[str, float]]) -> dict[str, float]:
+    """The mean of each named term over an epoch's steps ({} with no steps)."""
+    names = dict.fromkeys(k for row in rows for k in row)  # a generator term may skip steps
+    return {k: float(np.mean([r[k] for r in rows if k in r])) for k in names}
+
+
+def end_epoch(cfg: Config, run_dir: Path, run: Any, state: TrainingState, epoch: int,
+              models: dict[str, nn.Module], optimizers: dict[str, torch.optim.Optimizer],
+              metrics: dict[str, float], score: float, extra: dict[str, Any]) -> list[Path]:
+    """History, wandb, last.pt / best.pt (lowest score) / epoch_<N>.pt; returns the saved."""
+    is_best = math.isfinite(score) and score < state.best_valid_loss
+    state.best_valid_loss = min(state.best_valid_loss, score)
+    run_id = run.id if run is not None else state.wandb_run_id
+    ckpt = make_checkpoint(SYSTEM, epoch, models, optimizers, metrics, cfg.to_dict(),
+                           state.best_valid_loss, [rng_state()], run_id)
+    ckpt.update(extra)
+    append_history(run_dir / "history.jsonl", metrics)  # before the checkpoint
+    log_metrics(run, metrics, epoch)
+    return save_epoch_checkpoints(run_dir, ckpt, is_best, cfg.save_every)
+
+
+def write_samples(cfg: Config, run_dir: Path, run: Any, epoch: int, seqs: np.ndarray,
+                  titles: list[str], fps: float) -> Path | None:
+    """samples/epoch_<N>.gif of flat pose sequences (N, T, 30), every sample_every epochs."""
+    if cfg.sample_every <= 0 or (epoch % cfg.sample_every and epoch != cfg.gan_epochs):
+        return None
+    from pirounet.skeletons import OPENPOSE_15
+    from pirounet.viz.animation import animate
+
+    path = animate(list(seqs), run_dir / "samples" / f"epoch_{epoch}.gif", titles=titles,
+                   fps=fps, skeleton=OPENPOSE_15)
+    log_animation(run, "samples", path, epoch)
+    return path

@@ -1,0 +1,195 @@
+"""learn2dance's GAN: the gradient penalty on known answers, the published sizes, and both
+stages end to end from raw synthetic inputs (train, resume, refuse a missing first stage)."""
+import os
+
+import numpy as np
+import pytest
+import torch
+
+import main as train_entry
+from pirounet.learn2dance.gan.data import WindowSet, batches
+from pirounet.learn2dance.gan.models import (GanSettings, PoseDiscriminator, PoseGenerator,
+                                             SeqDiscriminator, SeqGenerator, n_parameters)
+from pirounet.learn2dance.gan.penalty import gradient_penalty
+from pirounet.run.checkpoint import CheckpointError
+from pirounet.run.config import ConfigError
+
+os.environ["WANDB_MODE"] = "disabled"
+
+TINY = """
+data_dir = "data/l2d"
+cache_dir = "data/l2d/cache"
+synthetic_songs = 6
+synthetic_seconds = 6.0
+split_fractions = (0.5, 0.17, 0.33)
+n_moves = 6
+device = "cpu"
+cpu_threads = 1
+progress = False
+wandb_mode = "disabled"
+gan_epochs = 2
+pose_batch_size = 64
+seq_batch_size = 16
+max_steps_per_epoch = 3
+gan_eval_windows = 20
+sample_every = 0
+"""
+
+
+# ---- the gradient penalty
+
+@pytest.mark.parametrize("w", [[3.0, 4.0], [0.3, 0.4, 0.0], [1.0, 0.0]])
+def test_penalty_of_a_linear_critic_is_known(w):
+    """D(x) = w.x has gradient w everywhere: GP = lambda (|w| - 1)^2, d GP / d w != 0 off 1."""
+    w = torch.tensor(w, requires_grad=True)
+    real, fake = torch.randn(8, len(w)), torch.randn(8, len(w))
+    gp = gradient_penalty(lambda x: x @ w, real, fake, lam=10.0)
+    expected = 10.0 * (np.linalg.norm(w.detach().numpy()) - 1) ** 2
+    assert gp.item() == pytest.approx(expected, rel=1e-5)
+    grad, = torch.autograd.grad(gp, w)
+    norm = w.detach().norm()
+    assert torch.allclose(grad, 20.0 * (norm - 1) * w.detach() / norm, atol=1e-5)
+    assert (grad.abs().sum() > 0) == (abs(norm.item() - 1) > 1e-6)
+
+
+def test_penalty_reaches_a_network_critic():
+    """The penalty trains the critic (the published one had no gradient at all)."""
+    critic = PoseDiscriminator(GanSettings()).eval()
+    gp = gradient_penalty(critic, torch.randn(16, 30), torch.randn(16, 30))
+    gp.backward()
+    assert gp.item() > 0 and gp.item() != pytest.approx(10.0)
+    assert critic.model[0].weight.grad.abs().sum() > 0
+
+
+def test_penalty_through_the_lstm_critic():
+    critic = SeqDiscriminator(GanSettings())
+    gp = gradient_penalty(critic, torch.randn(4, 50, 30), torch.randn(4, 50, 30))
+    gp.backward()
+    assert critic.lstm.weight_ih_l0.grad.abs().sum() > 0
+
+
+# ---- the networks at the published sizes
+
+def test_published_shapes_and_parameter_counts():
+    s = GanSettings()
+    pose_g, pose_d = PoseGenerator(s), PoseDiscriminator(s)
+    seq_g, seq_d = SeqGenerator(s), SeqDiscriminator(s)
+    assert [n_parameters(m) for m in (pose_g, pose_d, seq_g, seq_d)] == [
+        318_030, 266_501, 2_807_900, 548_201]
+    z0 = torch.randn(4, 100)
+    assert pose_g(z0).shape == (4, 30) and pose_d(torch.randn(4, 30)).shape == (4,)
+    assert pose_g(torch.randn(4, 7, 100)).shape == (4, 7, 30)
+    path = seq_g(torch.randn(4, 100), z0)
+    assert path.shape == (4, 50, 100)
+    assert torch.allclose(path[:, 0], z0)  # z_0 first, then 49 increments summed
+    assert seq_d(pose_g(path)).shape == (4,)
+    # the published state-dict keys (BN at model.1 and model.4, output Linear at model.7)
+    assert {"model.0.weight", "model.1.running_var", "model.4.weight", "model.7.bias"} <= set(
+        pose_g.state_dict())
+    assert set(pose_d.state_dict()) == {f"model.{i}.{p}" for i in (0, 2, 5)
+                                         for p in ("weight", "bias")}
+    assert {"fcs.0.weight", "fcs.2.weight", "lstm.weight_hh_l1_reverse"} <= set(
+        seq_d.state_dict())
+    assert pose_g.model[1].eps == 1e-5 and PoseGenerator(GanSettings(bn_eps=0.8)).model[1].eps == 0.8
+
+
+def test_music_conditioning_reads_the_music():
+    s = GanSettings(music_dim=35)
+    seq_g, seq_d = SeqGenerator(s).eval(), SeqDiscriminator(s)
+    z, z0 = torch.randn(2, 100), torch.randn(2, 100)
+    music = torch.randn(2, 50, 35)
+    assert not torch.allclose(seq_g(z, z0, music), seq_g(z, z0, music + 1))
+    poses = torch.randn(2, 50, 30)
+    assert not torch.allclose(seq_d(poses, music), seq_d(poses, music + 1))
+
+
+def test_windows_count_every_start():
+    """T - L + 1 stride-1 windows per song (the published T - L lost one, B45)."""
+    class Song:
+        def __init__(self, t):
+            self.name, self.poses, self.fps = f"s{t}", np.random.rand(t, 15, 2), 30.0
+            self.music, self.root, self.torso = np.random.rand(t, 3), np.zeros((t, 2)), 1.0
+
+    class Prepared:
+        pose_units = "normalized"
+
+    stats = lambda m: m.astype(np.float32)  # noqa: E731
+    windows = WindowSet(Prepared(), [Song(60), Song(50), Song(20)], "normalized", 50, stats)
+    assert len(windows) == 11 + 1
+    poses, music = windows.take(np.array([10, 11]))
+    assert poses.shape == (2, 50, 30) and music.shape == (2, 50, 3)
+    assert batches(10, 3, 0, 1)[-1].size == 3 and sum(map(len, batches(10, 3, 0, 1))) == 9
+
+
+# ---- end to end: pose GAN -> sequence GAN -> animation, from raw synthetic inputs
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gan")
+    (folder / "tiny.py").write_text(TINY)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(folder)
+        torch.set_num_threads(1)
+        train_entry.main(["learn2dance", "tiny.py", "--model=pose_gan", "--run_name=pg"])
+        yield folder
+
+
+def test_pose_gan_run_holds_both_networks_and_optimizers(workdir):
+    ckpt = torch.load(workdir / "saved_models/pg/last.pt", weights_only=True)
+    assert ckpt["epoch"] == 2 and ckpt["config"]["model"] == "pose_gan"
+    assert {"generator_state_dict", "critic_state_dict", "generator_optimizer_state_dict",
+            "critic_optimizer_state_dict"} <= set(ckpt)
+    assert np.isfinite(ckpt["metrics"]["valid/pose_frechet"])
+
+
+def test_seq_gan_builds_on_the_trained_pose_generator_and_animates(workdir):
+    models = train_entry.main(["learn2dance", "tiny.py", "--model=seq_gan", "--pose_gan_run=pg",
+                               "--run_name=sg", "--sample_every=2"])
+    ckpt = torch.load(workdir / "saved_models/sg/last.pt", weights_only=True)
+    pose = torch.load(workdir / "saved_models/pg/last.pt", weights_only=True)
+    assert ckpt["pose_gan"]["run"] == "pg" and ckpt["pose_gan"]["epoch"] == 2
+    assert ckpt["pose_gan"]["checksum"] == pose["checksum"]
+    for key, value in pose["generator_state_dict"].items():  # the final generator, unchanged
+        assert torch.equal(value, ckpt["pose_generator_state_dict"][key]), key
+        assert torch.equal(value, models["pose_generator"].state_dict()[key]), key
+    assert (workdir / "saved_models/sg/samples/epoch_2.gif").stat().st_size > 0
+
+
+def test_seq_gan_with_music_and_wgan_gp(workdir):
+    train_entry.main(["learn2dance", "tiny.py", "--model=seq_gan", "--pose_gan_run=pg",
+                      "--run_name=sgm", "--gan_music=True", "--gan_loss=wgan_gp",
+                      "--gan_epochs=1", "--n_critic=2"])
+    ckpt = torch.load(workdir / "saved_models/sgm/last.pt", weights_only=True)
+    assert ckpt["generator_state_dict"]["music.weight"].shape == (8, 35)
+    assert ckpt["critic_state_dict"]["lstm.weight_ih_l0"].shape == (400, 65)
+    assert {"train/gp", "train/generator"} <= set(ckpt["metrics"])
+
+
+@pytest.mark.parametrize("model,extra", [("pose_gan", []), ("seq_gan", ["--pose_gan_run=pg"])])
+def test_resume_continues_exactly(workdir, model, extra):
+    whole = f"{model}_whole"
+    base = ["learn2dance", "tiny.py", f"--model={model}", *extra]
+    train_entry.main([*base, f"--run_name={whole}"])
+    train_entry.main([*base, f"--run_name={model}_split", "--gan_epochs=1"])
+    train_entry.main([*base, f"--run_name={model}_split", "--gan_epochs=2", "--resume=True"])
+    a = torch.load(workdir / f"saved_models/{whole}/last.pt", weights_only=True)
+    b = torch.load(workdir / f"saved_models/{model}_split/last.pt", weights_only=True)
+    assert b["epoch"] == 2
+    for part in ("generator_state_dict", "critic_state_dict"):
+        for key, value in a[part].items():
+            assert torch.allclose(value, b[part][key], atol=1e-6), (part, key)
+    assert a["metrics"] == pytest.approx(b["metrics"])
+
+
+def test_seq_gan_refuses_a_missing_pose_gan(workdir):
+    with pytest.raises(CheckpointError, match="pose_gan_run='nope'.*Train the pose GAN first"):
+        train_entry.main(["learn2dance", "tiny.py", "--model=seq_gan", "--pose_gan_run=nope",
+                          "--run_name=bad1"])
+    with pytest.raises(ConfigError, match="--pose_gan_run"):
+        train_entry.main(["learn2dance", "tiny.py", "--model=seq_gan", "--run_name=bad2"])
+
+
+def test_seq_gan_refuses_a_mismatched_pose_gan(workdir):
+    with pytest.raises(CheckpointError, match="bn_eps=1e-05 there, 0.8 here"):
+        train_entry.main(["learn2dance", "tiny.py", "--model=seq_gan", "--pose_gan_run=pg",
+                          "--bn_eps=0.8", "--run_name=bad3"])
