@@ -213,6 +213,7 @@ def test_d_own_host_and_origin_are_served(tmp_path, task, serve, host):
 def test_d_an_idle_connection_is_closed_after_the_timeout(tmp_path, task, serve, monkeypatch):
     from pirounet.vae.label_app import server as server_module
 
+    assert 0 < server_module.Handler.timeout <= 60  # the default closes idle connections
     monkeypatch.setattr(server_module.Handler, "timeout", 0.5)
     address = serve(LabelApp(task, tmp_path / "l.csv"))
     with socket.create_connection(address, timeout=10) as idle:
