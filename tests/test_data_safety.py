@@ -316,7 +316,7 @@ def test_c_bad_recordings_are_one_data_error(tmp_path, make, says):
         load_recordings(_pattern_with(tmp_path, make))
 
 
-@pytest.mark.parametrize("rows", ["0,1,2\n", "0,1,2\n40,2,3\n80,3,1\n"])
+@pytest.mark.parametrize("rows", ["0,1,2\n", "0,1,2\n40,2,3\n80,3,1\n", "0,4,4\n40,4,4\n"])
 def test_c_too_few_labels_is_one_data_error(tmp_path, data, rows):
     labels = tmp_path / "few.csv"
     labels.write_text(rows)
@@ -486,3 +486,19 @@ def test_e_num_workers_gathers_batches_ahead_with_the_same_result(data):
     for (x, y), (x0, y0) in zip(ahead, inline):
         assert torch.equal(x, x0) and torch.equal(y, y0)
     assert any(name.startswith("windows") for name in seen)
+
+
+def test_b5_training_names_label_rows_whose_block_spans_two_recordings(data, tmp_path,
+                                                                       caplog):
+    from pirounet.vae.data.prepare import prepare_data, spanning_blocks
+
+    assert spanning_blocks(np.array([0, 40, 2480, 2520, 2560]),
+                           np.array([0, 2554, 4047])).tolist() == [2520]
+    labels = tmp_path / "labels.csv"
+    boundary = 1893  # trimmed frames of the first recording of `data`
+    labels.write_text((data / "labels_from_app.csv").read_text() + "1880,2,2\n1920,2,2\n")
+    cfg = load_config(DEFAULT_CONFIG, [*data_args(data), f"--labels_path={labels}"])
+    assert int(prepare_data(cfg).recordings.offsets[1]) == boundary
+    said = [r.getMessage() for r in caplog.records if "spans two recordings" in r.getMessage()]
+    assert len(said) == 1 and "start 1880 " in said[0] and "mariel_adagio.npy into " \
+        "mariel_bolero.npy" in said[0]

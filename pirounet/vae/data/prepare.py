@@ -10,11 +10,12 @@ import numpy as np
 import torch
 
 from pirounet.vae.data.label_files import (
+    LABEL_BLOCK,
     LABELS_FILE,
     check_recordings_identity,
     recordings_identity,
 )
-from pirounet.vae.data.labels import load_labels
+from pirounet.vae.data.labels import load_labels, read_label_rows
 from pirounet.vae.data.loaders import WindowLoader
 from pirounet.vae.data.mocap import DataError, Recordings, find_recordings, load_recordings
 from pirounet.vae.data.splits import Split, make_split
@@ -167,6 +168,29 @@ def fingerprint_key(fingerprint: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+def spanning_blocks(starts: np.ndarray, offsets: np.ndarray,
+                    block: int = LABEL_BLOCK) -> np.ndarray:
+    """The label starts whose block [start, start + block) spans two recordings."""
+    starts = np.asarray(starts, np.int64)
+    ends = offsets[np.minimum(np.searchsorted(offsets, starts, side="right"), len(offsets) - 1)]
+    return starts[starts + block > ends]
+
+
+def warn_spanning_blocks(labels_path, rec: Recordings) -> None:
+    """Say which label rows describe a block that spans two recordings (the old app made them).
+
+    They are kept, as the published pipeline kept them; the app no longer offers such blocks.
+    """
+    spanning = spanning_blocks(read_label_rows(labels_path)[:, 0], rec.offsets)
+    for start in spanning[:5].tolist():
+        log.warning("%s: the block at start %d spans two recordings (%s into %s); its label "
+                    "mixes both. Kept as published; relabel or delete that row to drop it",
+                    labels_path, start, rec.file_of(start).name,
+                    rec.file_of(start + LABEL_BLOCK - 1).name)
+    if len(spanning) > 5:
+        log.warning("%s: %d more blocks span two recordings", labels_path, len(spanning) - 5)
+
+
 def prepare_data(cfg) -> Dataset:
     """Load recordings and labels named by the config and split them."""
     ensure_recordings(cfg)
@@ -181,6 +205,7 @@ def prepare_data(cfg) -> Dataset:
     starts, classes = load_labels(cfg.labels_path, cfg.effort, augment=cfg.augment_labels,
                                   n_frames=n_frames, seq_len=cfg.seq_len)
     check_labels(cfg, starts, classes)
+    warn_spanning_blocks(cfg.labels_path, rec)
     split = make_split(cfg, starts, classes, n_frames, rec.offsets)
     log.info("%s effort, %d labelled windows; %s split: %s", cfg.effort, len(starts), cfg.split,
              split.sizes())
