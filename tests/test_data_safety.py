@@ -502,3 +502,12 @@ def test_b5_training_names_label_rows_whose_block_spans_two_recordings(data, tmp
     said = [r.getMessage() for r in caplog.records if "spans two recordings" in r.getMessage()]
     assert len(said) == 1 and "start 1880 " in said[0] and "mariel_adagio.npy into " \
         "mariel_bolero.npy" in said[0]
+
+
+def test_a1_synthetic_cli_refuses_in_one_line(tmp_path):
+    from pirounet.vae.data.synthetic import main
+
+    (tmp_path / "labels_from_app.csv").write_text("0,1,2\n")
+    with pytest.raises(SystemExit, match=r"^error: .*labels_from_app\.csv.*--overwrite"):
+        main(["--out", str(tmp_path), "--frames", "600", "--files", "1"])
+    assert (tmp_path / "labels_from_app.csv").read_text() == "0,1,2\n"
