@@ -16,11 +16,13 @@ import torch
 
 import main
 import main_eval
+from pirounet.run.checkpoint import CheckpointError
 from pirounet.run.config import read_settings
 from pirounet.vae.checkpoint import PUBLISHED_KEYS, load_checkpoint
 from pirounet.vae.data import WindowLoader
 from pirounet.vae.data.splits import ratio_split
 from pirounet.vae.data.synthetic import write_synthetic_dataset
+from pirounet.vae.evaluate import check_run
 from pirounet.vae.evaluation import EvalError
 from pirounet.vae.evaluation.context import part_bounds, training_config, whole_batches
 from pirounet.vae.evaluation.paper_table import RUNNING_SUM_COLUMN, paper_table_row
@@ -382,6 +384,10 @@ def test_published_checkpoints_by_name_and_never_on_the_other_split(run_root, mo
     found = load_checkpoint("checkpoint_pirounet_watch")
     assert Path(found["path"]) == Path("saved_models/checkpoint_pirounet_watch.pt")
     eval_cfg = load_config(EVAL_CONFIG)
+    # main_eval lets the published name through to load_checkpoint, as main.py does
+    check_run(eval_cfg.replace(load_from_checkpoint="checkpoint_pirounet_watch"), [])
+    with pytest.raises(CheckpointError, match="no run saved_models/checkpoint_pirounet_x"):
+        check_run(eval_cfg.replace(load_from_checkpoint="checkpoint_pirounet_x"), [])
     watch = training_config(eval_cfg, found)
     assert watch.fraction_label == 0.92  # its name says watch
     with pytest.raises(EvalError, match="named as a PirouNet_watch checkpoint"):

@@ -33,7 +33,7 @@ from pirounet.run.checkpoint import (
 from pirounet.run.config import Config, ConfigError, cli_key, keys_named, read_settings
 from pirounet.run.runtime import seed_everything, set_threads
 from pirounet.run.tracking import close_logging, setup_logging
-from pirounet.vae.checkpoint import check_data_fingerprint
+from pirounet.vae.checkpoint import check_data_fingerprint, published_file
 from pirounet.vae.data import DataError
 from pirounet.vae.evaluation import (
     EvalContext,
@@ -201,7 +201,7 @@ def check_run(eval_cfg: Config, args: list[str]) -> None:
     """Fail in one line when the run to evaluate does not exist, naming the runs that do."""
     source = Path(str(eval_cfg.load_from_checkpoint))
     folder = source if source.is_dir() else run_folder(str(source))
-    if source.suffix == ".pt" or list_checkpoints(folder):
+    if source.suffix == ".pt" or list_checkpoints(folder) or published_file(source):
         return  # a missing .pt file or checkpoint of a run gets load_checkpoint's own message
     given = "" if "load_from_checkpoint" in keys_named(args) else ", the default"
     runs = list_runs()
