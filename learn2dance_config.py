@@ -117,5 +117,5 @@ seq_z_dim = 100  # sequence noise size beside z_0 (published 100)
 sample_every = 10  # write samples/epoch_<N>.gif every N epochs (0 = never)
 gan_eval_windows = 200  # main_eval: generated and real windows compared per metric
 predict_frames = 10  # main_eval prediction: frames given; the rest of the window is predicted
-predict_steps = 200  # main_eval prediction: gradient steps of the latent search
-predict_restarts = 4  # main_eval prediction: random starts of the search (the best is kept)
+predict_steps = 100  # main_eval prediction: gradient steps of the latent search
+predict_restarts = 2  # main_eval prediction: random starts of the search (the best is kept)

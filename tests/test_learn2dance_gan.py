@@ -1,12 +1,15 @@
 """learn2dance's GAN: the gradient penalty on known answers, the published sizes, and both
 stages end to end from raw synthetic inputs (train, resume, refuse a missing first stage)."""
+import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 import main as train_entry
+import main_eval as eval_entry
 from pirounet.learn2dance.gan.data import WindowSet, batches
 from pirounet.learn2dance.gan.models import (GanSettings, PoseDiscriminator, PoseGenerator,
                                              SeqDiscriminator, SeqGenerator, n_parameters)
@@ -33,6 +36,8 @@ seq_batch_size = 16
 max_steps_per_epoch = 3
 gan_eval_windows = 20
 sample_every = 0
+predict_steps = 3
+predict_restarts = 1
 """
 
 
@@ -62,8 +67,8 @@ def test_penalty_reaches_a_network_critic():
 
 
 def test_penalty_through_the_lstm_critic():
-    critic = SeqDiscriminator(GanSettings())
-    gp = gradient_penalty(critic, torch.randn(4, 50, 30), torch.randn(4, 50, 30))
+    critic = SeqDiscriminator(GanSettings(lstm_hidden=8, hidden=16))
+    gp = gradient_penalty(critic, torch.randn(4, 12, 30), torch.randn(4, 12, 30))
     gp.backward()
     assert critic.lstm.weight_ih_l0.grad.abs().sum() > 0
 
@@ -131,6 +136,8 @@ def workdir(tmp_path_factory):
         mp.chdir(folder)
         torch.set_num_threads(1)
         train_entry.main(["learn2dance", "tiny.py", "--model=pose_gan", "--run_name=pg"])
+        train_entry.main(["learn2dance", "tiny.py", "--model=seq_gan", "--pose_gan_run=pg",
+                          "--run_name=sg", "--sample_every=2"])
         yield folder
 
 
@@ -143,15 +150,12 @@ def test_pose_gan_run_holds_both_networks_and_optimizers(workdir):
 
 
 def test_seq_gan_builds_on_the_trained_pose_generator_and_animates(workdir):
-    models = train_entry.main(["learn2dance", "tiny.py", "--model=seq_gan", "--pose_gan_run=pg",
-                               "--run_name=sg", "--sample_every=2"])
     ckpt = torch.load(workdir / "saved_models/sg/last.pt", weights_only=True)
     pose = torch.load(workdir / "saved_models/pg/last.pt", weights_only=True)
     assert ckpt["pose_gan"]["run"] == "pg" and ckpt["pose_gan"]["epoch"] == 2
     assert ckpt["pose_gan"]["checksum"] == pose["checksum"]
     for key, value in pose["generator_state_dict"].items():  # the final generator, unchanged
         assert torch.equal(value, ckpt["pose_generator_state_dict"][key]), key
-        assert torch.equal(value, models["pose_generator"].state_dict()[key]), key
     assert (workdir / "saved_models/sg/samples/epoch_2.gif").stat().st_size > 0
 
 
@@ -165,11 +169,11 @@ def test_seq_gan_with_music_and_wgan_gp(workdir):
     assert {"train/gp", "train/generator"} <= set(ckpt["metrics"])
 
 
-@pytest.mark.parametrize("model,extra", [("pose_gan", []), ("seq_gan", ["--pose_gan_run=pg"])])
-def test_resume_continues_exactly(workdir, model, extra):
-    whole = f"{model}_whole"
+@pytest.mark.parametrize("model,whole,extra", [("pose_gan", "pg", []),
+                                               ("seq_gan", "sg", ["--pose_gan_run=pg"])])
+def test_resume_continues_exactly(workdir, model, whole, extra):
+    """1 epoch, then a resume to 2, ends where the fixture's 2-epoch run did."""
     base = ["learn2dance", "tiny.py", f"--model={model}", *extra]
-    train_entry.main([*base, f"--run_name={whole}"])
     train_entry.main([*base, f"--run_name={model}_split", "--gan_epochs=1"])
     train_entry.main([*base, f"--run_name={model}_split", "--gan_epochs=2", "--resume=True"])
     a = torch.load(workdir / f"saved_models/{whole}/last.pt", weights_only=True)
@@ -193,3 +197,30 @@ def test_seq_gan_refuses_a_mismatched_pose_gan(workdir):
     with pytest.raises(CheckpointError, match="bn_eps=1e-05 there, 0.8 here"):
         train_entry.main(["learn2dance", "tiny.py", "--model=seq_gan", "--pose_gan_run=pg",
                           "--bn_eps=0.8", "--run_name=bad3"])
+
+
+def test_main_eval_scores_a_seq_gan_run(workdir):
+    metrics = eval_entry.main(["learn2dance", "--load_from_checkpoint=sg", "--checkpoint=last",
+                               "--bootstrap_iterations=2", "--n_animations=1",
+                               "--animation=gif", "--diversity_pairs=20"])
+    saved = json.loads((workdir / "results/sg/metrics.json").read_text())
+    assert saved["model"] == "seq_gan" and (workdir / "results/sg/report.html").is_file()
+    features = saved["features_2d"]
+    for name in ("fid_k_2d", "fid_g_2d", "diversity_k_2d_relative", "diversity_g_2d_relative"):
+        assert np.isfinite(features[name]["mean"]), name
+    assert "fid_k_2d_real_train" in features and "bone_length_ratio" in saved["bones"]
+    assert saved["novelty"]["generated"]["mean"] > 0
+    prediction = saved["prediction"]
+    assert prediction["given_frames"] == 10 and prediction["predicted_frames"] == 40
+    assert {"predicted_error", "hold_last_error", "baseline_minus_predicted"} <= set(prediction)
+    assert {"generated", "control_other_music", "real_dance"} <= set(
+        saved["beat_align_score"]["fact"])
+    assert [Path(p).name for p in metrics["animations"]] == ["sample_0.gif", "prediction_0.gif"]
+
+
+def test_main_eval_scores_a_pose_gan_run(workdir):
+    eval_entry.main(["learn2dance", "--load_from_checkpoint=pg", "--bootstrap_iterations=2",
+                     "--animation=none"])
+    saved = json.loads((workdir / "results/pg/metrics.json").read_text())
+    assert saved["model"] == "pose_gan" and np.isfinite(saved["pose_frechet"]["mean"])
+    assert saved["pose_frechet_real_train"] >= 0

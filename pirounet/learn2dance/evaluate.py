@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from pirounet.learn2dance.errors import Learn2DanceDataError
+from pirounet.learn2dance.gan.evaluate import evaluate_pose_gan, evaluate_seq_gan
 from pirounet.learn2dance.music import BEAT_CHANNEL
 from pirounet.learn2dance.music2dance import plots
 from pirounet.learn2dance.music2dance.data import songs_from_prepared
@@ -163,6 +164,8 @@ def evaluate_music2dance(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, An
 
 EVALUATORS: dict[str, Callable[..., dict[str, Any]]] = {
     "music2dance": evaluate_music2dance,  # a later model adds its evaluation here
+    "pose_gan": evaluate_pose_gan,  # the GAN: pirounet/learn2dance/gan/evaluate.py
+    "seq_gan": evaluate_seq_gan,
 }
 
 

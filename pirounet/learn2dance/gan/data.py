@@ -78,6 +78,7 @@ class WindowSet:
                                      for s in kept])  # (sum T, 30)
         self.music = np.concatenate([music(s.music[:len(s.poses)]) for s in kept])  # (sum T, F)
         offsets = np.cumsum([0] + [len(s.poses) for s in kept])
+        self.first = offsets[:-1]  # (songs,) where each song's frames begin in self.poses
         self.starts = np.concatenate([np.arange(o, o + len(s.poses) - length + 1)
                                       for o, s in zip(offsets, kept)])  # (N,) T - L + 1 each
         self.song_of = np.concatenate([np.full(len(s.poses) - length + 1, i)
@@ -85,6 +86,10 @@ class WindowSet:
 
     def __len__(self) -> int:
         return len(self.starts)
+
+    def local_start(self, idx: np.ndarray) -> np.ndarray:
+        """First frame (B,) of windows idx within their own song."""
+        return self.starts[idx] - self.first[self.song_of[idx]]
 
     def take(self, idx: np.ndarray) -> tuple[Tensor, Tensor]:
         """Windows idx: poses (B, L, 30) and music (B, L, F) float32."""

@@ -64,9 +64,10 @@ def pose_distance(generator: nn.Module, held: np.ndarray, z_dim: int, seed: int,
     """Fréchet distance between generated and held-out flat poses (fixed latents)."""
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn(min(VALID_POSES, len(held)), z_dim, generator=gen).to(device)
+    was_training = generator.training
     generator.eval()
     fake = generator(z).cpu().numpy()
-    generator.train()
+    generator.train(was_training)
     take = np.random.default_rng(seed).permutation(len(held))[:len(z)]
     return frechet_distance(*activation_statistics(fake), *activation_statistics(held[take]))
 
@@ -78,9 +79,10 @@ def latent_walks(generator: nn.Module, z_dim: int, frames: int, seed: int,
     gen = torch.Generator().manual_seed(seed)
     a, b = torch.randn(2, n, 1, z_dim, generator=gen)
     t = torch.linspace(0, 1, frames)[None, :, None]
+    was_training = generator.training
     generator.eval()
     poses = generator(((1 - t) * a + t * b).to(device)).cpu().numpy()
-    generator.train()
+    generator.train(was_training)
     return poses
 
 
