@@ -11,8 +11,14 @@ import torch
 import main as train_entry
 import main_eval as eval_entry
 from pirounet.learn2dance.gan.data import WindowSet, batches
-from pirounet.learn2dance.gan.models import (GanSettings, PoseDiscriminator, PoseGenerator,
-                                             SeqDiscriminator, SeqGenerator, n_parameters)
+from pirounet.learn2dance.gan.models import (
+    GanSettings,
+    PoseDiscriminator,
+    PoseGenerator,
+    SeqDiscriminator,
+    SeqGenerator,
+    n_parameters,
+)
 from pirounet.learn2dance.gan.penalty import gradient_penalty
 from pirounet.run.checkpoint import CheckpointError
 from pirounet.run.config import ConfigError
@@ -118,12 +124,20 @@ def test_windows_count_every_start():
     class Prepared:
         pose_units = "normalized"
 
-    stats = lambda m: m.astype(np.float32)  # noqa: E731
+    stats = lambda m: m.astype(np.float32)
     windows = WindowSet(Prepared(), [Song(60), Song(50), Song(20)], "normalized", 50, stats)
     assert len(windows) == 11 + 1
     poses, music = windows.take(np.array([10, 11]))
     assert poses.shape == (2, 50, 30) and music.shape == (2, 50, 3)
     assert batches(10, 3, 0, 1)[-1].size == 3 and sum(map(len, batches(10, 3, 0, 1))) == 9
+
+
+def test_a_non_finite_loss_stops_before_the_step():
+    from pirounet.learn2dance.gan.runs import NonFiniteLossError, check_finite
+
+    check_finite({"critic": 1.0, "generator": -2.0}, 1, 1, 3)
+    with pytest.raises(NonFiniteLossError, match="epoch 4, batch 2 of 9"):
+        check_finite({"critic": float("nan")}, 4, 2, 9)
 
 
 # ---- end to end: pose GAN -> sequence GAN -> animation, from raw synthetic inputs

@@ -53,7 +53,7 @@ class MusicStats:
     std: np.ndarray
 
     @classmethod
-    def fit(cls, songs) -> "MusicStats":
+    def fit(cls, songs) -> MusicStats:
         frames = np.concatenate([s.music for s in songs]).astype(np.float64)
         return cls(frames.mean(0).astype(np.float32),
                    np.maximum(frames.std(0), 1e-6).astype(np.float32))

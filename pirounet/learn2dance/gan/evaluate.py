@@ -115,8 +115,8 @@ def window_bas(poses: np.ndarray, windows: WindowSet, idx: np.ndarray, beats: di
         music = beats.get(windows.names[windows.song_of[i]], np.zeros(0))
         music = music[(music >= t0) & (music < t0 + span)] - t0
         motion = motion_beats(seq.reshape(-1, 15, 2), fps, eval_cfg.smooth_s)
-        for variant in scores:
-            scores[variant].append(beat_align_score(motion, music, variant, eval_cfg.sigma_s))
+        for variant, found in scores.items():
+            found.append(beat_align_score(motion, music, variant, eval_cfg.sigma_s))
     return {v: float(np.mean(s)) for v, s in scores.items()}
 
 

@@ -38,7 +38,7 @@ class GanSettings:
     music_code: int = 8  # per-frame width of the music code fed to the sequence generator
 
     @classmethod
-    def from_config(cls, cfg, music_dim: int = 0) -> "GanSettings":
+    def from_config(cls, cfg, music_dim: int = 0) -> GanSettings:
         """The settings of a run's config; music_dim counts only when gan_music is set."""
         return cls(z_dim=cfg.z_dim, seq_z_dim=cfg.seq_z_dim, window=cfg.gan_window,
                    bn_eps=float(cfg.bn_eps), music_dim=music_dim if cfg.gan_music else 0,

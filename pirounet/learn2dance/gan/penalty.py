@@ -8,7 +8,7 @@ critic had no Lipschitz constraint. Here grad_outputs are ones (dD/dx_hat of eac
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import Tensor

@@ -22,8 +22,12 @@ from tqdm import tqdm
 
 from pirounet.learn2dance.gan import runs
 from pirounet.learn2dance.gan.data import batches, pose_array
-from pirounet.learn2dance.gan.models import (GanSettings, PoseDiscriminator, PoseGenerator,
-                                             n_parameters)
+from pirounet.learn2dance.gan.models import (
+    GanSettings,
+    PoseDiscriminator,
+    PoseGenerator,
+    n_parameters,
+)
 from pirounet.learn2dance.gan.penalty import gradient_penalty
 from pirounet.metrics.distribution import activation_statistics, frechet_distance
 from pirounet.run.checkpoint import TrainingState, restore_training
@@ -34,28 +38,23 @@ log = logging.getLogger("pirounet.learn2dance.gan.train_pose")
 VALID_POSES = 2000  # generated and held-out poses compared by the validation score
 
 
-def critic_step(generator: nn.Module, critic: nn.Module, real: torch.Tensor,
-                optimizer: torch.optim.Optimizer, cfg: Config) -> dict[str, float]:
-    """One WGAN-GP critic step on real poses (B, 30); returns its terms."""
+def critic_loss(generator: nn.Module, critic: nn.Module, real: torch.Tensor,
+                cfg: Config) -> tuple[torch.Tensor, dict[str, float]]:
+    """The WGAN-GP critic loss on real poses (B, 30) and fresh fakes, and its terms."""
     with torch.no_grad():
         fake = generator(torch.randn(len(real), cfg.z_dim, device=real.device))
     d_real, d_fake = critic(real).mean(), critic(fake).mean()
     gp = gradient_penalty(critic, real, fake, cfg.lambda_gp)
     loss = d_fake - d_real + gp
+    return loss, {"critic": loss.item(), "wasserstein": (d_real - d_fake).item(),
+                  "gp": gp.item()}
+
+
+def step(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    """One optimiser step on loss."""
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
-    return {"critic": loss.item(), "wasserstein": (d_real - d_fake).item(), "gp": gp.item()}
-
-
-def generator_step(generator: nn.Module, critic: nn.Module, n: int, device: torch.device,
-                   optimizer: torch.optim.Optimizer, z_dim: int) -> dict[str, float]:
-    """One generator step: -D(G(z)) on n fresh latents."""
-    loss = -critic(generator(torch.randn(n, z_dim, device=device))).mean()
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    optimizer.step()
-    return {"generator": loss.item()}
 
 
 @torch.no_grad()
@@ -122,18 +121,17 @@ def train_pose_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devi
             bar = tqdm(order, desc=f"epoch {epoch}", leave=False, dynamic_ncols=True,
                        disable=None if cfg.progress else True)
             rows = []
-            for step, idx in enumerate(bar, start=1):
+            for i, idx in enumerate(bar, start=1):
                 real = poses[idx].to(device)
-                terms = critic_step(generator, critic, real, optimizers["critic_optimizer"],
-                                    cfg)
-                if step % cfg.n_critic == 0:
-                    terms |= generator_step(generator, critic, len(real), device,
-                                            optimizers["generator_optimizer"], cfg.z_dim)
-                try:
-                    runs.check_finite(terms, epoch, step, len(order))
-                except runs.NonFiniteLossError as err:
-                    runs.stop_message(err, run_dir)
-                    raise
+                loss, terms = critic_loss(generator, critic, real, cfg)
+                runs.check_finite(terms, epoch, i, len(order))  # before the step
+                step(optimizers["critic_optimizer"], loss)
+                if i % cfg.n_critic == 0:
+                    z = torch.randn(len(real), cfg.z_dim, device=device)
+                    loss = -critic(generator(z)).mean()
+                    terms["generator"] = loss.item()
+                    runs.check_finite(terms, epoch, i, len(order))
+                    step(optimizers["generator_optimizer"], loss)
                 rows.append(terms)
                 bar.set_postfix(w=f"{terms['wasserstein']:.3f}", refresh=False)
             bar.close()
@@ -153,6 +151,9 @@ def train_pose_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devi
                      metrics.get("train/gp", float("nan")),
                      metrics.get("train/generator", float("nan")), score,
                      time.perf_counter() - tic, ", ".join(p.name for p in saved))
+    except runs.NonFiniteLossError as err:
+        runs.stop_message(err, run_dir)
+        raise
     finally:
         finish_wandb(run)
     return models

@@ -28,12 +28,23 @@ from tqdm import tqdm
 
 from pirounet.learn2dance.gan import runs
 from pirounet.learn2dance.gan.data import MusicStats, WindowSet, batches, split_songs
-from pirounet.learn2dance.gan.models import (GanSettings, PoseGenerator, SeqDiscriminator,
-                                             SeqGenerator, n_parameters)
+from pirounet.learn2dance.gan.models import (
+    GanSettings,
+    PoseGenerator,
+    SeqDiscriminator,
+    SeqGenerator,
+    n_parameters,
+)
 from pirounet.learn2dance.gan.penalty import gradient_penalty
 from pirounet.metrics.features import FeatureReference, geometric_features
-from pirounet.run.checkpoint import (CheckpointError, TrainingState, check_system,
-                                     load_weights, read_checkpoint, restore_training)
+from pirounet.run.checkpoint import (
+    CheckpointError,
+    TrainingState,
+    check_system,
+    load_weights,
+    read_checkpoint,
+    restore_training,
+)
 from pirounet.run.config import Config, ConfigError
 from pirounet.run.tracking import HISTORY_FILE, finish_wandb, start_wandb, trim_history
 from pirounet.skeletons import OPENPOSE_15
