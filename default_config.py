@@ -19,6 +19,9 @@ data_pattern = "data/mariel_*.npy"  # recordings, shape (55, T, 3), concatenated
 labels_path = "data/labels_from_app.csv"  # the labeling app's CSV: start, space, time
 synthetic_if_missing = True  # write the built-in synthetic dancer to data/ if it has none
 max_gap_frames = 35  # NaN gaps up to this many frames are interpolated; longer ones fail
+c3d_marker_map = {}  # .c3d recordings: {file label: marker name} for labels that are not the
+#   53 Vicon names (a "Subject:" prefix is ignored anyway), e.g. {"Mariel:LFrontHead": "LFHD"}
+c3d_rate_mismatch = "refuse"  # a .c3d recorded far from 35 fps: "refuse" | "resample" (to 35)
 effort = "time"  # which Laban effort to learn: "time" (paper) | "space"
 augment_labels = True  # published label augmentation (between + ±7 neighbours)
 split = "paper"  # "paper" (published, leaky) | "ratio" (second published loader)

@@ -61,6 +61,8 @@ BAD_EVAL = {
 # ---- data safety
 BAD_TRAINING["on_data_change"] = ["'ignore'"]
 BAD_EVAL["on_data_change"] = ["'ignore'"]
+BAD_TRAINING["c3d_marker_map"] = ["{'Subject:LeftHead': 'nose'}"]
+BAD_TRAINING["c3d_rate_mismatch"] = ["'drop'"]
 CASES = ([(DEFAULT_CONFIG, k, v) for k, vs in BAD_TRAINING.items() for v in vs]
          + [(EVAL_CONFIG, k, v) for k, vs in BAD_EVAL.items() for v in vs])
 

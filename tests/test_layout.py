@@ -17,7 +17,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CORE = ("pirounet.run", "pirounet.skeletons", "pirounet.metrics", "pirounet.viz",
-        "pirounet.synthetic")
+        "pirounet.synthetic", "pirounet.interchange")
 SYSTEMS = ("pirounet.vae", "pirounet.learn2dance")
 FORWARDING = ("pirounet.label_app", "pirounet.data", "pirounet.recognition", "pirounet.sweep")
 

@@ -131,6 +131,24 @@ DATA_CHANGES = ("refuse", "warn")  # pirounet/vae/checkpoint.py, check_data_fing
 TRAINING_RULES["on_data_change"] = one_of(*DATA_CHANGES)
 EVAL_RULES["on_data_change"] = one_of(*DATA_CHANGES)
 
+# ---- C3D recordings (issue 13): pirounet/vae/data/mocap.py, docs/interchange.md
+C3D_RATE_MISMATCH = ("refuse", "resample")
+
+
+def c3d_marker_map(value) -> str | None:
+    """A {file label: Vicon marker name} dict whose names are markers of the recordings."""
+    from pirounet.skeletons import VICON_RAW_MARKERS
+
+    allowed = "a dict {file label: one of the 55 Vicon marker names (LFHD, C7, ...)}"
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        return allowed
+    bad = [v for v in value.values() if v not in VICON_RAW_MARKERS]
+    return f"{allowed}; {bad[0]!r} is not a marker name" if bad else None
+
+
+TRAINING_RULES["c3d_marker_map"] = c3d_marker_map
+TRAINING_RULES["c3d_rate_mismatch"] = one_of(*C3D_RATE_MISMATCH)
+
 RULES_BY_FILE: dict[str, Mapping[str, Rule]] = {
     DEFAULT_CONFIG.name: TRAINING_RULES,
     EVAL_CONFIG.name: EVAL_RULES,

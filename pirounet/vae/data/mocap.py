@@ -6,18 +6,30 @@ the derived hip markers 26 and 53, negate z, concatenate the files in sorted nam
 x, y, z by the 1 %/99 % quantiles of x and y, and centre every frame in x and y.
 
 Beyond the published code: short NaN gaps (missing markers) are filled by linear
-interpolation in time, and every bad file gets an error that names it.
+interpolation in time, and every bad file gets an error that names it. A recording may also be
+a Vicon `.c3d` file (docs/interchange.md): its labelled markers are found by name (a
+"Subject:" prefix is ignored; `c3d_marker_map` maps other names), millimetres become metres,
+z up becomes the .npy files' z down, and the frame rate is checked against ~35 fps (refused,
+or resampled with `c3d_rate_mismatch="resample"`), so that it loads exactly as the same
+recording saved as `.npy` would.
 """
 from __future__ import annotations
 
 import glob
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Mapping
 
 import numpy as np
 
-from pirounet.skeletons import VICON_53, VICON_KEPT_RAW_INDICES, VICON_RAW_MARKERS
+from pirounet.interchange.c3d import C3DError, pick_markers, read_c3d, resample, write_c3d
+from pirounet.skeletons import (
+    VICON_53,
+    VICON_DROPPED_MARKERS,
+    VICON_KEPT_RAW_INDICES,
+    VICON_RAW_MARKERS,
+)
 
 MARKERS = VICON_53.joints  # the 53 kept markers
 N_RAW_MARKERS = len(VICON_RAW_MARKERS)  # 55 in a file
@@ -45,9 +57,72 @@ class Recordings:
         return self.files[int(np.searchsorted(self.offsets, frame, side="right")) - 1]
 
 
-def _read_raw(path: Path) -> np.ndarray:
+C3D_RATE_MISMATCH = ("refuse", "resample")  # what a .c3d far from ~35 fps gets
+C3D_RATE_TOLERANCE = 0.10  # a .c3d within 10 % of VICON_53.fps is read at its own rate
+WAIST = ("LFWT", "RFWT", "LBWT", "RBWT")  # the derived hip markers stand in as their mean
+
+
+@dataclass(frozen=True)
+class C3DOptions:
+    """How .c3d recordings are read: label mapping and what a far-off frame rate gets."""
+
+    marker_map: Mapping[str, str] = field(default_factory=dict)  # file label -> marker name
+    rate_mismatch: str = "refuse"  # "refuse" | "resample" (to VICON_53.fps)
+
+    @classmethod
+    def from_config(cls, cfg: Any) -> "C3DOptions":
+        """The C3D settings of a training config (defaults where it has none)."""
+        return cls(dict(getattr(cfg, "c3d_marker_map", None) or {}),
+                   getattr(cfg, "c3d_rate_mismatch", "refuse"))
+
+
+def read_c3d_raw(path: Path, options: C3DOptions | None = None) -> np.ndarray:
+    """A .c3d recording as the raw .npy layout (55, T, 3): metres, z down, ~35 fps.
+
+    LabelingHips and SolvingHips, which loading drops, are the waist markers' mean where the
+    file lacks them. Raises DataError naming the file and any missing marker.
+    """
+    options = options or C3DOptions()
+    try:
+        markers = read_c3d(path)
+        points = pick_markers(markers, VICON_RAW_MARKERS, options.marker_map,
+                              optional=tuple(VICON_DROPPED_MARKERS.values()))  # (T, 55, 3)
+    except C3DError as err:
+        raise DataError(str(err)) from None
+    waist = points[:, [VICON_RAW_MARKERS.index(m) for m in WAIST]].mean(axis=1)
+    for i in VICON_DROPPED_MARKERS:
+        if np.isnan(points[:, i]).all():
+            points[:, i] = waist
+    target = VICON_53.fps
+    if abs(markers.rate / target - 1.0) > C3D_RATE_TOLERANCE:
+        if options.rate_mismatch != "resample":
+            raise DataError(
+                f"{path}: recorded at {markers.rate:g} fps, but the model's data runs at "
+                f"~{target:g} fps (windows of seq_len frames would span another duration); "
+                f"set c3d_rate_mismatch='resample' to resample it to {target:g} fps, or export "
+                f"it from Vicon at {target:g} fps")
+        log.info("%s: resampled from %g to %g fps", path, markers.rate, target)
+        points = resample(points, markers.rate, target)
+    points[..., 2] *= -1.0  # the .npy files hold z = -height
+    return np.ascontiguousarray(np.transpose(points, (1, 0, 2)))
+
+
+def write_raw_c3d(raw: np.ndarray, path: str | Path, rate: float = VICON_53.fps) -> Path:
+    """Write a raw .npy recording (55, T, 3) (metres, z down) as a Vicon-style .c3d (mm, z up)."""
+    points = np.transpose(np.asarray(raw, dtype=np.float64), (1, 0, 2)).copy()
+    points[..., 2] *= -1.0
+    return write_c3d(path, VICON_RAW_MARKERS, points, rate)
+
+
+def _read_raw(path: Path, c3d: C3DOptions | None = None) -> np.ndarray:
     """Load one file and check shape, dtype and length; returns (55, T, 3)."""
     expected = f"({N_RAW_MARKERS}, T, 3) floats with T > {2 * TRIM}"
+    if path.suffix.lower() == ".c3d":
+        raw = read_c3d_raw(path, c3d)
+        if raw.shape[1] <= 2 * TRIM:
+            raise DataError(f"{path}: {raw.shape[1]} frames at {VICON_53.fps:g} fps, but "
+                            f"{2 * TRIM} are trimmed ({TRIM} at each end)")
+        return raw
     try:
         size = path.stat().st_size
     except OSError as err:  # a broken link or a symlink loop
@@ -121,9 +196,9 @@ def fill_gaps(poses: np.ndarray, path: Path, max_gap_frames: int) -> np.ndarray:
     return filled
 
 
-def _trimmed(path: Path, max_gap_frames: int) -> np.ndarray:
+def _trimmed(path: Path, max_gap_frames: int, c3d: C3DOptions | None = None) -> np.ndarray:
     """Steps 1-4 for one file: (55, T, 3) -> (T - 1000, 53, 3) float64, z negated."""
-    raw = _read_raw(path)
+    raw = _read_raw(path, c3d)
     poses = np.transpose(raw, (1, 0, 2))[TRIM:-TRIM][:, VICON_KEPT_RAW_INDICES].astype(np.float64)
     poses = fill_gaps(poses, path, max_gap_frames)
     if np.ptp(poses[..., :2]) == 0:
@@ -154,15 +229,17 @@ def find_recordings(pattern: str) -> list[Path]:
     return [Path(p) for p in sorted(glob.glob(pattern))]
 
 
-def load_recordings(pattern: str = "data/mariel_*.npy", max_gap_frames: int = 35) -> Recordings:
-    """Load and preprocess every file matching `pattern`; keeps where each file starts."""
+def load_recordings(pattern: str = "data/mariel_*.npy", max_gap_frames: int = 35,
+                    c3d: C3DOptions | None = None) -> Recordings:
+    """Load and preprocess every file matching `pattern` (.npy or .c3d); keeps file starts."""
     files = find_recordings(pattern)
     if not files:
         raise DataError(
-            f"no recordings match {pattern!r}: put mariel_*.npy files of shape (55, T, 3) there, "
+            f"no recordings match {pattern!r}: put mariel_*.npy files of shape (55, T, 3) (or "
+            "Vicon .c3d files, with data_pattern='data/*.c3d') there, "
             "or write the synthetic dancer with `python -m pirounet.vae.data.synthetic --out data`"
         )
-    parts = [_trimmed(f, max_gap_frames) for f in files]
+    parts = [_trimmed(f, max_gap_frames, c3d) for f in files]
     lengths = [len(p) for p in parts]
     poses = normalise(np.concatenate(parts)).astype(np.float32)
     log.info("loaded %d recordings, %d frames after trimming: %s", len(files), len(poses),
@@ -170,6 +247,22 @@ def load_recordings(pattern: str = "data/mariel_*.npy", max_gap_frames: int = 35
     return Recordings(poses, files, np.concatenate([[0], np.cumsum(lengths)]))
 
 
-def load_mocap(pattern: str = "data/mariel_*.npy", max_gap_frames: int = 35) -> np.ndarray:
+def load_mocap(pattern: str = "data/mariel_*.npy", max_gap_frames: int = 35,
+               c3d: C3DOptions | None = None) -> np.ndarray:
     """Preprocessed poses of all recordings as float32 (T, 53, 3)."""
-    return load_recordings(pattern, max_gap_frames).poses
+    return load_recordings(pattern, max_gap_frames, c3d).poses
+
+
+def normalisation(pattern: str = "data/mariel_*.npy", max_gap_frames: int = 35,
+                  c3d: C3DOptions | None = None) -> float:
+    """The factor `normalise` multiplies metres by for these recordings (2 / xy range).
+
+    A generated pose divided by it is in metres again (x, y centred on the body).
+    """
+    files = find_recordings(pattern)
+    if not files:
+        raise DataError(f"no recordings match {pattern!r}")
+    poses = np.concatenate([_trimmed(f, max_gap_frames, c3d) for f in files])
+    lo = np.quantile(poses[..., :2].reshape(-1, 2), QUANTILES[0], axis=0).min()
+    hi = np.quantile(poses[..., :2].reshape(-1, 2), QUANTILES[1], axis=0).max()
+    return 2.0 / (hi - lo)

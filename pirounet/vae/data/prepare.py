@@ -17,7 +17,13 @@ from pirounet.vae.data.label_files import (
 )
 from pirounet.vae.data.labels import load_labels, read_label_rows
 from pirounet.vae.data.loaders import WindowLoader
-from pirounet.vae.data.mocap import DataError, Recordings, find_recordings, load_recordings
+from pirounet.vae.data.mocap import (
+    C3DOptions,
+    DataError,
+    Recordings,
+    find_recordings,
+    load_recordings,
+)
 from pirounet.vae.data.splits import Split, make_split
 
 log = logging.getLogger(__name__)
@@ -66,7 +72,7 @@ class Dataset:
         return self.poses[starts[:, None] + torch.arange(self.seq_len)]
 
 
-USER_DATA_SUFFIXES = (".npy", ".npz", ".csv")  # what in a data folder may be a user's own
+USER_DATA_SUFFIXES = (".npy", ".npz", ".csv", ".c3d")  # what in a data folder may be a user's own
 
 
 def user_files(folder: Path, labels_path: str | Path | None = None) -> list[Path]:
@@ -194,7 +200,7 @@ def warn_spanning_blocks(labels_path, rec: Recordings) -> None:
 def prepare_data(cfg) -> Dataset:
     """Load recordings and labels named by the config and split them."""
     ensure_recordings(cfg)
-    rec = load_recordings(cfg.data_pattern, cfg.max_gap_frames)
+    rec = load_recordings(cfg.data_pattern, cfg.max_gap_frames, C3DOptions.from_config(cfg))
     n_frames = len(rec.poses)
     identity = recordings_identity(rec.files, np.diff(rec.offsets).tolist())
     on_change = getattr(cfg, "on_data_change", "refuse")
