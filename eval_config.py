@@ -80,7 +80,7 @@ recognition_epochs = 400  # epochs when it has to be trained (it is cached after
 n_animations = 3  # animations per kind (conditional, random), each with one panel per label
 n_reconstructions = 3  # valid windows in the reconstruction animation
 animation_frames = 0  # frames drawn per animation; 0 = the whole sequence
-mp4 = True  # also write each animation as MP4 when ffmpeg is on PATH
+mp4 = True  # also write each animation as MP4 (system ffmpeg, else imageio-ffmpeg's bundled one)
 comic_panels = 8  # poses per comic-strip row
 entanglement_draws = 30  # z draws for the entanglement plot (paper: 30)
 entanglement_distance = "per_marker"  # "per_marker": mean Euclidean distance per marker and

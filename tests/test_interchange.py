@@ -2,7 +2,6 @@
 system ffmpeg. Round trips go through the third-party readers (ezc3d, bvhio) where one exists.
 """
 import json
-import os
 
 import numpy as np
 import pytest
@@ -16,7 +15,6 @@ from pirounet.vae.data.mocap import (
     C3DOptions,
     DataError,
     load_mocap,
-    normalise,
     normalisation,
     write_raw_c3d,
 )
@@ -152,3 +150,80 @@ def test_csv_round_trip_and_the_2d_export_command(tmp_path):
     written = main([str(tmp_path / "song.npz"), "--to=openpose", f"--out={tmp_path / 'x'}"])
     assert len(list(written[0].glob("song_*_keypoints.json"))) == 30
     assert main([str(tmp_path / "song.npz"), "--to=csv"])[0] == tmp_path / "song.csv"
+
+
+# ---- MP4 without a system ffmpeg
+
+def probe(path):
+    """ffmpeg's description of a media file (stderr of `ffmpeg -i`), via imageio-ffmpeg."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    run = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+                         capture_output=True, text=True, timeout=60)
+    return run.stderr
+
+
+def stream_seconds(path, stream):
+    """Decoded duration of one stream ("a" or "v") of a media file, in seconds."""
+    import re
+    import subprocess
+
+    import imageio_ffmpeg
+
+    run = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path),
+                          "-map", f"0:{stream}", "-f", "null", "-"],
+                         capture_output=True, text=True, timeout=60)
+    h, m, s = re.findall(r"time=(\d+):(\d+):([\d.]+)", run.stderr)[-1]
+    return 3600 * int(h) + 60 * int(m) + float(s)
+
+
+def test_mp4_without_a_system_ffmpeg_has_the_dance_frames_and_duration(tmp_path, raw,
+                                                                       monkeypatch):
+    import imageio_ffmpeg
+
+    from pirounet.viz.animation import animate
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no system ffmpeg: the bundled one is used
+    dance = markers_m(raw, 70)  # 70 frames at 35 fps: 2 s
+    path = animate(dance, tmp_path / "dance.mp4")
+    frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
+    assert frames == 70 and seconds == pytest.approx(2.0, abs=0.03)
+
+
+def test_mp4_with_a_soundtrack_carries_the_song(tmp_path):
+    import wave
+
+    import imageio_ffmpeg
+
+    from pirounet.viz.soundtrack import animate_with_soundtrack
+
+    rate, seconds = 22050, 2.0
+    tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(int(rate * seconds)) / rate) * 32767)
+    with wave.open(str(tmp_path / "song.wav"), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate)
+        w.writeframes(tone.astype("<i2").tobytes())
+    poses = smooth_dance(60)  # 60 frames at 30 fps: 2 s, as long as the song
+    path = animate_with_soundtrack(poses, tmp_path / "song.wav", tmp_path / "dance.mp4",
+                                   skeleton=OPENPOSE_15, fps=30.0, fallback_gif=False)
+    assert path.suffix == ".mp4"
+    assert "Audio: aac" in probe(path)
+    frames, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
+    assert frames == 60
+    assert stream_seconds(path, "a") == pytest.approx(seconds, abs=0.05)
+
+
+def test_the_report_shows_each_animation_once_in_its_smaller_file(tmp_path):
+    from pirounet.viz.report import write_report
+
+    gen = tmp_path / "generation"
+    gen.mkdir()
+    (gen / "a.gif").write_bytes(b"GIF89a" + b"\x00" * 5000)  # a's MP4 is smaller: shown
+    (gen / "a.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100)
+    (gen / "b.gif").write_bytes(b"GIF89a" + b"\x00" * 10)  # b's GIF is smaller: shown
+    (gen / "b.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 900)
+    page = write_report(tmp_path, {}).read_text()
+    assert page.count("data:video/mp4;base64,") == 1 and page.count("data:image/gif;") == 1
+    assert "generation/a.mp4" in page and "generation/b.gif" in page
+    assert "<video controls loop muted autoplay" in page

@@ -30,9 +30,9 @@ varies in the data (a few mm for rigid segments). Channels: Zrotation Xrotation 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 from scipy.spatial.transform import Rotation

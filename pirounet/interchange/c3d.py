@@ -10,9 +10,9 @@ file (Vicon: z up). Invalid points (a negative residual, or NaN) come back as Na
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 

@@ -8,8 +8,8 @@ below, checked when a config is loaded, before anything is written.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from pirounet.run import config as core
 from pirounet.run.rules import (

@@ -1,4 +1,4 @@
-"""Stick-figure animations (GIF, or MP4 with ffmpeg) of one or several pose sequences.
+"""Stick-figure animations (GIF or MP4) of one or several pose sequences.
 
     animate([seq_a, seq_b, seq_c], "results/run/gen.gif", labels=[0, 1, 2],
             label_names=["low", "medium", "high"])
@@ -14,9 +14,10 @@ also used by the comic strips in `strips.py`.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
+import matplotlib
 import numpy as np
 from matplotlib.animation import FFMpegWriter, PillowWriter
 from matplotlib.axes import Axes
@@ -228,18 +229,39 @@ class GifWriter(PillowWriter):
         )
 
 
-def _writer(path: Path, fps: float) -> PillowWriter | FFMpegWriter:
-    """GifWriter for .gif, FFMpegWriter for .mp4 (ffmpeg must be on PATH)."""
+def ffmpeg_path() -> str | None:
+    """An ffmpeg binary for MP4s: the system's (on PATH), else imageio-ffmpeg's bundled one."""
+    found = shutil.which("ffmpeg")
+    if found is not None:
+        return found
+    from pirounet.viz.soundtrack import SoundtrackError, ffmpeg_exe  # imports this module
+
+    try:
+        return ffmpeg_exe()
+    except SoundtrackError:
+        return None
+
+
+def mp4_available() -> bool:
+    """Whether .mp4 animations can be written (a system or a bundled ffmpeg)."""
+    return ffmpeg_path() is not None
+
+
+def _writer(path: Path, fps: float) -> tuple[PillowWriter | FFMpegWriter, dict]:
+    """GifWriter for .gif, FFMpegWriter for .mp4, and the rcParams it is to run under."""
     suffix = path.suffix.lower()
     if suffix == ".gif":
-        return GifWriter(fps=fps)
+        return GifWriter(fps=fps), {}
     if suffix == ".mp4":
-        if shutil.which("ffmpeg") is None:
+        exe = ffmpeg_path()
+        if exe is None:
             raise RuntimeError(
-                f"cannot write {path}: MP4 needs ffmpeg on PATH and none was found; "
-                "install ffmpeg or ask for a .gif path instead"
+                f"cannot write {path}: MP4 needs ffmpeg, and neither a system ffmpeg (on PATH) "
+                "nor imageio-ffmpeg's bundled one was found; pip install imageio-ffmpeg, or ask "
+                "for a .gif path instead"
             )
-        return FFMpegWriter(fps=fps, codec="h264")  # matplotlib adds yuv420p and even sizes
+        # matplotlib adds yuv420p and even sizes; the binary is chosen by rcParams
+        return FFMpegWriter(fps=fps, codec="h264"), {"animation.ffmpeg_path": exe}
     raise ValueError(f"cannot write {path}: use a .gif or .mp4 path")
 
 
@@ -261,13 +283,13 @@ def animate(
     ghost: drawn in light grey behind the figure; one sequence for all panels or one each.
     labels: classes (ints or names) shown in the titles and used as panel colours; an int k
     is shown as label_names[k] when label_names are given, else as "class k".
-    fps: playback rate, default the skeleton's. A .mp4 path raises RuntimeError when ffmpeg
-    is missing (no silent fallback to GIF). Panels of different lengths hold their last pose
+    fps: playback rate, default the skeleton's. A .mp4 path uses the system ffmpeg, else the
+    one imageio-ffmpeg bundles; RuntimeError when neither exists (no silent fallback to GIF). Panels of different lengths hold their last pose
     until the longest one ends.
     """
     path = Path(path)
     fps = skeleton.fps if fps is None else fps
-    writer = _writer(path, fps)
+    writer, rc = _writer(path, fps)
     panels = as_sequences(seqs, skeleton=skeleton)
     ghosts = match_ghosts(ghost, len(panels), skeleton=skeleton)
     names = panel_titles(len(panels), titles, labels, label_names)
@@ -292,7 +314,7 @@ def animate(
     clock = fig.text(0.99, 0.01, "", ha="right", va="bottom", fontsize=8, color="#666666")
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with writer.saving(fig, str(path), dpi=fig.dpi):
+    with matplotlib.rc_context(rc), writer.saving(fig, str(path), dpi=fig.dpi):
         for t in range(n_frames):
             for lines, ends in artists:
                 lines.set_segments(ends[min(t, len(ends) - 1)])

@@ -3,7 +3,9 @@
     write_report("results/pirounet_dance", metrics, title="PirouNet_dance", guide=guide)
 
 Images, GIFs and small videos are embedded as base64 data URIs, so report.html is a single
-file with no external assets: it opens offline and can be mailed or archived as it is.
+file with no external assets: it opens offline and can be mailed or archived as it is. An
+animation written both as GIF and as MP4 (same folder and name) is shown once, in the smaller
+of the two files (MP4 plays in a <video controls loop muted autoplay> element).
 
 Some top-level keys of `metrics` get a block of their own instead of a table: "warnings" (a
 list of sentences, in a box at the top), "headline" (figure -> {"value", "target", "pass_if",
@@ -16,8 +18,9 @@ from __future__ import annotations
 import base64
 import datetime
 import html
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from PIL import Image
@@ -198,6 +201,20 @@ def _media_files(results_dir: Path, types: Mapping[str, str],
     )
 
 
+def smaller_of_pairs(paths: Sequence[Path]) -> list[Path]:
+    """Paths without the larger file of each same-named animation pair (x.gif and x.mp4)."""
+    by_stem: dict[Path, list[Path]] = {}
+    for p in paths:
+        if p.suffix.lower() in ANIMATION_TYPES:
+            by_stem.setdefault(p.with_suffix(""), []).append(p)
+    drop = set()
+    for twins in by_stem.values():
+        if len(twins) > 1:
+            keep = min(twins, key=lambda p: (p.stat().st_size, p.suffix.lower() != ".gif"))
+            drop.update(p for p in twins if p != keep)
+    return [p for p in paths if p not in drop]
+
+
 def _figure(path: Path, results_dir: Path, mime: str) -> str:
     """One <figure>: the file embedded as a data URI (big videos linked relatively)."""
     rel = path.relative_to(results_dir).as_posix()
@@ -224,7 +241,7 @@ def _gallery(results_dir: Path, types: Mapping[str, str], guide: Guide = Guide()
              skip: frozenset[Path] = frozenset()) -> str:
     """A section of embedded media, grouped under one sub-heading (and note) per folder."""
     groups: dict[str, list[str]] = {}
-    for path in _media_files(results_dir, types, skip):
+    for path in smaller_of_pairs(_media_files(results_dir, types, skip)):
         folder = path.parent.relative_to(results_dir).as_posix()
         groups.setdefault(folder, []).append(
             _figure(path, results_dir, types[path.suffix.lower()]))

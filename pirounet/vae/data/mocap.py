@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import glob
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -70,7 +71,7 @@ class C3DOptions:
     rate_mismatch: str = "refuse"  # "refuse" | "resample" (to VICON_53.fps)
 
     @classmethod
-    def from_config(cls, cfg: Any) -> "C3DOptions":
+    def from_config(cls, cfg: Any) -> C3DOptions:
         """The C3D settings of a training config (defaults where it has none)."""
         return cls(dict(getattr(cfg, "c3d_marker_map", None) or {}),
                    getattr(cfg, "c3d_rate_mismatch", "refuse"))

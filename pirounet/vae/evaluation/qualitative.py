@@ -3,24 +3,30 @@
     results/<name>/generation/conditional_<i>.gif   one panel per label, drawn from dense tiles
     results/<name>/generation/random_<i>.gif        one panel per label, z ~ N(0, I)
     results/<name>/generation/{conditional,random}_strip.png   one comic-strip row per label
+    results/<name>/generation/{conditional,random}.npy  the dances (K labels, n, T, 53, 3)
+        float32, whole, in the model's units (`python -m pirounet.vae.export` converts them)
     results/<name>/reconstruction/reconstruction.gif  valid windows (ghost: the original)
     results/<name>/reconstruction/reconstruction_strip.png
 
-Animations are GIFs, plus MP4s when `mp4` is set and ffmpeg is on PATH.
+Animations are GIFs, plus MP4s when `mp4` is set (through the system ffmpeg, else the one
+imageio-ffmpeg bundles).
 """
 from __future__ import annotations
 
 import logging
-import shutil
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from pirounet.metrics import ajd
+from pirounet.skeletons import VICON_53
+from pirounet.vae.evaluation.blind_export import save_npy
 from pirounet.vae.evaluation.context import EvalContext
 from pirounet.vae.generation import generate_conditional, generate_random
 from pirounet.viz import animate, comic_strip
+from pirounet.viz.animation import mp4_available
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +36,12 @@ QUALITATIVE_STREAM = 1  # seeds the qualitative draws apart from the bootstrap i
 
 
 def animation_formats(ctx: EvalContext) -> list[str]:
-    """"gif", plus "mp4" when asked for and ffmpeg is available (otherwise said once)."""
+    """"gif", plus "mp4" when asked for and an ffmpeg is available (otherwise said once)."""
     if not ctx.eval_cfg.mp4:
         return ["gif"]
-    if shutil.which("ffmpeg") is None:
-        log.info("mp4=True but ffmpeg is not on PATH: animations are written as GIF only")
+    if not mp4_available():
+        log.info("mp4=True but there is no ffmpeg (none on PATH, and imageio-ffmpeg is not "
+                 "installed): animations are written as GIF only")
         return ["gif"]
     return ["gif", "mp4"]
 
@@ -64,6 +71,7 @@ def run_generation_figures(ctx: EvalContext) -> dict[str, Any]:
     folder = ctx.results_dir / GENERATION_FOLDER
     formats = animation_formats(ctx)
     for kind, dances in (("conditional", conditional), ("random", random)):
+        save_npy(folder / f"{kind}.npy", VICON_53.as_joints(dances).astype(np.float32))
         dances = clip(dances, e.animation_frames)
         for i in range(n):  # one animation per draw, its panels the K labels
             write_animation(dances[:, i], folder / f"{kind}_{i}", formats, labels=labels,
