@@ -227,3 +227,64 @@ def test_the_report_shows_each_animation_once_in_its_smaller_file(tmp_path):
     assert page.count("data:video/mp4;base64,") == 1 and page.count("data:image/gif;") == 1
     assert "generation/a.mp4" in page and "generation/b.gif" in page
     assert "<video controls loop muted autoplay" in page
+
+
+# ---- the export command
+
+def test_export_writes_every_set_at_real_scale_and_samples_from_a_checkpoint(tmp_path, raw):
+    import bvhio
+    import torch
+
+    from pirounet.run.checkpoint import save_checkpoint
+    from pirounet.vae.checkpoint import make_checkpoint
+    from pirounet.vae.export import main
+    from pirounet.vae.model import ModelConfig, PirouNet
+    from pirounet.vae.settings import DEFAULT_CONFIG, load_config
+
+    np.save(tmp_path / "mariel_a.npy", raw)
+    pattern = str(tmp_path / "mariel_*.npy")
+    poses = load_mocap(pattern)  # model units
+    results = tmp_path / "results" / "tiny"
+    (results / "generation").mkdir(parents=True)
+    (results / "to_be_labeled").mkdir()
+    windows = np.stack([poses[i * 40:(i + 1) * 40] for i in range(6)])  # (6, 40, 53, 3)
+    np.save(results / "generation" / "conditional.npy", windows.reshape(3, 2, 40, 53, 3))
+    np.save(results / "generation" / "random.npy", windows.reshape(3, 2, 40, 53, 3)[:, :1])
+    np.save(results / "to_be_labeled" / "sequences.npy", windows[:3])
+    cfg = load_config(DEFAULT_CONFIG, ["--h_dim=8", "--n_layers=2", "--latent_dim=2",
+                                       "--h_dim_classif=8", "--n_layers_classif=1",
+                                       f"--data_pattern={pattern}", "--seq_len=40"])
+    torch.manual_seed(0)
+    model = PirouNet(ModelConfig.from_config(cfg))
+    metrics = {"train/total": 0.0, "train/accuracy": 0.0, "valid/total": 0.0,
+               "valid/accuracy": 0.0}
+    ckpt = make_checkpoint(model, torch.optim.Adam(model.parameters()), 1, metrics, cfg, 0.0,
+                           [], None)
+    save_checkpoint(tmp_path / "tiny.pt", ckpt)
+
+    written = main([f"--run={tmp_path / 'tiny.pt'}", "--to=both", f"--results={results}",
+                    "--sample=1", f"--out={tmp_path / 'out'}"])
+    names = sorted(p.relative_to(tmp_path / "out").as_posix() for p in written)
+    assert len(names) == 2 * (6 + 3 + 3 + 3) and "conditional/label2_1.bvh" in names
+    assert {"blind/0.c3d", "random/label0_0.bvh", "sampled/label2_0.c3d"} <= set(names)
+    # The conditional dance label0_0 is the first 40 trimmed frames: at real scale its BVH
+    # joints sit on the recording's marker centres (centred in x and y) within 2 cm.
+    m = markers_m(raw, 40)
+    m[..., :2] -= m[..., :2].mean(axis=1, keepdims=True)
+    shoulder = m[:, VICON_53.indices(VICON_53.body["Lshoulder"])].mean(axis=1)
+    root = bvhio.readAsHierarchy(str(tmp_path / "out" / "conditional" / "label0_0.bvh"))
+    joint = next(j for j, *_ in root.layout() if j.Name == "LeftShoulder")
+    for frame in (0, 20, 39):
+        root.loadPose(frame)
+        want = np.array([shoulder[frame, 0], shoulder[frame, 2], -shoulder[frame, 1]]) * 100
+        assert np.linalg.norm(np.array(list(joint.PositionWorld)) - want) < 2.0
+    back = read_c3d(tmp_path / "out" / "blind" / "0.c3d")
+    np.testing.assert_allclose(back.points, m, atol=1e-4)  # metres, via the data's scale
+
+
+def test_export_without_dances_says_what_to_run(tmp_path, capsys):
+    from pirounet.vae.export import main
+
+    with pytest.raises(SystemExit):
+        main(["--run=nothing", f"--results={tmp_path}", "--scale=1"])
+    assert "main_eval.py --load_from_checkpoint=nothing" in capsys.readouterr().err
