@@ -71,6 +71,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    torch.set_flush_denormal(True)  # as training on the CPU does (see learn2dance/train.py)
     torch.manual_seed(0)
 
     # 1. Training step against bare LSTMs

@@ -220,6 +220,9 @@ def main(args: list[str]) -> dict[str, torch.nn.Module]:
     device = resolve_device(cfg.device, ddp.local_rank)
     if device.type == "cpu":
         set_threads(cfg.cpu_threads, ddp.local_world_size)
+        # Gradients that fade along 1200 LSTM steps become denormal floats, which the CPU
+        # handles ~4x slower (the published mode's one-vector loss: 4.4 s -> 1.3 s a step).
+        torch.set_flush_denormal(True)
     seed_everything(cfg.seed + ddp.rank)
 
     try:

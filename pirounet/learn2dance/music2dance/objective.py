@@ -47,11 +47,12 @@ def music_contexts(encoder: MusicEncoder, music: Tensor, n_steps: int, mode: str
     return chunk_contexts(states, chunk_frames, pooling)
 
 
-def move_loss(logits: Tensor, moves: Tensor, mode: str) -> Tensor:
+def move_loss(logits: Tensor, moves: Tensor, mode: str) -> tuple[Tensor, Tensor]:
     """Cross-entropy of logits (B, S, K) against moves (B, S): summed over steps (published)
-    or the mean per move (aligned)."""
+    or the mean per move (aligned); and the mean per move (both modes report it)."""
     nll = F.cross_entropy(logits.transpose(1, 2), moves, reduction="none")  # (B, S)
-    return nll.sum(dim=1).mean() if mode == "published" else nll.mean()
+    per_move = nll.mean()
+    return (nll.sum(dim=1).mean() if mode == "published" else per_move), per_move
 
 
 def accuracies(logits: Tensor, moves: Tensor, k: int = TOP_K) -> dict[str, float]:
@@ -77,9 +78,9 @@ class MoveObjective(nn.Module):
     def forward(self, music: Tensor, moves: Tensor) -> tuple[Tensor, dict[str, float]]:
         """Loss and its terms for music (B, S * chunk_frames, F) and moves (B, S) int64."""
         logits = self.logits(music, moves)
-        loss = move_loss(logits, moves, self.mode)
-        nll = F.cross_entropy(logits.transpose(1, 2), moves).item()  # per move, both modes
-        return loss, {"total": loss.item(), "nll_per_move": nll, **accuracies(logits, moves)}
+        loss, per_move = move_loss(logits, moves, self.mode)
+        return loss, {"total": loss.item(), "nll_per_move": per_move.item(),
+                      **accuracies(logits.detach(), moves)}
 
     def logits(self, music: Tensor, moves: Tensor) -> Tensor:
         """(B, S, K) teacher-forced logits."""
