@@ -207,6 +207,17 @@ def test_seq_gan_refuses_a_missing_pose_gan(workdir):
         train_entry.main(["learn2dance", "tiny.py", "--model=seq_gan", "--run_name=bad2"])
 
 
+def test_seq_gan_refuses_to_resume_on_a_changed_pose_gan(workdir):
+    pose = ["learn2dance", "tiny.py", "--model=pose_gan", "--run_name=pg_moved"]
+    seq = ["learn2dance", "tiny.py", "--model=seq_gan", "--pose_gan_run=pg_moved",
+           "--run_name=sg_moved"]
+    train_entry.main([*pose, "--gan_epochs=1"])
+    train_entry.main([*seq, "--gan_epochs=1"])
+    train_entry.main([*pose, "--gan_epochs=2", "--resume=True"])  # last.pt is now epoch 2
+    with pytest.raises(CheckpointError, match="pose_gan_run='pg_moved' \\(epoch 1\\).*epoch 2"):
+        train_entry.main([*seq, "--gan_epochs=2", "--resume=True"])
+
+
 def test_seq_gan_refuses_a_mismatched_pose_gan(workdir):
     with pytest.raises(CheckpointError, match="bn_eps=1e-05 there, 0.8 here"):
         train_entry.main(["learn2dance", "tiny.py", "--model=seq_gan", "--pose_gan_run=pg",

@@ -77,11 +77,14 @@ def end_epoch(cfg: Config, run_dir: Path, run: Any, state: TrainingState, epoch:
     return save_epoch_checkpoints(run_dir, ckpt, is_best, cfg.save_every)
 
 
+def samples_due(cfg: Config, epoch: int) -> bool:
+    """Samples are drawn every sample_every epochs and after the last one (never when 0)."""
+    return cfg.sample_every > 0 and (epoch % cfg.sample_every == 0 or epoch == cfg.gan_epochs)
+
+
 def write_samples(cfg: Config, run_dir: Path, run: Any, epoch: int, seqs: np.ndarray,
-                  titles: list[str], fps: float) -> Path | None:
-    """samples/epoch_<N>.gif of flat pose sequences (N, T, 30), every sample_every epochs."""
-    if cfg.sample_every <= 0 or (epoch % cfg.sample_every and epoch != cfg.gan_epochs):
-        return None
+                  titles: list[str], fps: float) -> Path:
+    """samples/epoch_<N>.gif of flat pose sequences (N, T, 30), logged to wandb."""
     from pirounet.skeletons import OPENPOSE_15
     from pirounet.viz.animation import animate
 

@@ -141,9 +141,10 @@ def train_pose_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devi
                        "valid/pose_frechet": score}
             saved = runs.end_epoch(cfg, run_dir, run, state, epoch, models, optimizers,
                                    metrics, score, extra)
-            runs.write_samples(cfg, run_dir, run, epoch,
-                               latent_walks(generator, cfg.z_dim, 30, cfg.seed, device),
-                               ["latent walk"] * 3, fps)
+            if runs.samples_due(cfg, epoch):
+                runs.write_samples(cfg, run_dir, run, epoch,
+                                   latent_walks(generator, cfg.z_dim, 30, cfg.seed, device),
+                                   ["latent walk"] * 3, fps)
             log.info("epoch %d/%d  critic %.4f  W %.4f  gp %.4f  generator %.4f  valid pose "
                      "FD %.4f  (%.1f s) saved %s", epoch, cfg.gan_epochs,
                      metrics.get("train/critic", float("nan")),

@@ -228,7 +228,7 @@ def train_seq_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devic
                        "valid/fid_g_2d": score}
             saved = runs.end_epoch(cfg, run_dir, run, state, epoch, saved_models, optimizers,
                                    metrics, score, extra)
-            if cfg.sample_every > 0:
+            if runs.samples_due(cfg, epoch):
                 music = held.take(take[:3])[1] if cfg.gan_music else None
                 seqs = sample_sequences(generator, pose_generator, 3, cfg.z_dim, cfg.seq_z_dim,
                                         music, cfg.seed, device).numpy()
