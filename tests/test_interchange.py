@@ -161,7 +161,7 @@ def probe(path):
     import imageio_ffmpeg
 
     run = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=60, check=False)
     return run.stderr
 
 
@@ -174,7 +174,7 @@ def stream_seconds(path, stream):
 
     run = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path),
                           "-map", f"0:{stream}", "-f", "null", "-"],
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=60, check=False)
     h, m, s = re.findall(r"time=(\d+):(\d+):([\d.]+)", run.stderr)[-1]
     return 3600 * int(h) + 60 * int(m) + float(s)
 
