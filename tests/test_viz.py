@@ -103,7 +103,8 @@ def test_animate_rejects_bad_inputs(tmp_path, monkeypatch):
         animate([dancer(), dancer()], tmp_path / "x.gif", titles=["only one"])
     with pytest.raises(ValueError, match=r"\.gif or \.mp4"):
         animate(dancer(), tmp_path / "x.avi")
-    monkeypatch.setattr("pirounet.viz.animation.shutil.which", lambda name: None)
+    # no system ffmpeg and no bundled one either: a clear error, not a silent GIF
+    monkeypatch.setattr("pirounet.viz.animation.ffmpeg_path", lambda: None)
     with pytest.raises(RuntimeError, match="ffmpeg"):
         animate(dancer(), tmp_path / "x.mp4")
 
