@@ -1,5 +1,6 @@
 """Shared test setup: no wandb network access, and small helpers for recordings on disk."""
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -34,3 +35,25 @@ def write_recording(path: Path, markers_t_3: np.ndarray) -> Path:
     raw[:, 500:500 + t] = np.transpose(markers_t_3, (1, 0, 2))
     np.save(path, raw)
     return path
+
+
+@pytest.fixture
+def serve():
+    """Start label-app servers on free ports; yields a function app -> (host, port).
+
+    Every server started is shut down after the test.
+    """
+    from pirounet.vae.label_app import make_server
+
+    servers = []
+
+    def start(app) -> tuple[str, int]:
+        server = make_server(app, "127.0.0.1", 0)
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        servers.append(server)
+        return server.server_address[:2]
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -45,22 +45,6 @@ def task(recording):
     return recording_task(recording, SEQ_LEN)
 
 
-@pytest.fixture
-def serve():
-    """Start a live server for an app on a free port; yields a function app -> address."""
-    servers = []
-
-    def start(app: LabelApp) -> tuple[str, int]:
-        server = make_server(app, "127.0.0.1", 0)
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-        servers.append(server)
-        return server.server_address[:2]
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
 
 def call(address, method: str, path: str, body=None, ctype="application/json"):
     """One raw HTTP request (the path is sent exactly as given); returns (status, text)."""

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from pirounet.vae.data.synthetic import write_synthetic_dataset
-from pirounet.vae.label_app import LabelApp, LabelFileError, LabelStore, make_server
+from pirounet.vae.label_app import LabelApp, LabelFileError, LabelStore
 from pirounet.vae.label_app.__main__ import main
-from pirounet.vae.label_app.server import BLIND_MODE, LABEL_MODE, blind_task, recording_task
+from pirounet.vae.label_app.server import BLIND_MODE, LABEL_MODE, recording_task
 
 SEQ_LEN = 40
 KEYS = range(0, 4000, SEQ_LEN)
@@ -34,21 +34,6 @@ def task(tmp_path_factory):
     write_synthetic_dataset(folder, seed=1, frames=10 * SEQ_LEN + 7, n_files=1)
     return recording_task(str(folder / "mariel_*.npy"), SEQ_LEN)
 
-
-@pytest.fixture
-def serve():
-    servers = []
-
-    def start(app: LabelApp) -> tuple[str, int]:
-        server = make_server(app, "127.0.0.1", 0)
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-        servers.append(server)
-        return server.server_address[:2]
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 def request(address, method, path, body=None, headers=None):
