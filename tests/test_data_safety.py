@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from conftest import write_recording
+from helpers import data_args
+
 from pirounet.run.checkpoint import CheckpointError, lock_run_folder
 from pirounet.vae import train as train_main
 from pirounet.vae.data import DataError
@@ -28,11 +29,6 @@ def data(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("data")
     write_synthetic_dataset(out, seed=0, frames=3000, n_files=2)
     return out
-
-
-def data_args(folder: Path) -> list[str]:
-    return [f"--data_pattern={folder}/mariel_*.npy",
-            f"--labels_path={folder}/labels_from_app.csv"]
 
 
 @pytest.fixture(autouse=True)

@@ -14,12 +14,13 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 import torch
+from helpers import data_args as synthetic_data_args
+from helpers import train_tiny_run
 
 import main
 from pirounet.run.checkpoint import CheckpointError
 from pirounet.vae import evaluate as main_eval
 from pirounet.vae.checkpoint import PUBLISHED_KEYS
-from pirounet.vae.data.synthetic import write_synthetic_dataset
 from pirounet.vae.evaluation import EvalError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,18 +81,12 @@ def restore_threads():
 @pytest.fixture(scope="module")
 def run_root(tmp_path_factory) -> Path:
     """A folder with a small synthetic data set and saved_models/tiny from main.py."""
-    root = tmp_path_factory.mktemp("eval_e2e")
-    write_synthetic_dataset(root / "data", seed=0, frames=4000, n_files=2)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        main.main([str(ROOT / "configs" / "tiny.py"), *data_args(root)])
-    return root
+    return train_tiny_run(tmp_path_factory.mktemp("eval_e2e"), 4000)
 
 
 def data_args(root: Path) -> list[str]:
     """Settings that point a config at the module's synthetic data."""
-    return [f"--data_pattern={root}/data/mariel_*.npy",
-            f"--labels_path={root}/data/labels_from_app.csv"]
+    return synthetic_data_args(root / "data")
 
 
 def lookup(metrics: dict, dotted: str):

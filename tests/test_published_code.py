@@ -13,15 +13,15 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
+from helpers import data_args as synthetic_data_args
+from helpers import train_tiny_run
 
-import main
 import main_eval
 from pirounet.run.checkpoint import CheckpointError
 from pirounet.run.config import read_settings
 from pirounet.vae.checkpoint import PUBLISHED_KEYS, load_checkpoint
 from pirounet.vae.data import WindowLoader
 from pirounet.vae.data.splits import ratio_split
-from pirounet.vae.data.synthetic import write_synthetic_dataset
 from pirounet.vae.evaluate import check_run
 from pirounet.vae.evaluation import EvalError
 from pirounet.vae.evaluation.context import part_bounds, training_config, whole_batches
@@ -316,19 +316,13 @@ def test_parts_are_whole_batches_whatever_the_workers():
 @pytest.fixture(scope="module")
 def run_root(tmp_path_factory) -> Path:
     """Synthetic data, saved_models/tiny trained by main.py, and a cached FID classifier."""
-    root = tmp_path_factory.mktemp("published_code")
-    write_synthetic_dataset(root / "data", seed=0, frames=3000, n_files=2)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        # trained as the reference code trains: broadcast CE, its pairing, valid drop_last
-        main.main([str(ROOT / "configs" / "tiny.py"), str(TRAINING_PRESET), "--run_name=tiny",
-                   *data_args(root)])
-    return root
+    # trained as the reference code trains: broadcast CE, its pairing, valid drop_last
+    return train_tiny_run(tmp_path_factory.mktemp("published_code"), 3000,
+                          str(TRAINING_PRESET), "--run_name=tiny")
 
 
 def data_args(root: Path) -> list[str]:
-    return [f"--data_pattern={root}/data/mariel_*.npy",
-            f"--labels_path={root}/data/labels_from_app.csv"]
+    return synthetic_data_args(root / "data")
 
 
 def evaluate(*args: str) -> dict:
