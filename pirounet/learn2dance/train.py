@@ -105,6 +105,21 @@ def make_optimizer(cfg: Config, module: torch.nn.Module) -> torch.optim.Optimize
     return torch.optim.Adam(module.parameters(), lr=cfg.learning_rate)
 
 
+class _Both:
+    """Two optimizers stepped as one (the published model had one for each network)."""
+
+    def __init__(self, optimizers: dict[str, torch.optim.Optimizer]):
+        self.optimizers = list(optimizers.values())
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for optimizer in self.optimizers:
+            optimizer.zero_grad(set_to_none=set_to_none)
+
+    def step(self) -> None:
+        for optimizer in self.optimizers:
+            optimizer.step()
+
+
 def train_music2dance(cfg: Config, prepared, run_dir: Path, ddp, device: torch.device,
                       start: dict[str, Any] | None) -> dict[str, torch.nn.Module]:
     """The music->dance model's training loop; returns {"encoder", "decoder"}."""
@@ -185,21 +200,6 @@ def train_music2dance(cfg: Config, prepared, run_dir: Path, ddp, device: torch.d
     finally:
         finish_wandb(run)
     return models
-
-
-class _Both:
-    """Two optimizers stepped as one (the published model had one for each network)."""
-
-    def __init__(self, optimizers: dict[str, torch.optim.Optimizer]):
-        self.optimizers = list(optimizers.values())
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        for optimizer in self.optimizers:
-            optimizer.zero_grad(set_to_none=set_to_none)
-
-    def step(self) -> None:
-        for optimizer in self.optimizers:
-            optimizer.step()
 
 
 TRAINERS: dict[str, Callable[..., dict[str, torch.nn.Module]]] = {
