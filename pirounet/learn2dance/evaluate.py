@@ -25,7 +25,7 @@ import torch
 
 from pirounet.learn2dance.errors import Learn2DanceDataError
 from pirounet.learn2dance.gan.evaluate import evaluate_pose_gan, evaluate_seq_gan
-from pirounet.learn2dance.music import BEAT_CHANNEL
+from pirounet.learn2dance.music import BEAT_CHANNEL, music_features
 from pirounet.learn2dance.music2dance import plots
 from pirounet.learn2dance.music2dance.data import songs_from_prepared
 from pirounet.learn2dance.music2dance.evaluation import (GenerationSettings, evaluate_songs,
@@ -36,6 +36,7 @@ from pirounet.learn2dance.music2dance.settings import (DEFAULT_CONFIG, EVAL_CONF
 from pirounet.learn2dance.pairs import pair_by_name
 from pirounet.learn2dance.prepare import prepare
 from pirounet.learn2dance.synthetic import ensure_dataset
+from pirounet.metrics.beats import beat_times
 from pirounet.run.atomic import write_text_atomic
 from pirounet.run.checkpoint import CheckpointError, check_system, read_checkpoint
 from pirounet.run.config import Config, ConfigError, config_from_dict
@@ -124,6 +125,11 @@ def evaluate_music2dance(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, An
     songs = songs_from_prepared(prepared, train_cfg.data_dir, beat_channel)
     held = [s for s in songs if s.split == eval_cfg.split]
     train = [s for s in songs if s.split == "train"]
+    audio = {p.name: p.song for p in pair_by_name(train_cfg.data_dir)}
+    for song in held:  # published512 features hold no beats: track them on the audio
+        if song.beats is None:
+            beats = music_features(audio[song.name], "fact35", song.fps, train_cfg.audio_hop)
+            song.beats = beat_times(beats[:, BEAT_CHANNEL], song.fps)
     model = DanceModel.from_checkpoint(ckpt)
     gen = GenerationSettings(eval_cfg.sampling, eval_cfg.top_k, eval_cfg.transitions,
                              eval_cfg.blend_frames)
@@ -152,7 +158,6 @@ def evaluate_music2dance(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, An
                                               ("top5_accuracy", "top-5")])
         curves = {"figure": figure.name}
     if eval_cfg.animation != "none" and eval_cfg.n_animations > 0:
-        audio = {p.name: p.song for p in pair_by_name(train_cfg.data_dir)}
         metrics["animations"] = animate_dances(model, held[:eval_cfg.n_animations], audio,
                                                folder / "dances", gen, eval_cfg.seed,
                                                eval_cfg.animation)
