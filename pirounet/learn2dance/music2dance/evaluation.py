@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
-import torch
 
 from pirounet.learn2dance.music2dance.data import Song
 from pirounet.learn2dance.music2dance.generate import DanceModel, moves_to_poses
@@ -219,13 +218,3 @@ def claims(s: dict[str, dict], result: dict[str, Any]) -> dict[str, Any]:
                                        "holds": bool(s["style_minus_chance"].get("boot_low", -1)
                                                      > 0)}
     return found
-
-
-@torch.no_grad()
-def speed_and_beats(poses: np.ndarray, fps: float, smooth_s: float) -> tuple[np.ndarray,
-                                                                               np.ndarray]:
-    """Smoothed mean joint speed (T - 1,) and motion beat times of one dance, for a plot."""
-    from pirounet.metrics.beats import gaussian_smooth, joint_speed
-
-    speed = gaussian_smooth(joint_speed(poses, fps), smooth_s * fps)
-    return speed, motion_beats(poses, fps, smooth_s)
