@@ -122,7 +122,7 @@ def evaluate_music2dance(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, An
     ensure_dataset(train_cfg)
     prepared = prepare(train_cfg)
     beat_channel = BEAT_CHANNEL if prepared.music_features == "fact35" else None
-    songs = songs_from_prepared(prepared, train_cfg.data_dir, beat_channel)
+    songs = songs_from_prepared(prepared, beat_channel)
     held = [s for s in songs if s.split == eval_cfg.split]
     train = [s for s in songs if s.split == "train"]
     audio = {p.name: p.song for p in pair_by_name(train_cfg.data_dir)}

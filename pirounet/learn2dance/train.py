@@ -125,7 +125,7 @@ def train_music2dance(cfg: Config, prepared, run_dir: Path, ddp, device: torch.d
     """The music->dance model's training loop; returns {"encoder", "decoder"}."""
     # Data: windows of equal length, cut from the training and validation songs
     beat_channel = BEAT_CHANNEL if prepared.music_features == "fact35" else None
-    songs = songs_from_prepared(prepared, cfg.data_dir, beat_channel)
+    songs = songs_from_prepared(prepared, beat_channel)
     train_songs = [s for s in songs if s.split == "train"]
     valid_songs = [s for s in songs if s.split == "valid"]
     scaler = music_scaler(cfg, songs, start)

@@ -8,15 +8,11 @@ an offset drawn from (seed, epoch), so an epoch is the same after a resume, on a
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch import Tensor
-
-TRUTH_FILE = "truth.json"  # the synthetic set's ground truth (pirounet/learn2dance/synthetic.py)
 
 
 @dataclass
@@ -119,33 +115,18 @@ def window_length(songs: list[Song], wanted: int) -> int:
     return min([wanted] + [len(s.moves) for s in songs])
 
 
-def read_truth(data_dir: str | Path) -> dict:
-    """The synthetic set's truth.json songs ({name: {"style", "beat_times", ...}}), or {}."""
-    path = Path(data_dir) / TRUTH_FILE
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text()).get("songs", {})
-    except (OSError, ValueError):
-        return {}
+def songs_from_prepared(prepared, beat_channel: int | None) -> list[Song]:
+    """Our view of part 1's Prepared songs (pirounet/learn2dance/prepare.py).
 
-
-def songs_from_prepared(prepared, data_dir: str | Path, beat_channel: int | None) -> list[Song]:
-    """Our view of part 1's Prepared songs, with true beats and style where truth.json has them.
-
-    Without a truth, a song's beats are the frames its music's beat channel marks (fact35),
-    or none (published512 has no beat channel).
+    A song's beats are the true ones where the data has them (the synthetic set's truth.json),
+    else the frames its music's beat channel marks (fact35), else None (published512).
     """
-    truth = read_truth(data_dir)
     songs = []
     for s in prepared.songs:
-        known = truth.get(s.name, {})
-        if "beat_times" in known:
-            beats = np.asarray(known["beat_times"], np.float64)
-        elif beat_channel is not None:
+        beats = getattr(s, "beats", None)
+        if beats is None and beat_channel is not None:
             beats = np.flatnonzero(s.music[:, beat_channel] > 0.5) / s.fps
-        else:
-            beats = None
-        songs.append(Song(s.name, s.music, s.moves, s.poses, s.split, s.fps, beats,
-                          known.get("style")))
+        songs.append(Song(s.name, s.music, s.moves, s.poses, s.split, s.fps,
+                          None if beats is None else np.asarray(beats, np.float64),
+                          getattr(s, "style", None)))
     return songs
