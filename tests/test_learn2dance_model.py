@@ -1,4 +1,5 @@
 """The music->dance model: published sizes and weight names, and both training modes."""
+import numpy as np
 import pytest
 import torch
 
@@ -152,3 +153,26 @@ def test_a_non_finite_loss_stops_training_before_the_step():
     with pytest.raises(NonFiniteLossError, match="not finite"):
         train_step(objective, optimizer, music, torch.zeros(2, 4, dtype=torch.long))
     assert torch.equal(objective.decoder.cls[2].weight, before)
+
+
+def test_blended_transitions_meet_at_the_boundary_and_keep_chunk_middles():
+    from pirounet.learn2dance.music2dance.generate import moves_to_poses
+
+    centroids = np.zeros((2, 30, 15, 2), np.float32)
+    centroids[1] += 1.0  # move 1 sits one unit away from move 0
+    hard = moves_to_poses(np.array([0, 1]), centroids, "hard")
+    blend = moves_to_poses(np.array([0, 1]), centroids, "blend", blend_frames=8)
+    assert np.abs(np.diff(hard[:, 0, 0])).max() == 1.0  # the published jump
+    assert np.abs(np.diff(blend[:, 0, 0])).max() < 0.2  # spread over 16 frames
+    assert np.array_equal(blend[:22], hard[:22]) and np.array_equal(blend[38:], hard[38:])
+
+
+def test_top_k_sampling_is_seeded_and_stays_in_the_top_k():
+    from pirounet.learn2dance.music2dance.generate import pick
+
+    logits = torch.arange(10.0)
+    rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
+    a = [pick(logits, "top_k", 5, rng_a) for _ in range(50)]
+    assert a == [pick(logits, "top_k", 5, rng_b) for _ in range(50)]
+    assert set(a) == {5, 6, 7, 8, 9}
+    assert pick(logits, "greedy", 5, rng_a) == 9
