@@ -114,6 +114,25 @@ def test_music_conditioning_reads_the_music():
     assert not torch.allclose(seq_d(poses, music), seq_d(poses, music + 1))
 
 
+def test_pose_units_are_centred_torso_lengths_or_pixels():
+    from types import SimpleNamespace
+
+    from pirounet.learn2dance.gan.data import gan_poses
+
+    pixels = np.random.rand(5, 15, 2).astype(np.float32) * 300
+    root = pixels[:, 8]
+    normalized = (pixels - root[:, None]) / 40.0
+    song = SimpleNamespace(poses=normalized, root=root, torso=40.0)
+    published = SimpleNamespace(poses=pixels, root=root, torso=1.0)
+    norm_units, pixel_units = (SimpleNamespace(pose_units=u) for u in ("normalized", "published"))
+    assert np.allclose(gan_poses(norm_units, song, "normalized"), normalized)
+    assert np.allclose(gan_poses(norm_units, song, "pixels"), pixels - root[:, None], atol=1e-3)
+    assert np.allclose(gan_poses(pixel_units, published, "pixels"), pixels - root[:, None])
+    torso = np.median(np.linalg.norm(pixels[:, 1] - root, axis=-1))
+    assert np.allclose(gan_poses(pixel_units, published, "normalized"),
+                       (pixels - root[:, None]) / torso, atol=1e-5)
+
+
 def test_windows_count_every_start():
     """T - L + 1 stride-1 windows per song (the published T - L lost one, B45)."""
     class Song:

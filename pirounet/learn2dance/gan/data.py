@@ -18,14 +18,17 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from pirounet.learn2dance import vocabulary
 from pirounet.learn2dance.errors import Learn2DanceDataError
+from pirounet.learn2dance.vocabulary import MIDHIP
 
 
 def gan_poses(prepared, song, units: str) -> np.ndarray:
     """A song's poses (T, 15, 2), MidHip-centred, in torso lengths or pixels."""
-    if prepared.pose_units == "published":  # absolute pixels: centre them
-        centred = song.poses - song.root[:len(song.poses), None]
-        return (centred / song.torso if units == "normalized" else centred).astype(np.float32)
+    if prepared.pose_units == "published":  # absolute pixels (song.torso is 1): centre them
+        if units == "normalized":
+            return vocabulary.normalize(song.poses)[0]
+        return (song.poses - song.poses[:, MIDHIP:MIDHIP + 1]).astype(np.float32)
     # prepared "normalized": already centred, in torso lengths; song.torso = pixels per torso
     return (song.poses * (song.torso if units == "pixels" else 1.0)).astype(np.float32)
 
