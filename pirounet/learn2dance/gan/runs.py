@@ -14,12 +14,15 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from tqdm import tqdm
 
-from pirounet.learn2dance.music2dance.training import NonFiniteLossError
-from pirounet.run.checkpoint import TrainingState, make_checkpoint, save_epoch_checkpoints
+from pirounet.run.checkpoint import (TrainingState, make_checkpoint, restore_training,
+                                     save_epoch_checkpoints)
 from pirounet.run.config import Config, ConfigError
+from pirounet.run.epochs import NonFiniteLossError
 from pirounet.run.runtime import rng_state
-from pirounet.run.tracking import append_history, log_animation, log_metrics
+from pirounet.run.tracking import (HISTORY_FILE, append_history, log_animation, log_metrics,
+                                   start_wandb, trim_history)
 
 log = logging.getLogger("pirounet.learn2dance.gan")
 SYSTEM = "learn2dance"
@@ -39,6 +42,36 @@ def make_optimizers(cfg: Config, generator: nn.Module,
         params = [p for p in module.parameters() if p.requires_grad]
         return torch.optim.Adam(params, lr=cfg.gan_learning_rate, betas=tuple(cfg.gan_betas))
     return {"generator_optimizer": adam(generator), "critic_optimizer": adam(critic)}
+
+
+def start_networks(cfg: Config, generator: nn.Module, critic: nn.Module,
+                   start: dict[str, Any] | None, run_dir: Path):
+    """(models, optimizers, training state, wandb run) for a stage, resumed when start is.
+
+    models are {"generator", "critic"}; the optimizers one Adam each (make_optimizers).
+    """
+    models = {"generator": generator, "critic": critic}
+    optimizers = make_optimizers(cfg, generator, critic)
+    state = TrainingState()
+    if start is not None:  # one process (refuse_ddp), so rank 0's RNG
+        state = restore_training(start, models, optimizers, cfg.resume,
+                                 int(start.get("epoch", 0)))
+    run = start_wandb(cfg, run_dir, state.wandb_run_id)
+    trim_history(run_dir / HISTORY_FILE, state.start_epoch - 1)
+    return models, optimizers, state, run
+
+
+def progress(cfg: Config, order: list, epoch: int) -> tqdm:
+    """The epoch's progress bar over its batches (hidden when progress=False)."""
+    return tqdm(order, desc=f"epoch {epoch}", leave=False, dynamic_ncols=True,
+                disable=None if cfg.progress else True)
+
+
+def step(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    """One optimiser step on loss: zero the gradients, backward, step."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
 
 
 def check_finite(terms: dict[str, float], epoch: int, step: int, n_steps: int) -> None:

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from pirounet.learn2dance.gan import runs
 from pirounet.learn2dance.gan.data import batches, pose_array
@@ -30,9 +29,8 @@ from pirounet.learn2dance.gan.models import (
 )
 from pirounet.learn2dance.gan.penalty import gradient_penalty
 from pirounet.metrics.distribution import activation_statistics, frechet_distance
-from pirounet.run.checkpoint import TrainingState, restore_training
 from pirounet.run.config import Config
-from pirounet.run.tracking import HISTORY_FILE, finish_wandb, start_wandb, trim_history
+from pirounet.run.tracking import finish_wandb
 
 log = logging.getLogger("pirounet.learn2dance.gan.train_pose")
 VALID_POSES = 2000  # generated and held-out poses compared by the validation score
@@ -48,13 +46,6 @@ def critic_loss(generator: nn.Module, critic: nn.Module, real: torch.Tensor,
     loss = d_fake - d_real + gp
     return loss, {"critic": loss.item(), "wasserstein": (d_real - d_fake).item(),
                   "gp": gp.item()}
-
-
-def step(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
-    """One optimiser step on loss."""
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    optimizer.step()
 
 
 @torch.no_grad()
@@ -100,14 +91,7 @@ def train_pose_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devi
     # Model
     settings = GanSettings.from_config(cfg)
     generator, critic = PoseGenerator(settings).to(device), PoseDiscriminator(settings).to(device)
-    models = {"generator": generator, "critic": critic}
-    optimizers = runs.make_optimizers(cfg, generator, critic)
-    state = TrainingState()
-    if start is not None:
-        state = restore_training(start, models, optimizers, cfg.resume,
-                                 int(start.get("epoch", 0)), ddp.rank)
-    run = start_wandb(cfg, run_dir, state.wandb_run_id)
-    trim_history(run_dir / HISTORY_FILE, state.start_epoch - 1)
+    models, optimizers, state, run = runs.start_networks(cfg, generator, critic, start, run_dir)
     log.info("pose GAN: generator %d, critic %d parameters; epochs %d to %d",
              n_parameters(generator), n_parameters(critic), state.start_epoch, cfg.gan_epochs)
     extra = {"gan_poses": cfg.gan_poses, "fps": fps}
@@ -118,20 +102,19 @@ def train_pose_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devi
             tic = time.perf_counter()
             order = batches(len(poses), cfg.pose_batch_size, cfg.seed, epoch,
                             cfg.max_steps_per_epoch)
-            bar = tqdm(order, desc=f"epoch {epoch}", leave=False, dynamic_ncols=True,
-                       disable=None if cfg.progress else True)
+            bar = runs.progress(cfg, order, epoch)
             rows = []
             for i, idx in enumerate(bar, start=1):
                 real = poses[idx].to(device)
                 loss, terms = critic_loss(generator, critic, real, cfg)
                 runs.check_finite(terms, epoch, i, len(order))  # before the step
-                step(optimizers["critic_optimizer"], loss)
+                runs.step(optimizers["critic_optimizer"], loss)
                 if i % cfg.n_critic == 0:
                     z = torch.randn(len(real), cfg.z_dim, device=device)
                     loss = -critic(generator(z)).mean()
                     terms["generator"] = loss.item()
                     runs.check_finite(terms, epoch, i, len(order))
-                    step(optimizers["generator_optimizer"], loss)
+                    runs.step(optimizers["generator_optimizer"], loss)
                 rows.append(terms)
                 bar.set_postfix(w=f"{terms['wasserstein']:.3f}", refresh=False)
             bar.close()

@@ -24,7 +24,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from tqdm import tqdm
 
 from pirounet.learn2dance.gan import runs
 from pirounet.learn2dance.gan.data import MusicStats, WindowSet, batches, split_songs
@@ -39,14 +38,12 @@ from pirounet.learn2dance.gan.penalty import gradient_penalty
 from pirounet.metrics.features import FeatureReference, geometric_features
 from pirounet.run.checkpoint import (
     CheckpointError,
-    TrainingState,
     check_system,
     load_weights,
     read_checkpoint,
-    restore_training,
 )
 from pirounet.run.config import Config, ConfigError
-from pirounet.run.tracking import HISTORY_FILE, finish_wandb, start_wandb, trim_history
+from pirounet.run.tracking import finish_wandb
 from pirounet.skeletons import OPENPOSE_15
 
 log = logging.getLogger("pirounet.learn2dance.gan.train_seq")
@@ -176,14 +173,7 @@ def train_seq_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devic
     # Model
     settings = GanSettings.from_config(cfg, music_dim=windows.music.shape[1])
     generator, critic = SeqGenerator(settings).to(device), SeqDiscriminator(settings).to(device)
-    models = {"generator": generator, "critic": critic}
-    optimizers = runs.make_optimizers(cfg, generator, critic)
-    state = TrainingState()
-    if start is not None:
-        state = restore_training(start, models, optimizers, cfg.resume,
-                                 int(start.get("epoch", 0)), ddp.rank)
-    run = start_wandb(cfg, run_dir, state.wandb_run_id)
-    trim_history(run_dir / HISTORY_FILE, state.start_epoch - 1)
+    models, optimizers, state, run = runs.start_networks(cfg, generator, critic, start, run_dir)
     log.info("sequence GAN (%s loss, music %s): generator %d, critic %d parameters; epochs %d "
              "to %d", cfg.gan_loss, cfg.gan_music, n_parameters(generator), n_parameters(critic),
              state.start_epoch, cfg.gan_epochs)
@@ -198,8 +188,7 @@ def train_seq_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devic
             tic = time.perf_counter()
             order = batches(len(windows), cfg.seq_batch_size, cfg.seed, epoch,
                             cfg.max_steps_per_epoch)
-            bar = tqdm(order, desc=f"epoch {epoch}", leave=False, dynamic_ncols=True,
-                       disable=None if cfg.progress else True)
+            bar = runs.progress(cfg, order, epoch)
             rows = []
             for step, idx in enumerate(bar, start=1):
                 real, music = (t.to(device) for t in windows.take(idx))
@@ -209,16 +198,12 @@ def train_seq_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devic
                 fake = pose_generator(generator(z_seq, z0, music))  # (B, T, 30)
                 loss, terms = critic_loss(critic, real, fake.detach(), music, cfg)
                 runs.check_finite(terms, epoch, step, len(order))
-                optimizers["critic_optimizer"].zero_grad(set_to_none=True)
-                loss.backward()
-                optimizers["critic_optimizer"].step()
+                runs.step(optimizers["critic_optimizer"], loss)
                 if step % cfg.n_critic == 0:
                     g_loss = generator_loss(critic, fake, music, cfg.gan_loss)
                     terms["generator"] = g_loss.item()
                     runs.check_finite(terms, epoch, step, len(order))
-                    optimizers["generator_optimizer"].zero_grad(set_to_none=True)
-                    g_loss.backward()
-                    optimizers["generator_optimizer"].step()
+                    runs.step(optimizers["generator_optimizer"], g_loss)
                 rows.append(terms)
                 bar.set_postfix(critic=f"{terms['critic']:.3f}", refresh=False)
             bar.close()
