@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -72,6 +72,33 @@ def step(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
+
+
+def adversarial_epoch(cfg: Config, epoch: int, order: list,
+                      optimizers: dict[str, torch.optim.Optimizer],
+                      critic_step: Callable[[Any], tuple[torch.Tensor, dict[str, float], Any]],
+                      generator_loss: Callable[[Any], torch.Tensor],
+                      shown: str) -> dict[str, float]:
+    """One epoch of a GAN: each batch a critic step, every n_critic batches a generator step.
+
+    critic_step(batch indices) -> (critic loss, its named terms, what generator_loss needs);
+    generator_loss(that) -> the generator's loss. Both losses are checked before their step.
+    Returns the mean of every term over the epoch; `shown` is the term on the progress bar.
+    """
+    bar, rows = progress(cfg, order, epoch), []
+    for i, idx in enumerate(bar, start=1):
+        loss, terms, context = critic_step(idx)
+        check_finite(terms, epoch, i, len(order))
+        step(optimizers["critic_optimizer"], loss)
+        if i % cfg.n_critic == 0:
+            g_loss = generator_loss(context)
+            terms["generator"] = g_loss.item()
+            check_finite(terms, epoch, i, len(order))
+            step(optimizers["generator_optimizer"], g_loss)
+        rows.append(terms)
+        bar.set_postfix({shown: f"{terms[shown]:.3f}"}, refresh=False)
+    bar.close()
+    return mean_terms(rows)
 
 
 def check_finite(terms: dict[str, float], epoch: int, step: int, n_steps: int) -> None:

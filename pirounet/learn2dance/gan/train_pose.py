@@ -102,25 +102,17 @@ def train_pose_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devi
             tic = time.perf_counter()
             order = batches(len(poses), cfg.pose_batch_size, cfg.seed, epoch,
                             cfg.max_steps_per_epoch)
-            bar = runs.progress(cfg, order, epoch)
-            rows = []
-            for i, idx in enumerate(bar, start=1):
+            def critic_step(idx):
                 real = poses[idx].to(device)
-                loss, terms = critic_loss(generator, critic, real, cfg)
-                runs.check_finite(terms, epoch, i, len(order))  # before the step
-                runs.step(optimizers["critic_optimizer"], loss)
-                if i % cfg.n_critic == 0:
-                    z = torch.randn(len(real), cfg.z_dim, device=device)
-                    loss = -critic(generator(z)).mean()
-                    terms["generator"] = loss.item()
-                    runs.check_finite(terms, epoch, i, len(order))
-                    runs.step(optimizers["generator_optimizer"], loss)
-                rows.append(terms)
-                bar.set_postfix(w=f"{terms['wasserstein']:.3f}", refresh=False)
-            bar.close()
+                return (*critic_loss(generator, critic, real, cfg), len(real))
+
+            def generator_loss(n):
+                return -critic(generator(torch.randn(n, cfg.z_dim, device=device))).mean()
+
+            train = runs.adversarial_epoch(cfg, epoch, order, optimizers, critic_step,
+                                           generator_loss, shown="wasserstein")
             score = pose_distance(generator, held, cfg.z_dim, cfg.seed, device)
-            metrics = {"epoch": epoch, **{f"train/{k}": v for k, v in
-                                          runs.mean_terms(rows).items()},
+            metrics = {"epoch": epoch, **{f"train/{k}": v for k, v in train.items()},
                        "valid/pose_frechet": score}
             saved = runs.end_epoch(cfg, run_dir, run, state, epoch, models, optimizers,
                                    metrics, score, extra)

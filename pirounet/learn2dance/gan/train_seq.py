@@ -188,28 +188,22 @@ def train_seq_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devic
             tic = time.perf_counter()
             order = batches(len(windows), cfg.seq_batch_size, cfg.seed, epoch,
                             cfg.max_steps_per_epoch)
-            bar = runs.progress(cfg, order, epoch)
-            rows = []
-            for step, idx in enumerate(bar, start=1):
+            def critic_step(idx):
                 real, music = (t.to(device) for t in windows.take(idx))
                 music = music if cfg.gan_music else None
                 z_seq = torch.randn(len(real), cfg.seq_z_dim, device=device)
                 z0 = torch.randn(len(real), cfg.z_dim, device=device)
                 fake = pose_generator(generator(z_seq, z0, music))  # (B, T, 30)
-                loss, terms = critic_loss(critic, real, fake.detach(), music, cfg)
-                runs.check_finite(terms, epoch, step, len(order))
-                runs.step(optimizers["critic_optimizer"], loss)
-                if step % cfg.n_critic == 0:
-                    g_loss = generator_loss(critic, fake, music, cfg.gan_loss)
-                    terms["generator"] = g_loss.item()
-                    runs.check_finite(terms, epoch, step, len(order))
-                    runs.step(optimizers["generator_optimizer"], g_loss)
-                rows.append(terms)
-                bar.set_postfix(critic=f"{terms['critic']:.3f}", refresh=False)
-            bar.close()
+                return (*critic_loss(critic, real, fake.detach(), music, cfg), (fake, music))
+
+            def g_loss(context):
+                fake, music = context
+                return generator_loss(critic, fake, music, cfg.gan_loss)
+
+            train = runs.adversarial_epoch(cfg, epoch, order, optimizers, critic_step, g_loss,
+                                           shown="critic")
             score = window_score(generator, pose_generator, held, reference, cfg, device)
-            metrics = {"epoch": epoch, **{f"train/{k}": v for k, v in
-                                          runs.mean_terms(rows).items()},
+            metrics = {"epoch": epoch, **{f"train/{k}": v for k, v in train.items()},
                        "valid/fid_g_2d": score}
             saved = runs.end_epoch(cfg, run_dir, run, state, epoch, saved_models, optimizers,
                                    metrics, score, extra)
