@@ -8,6 +8,20 @@ from pirounet.vae.data.synthetic import write_synthetic_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# learn2dance override file for tests: 6 synthetic songs of 6 s, 6 moves, one CPU thread.
+LEARN2DANCE_TINY = """
+data_dir = "data/l2d"
+cache_dir = "data/l2d/cache"
+synthetic_songs = 6
+synthetic_seconds = 6.0
+split_fractions = (0.5, 0.17, 0.33)
+n_moves = 6
+device = "cpu"
+cpu_threads = 1
+progress = False
+wandb_mode = "disabled"
+"""
+
 
 def data_args(folder: Path) -> list[str]:
     """Settings that point a PirouNet config at the synthetic recordings in folder."""

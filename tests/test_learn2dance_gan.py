@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from helpers import LEARN2DANCE_TINY
 
 import main as train_entry
 import main_eval as eval_entry
@@ -25,17 +26,7 @@ from pirounet.run.config import ConfigError
 
 os.environ["WANDB_MODE"] = "disabled"
 
-TINY = """
-data_dir = "data/l2d"
-cache_dir = "data/l2d/cache"
-synthetic_songs = 6
-synthetic_seconds = 6.0
-split_fractions = (0.5, 0.17, 0.33)
-n_moves = 6
-device = "cpu"
-cpu_threads = 1
-progress = False
-wandb_mode = "disabled"
+TINY = LEARN2DANCE_TINY + """
 gan_epochs = 2
 pose_batch_size = 64
 seq_batch_size = 16

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import yaml
+from helpers import LEARN2DANCE_TINY
 
 from pirounet.learn2dance.music2dance.settings import DEFAULT_CONFIG
 from pirounet.run.config import read_settings
@@ -12,20 +13,7 @@ from pirounet.run.sweep import load_sweep, run_sweep
 
 REPO = Path(__file__).resolve().parents[1]
 SWEEP = REPO / "sweep_learn2dance.yaml"
-TINY = """
-data_dir = "data/l2d"
-cache_dir = "data/l2d/cache"
-synthetic_songs = 6
-synthetic_seconds = 6.0
-split_fractions = (0.5, 0.17, 0.33)
-n_moves = 6
-music_emb = 8
-batch_size = 2
-epochs = 1
-device = "cpu"
-cpu_threads = 1
-progress = False
-"""
+TINY = LEARN2DANCE_TINY + "music_emb = 8\nbatch_size = 2\nepochs = 1\n"
 
 
 def test_the_sweep_file_sweeps_learn2dance_settings_through_the_system_word():
