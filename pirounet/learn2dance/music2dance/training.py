@@ -14,34 +14,9 @@ from torch import Tensor, nn
 from tqdm import tqdm
 
 from pirounet.learn2dance.music2dance.data import Windows
-from pirounet.run.distributed import all_true, sum_across_ranks
-
-
-class NonFiniteLossError(RuntimeError):
-    """The loss became NaN or infinite; the message names the epoch and the batch."""
-
-
-class Averager:
-    """Means of named floats weighted by batch size, summed over ranks when asked."""
-
-    def __init__(self):
-        self.sums: dict[str, float] = {}
-        self.weight = 0.0
-
-    def add(self, terms: dict[str, float], weight: float) -> None:
-        """Accumulate one batch's terms with its weight."""
-        for name, value in terms.items():
-            self.sums[name] = self.sums.get(name, 0.0) + value * weight
-        self.weight += weight
-
-    def means(self) -> dict[str, float]:
-        """This process's running means."""
-        return {name: total / max(self.weight, 1e-12) for name, total in self.sums.items()}
-
-    def reduced(self, names: list[str]) -> dict[str, float]:
-        """Means over every rank's batches (one collective under DDP); NaN with no batches."""
-        *sums, weight = sum_across_ranks([self.sums.get(n, 0.0) for n in names] + [self.weight])
-        return {n: (total / weight if weight else math.nan) for n, total in zip(names, sums)}
+from pirounet.run.distributed import all_true
+from pirounet.run.epochs import (  # noqa: F401 (epoch_metrics: what train.py imports here)
+    Averager, NonFiniteLossError, epoch_metrics)
 
 
 TERMS = ["total", "nll_per_move", "accuracy", "top5_accuracy"]  # what the objective reports
@@ -83,7 +58,7 @@ def train_epoch(objective: nn.Module, optimizer: torch.optim.Optimizer, windows:
         average.add(terms, len(moves))
         bar.set_postfix(loss=f"{average.means()['total']:.4f}", refresh=False)
     bar.close()
-    return average.reduced(TERMS)
+    return average.reduced(TERMS, empty_ok=True)
 
 
 @torch.no_grad()
@@ -95,11 +70,4 @@ def validate(objective: nn.Module, windows: Windows, device: torch.device) -> di
         _, terms = objective(music.to(device), moves.to(device))
         average.add(terms, len(moves))
     objective.train()
-    return average.reduced(TERMS)
-
-
-def epoch_metrics(epoch: int, train: dict[str, float],
-                  valid: dict[str, float]) -> dict[str, float]:
-    """{"epoch", "train/<term>", "valid/<term>"}: one history line, one wandb log."""
-    return {"epoch": epoch, **{f"train/{k}": v for k, v in train.items()},
-            **{f"valid/{k}": v for k, v in valid.items()}}
+    return average.reduced(TERMS, empty_ok=True)
