@@ -6,16 +6,40 @@ metrics line, and the error that stops a run whose loss stopped being a number.
         terms = step(batch)                       # {"total": 0.51, "accuracy": 0.75, ...}
         average.add(terms, weight=len(batch))
     metrics = epoch_metrics(epoch, average.reduced(), validate())
+
+optimizer_step checks the loss and takes one step, the same way in every system.
 """
 from __future__ import annotations
 
 import math
+from typing import Iterable
 
-from pirounet.run.distributed import sum_across_ranks
+import torch
+from torch import nn
+
+from pirounet.run.distributed import all_true, sum_across_ranks
 
 
 class NonFiniteLossError(RuntimeError):
     """The loss became NaN or infinite; the message names the epoch and the batch."""
+
+
+def optimizer_step(optimizer: torch.optim.Optimizer, loss: torch.Tensor,
+                   terms: dict[str, float], parameters: Iterable[nn.Parameter],
+                   grad_clip: float = 0.0) -> None:
+    """Check terms["total"] is finite on every rank, then zero_grad, backward, clip and step.
+
+    Every rank stops at the same step (one collective under DDP), before any weight changes.
+    grad_clip > 0 clips the gradients' global norm.
+    """
+    if not all_true(math.isfinite(terms["total"])):
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in terms.items())
+        raise NonFiniteLossError(f"the loss is not finite on this or another rank ({shown})")
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip > 0:
+        nn.utils.clip_grad_norm_(parameters, grad_clip)
+    optimizer.step()
 
 
 class Averager:

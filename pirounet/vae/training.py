@@ -12,7 +12,6 @@ setting; `train_epoch` also applies them to an objective built without it.
 """
 from __future__ import annotations
 
-import math
 from itertools import islice
 from typing import Iterator
 
@@ -20,9 +19,8 @@ import torch
 from torch import Tensor, nn
 from tqdm import tqdm
 
-from pirounet.run.distributed import all_true
 from pirounet.run.epochs import (  # noqa: F401 (epoch_metrics: what train.py imports here)
-    Averager, NonFiniteLossError, epoch_metrics)
+    Averager, NonFiniteLossError, epoch_metrics, optimizer_step)
 from pirounet.vae.data import WindowLoader, cycle
 from pirounet.vae.model import PirouNet, m2_loss
 from pirounet.vae.model.annealing import kl_weight_at
@@ -92,14 +90,7 @@ def train_step(objective: nn.Module, optimizer: torch.optim.Optimizer, x_lab: Te
     kl_weight: this step's KL weight from the schedule (None = the objective's full weight).
     """
     loss, terms = objective(x_lab, y_lab, x_unlab, alpha, kl_weight)
-    if not all_true(math.isfinite(terms["total"])):  # every rank stops at the same step
-        shown = ", ".join(f"{k}={v:.4g}" for k, v in terms.items())
-        raise NonFiniteLossError(f"the loss is not finite on this or another rank ({shown})")
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    if grad_clip > 0:
-        nn.utils.clip_grad_norm_(objective.parameters(), grad_clip)
-    optimizer.step()
+    optimizer_step(optimizer, loss, terms, objective.parameters(), grad_clip)
     return terms
 
 

@@ -7,16 +7,14 @@ means are summed over ranks, so every rank logs the same numbers.
 """
 from __future__ import annotations
 
-import math
 
 import torch
 from torch import Tensor, nn
 from tqdm import tqdm
 
 from pirounet.learn2dance.music2dance.data import Windows
-from pirounet.run.distributed import all_true
 from pirounet.run.epochs import (  # noqa: F401 (epoch_metrics: what train.py imports here)
-    Averager, NonFiniteLossError, epoch_metrics)
+    Averager, NonFiniteLossError, epoch_metrics, optimizer_step)
 
 
 TERMS = ["total", "nll_per_move", "accuracy", "top5_accuracy"]  # what the objective reports
@@ -26,14 +24,7 @@ def train_step(objective: nn.Module, optimizer: torch.optim.Optimizer, music: Te
                moves: Tensor, grad_clip: float = 0.0) -> dict[str, float]:
     """One optimiser step on a batch: music (B, L * c, F), moves (B, L); returns the terms."""
     loss, terms = objective(music, moves)
-    if not all_true(math.isfinite(terms["total"])):  # every rank stops at the same step
-        shown = ", ".join(f"{k}={v:.4g}" for k, v in terms.items())
-        raise NonFiniteLossError(f"the loss is not finite on this or another rank ({shown})")
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    if grad_clip > 0:
-        nn.utils.clip_grad_norm_(objective.parameters(), grad_clip)
-    optimizer.step()
+    optimizer_step(optimizer, loss, terms, objective.parameters(), grad_clip)
     return terms
 
 
