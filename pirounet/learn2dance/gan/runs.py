@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,8 +22,8 @@ from pirounet.run.checkpoint import (TrainingState, make_checkpoint, restore_tra
 from pirounet.run.config import Config, ConfigError
 from pirounet.run.epochs import NonFiniteLossError
 from pirounet.run.runtime import rng_state
-from pirounet.run.tracking import (HISTORY_FILE, append_history, log_animation, log_metrics,
-                                   start_wandb, trim_history)
+from pirounet.run.tracking import (HISTORY_FILE, append_history, finish_wandb, log_animation,
+                                   log_metrics, start_wandb, trim_history)
 
 log = logging.getLogger("pirounet.learn2dance.gan")
 SYSTEM = "learn2dance"
@@ -109,11 +110,19 @@ def check_finite(terms: dict[str, float], epoch: int, step: int, n_steps: int) -
                                  f"finite ({shown})")
 
 
-def stop_message(err: Exception, run_dir: Path) -> None:
-    """Log where the last good checkpoint is when training stops on a non-finite loss."""
-    last = run_dir / "last.pt"
-    log.error("%s. Training stopped; the last good checkpoint is %s", err,
-              last if last.exists() else "none (no epoch finished)")
+@contextmanager
+def stage_run(run_dir: Path, run: Any):
+    """Around a stage's epochs: on a non-finite loss, log where the last good checkpoint is
+    (then re-raise); always finish the wandb run."""
+    try:
+        yield
+    except NonFiniteLossError as err:
+        last = run_dir / "last.pt"
+        log.error("%s. Training stopped; the last good checkpoint is %s", err,
+                  last if last.exists() else "none (no epoch finished)")
+        raise
+    finally:
+        finish_wandb(run)
 
 
 def mean_terms(rows: list[dict[str, float]]) -> dict[str, float]:

@@ -30,7 +30,6 @@ from pirounet.learn2dance.gan.models import (
 from pirounet.learn2dance.gan.penalty import gradient_penalty
 from pirounet.metrics.distribution import activation_statistics, frechet_distance
 from pirounet.run.config import Config
-from pirounet.run.tracking import finish_wandb
 
 log = logging.getLogger("pirounet.learn2dance.gan.train_pose")
 VALID_POSES = 2000  # generated and held-out poses compared by the validation score
@@ -97,7 +96,7 @@ def train_pose_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devi
     extra = {"gan_poses": cfg.gan_poses, "fps": fps}
 
     # Train
-    try:
+    with runs.stage_run(run_dir, run):
         for epoch in range(state.start_epoch, cfg.gan_epochs + 1):
             tic = time.perf_counter()
             order = batches(len(poses), cfg.pose_batch_size, cfg.seed, epoch,
@@ -127,9 +126,4 @@ def train_pose_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devi
                      metrics.get("train/gp", float("nan")),
                      metrics.get("train/generator", float("nan")), score,
                      time.perf_counter() - tic, ", ".join(p.name for p in saved))
-    except runs.NonFiniteLossError as err:
-        runs.stop_message(err, run_dir)
-        raise
-    finally:
-        finish_wandb(run)
     return models

@@ -43,7 +43,6 @@ from pirounet.run.checkpoint import (
     read_checkpoint,
 )
 from pirounet.run.config import Config, ConfigError
-from pirounet.run.tracking import finish_wandb
 from pirounet.skeletons import OPENPOSE_15
 
 log = logging.getLogger("pirounet.learn2dance.gan.train_seq")
@@ -183,7 +182,7 @@ def train_seq_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devic
     saved_models = {**models, "pose_generator": pose_generator}
 
     # Train
-    try:
+    with runs.stage_run(run_dir, run):
         for epoch in range(state.start_epoch, cfg.gan_epochs + 1):
             tic = time.perf_counter()
             order = batches(len(windows), cfg.seq_batch_size, cfg.seed, epoch,
@@ -217,9 +216,4 @@ def train_seq_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devic
                      "(%.1f s) saved %s", epoch, cfg.gan_epochs, metrics["train/critic"],
                      metrics.get("train/generator", float("nan")), score,
                      time.perf_counter() - tic, ", ".join(p.name for p in saved))
-    except runs.NonFiniteLossError as err:
-        runs.stop_message(err, run_dir)
-        raise
-    finally:
-        finish_wandb(run)
     return saved_models
