@@ -197,6 +197,7 @@ def test_mp4_with_a_soundtrack_carries_the_song(tmp_path):
 
     import imageio_ffmpeg
 
+    from pirounet.viz.animation import animate
     from pirounet.viz.soundtrack import animate_with_soundtrack
 
     rate, seconds = 22050, 2.0
@@ -212,6 +213,12 @@ def test_mp4_with_a_soundtrack_carries_the_song(tmp_path):
     frames, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
     assert frames == 60
     assert stream_seconds(path, "a") == pytest.approx(seconds, abs=0.05)
+    # the report lets it play with its sound; a silent MP4 autoplays muted
+    from pirounet.viz.report import _figure, has_audio
+    silent = animate(poses, tmp_path / "silent.mp4", skeleton=OPENPOSE_15, fps=30.0)
+    assert has_audio(path) and not has_audio(silent)
+    assert "muted" not in _figure(path, tmp_path, "video/mp4")
+    assert "muted autoplay" in _figure(silent, tmp_path, "video/mp4")
 
 
 def test_the_report_shows_each_animation_once_in_its_smaller_file(tmp_path):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import soundfile
 import torch
+from helpers import LEARN2DANCE_TINY
 from torch import nn
 
 import main as train_entry
@@ -22,22 +23,7 @@ from pirounet.viz.soundtrack import ffmpeg_exe
 os.environ["WANDB_MODE"] = "disabled"
 REPO = Path(__file__).resolve().parents[1]
 
-TINY = """
-data_dir = "data/l2d"
-cache_dir = "data/l2d/cache"
-synthetic_songs = 6
-synthetic_seconds = 6.0
-split_fractions = (0.5, 0.17, 0.33)
-n_moves = 6
-music_emb = 8
-hidden_size = 8
-batch_size = 2
-epochs = 2
-device = "cpu"
-cpu_threads = 1
-progress = False
-wandb_mode = "disabled"
-"""
+TINY = LEARN2DANCE_TINY + "music_emb = 8\nhidden_size = 8\nbatch_size = 2\nepochs = 2\n"
 
 
 def write_song(path, seconds, sr=22050):

@@ -28,6 +28,11 @@ Network-free, on joint trajectories (see features.py for the exact features):
     novelty(gen, train, chunk=1024) -> (N,), nearest_train_windows(gen, train, chunk)
     velocity(seqs, fps=None), acceleration(seqs, fps=None)
 
+Music and motion (beats.py; times in seconds):
+    motion_beats(poses, fps) -> beat times     local minima of the smoothed joint speed
+    beat_align_score(motion, music, variant)   "fact" (over motion beats) | "bailando" (over
+    bas_fact(motion, music), bas_bailando(...)  music beats), sigma 3 frames at 60 fps
+
 Typical use (compute real features once, outside the bootstrap loop):
 
     real_k = kinetic_features(real_seqs)
@@ -38,6 +43,7 @@ Typical use (compute real features once, outside the bootstrap loop):
                 "fid_k": feature_fid(kinetic_features(gen), real_k)}
     report = bootstrap_many(stats, n_iter=cfg.stat_sampling_size, seed=cfg.seed)
 """
+from pirounet.metrics.beats import bas_bailando, bas_fact, beat_align_score, motion_beats
 from pirounet.metrics.bones import bone_length_ratio, bone_length_variation
 from pirounet.metrics.classification import accuracy, balanced_accuracy, confusion_matrix
 from pirounet.metrics.distribution import (
@@ -67,10 +73,11 @@ from pirounet.metrics.stats import (bootstrap, bootstrap_many, iteration_rngs, s
 
 __all__ = [
     "FeatureReference", "GEOMETRIC_FEATURE_NAMES", "KINETIC_FEATURE_NAMES", "accuracy",
-    "acceleration", "activation_statistics", "ajd", "balanced_accuracy", "bone_length_ratio",
+    "acceleration", "activation_statistics", "ajd", "balanced_accuracy", "bas_bailando",
+    "bas_fact", "beat_align_score", "bone_length_ratio",
     "bone_length_variation", "bootstrap", "bootstrap_many", "confusion_matrix", "diversity",
     "feature_fid", "feature_normalizer", "fid", "frechet_distance", "geometric_features",
     "geometric_fid", "iteration_rngs", "kinetic_feature_names", "kinetic_features",
-    "kinetic_fid", "multimodality", "nearest_train_windows", "novelty", "summarize",
+    "kinetic_fid", "motion_beats", "multimodality", "nearest_train_windows", "novelty", "summarize",
     "summarize_runs", "velocity",
 ]

@@ -5,7 +5,8 @@
 Images, GIFs and small videos are embedded as base64 data URIs, so report.html is a single
 file with no external assets: it opens offline and can be mailed or archived as it is. An
 animation written both as GIF and as MP4 (same folder and name) is shown once, in the smaller
-of the two files (MP4 plays in a <video controls loop muted autoplay> element).
+of the two files (a silent MP4 plays in a <video controls loop muted autoplay> element; one
+with a soundtrack waits for play, with its sound).
 
 Some top-level keys of `metrics` get a block of their own instead of a table: "warnings" (a
 list of sentences, in a box at the top), "headline" (figure -> {"value", "target", "pass_if",
@@ -215,6 +216,12 @@ def smaller_of_pairs(paths: Sequence[Path]) -> list[Path]:
     return [p for p in paths if p not in drop]
 
 
+def has_audio(path: Path) -> bool:
+    """Whether an MP4 holds an AAC audio track: its sample entry box 'mp4a' (how ffmpeg, and
+    pirounet/viz/soundtrack.py, store a song)."""
+    return b"mp4a" in path.read_bytes()
+
+
 def _figure(path: Path, results_dir: Path, mime: str) -> str:
     """One <figure>: the file embedded as a data URI (big videos linked relatively)."""
     rel = path.relative_to(results_dir).as_posix()
@@ -226,13 +233,17 @@ def _figure(path: Path, results_dir: Path, mime: str) -> str:
                 wide = " class=wide" if image.width > WIDE_ASPECT * image.height else ""
         except OSError:
             pass  # unreadable image: still embedded, and the browser shows it as broken
+    # A silent video plays by itself; one with a soundtrack (a dance to its song) waits for
+    # play, since browsers refuse to autoplay sound and a muted dance would lose its music.
+    video = ("controls loop" if mime.startswith("video/") and has_audio(path)
+             else "controls loop muted autoplay playsinline")
     if mime.startswith("video/") and path.stat().st_size > MAX_EMBEDDED_VIDEO_BYTES:
-        media = (f'<video controls loop muted src="{html.escape(quote(rel))}"></video>'
+        media = (f'<video {video} src="{html.escape(quote(rel))}"></video>'
                  f"<p class=empty>Linked, not embedded: the video is over "
                  f"{MAX_EMBEDDED_VIDEO_BYTES // 2**20} MiB.</p>")
     else:
         uri = f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
-        media = (f'<video controls loop muted autoplay playsinline src="{uri}"></video>'
+        media = (f'<video {video} src="{uri}"></video>'
                  if mime.startswith("video/") else f'<img src="{uri}" alt="{caption}">')
     return f"<figure{wide}>{media}<figcaption>{caption}</figcaption></figure>"
 
