@@ -215,6 +215,9 @@ def test_seq_gan_refuses_a_missing_pose_gan(workdir):
                           "--run_name=bad1"])
     with pytest.raises(ConfigError, match="--pose_gan_run"):
         train_entry.main(["learn2dance", "tiny.py", "--model=seq_gan", "--run_name=bad2"])
+    # refused before anything is written: no run folder is left behind
+    assert not (workdir / "saved_models" / "bad1").exists()
+    assert not (workdir / "saved_models" / "bad2").exists()
 
 
 def test_seq_gan_refuses_to_resume_on_a_changed_pose_gan(workdir):

@@ -30,7 +30,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from pirounet.learn2dance.errors import Learn2DanceDataError
 from pirounet.learn2dance.gan.train_pose import train_pose_gan
-from pirounet.learn2dance.gan.train_seq import train_seq_gan
+from pirounet.learn2dance.gan.train_seq import load_pose_generator, train_seq_gan
 from pirounet.learn2dance.music import BEAT_CHANNEL
 from pirounet.learn2dance.music2dance.data import (MusicScaler, Windows, songs_from_prepared,
                                                    window_length)
@@ -207,6 +207,11 @@ TRAINERS: dict[str, Callable[..., dict[str, torch.nn.Module]]] = {
     "pose_gan": train_pose_gan,  # the GAN's two stages: docs/learn2dance_gan.md
     "seq_gan": train_seq_gan,
 }
+# What a model checks before anything is written: a sequence GAN's first stage must exist
+# and fit, so a typo in --pose_gan_run leaves no run folder behind.
+CHECKS: dict[str, Callable[[Config], Any]] = {
+    "seq_gan": lambda cfg: load_pose_generator(cfg, torch.device("cpu")),
+}
 
 
 def main(args: list[str]) -> dict[str, torch.nn.Module]:
@@ -214,6 +219,8 @@ def main(args: list[str]) -> dict[str, torch.nn.Module]:
     # Setup: settings are checked before anything is written to the run folder
     ddp = setup_distributed()
     cfg, start = resolve_config(args)
+    if cfg.model in CHECKS:
+        CHECKS[cfg.model](cfg)
     run_dir = run_folder(cfg.run_name)
     stale = check_run_folder(run_dir, cfg.resume, cfg.overwrite)
     setup_logging(None, ddp.is_main)  # console now; train.log once the data is read
