@@ -47,7 +47,7 @@ from pirounet.run.checkpoint import (CheckpointError, TrainingState, check_run_f
 from pirounet.run.config import Config, ConfigError, keys_named, read_settings
 from pirounet.run.distributed import (barrier, cleanup_distributed, gather_to_main,
                                       setup_distributed)
-from pirounet.run.runtime import resolve_device, rng_state, seed_everything, set_threads
+from pirounet.run.runtime import rng_state, start_process
 from pirounet.run.tracking import (HISTORY_FILE, TrackingError, append_history, close_logging,
                                    finish_wandb, log_metrics, log_to_file, setup_logging,
                                    start_wandb, trim_history)
@@ -224,13 +224,11 @@ def main(args: list[str]) -> dict[str, torch.nn.Module]:
     run_dir = run_folder(cfg.run_name)
     stale = check_run_folder(run_dir, cfg.resume, cfg.overwrite)
     setup_logging(None, ddp.is_main)  # console now; train.log once the data is read
-    device = resolve_device(cfg.device, ddp.local_rank)
+    device = start_process(cfg.device, cfg.cpu_threads, cfg.seed, ddp)
     if device.type == "cpu":
-        set_threads(cfg.cpu_threads, ddp.local_world_size)
         # Gradients that fade along 1200 LSTM steps become denormal floats, which the CPU
         # handles ~4x slower (the published mode's one-vector loss: 4.4 s -> 1.3 s a step).
         torch.set_flush_denormal(True)
-    seed_everything(cfg.seed + ddp.rank)
 
     try:
         # Data: the synthetic set is written once, by rank 0, before anyone reads it

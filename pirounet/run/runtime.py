@@ -71,3 +71,16 @@ def set_rng_state(state: dict[str, Any]) -> None:
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state(state["cuda"])
+
+
+def start_process(device_setting: str, cpu_threads: int, seed: int, ddp) -> torch.device:
+    """This process's device, CPU threads and seeds, the same way for every system.
+
+    ddp: the process's place in the run (pirounet.run.distributed.setup_distributed). Each
+    rank gets seed + rank, so data shards and noise differ between ranks.
+    """
+    device = resolve_device(device_setting, ddp.local_rank)
+    if device.type == "cpu":
+        set_threads(cpu_threads, ddp.local_world_size)
+    seed_everything(seed + ddp.rank)
+    return device

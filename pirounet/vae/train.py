@@ -39,7 +39,7 @@ from pirounet.run.checkpoint import (
 )
 from pirounet.run.config import Config, ConfigError, keys_named
 from pirounet.run.distributed import barrier, cleanup_distributed, gather_to_main, setup_distributed
-from pirounet.run.runtime import resolve_device, rng_state, seed_everything, set_threads
+from pirounet.run.runtime import rng_state, start_process
 from pirounet.run.tracking import (
     HISTORY_FILE,
     TrackingError,
@@ -148,10 +148,7 @@ def main(args: list[str]) -> PirouNet:
     run_dir = run_folder(cfg.run_name)
     stale = check_run_folder(run_dir, cfg.resume, cfg.overwrite)
     setup_logging(None, ddp.is_main)  # console now; train.log once the data is checked
-    device = resolve_device(cfg.device, ddp.local_rank)
-    if device.type == "cpu":
-        set_threads(cfg.cpu_threads, ddp.local_world_size)
-    seed_everything(cfg.seed + ddp.rank)
+    device = start_process(cfg.device, cfg.cpu_threads, cfg.seed, ddp)
 
     # Data
     if ddp.is_main:
