@@ -41,6 +41,20 @@ def test_help_names_the_system():
     out = subprocess.run([sys.executable, "main.py", "pirounet", "--help"], cwd=REPO,
                          capture_output=True, text=True, check=True)
     assert "System: pirounet" in out.stdout and "learning_rate" in out.stdout
+    assert out.stdout.startswith("usage: python main.py [OVERRIDE.py")
+    other = subprocess.run([sys.executable, "main_eval.py", "learn2dance", "--help"], cwd=REPO,
+                           capture_output=True, text=True, check=True)
+    assert other.stdout.startswith("usage: python main_eval.py learn2dance [OVERRIDE.py")
+    assert "System: learn2dance" in other.stdout
+
+
+@pytest.mark.parametrize("module", ["pirounet.label_app", "pirounet.sweep",
+                                    "pirounet.data.synthetic", "pirounet.recognition"])
+def test_the_earlier_python_m_commands_still_answer(module):
+    out = subprocess.run([sys.executable, "-m", module, "--help"], cwd=REPO,
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and "error" not in out.stderr.lower(), out.stderr
+    assert out.stdout.strip()
 
 
 class Critic(nn.Module):

@@ -59,7 +59,8 @@ def command_line(entry: str, argv: list[str]) -> None:
         others = ", ".join(s for s in SYSTEMS if s != system)
         about = (f"{module.__doc__}\nSystem: {system} (python {script} <system> ...; "
                  f"also: {others}).")
-        print(help_text(script, module.DEFAULTS, about))
+        usage = script if system == DEFAULT_SYSTEM else f"{script} {system}"
+        print(help_text(usage, module.DEFAULTS, about))
         sys.exit(0)
     try:
         module.main(rest)

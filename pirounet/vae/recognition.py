@@ -370,6 +370,9 @@ def command_line() -> None:
     from pirounet.run.checkpoint import CheckpointError
     from pirounet.vae.data import DataError
 
+    if any(arg in ("-h", "--help") for arg in sys.argv[1:]):
+        print(__doc__)
+        return
     try:
         main()
     except (ConfigError, DataError, CheckpointError) as err:
