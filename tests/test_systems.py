@@ -104,7 +104,8 @@ def test_pirounet_refuses_another_systems_checkpoint_with_a_pointer(tmp_path):
                                 {"system": "learn2dance"}, 1.0, [], None)
     core.save_checkpoint(tmp_path / "l2d.pt", ckpt)
     with pytest.raises(CheckpointError, match="made by learn2dance, not pirounet.*"
-                                              "main_eval.py learn2dance"):
+                                              "main_eval.py learn2dance "
+                                              "--load_from_checkpoint=.*l2d.pt`"):
         load_checkpoint(tmp_path / "l2d.pt")
 
 

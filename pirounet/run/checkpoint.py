@@ -163,9 +163,10 @@ def check_system(ckpt: Mapping[str, Any], system: str) -> None:
     """Refuse a checkpoint that another system made ("system" key, or its config's)."""
     made_by = ckpt.get("system") or (ckpt.get("config") or {}).get("system")
     if made_by is not None and made_by != system:
+        path = ckpt.get("path", "checkpoint")
         raise CheckpointError(
-            f"{ckpt.get('path', 'checkpoint')} was made by {made_by}, not {system}: evaluate it "
-            f"with `python main_eval.py {made_by} --load_from_checkpoint=...`")
+            f"{path} was made by {made_by}, not {system}: evaluate it with "
+            f"`python main_eval.py {made_by} --load_from_checkpoint={path}`")
 
 
 def check_state_dict(model: nn.Module, state: Mapping[str, torch.Tensor], source: str,
