@@ -18,7 +18,7 @@ progress = True  # tqdm progress bars on long work (shown only when stderr is a 
 # or a COCO-17 array poses/<name>.npy. A song and a dance pair by name, never by order.
 data_dir = "data/learn2dance"  # the raw inputs (and truth.json for the synthetic set)
 synthetic_if_missing = True  # write the built-in synthetic set to data_dir if it has no inputs
-synthetic_songs = 16  # songs (each with its dancer) in the built-in synthetic set
+synthetic_songs = 40  # songs (each with its dancer) in the built-in synthetic set
 synthetic_seconds = 30.0  # length of each synthetic song and its dance, seconds
 cache_dir = "data/learn2dance/cache"  # prepared arrays, keyed by file contents and settings
 fps = 30.0  # pose frame rate when a dance has no fps.txt sidecar (OpenPose JSON stores none)
@@ -43,7 +43,7 @@ vocabulary_features = "normalized"  # "normalized": root-centred poses in torso 
 #   | "published": absolute pixel coordinates (clusters mostly encode where the dancer stands)
 published_vocabulary = None  # None | path to the published clusters.npy (128, 900): use it as
 #   the vocabulary instead of fitting one (needs vocabulary_features="published", mirror_x)
-split_fractions = (0.8, 0.1, 0.1)  # train / valid / test share of the songs (split by song)
+split_fractions = (0.6, 0.1, 0.3)  # train / valid / test share of the songs (split by song)
 
 # ----------------------------------------------------------------------------- model
 # The music->dance model (pirounet/learn2dance/music2dance/, docs/learn2dance_model.md): a music

@@ -2,14 +2,15 @@
 
     python benchmarks/learn2dance_prepare.py [--songs N] [--seconds S] [--features fact35]
 
-The synthetic set (by default 16 songs x 30 s: 16 WAVs, 14,400 OpenPose JSON files) is
+The synthetic set (by default 40 songs x 30 s: 40 WAVs, 36,000 OpenPose JSON files) is
 written to a temp folder by a separate process, so the figures are those of preparation
 alone: parsing every dance, music features at the pose frame rate, k-means (k = 128), then
 the whole prepare step cold (empty cache) and warm (every array from the cache).
 Target: peak RSS <= 1 GB. Feature throughput (both feature sets) is in seconds of audio per
 second of work, after a one-off warm-up (librosa compiles its numba kernels on first use).
-Measured on 2 CPU cores shared with other work: peak RSS 330 MB; fact35 120-230 s of audio
-per second, published512 360-660; the whole prepare step 8-13 s cold, 0.4-0.5 s warm.
+Measured on 2 idle CPU cores (40 songs): peak RSS 376 MB; fact35 176 s of audio per second,
+published512 548; the whole prepare step 18 s cold, 0.9 s warm (16 songs, shared cores: 330 MB,
+8-13 s cold).
 """
 from __future__ import annotations
 
