@@ -303,6 +303,9 @@ def test_config_rules_name_the_key():
                      ("--music_features=mfcc", "music_features"), ("--fps=0", "fps")]:
         with pytest.raises(ConfigError, match=key):
             load_config([bad])
+    # the prepare command checks the whole file, as training does: a model key too
+    with pytest.raises(ConfigError, match="mode='dance' is not allowed"):
+        prepare.main(["--mode=dance"])
     cfg = load_config([])
     assert (cfg.system, cfg.run_name, cfg.fps, cfg.n_moves, cfg.chunk_frames) == (
         "learn2dance", "learn2dance", 30.0, 128, 30)

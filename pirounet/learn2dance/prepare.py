@@ -26,8 +26,9 @@ from tqdm import tqdm
 from pirounet.learn2dance import music, poses, vocabulary
 from pirounet.learn2dance.cache import cached, content_key
 from pirounet.learn2dance.errors import Learn2DanceDataError
+from pirounet.learn2dance.music2dance.settings import load_training_config
 from pirounet.learn2dance.pairs import SPLITS, Pair, pair_by_name, split_by_song
-from pirounet.learn2dance.settings import DEFAULT_CONFIG, load_config
+from pirounet.learn2dance.settings import DEFAULT_CONFIG
 from pirounet.learn2dance.synthetic import ensure_dataset
 from pirounet.run.config import ConfigError, help_text, wants_help
 
@@ -199,8 +200,12 @@ def summary(prepared: Prepared) -> str:
 
 
 def main(args: Iterable[str] | None = None) -> Prepared:
-    """Load the config, write the synthetic set if needed, prepare, print a summary."""
-    cfg = load_config(list(args) if args is not None else [])
+    """Load the config, write the synthetic set if needed, prepare, print a summary.
+
+    The config is checked as `python main.py learn2dance` checks it (every rule of
+    learn2dance_config.py), so a value training would refuse is refused here too.
+    """
+    cfg = load_training_config(list(args) if args is not None else [])
     if ensure_dataset(cfg):
         print(f"wrote the synthetic set ({cfg.synthetic_songs} songs) to {cfg.data_dir}")
     prepared = prepare(cfg)
