@@ -144,7 +144,8 @@ def test_every_model_and_eval_rule_has_a_key_in_its_defaults_and_the_defaults_pa
 
 
 def test_a_non_finite_loss_stops_training_before_the_step():
-    from pirounet.learn2dance.music2dance.training import NonFiniteLossError, train_step
+    from pirounet.learn2dance.music2dance.training import train_step
+    from pirounet.run.epochs import NonFiniteLossError
 
     objective = tiny_objective("aligned")
     optimizer = torch.optim.SGD(objective.parameters(), lr=0.1)

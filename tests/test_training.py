@@ -12,7 +12,7 @@ from pirounet.vae import train as train_main
 from pirounet.vae.checkpoint import PUBLISHED_KEYS, restore_training
 from pirounet.vae.data.synthetic import write_synthetic_dataset
 from pirounet.vae.model import ModelConfig, PirouNet
-from pirounet.vae.training import NonFiniteLossError
+from pirounet.run.epochs import NonFiniteLossError
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = str(REPO / "configs" / "tiny.py")

@@ -37,8 +37,7 @@ from pirounet.learn2dance.music2dance.data import (MusicScaler, Windows, songs_f
 from pirounet.learn2dance.music2dance.model import ModelSettings, MusicEncoder, PoseDecoder
 from pirounet.learn2dance.music2dance.objective import MoveObjective
 from pirounet.learn2dance.music2dance.settings import DEFAULT_CONFIG, load_training_config
-from pirounet.learn2dance.music2dance.training import (NonFiniteLossError, epoch_metrics,
-                                                       train_epoch, validate)
+from pirounet.learn2dance.music2dance.training import train_epoch, validate
 from pirounet.learn2dance.prepare import prepare, summary
 from pirounet.learn2dance.synthetic import ensure_dataset
 from pirounet.run.checkpoint import (CheckpointError, TrainingState, check_run_folder,
@@ -47,6 +46,7 @@ from pirounet.run.checkpoint import (CheckpointError, TrainingState, check_run_f
 from pirounet.run.config import Config, ConfigError, keys_named, read_settings
 from pirounet.run.distributed import (barrier, cleanup_distributed, gather_to_main,
                                       setup_distributed)
+from pirounet.run.epochs import NonFiniteLossError, epoch_metrics
 from pirounet.run.runtime import rng_state, start_process
 from pirounet.run.tracking import (HISTORY_FILE, TrackingError, append_history, close_logging,
                                    finish_wandb, log_metrics, log_to_file, setup_logging,

@@ -39,6 +39,7 @@ from pirounet.run.checkpoint import (
 )
 from pirounet.run.config import Config, ConfigError, keys_named
 from pirounet.run.distributed import barrier, cleanup_distributed, gather_to_main, setup_distributed
+from pirounet.run.epochs import NonFiniteLossError, epoch_metrics
 from pirounet.run.runtime import rng_state, start_process
 from pirounet.run.tracking import (
     HISTORY_FILE,
@@ -66,14 +67,7 @@ from pirounet.vae.model.annealing import check_remedy_settings
 from pirounet.vae.model.objective import alpha_from_batches
 from pirounet.vae.samples import write_samples_gif
 from pirounet.vae.settings import DEFAULT_CONFIG, load_config
-from pirounet.vae.training import (
-    M2Objective,
-    NonFiniteLossError,
-    epoch_metrics,
-    epoch_steps,
-    train_epoch,
-    validate,
-)
+from pirounet.vae.training import M2Objective, epoch_steps, train_epoch, validate
 
 log = logging.getLogger("pirounet.main")
 

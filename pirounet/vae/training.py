@@ -19,8 +19,7 @@ import torch
 from torch import Tensor, nn
 from tqdm import tqdm
 
-from pirounet.run.epochs import (  # noqa: F401 (epoch_metrics: what train.py imports here)
-    Averager, NonFiniteLossError, epoch_metrics, optimizer_step)
+from pirounet.run.epochs import Averager, NonFiniteLossError, optimizer_step
 from pirounet.vae.data import WindowLoader, cycle
 from pirounet.vae.model import PirouNet, m2_loss
 from pirounet.vae.model.annealing import kl_weight_at

@@ -13,8 +13,7 @@ from torch import Tensor, nn
 from tqdm import tqdm
 
 from pirounet.learn2dance.music2dance.data import Windows
-from pirounet.run.epochs import (  # noqa: F401 (epoch_metrics: what train.py imports here)
-    Averager, NonFiniteLossError, epoch_metrics, optimizer_step)
+from pirounet.run.epochs import Averager, NonFiniteLossError, optimizer_step
 
 
 TERMS = ["total", "nll_per_move", "accuracy", "top5_accuracy"]  # what the objective reports
