@@ -28,7 +28,7 @@ split = "paper"  # "paper" (published, leaky) | "ratio" (second published loader
 #                  | "blocks" (leak-free contiguous blocks, for new work)
 ratio_rule = "intended"  # ratio split: "intended" (always a seeded shuffle, round(target) labels)
 #   | "published": the reference code's, floor(target) labels and a split that shuffles only
-#   when shuffle_data is True (pirounet/vae/data/splits.py)
+#   when shuffle_data is True (pirounet/systems/pirounet/data/splits.py)
 fraction_label = 0.789  # paper: share of labelled windows in train (watch: 0.92)
 train_ratio = 0.9  # ratio: share of all windows in train (rest: 3/4 valid, 1/4 test)
 train_lab_frac = 0.21  # ratio: share of train windows that keep their label
@@ -50,7 +50,7 @@ h_dim_classif = 100  # classifier hidden width
 n_layers_classif = 2  # classifier hidden layers after the first dense layer
 neg_slope_classif = 0.0  # LeakyReLU slope in the classifier
 pose_normalization = "none"  # "none" (published: raw poses) | "standardize": networks see
-#   each value standardised by its training mean and std (see pirounet/vae/model/pirounet.py)
+#   each value standardised by its training mean and std (see pirounet/systems/pirounet/model/pirounet.py)
 decoder_time_features = 0  # 0 (published) | F > 0: the decoder's input at each step also gets
 #   sin/cos(pi k t / T), k = 1..F, so it knows where in the sequence it is (model/decoder.py)
 
@@ -65,14 +65,14 @@ classification_loss = "per_sample"  # "per_sample": CE = batch mean of -log q(y_
 #   q(.|x_j) toward the batch's label mix, about B/3 times larger (model/objective.py)
 # configs/published_code.py sets every reference-code behaviour at once (docs/published_method.md)
 
-# Remedies for posterior collapse (pirounet/vae/model/annealing.py); all off in the paper:
+# Remedies for posterior collapse (pirounet/systems/pirounet/model/annealing.py); all off in the paper:
 kl_warmup_steps = 0  # >0: KL weight rises linearly from 0 over this many steps (Bowman 2016)
 kl_cycles = 0  # >0: cyclical KL annealing with this many cycles over the run (Fu 2019)
 kl_cycle_ramp = 0.5  # share of each cycle over which the KL weight rises from 0
 free_bits = 0.0  # nats per latent dimension that cost no KL (Kingma 2016); 0 = published
 motion_energy_weight = 0.0  # >0: each L(x, y) also pays this times the squared log-ratio of
 #   the mean acceleration of x_hat and of x, so reconstructions keep their abruptness
-#   (pirounet/vae/model/objective.py, energy_mismatch); 0 = published
+#   (pirounet/systems/pirounet/model/objective.py, energy_mismatch); 0 = published
 
 # ----------------------------------------------------------------------------- training
 epochs = 500

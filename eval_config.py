@@ -17,7 +17,7 @@ checkpoints, `train_overrides` go on top of the saved config, e.g. to point at m
 
 Everything is written to results/<name>/: metrics.json, eval.log, report.html and one folder
 per group of figures. The blind-labeling export goes to results/<name>/to_be_labeled/ (for
-`python -m pirounet.vae.label_app --blind`), its conditioning labels to results/<name>/blind_labels.npy.
+`python -m pirounet.systems.pirounet.label_app --blind`), its conditioning labels to results/<name>/blind_labels.npy.
 """
 
 # ----------------------------------------------------------------------------- what to evaluate
@@ -32,7 +32,7 @@ name = ""  # results/<name>/; "" = the run name, plus "_<checkpoint>" unless it 
 results_root = "results"
 device = "auto"  # "auto" (CUDA if available, else CPU) | "cpu" | "cuda" | "cuda:1"
 cpu_threads = 0  # CPU cores: windows go through the LSTMs in this many single-threaded
-#                   parts side by side (see pirounet/vae/evaluation/context.py); 0 = all cores
+#                   parts side by side (see pirounet/systems/pirounet/evaluation/context.py); 0 = all cores
 seed = 0  # seeds encoding, tile draws, bootstrap iterations and the blind export
 batch_size = 512  # windows per forward pass (on one CPU core, 256-1024 run fastest)
 

@@ -1,7 +1,7 @@
 """Default learn2dance settings: music in, 2-D dance out, learned from dance videos' poses.
 
 Every setting is a plain variable. Override files hold only what changes, and
-`python -m pirounet.learn2dance.prepare configs/x.py --key=value` layers them on top (see
+`python -m pirounet.systems.learn2dance.prepare configs/x.py --key=value` layers them on top (see
 pirounet/run/config.py). docs/learn2dance_data.md says, setting by setting, which default
 departs from the published learn2dance code and which value brings its behaviour back.
 """
@@ -46,7 +46,7 @@ published_vocabulary = None  # None | path to the published clusters.npy (128, 9
 split_fractions = (0.6, 0.1, 0.3)  # train / valid / test share of the songs (split by song)
 
 # ----------------------------------------------------------------------------- model
-# The music->dance model (pirounet/learn2dance/music2dance/, docs/learn2dance_model.md): a music
+# The music->dance model (pirounet/systems/learn2dance/music2dance/, docs/learn2dance_model.md): a music
 # encoder (Linear, then a bidirectional LSTM) and a move decoder at the published sizes.
 model = "music2dance"  # which model learns the dance: "music2dance" (encoder + move decoder)
 mode = "aligned"  # "aligned": each chunk's move from that chunk's music and the previous move
@@ -82,7 +82,7 @@ wandb_project = "learn2dance"  # wandb project
 wandb_entity = None  # wandb team or user (None = your default)
 
 # ----------------------------------------------------------------------------- generation
-# How a dance is made for a song (python -m pirounet.learn2dance.dance, main_eval.py).
+# How a dance is made for a song (python -m pirounet.systems.learn2dance.dance, main_eval.py).
 sampling = "top_k"  # "top_k": uniformly among the top_k likeliest moves (published) | "greedy"
 top_k = 5  # moves to sample among (published 5)
 transitions = "blend"  # "blend": spread each chunk boundary's jump over blend_frames a side
@@ -92,7 +92,7 @@ animation = "mp4"  # "mp4": the dance with its song as soundtrack (GIF if that f
 #   | "gif": silent | "none"
 
 # ----------------------------------------------------------------------------- GAN
-# The two-stage GAN (pirounet/learn2dance/gan/, docs/learn2dance_gan.md): --model=pose_gan
+# The two-stage GAN (pirounet/systems/learn2dance/gan/, docs/learn2dance_gan.md): --model=pose_gan
 # trains a pose generator, then --model=seq_gan --pose_gan_run=<that run> a sequence generator
 # that walks its latent space. Published values are the defaults unless a bug is named.
 gan_epochs = 50  # passes over the training poses (pose_gan) or windows (seq_gan); published 50

@@ -5,7 +5,7 @@
     python main.py learn2dance [files] [--key=value]  # the second system
     python main.py --help                             # every setting
 
-PirouNet's trainer is pirounet/vae/train.py; pirounet/run/systems.py picks the system.
+PirouNet's trainer is pirounet/systems/pirounet/train.py; pirounet/run/systems.py picks the system.
 """
 import sys
 

@@ -5,7 +5,7 @@
     python main_eval.py learn2dance [files] [--key=value]
     python main_eval.py --help                         # every setting
 
-PirouNet's evaluation is pirounet/vae/evaluate.py; pirounet/run/systems.py picks the system.
+PirouNet's evaluation is pirounet/systems/pirounet/evaluate.py; pirounet/run/systems.py picks the system.
 """
 import sys
 

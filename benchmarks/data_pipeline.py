@@ -33,15 +33,15 @@ def main() -> None:
     if args.data is None:
         tmp = tempfile.TemporaryDirectory()
         args.data = tmp.name
-        subprocess.run([sys.executable, "-m", "pirounet.vae.data.synthetic", "--out", args.data],
+        subprocess.run([sys.executable, "-m", "pirounet.systems.pirounet.data.synthetic", "--out", args.data],
                        check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     sys.path.insert(0, str(ROOT))
 
     start = time.perf_counter()
     import torch  # noqa: F401  (counted: every run imports it)
 
-    from pirounet.vae.data import prepare_data
-    from pirounet.vae.settings import load_config
+    from pirounet.systems.pirounet.data import prepare_data
+    from pirounet.systems.pirounet.settings import load_config
 
     cfg = load_config(ROOT / "default_config.py", [
         f"--data_pattern={args.data}/mariel_*.npy",

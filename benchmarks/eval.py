@@ -52,12 +52,12 @@ def prepare(workdir: Path) -> list[str]:
     import torch
 
     from pirounet.run.checkpoint import save_checkpoint
-    from pirounet.vae.checkpoint import make_checkpoint
-    from pirounet.vae.data import prepare_data
-    from pirounet.vae.data.synthetic import write_synthetic_dataset
-    from pirounet.vae.model import ModelConfig, PirouNet
-    from pirounet.vae.recognition import RecognitionSettings, get_or_train_recognition
-    from pirounet.vae.settings import load_config
+    from pirounet.systems.pirounet.checkpoint import make_checkpoint
+    from pirounet.systems.pirounet.data import prepare_data
+    from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
+    from pirounet.systems.pirounet.model import ModelConfig, PirouNet
+    from pirounet.systems.pirounet.recognition import RecognitionSettings, get_or_train_recognition
+    from pirounet.systems.pirounet.settings import load_config
 
     data = workdir / "data"
     write_synthetic_dataset(data, seed=0)

@@ -27,9 +27,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pirounet.learn2dance import music, poses, prepare, vocabulary  # noqa: E402
-from pirounet.learn2dance.pairs import pair_by_name  # noqa: E402
-from pirounet.learn2dance.settings import load_config  # noqa: E402
+from pirounet.music import features as music  # noqa: E402
+from pirounet.systems.learn2dance import poses, prepare, vocabulary  # noqa: E402
+from pirounet.music.pairs import pair_by_name  # noqa: E402
+from pirounet.systems.learn2dance.settings import load_config  # noqa: E402
 
 RSS_LIMIT_MB = 1024
 
@@ -41,7 +42,7 @@ def peak_rss_mb() -> float:
 
 def write_set(folder: Path, songs: int, seconds: float) -> None:
     """Write the synthetic set in a separate process (its memory is not counted)."""
-    code = ("from pirounet.learn2dance.synthetic import write_synthetic_set; "
+    code = ("from pirounet.systems.learn2dance.synthetic import write_synthetic_set; "
             f"write_synthetic_set({str(folder)!r}, {songs}, {seconds})")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 

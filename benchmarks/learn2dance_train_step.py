@@ -27,12 +27,12 @@ from torch import nn
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pirounet.learn2dance.music2dance.data import MusicScaler  # noqa: E402
-from pirounet.learn2dance.music2dance.generate import DanceModel  # noqa: E402
-from pirounet.learn2dance.music2dance.model import (ModelSettings, MusicEncoder,  # noqa: E402
+from pirounet.systems.learn2dance.music2dance.data import MusicScaler  # noqa: E402
+from pirounet.systems.learn2dance.music2dance.generate import DanceModel  # noqa: E402
+from pirounet.systems.learn2dance.music2dance.model import (ModelSettings, MusicEncoder,  # noqa: E402
                                                     PoseDecoder)
-from pirounet.learn2dance.music2dance.objective import MoveObjective  # noqa: E402
-from pirounet.learn2dance.music2dance.training import train_step  # noqa: E402
+from pirounet.systems.learn2dance.music2dance.objective import MoveObjective  # noqa: E402
+from pirounet.systems.learn2dance.music2dance.training import train_step  # noqa: E402
 
 
 class BareLSTMs(nn.Module):

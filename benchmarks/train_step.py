@@ -34,12 +34,12 @@ from torch import nn
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pirounet.vae.data import cycle, prepare_data  # noqa: E402
-from pirounet.vae.data.synthetic import write_synthetic_dataset  # noqa: E402
-from pirounet.vae.model import ModelConfig, PirouNet  # noqa: E402
-from pirounet.vae.model.objective import alpha_from_batches  # noqa: E402
-from pirounet.vae.settings import DEFAULT_CONFIG, load_config  # noqa: E402
-from pirounet.vae.training import M2Objective, train_step  # noqa: E402
+from pirounet.systems.pirounet.data import cycle, prepare_data  # noqa: E402
+from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset  # noqa: E402
+from pirounet.systems.pirounet.model import ModelConfig, PirouNet  # noqa: E402
+from pirounet.systems.pirounet.model.objective import alpha_from_batches  # noqa: E402
+from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config  # noqa: E402
+from pirounet.systems.pirounet.training import M2Objective, train_step  # noqa: E402
 
 LIBC = ctypes.CDLL(ctypes.util.find_library("c"))
 

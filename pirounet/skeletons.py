@@ -176,7 +176,7 @@ VICON_53 = Skeleton(
 )
 
 # The raw mariel files hold 55 markers: two derived hip points at indices 26 and 53, which
-# reading drops (pirounet/vae/data/mocap.py); the synthetic body writes the same layout.
+# reading drops (pirounet/systems/pirounet/data/mocap.py); the synthetic body writes the same layout.
 VICON_DROPPED_MARKERS: dict[int, str] = {26: "LabelingHips", 53: "SolvingHips"}
 VICON_RAW_MARKERS: tuple[str, ...] = (
     _VICON_MARKERS[:26] + ("LabelingHips",) + _VICON_MARKERS[26:52] + ("SolvingHips",)

@@ -43,7 +43,7 @@ def serve():
 
     Every server started is shut down after the test.
     """
-    from pirounet.vae.label_app import make_server
+    from pirounet.systems.pirounet.label_app import make_server
 
     servers = []
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 import main
-from pirounet.vae.data.synthetic import write_synthetic_dataset
+from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,16 +12,16 @@ from pirounet.run.checkpoint import (
     save_epoch_checkpoints,
 )
 from pirounet.run.runtime import rng_state, seed_everything, set_rng_state
-from pirounet.vae.checkpoint import (
+from pirounet.systems.pirounet.checkpoint import (
     PUBLISHED_KEYS,
     load_checkpoint,
     load_model,
     make_checkpoint,
     restore_training,
 )
-from pirounet.vae.model import ModelConfig, PirouNet
-from pirounet.vae.settings import load_config
-from pirounet.vae.training import M2Objective, train_step
+from pirounet.systems.pirounet.model import ModelConfig, PirouNet
+from pirounet.systems.pirounet.settings import load_config
+from pirounet.systems.pirounet.training import M2Objective, train_step
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = str(REPO / "configs" / "tiny.py")

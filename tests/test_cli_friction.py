@@ -14,10 +14,10 @@ import pytest
 from pirounet.run.checkpoint import CheckpointError, list_runs, resolve_checkpoint
 from pirounet.run.config import ConfigError, describe_file, read_settings
 from pirounet.run.tracking import TrackingError, start_wandb, wandb_mode
-from pirounet.vae import evaluate as main_eval
-from pirounet.vae import train as train_main
-from pirounet.vae.data.synthetic import write_synthetic_dataset
-from pirounet.vae.settings import DEFAULT_CONFIG, load_config
+from pirounet.systems.pirounet import evaluate as main_eval
+from pirounet.systems.pirounet import train as train_main
+from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
+from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = str(REPO / "configs" / "tiny.py")

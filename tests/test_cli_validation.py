@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pirounet.vae.data.synthetic import write_synthetic_dataset
+from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = str(REPO / "configs" / "tiny.py")
@@ -69,16 +69,16 @@ def test_main_eval_refuses_a_bad_setting_in_one_line(tmp_path, arg, says):
 
 def test_recognition_refuses_a_bad_setting_in_one_line(tmp_path):
     environ = {**os.environ, "WANDB_MODE": "disabled", "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([sys.executable, "-m", "pirounet.vae.recognition", "--batch_size=0"],
+    proc = subprocess.run([sys.executable, "-m", "pirounet.systems.pirounet.recognition", "--batch_size=0"],
                           cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=300)
     assert "batch_size=0 is not allowed" in the_error(proc, tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_synthetic_data_with_labels_path_elsewhere_is_a_data_error(tmp_path, monkeypatch):
-    import pirounet.vae.data.synthetic as synthetic
-    from pirounet.vae.data import DataError, ensure_recordings
-    from pirounet.vae.settings import DEFAULT_CONFIG, load_config
+    import pirounet.systems.pirounet.data.synthetic as synthetic
+    from pirounet.systems.pirounet.data import DataError, ensure_recordings
+    from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
 
     monkeypatch.setattr(synthetic, "write_synthetic_dataset", lambda out, seed: None)
     cfg = load_config(DEFAULT_CONFIG, [f"--data_pattern={tmp_path}/mariel_*.npy",

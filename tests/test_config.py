@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from pirounet.run.config import ConfigError, config_from_dict, keys_named, read_settings
-from pirounet.vae.settings import load_config
+from pirounet.systems.pirounet.settings import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULTS = REPO / "default_config.py"
@@ -120,7 +120,7 @@ def test_keys_named_reads_flags_and_override_files(tmp_path):
 
 
 def test_wandb_agent_runs_get_their_own_run_name(monkeypatch):
-    from pirounet.vae import train as train_main
+    from pirounet.systems.pirounet import train as train_main
 
     monkeypatch.setenv("WANDB_SWEEP_ID", "abc")
     monkeypatch.setenv("WANDB_RUN_ID", "r1")

@@ -1,4 +1,4 @@
-"""The allowed values of every setting (pirounet/vae/settings.py), and the shipped defaults."""
+"""The allowed values of every setting (pirounet/systems/pirounet/settings.py), and the shipped defaults."""
 import logging
 import os
 import shutil
@@ -11,8 +11,8 @@ import pytest
 from pirounet.run.config import ConfigError, read_settings
 from pirounet.run.rules import WANDB_MODES, first_problem
 from pirounet.run.tracking import close_logging, log_to_file, setup_logging
-from pirounet.vae.efforts import EFFORTS
-from pirounet.vae.settings import (
+from pirounet.systems.pirounet.efforts import EFFORTS
+from pirounet.systems.pirounet.settings import (
     DEFAULT_CONFIG,
     EVAL_CONFIG,
     EVAL_RULES,
@@ -115,10 +115,10 @@ def test_rules_for_keys_a_defaults_file_lacks_are_skipped():
 
 def test_choices_match_the_modules_that_use_them():
     from pirounet.run.tracking import WANDB_MODES as modes
-    from pirounet.vae.data.labels import EFFORT_COLUMN
-    from pirounet.vae.data.splits import SPLITS as splits
-    from pirounet.vae.model.objective import PAIRINGS as pairings
-    from pirounet.vae.model.pirounet import POSE_NORMALIZATIONS as norms
+    from pirounet.systems.pirounet.data.labels import EFFORT_COLUMN
+    from pirounet.systems.pirounet.data.splits import SPLITS as splits
+    from pirounet.systems.pirounet.model.objective import PAIRINGS as pairings
+    from pirounet.systems.pirounet.model.pirounet import POSE_NORMALIZATIONS as norms
     assert (SPLITS, PAIRINGS, POSE_NORMALIZATIONS, WANDB_MODES) == (splits, pairings, norms, modes)
     assert set(EFFORTS) == set(EFFORT_COLUMN)
 
@@ -157,7 +157,7 @@ def test_an_installed_package_finds_both_defaults_files(tmp_path):
     subprocess.run(pip, check=True, capture_output=True, timeout=300, env=environ)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    code = ("from pirounet.vae.settings import DEFAULT_CONFIG, EVAL_CONFIG, load_config; "
+    code = ("from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, EVAL_CONFIG, load_config; "
             "print(DEFAULT_CONFIG); print(EVAL_CONFIG); "
             "print(load_config(DEFAULT_CONFIG).run_name, load_config(EVAL_CONFIG).checkpoint)")
     env = {**os.environ, "PYTHONPATH": str(target)}

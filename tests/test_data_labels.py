@@ -4,7 +4,7 @@ import logging
 import numpy as np
 import pytest
 
-from pirounet.vae.data import DataError, augment_labels, load_labels, read_label_rows
+from pirounet.systems.pirounet.data import DataError, augment_labels, load_labels, read_label_rows
 
 
 def test_real_file_time_counts(real_labels_csv):

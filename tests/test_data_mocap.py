@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from conftest import write_recording
 
-from pirounet.vae.data import DataError, load_mocap, load_recordings
-from pirounet.vae.data.mocap import MARKERS
+from pirounet.systems.pirounet.data import DataError, load_mocap, load_recordings
+from pirounet.systems.pirounet.data.mocap import MARKERS
 
 
 def test_preprocessing_by_hand(tmp_path):
@@ -108,5 +108,5 @@ def test_empty_and_garbage_files(tmp_path):
 
 
 def test_no_files_says_where_to_put_them(tmp_path):
-    with pytest.raises(DataError, match="no recordings match .*pirounet.vae.data.synthetic"):
+    with pytest.raises(DataError, match="no recordings match .*pirounet.systems.pirounet.data.synthetic"):
         load_mocap(str(tmp_path / "mariel_*.npy"))

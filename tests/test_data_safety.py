@@ -13,11 +13,11 @@ from conftest import write_recording
 from helpers import data_args
 
 from pirounet.run.checkpoint import CheckpointError, lock_run_folder
-from pirounet.vae import train as train_main
-from pirounet.vae.data import DataError
-from pirounet.vae.data.prepare import ensure_recordings
-from pirounet.vae.data.synthetic import SyntheticOverwriteError, write_synthetic_dataset
-from pirounet.vae.settings import DEFAULT_CONFIG, load_config
+from pirounet.systems.pirounet import train as train_main
+from pirounet.systems.pirounet.data import DataError
+from pirounet.systems.pirounet.data.prepare import ensure_recordings
+from pirounet.systems.pirounet.data.synthetic import SyntheticOverwriteError, write_synthetic_dataset
+from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = str(REPO / "configs" / "tiny.py")
@@ -73,7 +73,7 @@ def test_a1_synthetic_writer_refuses_to_replace_a_differing_file(tmp_path):
 
 
 def test_a1_an_empty_data_folder_still_gets_the_synthetic_dancer(tmp_path, monkeypatch):
-    import pirounet.vae.data.synthetic as synthetic
+    import pirounet.systems.pirounet.data.synthetic as synthetic
 
     written = []
     monkeypatch.setattr(synthetic, "write_synthetic_dataset",
@@ -154,7 +154,7 @@ def test_b1_checkpoint_carries_the_data_fingerprint(trained, data):
     fp = ckpt["data_fingerprint"]
     assert [r[0] for r in fp["recordings"]] == sorted(p.name for p in data.glob("mariel_*.npy"))
     assert all(r[1] > 0 and r[2] > 0 for r in fp["recordings"])
-    from pirounet.vae.data.prepare import file_sha256
+    from pirounet.systems.pirounet.data.prepare import file_sha256
 
     assert fp["labels_sha256"] == file_sha256(data / "labels_from_app.csv")
     assert fp["split_sizes"]["valid_lab"] > 0 and fp["effort"] == "time"
@@ -179,8 +179,8 @@ def test_b1_resume_after_the_labels_changed_is_refused_unless_allowed(trained, d
 def test_b1_main_eval_checks_and_records_the_fingerprint(trained):
     from types import SimpleNamespace
 
-    from pirounet.vae.evaluate import check_data
-    from pirounet.vae.settings import EVAL_CONFIG
+    from pirounet.systems.pirounet.evaluate import check_data
+    from pirounet.systems.pirounet.settings import EVAL_CONFIG
 
     path = trained / "saved_models" / "tiny" / "last.pt"
     saved = torch.load(path, weights_only=True)["data_fingerprint"]
@@ -199,7 +199,7 @@ def test_b1_main_eval_checks_and_records_the_fingerprint(trained):
 def test_b2_recognition_cache_is_keyed_by_the_data(trained):
     from types import SimpleNamespace
 
-    from pirounet.vae.recognition import data_info, default_recognition_path
+    from pirounet.systems.pirounet.recognition import data_info, default_recognition_path
 
     fp = torch.load(trained / "saved_models" / "tiny" / "last.pt",
                     weights_only=True)["data_fingerprint"]
@@ -228,7 +228,7 @@ def _flip_a_weight_byte(path: Path) -> None:
 
 
 def test_b3_a_checkpoint_with_flipped_bytes_is_refused(trained, tmp_path):
-    from pirounet.vae.checkpoint import load_checkpoint
+    from pirounet.systems.pirounet.checkpoint import load_checkpoint
 
     folder = copy_run(trained, tmp_path)
     path = folder / "saved_models" / "tiny" / "best.pt"
@@ -239,8 +239,8 @@ def test_b3_a_checkpoint_with_flipped_bytes_is_refused(trained, tmp_path):
 
 
 def test_b4_a_partly_labelled_blind_export_is_scored_on_what_is_labelled(tmp_path):
-    from pirounet.vae.evaluation.context import EvalError
-    from pirounet.vae.evaluation.recognition_accuracy import (
+    from pirounet.systems.pirounet.evaluation.context import EvalError
+    from pirounet.systems.pirounet.evaluation.recognition_accuracy import (
         match_export,
         read_blind_labels,
         recognition_scores,
@@ -262,9 +262,9 @@ def test_b4_a_partly_labelled_blind_export_is_scored_on_what_is_labelled(tmp_pat
 def test_b4_a_failing_part_still_writes_metrics_and_report(tmp_path, monkeypatch):
     from types import SimpleNamespace
 
-    from pirounet.vae import evaluate as ev
-    from pirounet.vae.evaluation.context import EvalError
-    from pirounet.vae.settings import EVAL_CONFIG
+    from pirounet.systems.pirounet import evaluate as ev
+    from pirounet.systems.pirounet.evaluation.context import EvalError
+    from pirounet.systems.pirounet.settings import EVAL_CONFIG
 
     results = tmp_path / "results" / "run"
     results.mkdir(parents=True)
@@ -306,7 +306,7 @@ def _pattern_with(tmp_path: Path, make) -> str:
     (lambda d: write_recording(d / "mariel_zero.npy", np.zeros((300, 55, 3))), "constant"),
 ])
 def test_c_bad_recordings_are_one_data_error(tmp_path, make, says):
-    from pirounet.vae.data import load_recordings
+    from pirounet.systems.pirounet.data import load_recordings
 
     with pytest.raises(DataError, match=f"mariel_.*{says}"):
         load_recordings(_pattern_with(tmp_path, make))
@@ -322,9 +322,9 @@ def test_c_too_few_labels_is_one_data_error(tmp_path, data, rows):
 
 
 def test_c_corrupt_blind_labels_and_recognition_cache_are_one_error(tmp_path):
-    from pirounet.vae.evaluation.context import EvalError
-    from pirounet.vae.evaluation.recognition_accuracy import load_conditioning_labels
-    from pirounet.vae.recognition import load_recognition
+    from pirounet.systems.pirounet.evaluation.context import EvalError
+    from pirounet.systems.pirounet.evaluation.recognition_accuracy import load_conditioning_labels
+    from pirounet.systems.pirounet.recognition import load_recognition
 
     bad = tmp_path / "blind_labels.npy"
     bad.write_bytes(b"\x93NUMPY garbage")
@@ -402,7 +402,7 @@ def test_c_run_name_outside_saved_models_is_refused():
 
 @pytest.mark.parametrize("cell", ["4_0", "\uff14\uff10", "\u0664\u0660", "40.0", " 4 0"])
 def test_e_csv_readers_accept_plain_ascii_integers_only(tmp_path, cell):
-    from pirounet.vae.data.label_files import LabelFileError, read_blind_file, read_label_file
+    from pirounet.systems.pirounet.data.label_files import LabelFileError, read_blind_file, read_label_file
 
     labels = tmp_path / "labels.csv"
     labels.write_text(f"0,1,1\n{cell},2,2\n", encoding="utf-8")
@@ -417,14 +417,14 @@ def test_e_csv_readers_accept_plain_ascii_integers_only(tmp_path, cell):
 def test_b5_training_refuses_labels_made_on_other_recordings(data, tmp_path):
     import shutil
 
-    from pirounet.vae.data.label_files import LabelFileError
-    from pirounet.vae.data.prepare import prepare_data
+    from pirounet.systems.pirounet.data.label_files import LabelFileError
+    from pirounet.systems.pirounet.data.prepare import prepare_data
 
     moved = copy_data(data, tmp_path)
     labels = moved / "labels_from_app.csv"
     pattern = f"{moved}/mariel_*.npy"
     first = sorted(moved.glob("mariel_*.npy"))[0]
-    from pirounet.vae.label_app.server import LabelApp, recording_task
+    from pirounet.systems.pirounet.label_app.server import LabelApp, recording_task
 
     LabelApp(recording_task(pattern, 40), labels)  # the app records the recordings
     cfg = load_config(DEFAULT_CONFIG, [f"--data_pattern={pattern}", f"--labels_path={labels}"])
@@ -438,8 +438,8 @@ def test_b5_training_refuses_labels_made_on_other_recordings(data, tmp_path):
 def test_b1_main_eval_train_overrides_may_change_the_split_but_not_the_data(trained):
     from types import SimpleNamespace
 
-    from pirounet.vae.evaluate import check_data
-    from pirounet.vae.settings import EVAL_CONFIG
+    from pirounet.systems.pirounet.evaluate import check_data
+    from pirounet.systems.pirounet.settings import EVAL_CONFIG
 
     path = trained / "saved_models" / "tiny" / "last.pt"
     saved = torch.load(path, weights_only=True)["data_fingerprint"]
@@ -458,8 +458,8 @@ def test_b1_main_eval_train_overrides_may_change_the_split_but_not_the_data(trai
 def test_e_num_workers_gathers_batches_ahead_with_the_same_result(data):
     import threading
 
-    from pirounet.vae.data import loaders
-    from pirounet.vae.data.prepare import prepare_data
+    from pirounet.systems.pirounet.data import loaders
+    from pirounet.systems.pirounet.data.prepare import prepare_data
 
     cfg = load_config(DEFAULT_CONFIG, [*data_args(data), "--batch_size=16", "--num_workers=2",
                                        "--shuffle_data=True"])
@@ -486,7 +486,7 @@ def test_e_num_workers_gathers_batches_ahead_with_the_same_result(data):
 
 def test_b5_training_names_label_rows_whose_block_spans_two_recordings(data, tmp_path,
                                                                        caplog):
-    from pirounet.vae.data.prepare import prepare_data, spanning_blocks
+    from pirounet.systems.pirounet.data.prepare import prepare_data, spanning_blocks
 
     assert spanning_blocks(np.array([0, 40, 2480, 2520, 2560]),
                            np.array([0, 2554, 4047])).tolist() == [2520]
@@ -501,7 +501,7 @@ def test_b5_training_names_label_rows_whose_block_spans_two_recordings(data, tmp
 
 
 def test_a1_synthetic_cli_refuses_in_one_line(tmp_path):
-    from pirounet.vae.data.synthetic import main
+    from pirounet.systems.pirounet.data.synthetic import main
 
     (tmp_path / "labels_from_app.csv").write_text("0,1,2\n")
     with pytest.raises(SystemExit, match=r"^error: .*labels_from_app\.csv.*--overwrite"):

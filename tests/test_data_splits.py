@@ -4,8 +4,8 @@ import pytest
 import torch
 from conftest import FIXTURES
 
-from pirounet.vae.data import WindowLoader, load_labels
-from pirounet.vae.data.splits import blocks_split, paper_split, ratio_split
+from pirounet.systems.pirounet.data import WindowLoader, load_labels
+from pirounet.systems.pirounet.data.splits import blocks_split, paper_split, ratio_split
 
 N_FRAMES = 38309  # the real recordings after trimming
 SEQ_LEN = 40

@@ -24,7 +24,7 @@ def worker(rank: int, world_size: int, port: int, folder: str, args: list[str]) 
                       LOCAL_WORLD_SIZE=str(world_size), MASTER_ADDR="127.0.0.1",
                       MASTER_PORT=str(port), WANDB_MODE="disabled")
     os.chdir(folder)
-    from pirounet.vae import train as train_main
+    from pirounet.systems.pirounet import train as train_main
 
     saves = []
     real_save = train_main.save_epoch_checkpoints
@@ -41,7 +41,7 @@ def worker(rank: int, world_size: int, port: int, folder: str, args: list[str]) 
 
 @pytest.fixture(scope="module")
 def two_ranks(tmp_path_factory) -> Path:
-    from pirounet.vae.data.synthetic import write_synthetic_dataset
+    from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
 
     data = tmp_path_factory.mktemp("data")
     write_synthetic_dataset(data, seed=0, frames=3000, n_files=2)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from pirounet.skeletons import VICON_53
-from pirounet.vae.effort_meter import EffortMeter, effort_recognition_rate, time_effort_score
+from pirounet.systems.pirounet.effort_meter import EffortMeter, effort_recognition_rate, time_effort_score
 
 END_EFFECTOR_INDICES, INDEX, N_MARKERS = (VICON_53.end_effector_indices, VICON_53.index,
                                          VICON_53.n_joints)

@@ -19,9 +19,9 @@ from helpers import train_tiny_run
 
 import main
 from pirounet.run.checkpoint import CheckpointError
-from pirounet.vae import evaluate as main_eval
-from pirounet.vae.checkpoint import PUBLISHED_KEYS
-from pirounet.vae.evaluation import EvalError
+from pirounet.systems.pirounet import evaluate as main_eval
+from pirounet.systems.pirounet.checkpoint import PUBLISHED_KEYS
+from pirounet.systems.pirounet.evaluation import EvalError
 
 ROOT = Path(__file__).resolve().parents[1]
 DEBUG = str(ROOT / "configs" / "eval_debug.py")

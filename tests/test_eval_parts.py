@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from pirounet.metrics import ajd, feature_fid, kinetic_features
-from pirounet.vae.data.label_files import write_blind_file, write_blind_info
-from pirounet.vae.evaluation import (
+from pirounet.systems.pirounet.data.label_files import write_blind_file, write_blind_info
+from pirounet.systems.pirounet.evaluation import (
     EvalError,
     json_ready,
     paper_table,
@@ -19,12 +19,12 @@ from pirounet.vae.evaluation import (
     tile_summary,
     write_metrics,
 )
-from pirounet.vae.evaluation.context import training_config
-from pirounet.vae.evaluation.quantitative import FeatureReference, chunked_ajd, feature_subset
-from pirounet.vae.evaluation.recognition_accuracy import match_export
-from pirounet.vae.efforts import EFFORTS
-from pirounet.vae.generation import TileSettings, find_dense_tiles
-from pirounet.vae.settings import load_config
+from pirounet.systems.pirounet.evaluation.context import training_config
+from pirounet.systems.pirounet.evaluation.quantitative import FeatureReference, chunked_ajd, feature_subset
+from pirounet.systems.pirounet.evaluation.recognition_accuracy import match_export
+from pirounet.systems.pirounet.efforts import EFFORTS
+from pirounet.systems.pirounet.generation import TileSettings, find_dense_tiles
+from pirounet.systems.pirounet.settings import load_config
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BLIND_CSV = FIXTURES / "labels_shuffled_neighb.csv"  # 225 real blind labels, 9 of them N/A

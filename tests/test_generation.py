@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from pirounet.vae.generation import (
+from pirounet.systems.pirounet.generation import (
     TileSettings,
     decode,
     encode_windows,
@@ -16,7 +16,7 @@ from pirounet.vae.generation import (
     generate_random,
     reconstruct,
 )
-from pirounet.vae.model import ModelConfig, PirouNet
+from pirounet.systems.pirounet.model import ModelConfig, PirouNet
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -137,7 +137,7 @@ def test_draws_are_reproducible_from_the_seed():
 def test_fallback_without_dense_tiles(caplog):
     z, y = hand_made_latents()
     strict = TileSettings(4.0, (0.5, 0.5, 1.0), (0.8, 0.75, 0.75), (3, 3, 100))
-    with caplog.at_level(logging.WARNING, logger="pirounet.vae.generation"):
+    with caplog.at_level(logging.WARNING, logger="pirounet.systems.pirounet.generation"):
         tiles = find_dense_tiles(z, y, strict)
     assert tiles[2].fallback and not tiles[0].fallback
     assert "label 2: no tile" in caplog.text and "label 0" not in caplog.text

@@ -11,14 +11,14 @@ from pirounet.interchange.c3d import read_c3d, write_c3d
 from pirounet.interchange.openpose_json import write_openpose
 from pirounet.interchange.table import read_csv, write_csv
 from pirounet.skeletons import OPENPOSE_15, VICON_53, VICON_KEPT_RAW_INDICES, VICON_RAW_MARKERS
-from pirounet.vae.data.mocap import (
+from pirounet.systems.pirounet.data.mocap import (
     C3DOptions,
     DataError,
     load_mocap,
     normalisation,
     write_raw_c3d,
 )
-from pirounet.vae.data.synthetic import make_synthetic_dataset
+from pirounet.systems.pirounet.data.synthetic import make_synthetic_dataset
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def test_a_c3d_far_from_35_fps_is_refused_or_resampled(tmp_path, raw):
 
 
 def test_the_c3d_settings_reach_the_loader():
-    from pirounet.vae.settings import DEFAULT_CONFIG, load_config
+    from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
 
     cfg = load_config(DEFAULT_CONFIG, ["--c3d_rate_mismatch=resample",
                                        "--c3d_marker_map={'S:Head': 'LFHD'}"])
@@ -128,7 +128,7 @@ def smooth_dance(frames=30):
 
 
 def test_openpose_json_round_trips_through_the_learn2dance_parser(tmp_path):
-    from pirounet.learn2dance.poses import PoseSettings, read_dance
+    from pirounet.systems.learn2dance.poses import PoseSettings, read_dance
 
     poses = smooth_dance()
     folder = write_openpose(poses, tmp_path / "clip", fps=25.0)
@@ -243,10 +243,10 @@ def test_export_writes_every_set_at_real_scale_and_samples_from_a_checkpoint(tmp
     import torch
 
     from pirounet.run.checkpoint import save_checkpoint
-    from pirounet.vae.checkpoint import make_checkpoint
-    from pirounet.vae.export import main
-    from pirounet.vae.model import ModelConfig, PirouNet
-    from pirounet.vae.settings import DEFAULT_CONFIG, load_config
+    from pirounet.systems.pirounet.checkpoint import make_checkpoint
+    from pirounet.systems.pirounet.export import main
+    from pirounet.systems.pirounet.model import ModelConfig, PirouNet
+    from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
 
     np.save(tmp_path / "mariel_a.npy", raw)
     pattern = str(tmp_path / "mariel_*.npy")
@@ -290,7 +290,7 @@ def test_export_writes_every_set_at_real_scale_and_samples_from_a_checkpoint(tmp
 
 
 def test_export_without_dances_says_what_to_run(tmp_path, capsys):
-    from pirounet.vae.export import main
+    from pirounet.systems.pirounet.export import main
 
     with pytest.raises(SystemExit):
         main(["--run=nothing", f"--results={tmp_path}", "--scale=1"])

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pirounet.vae.data import read_label_rows
-from pirounet.vae.data.synthetic import write_synthetic_dataset
-from pirounet.vae.label_app import (
+from pirounet.systems.pirounet.data import read_label_rows
+from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
+from pirounet.systems.pirounet.label_app import (
     LabelApp,
     LabelFileError,
     LabelStore,
@@ -22,9 +22,9 @@ from pirounet.vae.label_app import (
     make_server,
     recording_task,
 )
-from pirounet.vae.label_app import __main__ as cli
-from pirounet.vae.label_app.__main__ import main
-from pirounet.vae.label_app.server import BLIND_MODE, LABEL_MODE
+from pirounet.systems.pirounet.label_app import __main__ as cli
+from pirounet.systems.pirounet.label_app.__main__ import main
+from pirounet.systems.pirounet.label_app.server import BLIND_MODE, LABEL_MODE
 
 FIXTURES = Path(__file__).parent / "fixtures"  # the real app's files; see fixtures/README.md
 SEQ_LEN = 40

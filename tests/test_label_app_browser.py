@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pirounet.vae.data.synthetic import write_synthetic_dataset
-from pirounet.vae.label_app import LabelApp, make_server, recording_task
+from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
+from pirounet.systems.pirounet.label_app import LabelApp, make_server, recording_task
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pirounet.vae.data.synthetic import write_synthetic_dataset
-from pirounet.vae.label_app import LabelApp, LabelFileError, LabelStore
-from pirounet.vae.label_app.__main__ import main
-from pirounet.vae.label_app.server import BLIND_MODE, LABEL_MODE, recording_task
+from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
+from pirounet.systems.pirounet.label_app import LabelApp, LabelFileError, LabelStore
+from pirounet.systems.pirounet.label_app.__main__ import main
+from pirounet.systems.pirounet.label_app.server import BLIND_MODE, LABEL_MODE, recording_task
 
 SEQ_LEN = 40
 KEYS = range(0, 4000, SEQ_LEN)
@@ -196,7 +196,7 @@ def test_d_own_host_and_origin_are_served(tmp_path, task, serve, host):
 
 
 def test_d_an_idle_connection_is_closed_after_the_timeout(tmp_path, task, serve, monkeypatch):
-    from pirounet.vae.label_app import server as server_module
+    from pirounet.systems.pirounet.label_app import server as server_module
 
     assert 0 < server_module.Handler.timeout <= 60  # the default closes idle connections
     monkeypatch.setattr(server_module.Handler, "timeout", 0.5)

@@ -4,8 +4,8 @@ import logging
 import numpy as np
 import pytest
 
-from pirounet.vae.data import DataError, augment_labels
-from pirounet.vae.data.label_files import (
+from pirounet.systems.pirounet.data import DataError, augment_labels
+from pirounet.systems.pirounet.data.label_files import (
     BLIND_COLUMNS,
     BLIND_INFO_FILE,
     BLIND_SEQUENCES_FILE,
@@ -22,9 +22,9 @@ from pirounet.vae.data.label_files import (
     write_blind_info,
     write_label_file,
 )
-from pirounet.vae.data.synthetic import make_synthetic_dataset, write_synthetic_dataset
-from pirounet.vae.label_app.__main__ import parse_args
-from pirounet.vae.label_app.server import BLIND_MODE, LABEL_MODE, blind_task
+from pirounet.systems.pirounet.data.synthetic import make_synthetic_dataset, write_synthetic_dataset
+from pirounet.systems.pirounet.label_app.__main__ import parse_args
+from pirounet.systems.pirounet.label_app.server import BLIND_MODE, LABEL_MODE, blind_task
 
 
 def test_the_contract_names_columns_files_and_na():

@@ -1,9 +1,8 @@
 """The layout is the architecture: the shared core imports no system, no system imports another.
 
-    pirounet/run/ skeletons.py metrics/ viz/ synthetic/   the core, shared by both systems
-    pirounet/vae/                                          PirouNet
-    pirounet/learn2dance/                                  learn2dance
-    pirounet/{label_app,data,recognition,sweep}            earlier `python -m` paths, forwarding
+    pirounet/run/ skeletons.py metrics/ viz/ synthetic/ interchange/ music/   the core
+    pirounet/systems/pirounet/       PirouNet (`python main.py pirounet`)
+    pirounet/systems/learn2dance/    learn2dance (`python main.py learn2dance`)
 
 Imports are read from the source (every `import` and `from ... import`, also inside
 functions), so an import that only runs on some path is caught too.
@@ -17,13 +16,12 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CORE = ("pirounet.run", "pirounet.skeletons", "pirounet.metrics", "pirounet.viz",
-        "pirounet.synthetic", "pirounet.interchange")
-SYSTEMS = ("pirounet.vae", "pirounet.learn2dance")
-FORWARDING = ("pirounet.label_app", "pirounet.data", "pirounet.recognition", "pirounet.sweep")
+        "pirounet.synthetic", "pirounet.interchange", "pirounet.music")
+SYSTEMS = ("pirounet.systems.pirounet", "pirounet.systems.learn2dance")
 
 
 def module_name(path: Path, root: Path) -> str:
-    """pirounet/vae/data/mocap.py -> pirounet.vae.data.mocap (a package: its __init__'s name)."""
+    """pirounet/systems/pirounet/data/mocap.py -> pirounet.systems.pirounet.data.mocap (a package: its __init__'s name)."""
     parts = list(path.relative_to(root).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
@@ -46,8 +44,8 @@ def imports_of(path: Path, name: str) -> set[str]:
 
 
 def owner(name: str) -> str | None:
-    """The part of the tree a module belongs to: a core/system/forwarding prefix, or None."""
-    for prefix in CORE + SYSTEMS + FORWARDING + ("pirounet",):
+    """The part of the tree a module belongs to: a core or system prefix, or None."""
+    for prefix in CORE + SYSTEMS + ("pirounet.systems", "pirounet"):
         if name == prefix or name.startswith(prefix + "."):
             return prefix
     return None
@@ -59,16 +57,14 @@ def boundary_violations(root: Path) -> list[str]:
     for path in sorted((root / "pirounet").rglob("*.py")):
         name = module_name(path, root)
         side = owner(name)
-        if side == "pirounet" and name != "pirounet":
-            problems.append(f"{name} is outside the core, the systems and the forwarding paths")
+        if side in ("pirounet", "pirounet.systems") and name != side:
+            problems.append(f"{name} is outside the core and the systems")
             continue
         for target in imports_of(path, name):
             other = owner(target)
-            if other in (None, "pirounet") or other == side:
+            if other in (None, "pirounet", "pirounet.systems") or other == side:
                 continue
-            in_core = side in CORE or side == "pirounet"
-            if (in_core and other in SYSTEMS + FORWARDING) or (
-                    side in SYSTEMS and other in SYSTEMS + FORWARDING):
+            if other in SYSTEMS:  # the core imports no system, a system no other system
                 problems.append(f"{name} imports {target}")
     return problems
 
@@ -81,23 +77,24 @@ def test_the_check_catches_each_kind_of_crossing(tmp_path):
     files = {
         "pirounet/__init__.py": "",
         "pirounet/run/__init__.py": "",
-        "pirounet/run/config.py": "def f():\n    from pirounet.vae.model import PirouNet\n",
-        "pirounet/viz/plots.py": "import pirounet.learn2dance.music\n",
-        "pirounet/vae/__init__.py": "",
-        "pirounet/vae/train.py": ("from ..learn2dance import music\n"
-                                  "from pirounet.run import config\n"),
-        "pirounet/learn2dance/__init__.py": "",
-        "pirounet/learn2dance/music.py": "from pirounet.vae.efforts import EFFORTS\n",
+        "pirounet/run/config.py": "def f():\n    from pirounet.systems.pirounet.model import PirouNet\n",
+        "pirounet/viz/plots.py": "import pirounet.systems.learn2dance.poses\n",
+        "pirounet/systems/__init__.py": "",
+        "pirounet/systems/pirounet/__init__.py": "",
+        "pirounet/systems/pirounet/train.py": ("from ..learn2dance import poses\n"
+                                               "from pirounet.run import config\n"),
+        "pirounet/systems/learn2dance/__init__.py": "",
+        "pirounet/music/features.py": "from pirounet.systems.pirounet.efforts import EFFORTS\n",
         "pirounet/stray.py": "",
     }
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
     found = boundary_violations(tmp_path)
-    assert "pirounet.run.config imports pirounet.vae.model" in found
-    assert "pirounet.viz.plots imports pirounet.learn2dance.music" in found
-    assert "pirounet.vae.train imports pirounet.learn2dance" in found
-    assert "pirounet.learn2dance.music imports pirounet.vae.efforts" in found
+    assert "pirounet.run.config imports pirounet.systems.pirounet.model" in found
+    assert "pirounet.viz.plots imports pirounet.systems.learn2dance.poses" in found
+    assert "pirounet.systems.pirounet.train imports pirounet.systems.learn2dance" in found
+    assert "pirounet.music.features imports pirounet.systems.pirounet.efforts" in found
     assert any(p.startswith("pirounet.stray is outside") for p in found)
     assert not any("pirounet.run.config" in p and "train" in p for p in found)  # core is fine
 

@@ -9,12 +9,13 @@ import soundfile
 from scipy.ndimage import gaussian_filter1d
 from scipy.signal import argrelextrema
 
-from pirounet.learn2dance import music, prepare, synthetic, synthetic_dancers, vocabulary
-from pirounet.learn2dance.errors import Learn2DanceDataError
-from pirounet.learn2dance.pairs import pair_by_name, split_by_song
-from pirounet.learn2dance.poses import PoseSettings, read_dance
-from pirounet.learn2dance.settings import load_config
-from pirounet.learn2dance.synthetic_songs import SongPlan
+from pirounet.music import features as music
+from pirounet.systems.learn2dance import prepare, synthetic, synthetic_dancers, vocabulary
+from pirounet.music.errors import DataError
+from pirounet.music.pairs import pair_by_name, split_by_song
+from pirounet.systems.learn2dance.poses import PoseSettings, read_dance
+from pirounet.systems.learn2dance.settings import load_config
+from pirounet.systems.learn2dance.synthetic_songs import SongPlan
 from pirounet.run.config import ConfigError
 
 TINY = ["--synthetic_songs=4", "--synthetic_seconds=8.0", "--n_moves=6", "--progress=False"]
@@ -51,7 +52,7 @@ def test_vocabulary_is_deterministic_for_a_seed_and_keeps_every_chunk():
 
 
 def test_too_few_chunks_for_the_vocabulary():
-    with pytest.raises(Learn2DanceDataError, match=r"3 chunks, fewer than n_moves=5"):
+    with pytest.raises(DataError, match=r"3 chunks, fewer than n_moves=5"):
         vocabulary.fit(np.zeros((3, 30, 15, 2)), 5, 0, "normalized")
 
 
@@ -74,7 +75,7 @@ def test_published_clusters_load_as_a_vocabulary(tmp_path):
     np.testing.assert_array_equal(vocab.centroids[7].ravel(), clusters[7])  # frame, joint, xy
     assert vocab.assign(vocab.centroids[[5, 9]]).tolist() == [5, 9]
     np.save(tmp_path / "bad.npy", clusters[:, :899])
-    with pytest.raises(Learn2DanceDataError, match=r"bad.npy: expected centroids \(K, 900\)"):
+    with pytest.raises(DataError, match=r"bad.npy: expected centroids \(K, 900\)"):
         vocabulary.load_published(tmp_path / "bad.npy")
 
 
@@ -99,16 +100,16 @@ def test_songs_pair_with_dances_by_name_and_the_rest_is_reported(tmp_path):
 
 def test_no_pair_and_bad_names_are_errors(tmp_path):
     _touch_pair_inputs(tmp_path, ["a"], ["b"])
-    with pytest.raises(Learn2DanceDataError, match=r"no song pairs with a dance by name"):
+    with pytest.raises(DataError, match=r"no song pairs with a dance by name"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pair_by_name(tmp_path)
     soundfile.write(tmp_path / "songs" / "a.flac", np.zeros(100, np.float32), 22050)
-    with pytest.raises(Learn2DanceDataError, match=r"a.wav: a second song named 'a'"):
+    with pytest.raises(DataError, match=r"a.wav: a second song named 'a'"):
         pair_by_name(tmp_path)
     (tmp_path / "songs" / "a.flac").unlink()
     (tmp_path / "poses" / "notes.txt").write_text("hello")
-    with pytest.raises(Learn2DanceDataError, match=r"notes.txt: not a dance input"):
+    with pytest.raises(DataError, match=r"notes.txt: not a dance input"):
         pair_by_name(tmp_path)
 
 
@@ -209,10 +210,10 @@ def test_ensure_dataset_never_writes_over_user_files(tmp_path):
     assert sorted(p.name for p in song.parent.iterdir()) == ["mine.wav"]
     song.unlink()
     (tmp_path / "data" / "my_song.mp3").write_bytes(b"a user's file, not in songs/")
-    with pytest.raises(Learn2DanceDataError, match=r"holds my_song.mp3 but nothing in songs/"):
+    with pytest.raises(DataError, match=r"holds my_song.mp3 but nothing in songs/"):
         synthetic.ensure_dataset(cfg)
     (tmp_path / "data" / "truth.json").write_text("mine")
-    with pytest.raises(Learn2DanceDataError, match=r"will not write .* over existing files"):
+    with pytest.raises(DataError, match=r"will not write .* over existing files"):
         synthetic.write_synthetic_set(tmp_path / "data", 1, 8.0)
     assert (tmp_path / "data" / "truth.json").read_text() == "mine"
     off = tiny_config(tmp_path / "off", "--synthetic_if_missing=False")
@@ -270,7 +271,7 @@ def test_prepare_with_the_published_clusters(tiny_set, tmp_path):
     prepared = prepare.prepare(tiny_config(tiny_set, *published))
     assert prepared.vocabulary.centroids.shape == (128, 30, 15, 2)
     assert all(s.moves.shape == (8,) and s.moves.max() < 128 for s in prepared.songs)
-    with pytest.raises(Learn2DanceDataError, match=r"needs vocabulary_features=\"published\""):
+    with pytest.raises(DataError, match=r"needs vocabulary_features=\"published\""):
         prepare.prepare(tiny_config(tiny_set, *published[1:]))
 
 

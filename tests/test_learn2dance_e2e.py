@@ -14,9 +14,9 @@ from torch import nn
 
 import main as train_entry
 import main_eval as eval_entry
-from pirounet.learn2dance import dance as dance_cmd
-from pirounet.learn2dance.errors import Learn2DanceDataError
-from pirounet.learn2dance.music2dance.generate import SongTooShortError
+from pirounet.systems.learn2dance import dance as dance_cmd
+from pirounet.music.errors import DataError
+from pirounet.systems.learn2dance.music2dance.generate import SongTooShortError
 from pirounet.run.checkpoint import CheckpointError, make_checkpoint, save_checkpoint
 from pirounet.viz.soundtrack import ffmpeg_exe
 
@@ -122,7 +122,7 @@ def test_published_concatenation_and_greedy_are_options(workdir):
 def test_an_audio_file_that_is_not_audio(workdir):
     bad = workdir / "not_audio.wav"
     bad.write_text("this is not a song")
-    with pytest.raises(Learn2DanceDataError, match="not_audio.wav: unreadable audio"):
+    with pytest.raises(DataError, match="not_audio.wav: unreadable audio"):
         dance_cmd.main(["--run=run", str(bad)])
 
 
@@ -149,7 +149,7 @@ def test_a_checkpoint_of_the_other_system(workdir):
 
 
 def test_the_command_line_ends_a_bad_input_in_one_error_line(workdir):
-    result = subprocess.run(["python", "-m", "pirounet.learn2dance.dance", "--run=run",
+    result = subprocess.run(["python", "-m", "pirounet.systems.learn2dance.dance", "--run=run",
                              "not_audio.wav"], capture_output=True, text=True, check=False,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 1

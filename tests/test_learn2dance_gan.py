@@ -11,8 +11,8 @@ from helpers import LEARN2DANCE_TINY
 
 import main as train_entry
 import main_eval as eval_entry
-from pirounet.learn2dance.gan.data import WindowSet, batches
-from pirounet.learn2dance.gan.models import (
+from pirounet.systems.learn2dance.gan.data import WindowSet, batches
+from pirounet.systems.learn2dance.gan.models import (
     GanSettings,
     PoseDiscriminator,
     PoseGenerator,
@@ -20,7 +20,7 @@ from pirounet.learn2dance.gan.models import (
     SeqGenerator,
     n_parameters,
 )
-from pirounet.learn2dance.gan.penalty import gradient_penalty
+from pirounet.systems.learn2dance.gan.penalty import gradient_penalty
 from pirounet.run.checkpoint import CheckpointError
 from pirounet.run.config import ConfigError
 
@@ -108,7 +108,7 @@ def test_music_conditioning_reads_the_music():
 def test_pose_units_are_centred_torso_lengths_or_pixels():
     from types import SimpleNamespace
 
-    from pirounet.learn2dance.gan.data import gan_poses
+    from pirounet.systems.learn2dance.gan.data import gan_poses
 
     pixels = np.random.rand(5, 15, 2).astype(np.float32) * 300
     root = pixels[:, 8]
@@ -143,7 +143,7 @@ def test_windows_count_every_start():
 
 
 def test_a_non_finite_loss_stops_before_the_step():
-    from pirounet.learn2dance.gan.runs import NonFiniteLossError, check_finite
+    from pirounet.systems.learn2dance.gan.runs import NonFiniteLossError, check_finite
 
     check_finite({"critic": 1.0, "generator": -2.0}, 1, 1, 3)
     with pytest.raises(NonFiniteLossError, match="epoch 4, batch 2 of 9"):

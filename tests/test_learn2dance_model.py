@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import torch
 
-from pirounet.learn2dance.music2dance.model import (NO_MOVE, ModelSettings, MusicEncoder,
+from pirounet.systems.learn2dance.music2dance.model import (NO_MOVE, ModelSettings, MusicEncoder,
                                                     PoseDecoder, chunk_contexts,
                                                     count_parameters, load_published_decoder)
-from pirounet.learn2dance.music2dance.objective import (MoveObjective, accuracies,
+from pirounet.systems.learn2dance.music2dance.objective import (MoveObjective, accuracies,
                                                         previous_moves)
 
 PUBLISHED = ModelSettings()  # music_dim 512, 256 wide, 2 layers, 128 moves
@@ -118,7 +118,7 @@ def test_accuracy_is_per_example_not_per_sequence_length():
 
 def test_gradients_do_not_accumulate_across_steps():
     """train_step zeroes gradients first: two steps on one batch give the same gradient."""
-    from pirounet.learn2dance.music2dance.training import train_step
+    from pirounet.systems.learn2dance.music2dance.training import train_step
 
     objective = tiny_objective("aligned")
     optimizer = torch.optim.SGD(objective.parameters(), lr=0.0)
@@ -130,7 +130,7 @@ def test_gradients_do_not_accumulate_across_steps():
 
 
 def test_every_model_and_eval_rule_has_a_key_in_its_defaults_and_the_defaults_pass():
-    from pirounet.learn2dance.music2dance.settings import (DEFAULT_CONFIG, EVAL_CONFIG,
+    from pirounet.systems.learn2dance.music2dance.settings import (DEFAULT_CONFIG, EVAL_CONFIG,
                                                            EVAL_RULES, TRAINING_RULES,
                                                            load_eval_config,
                                                            load_training_config)
@@ -144,7 +144,7 @@ def test_every_model_and_eval_rule_has_a_key_in_its_defaults_and_the_defaults_pa
 
 
 def test_a_non_finite_loss_stops_training_before_the_step():
-    from pirounet.learn2dance.music2dance.training import train_step
+    from pirounet.systems.learn2dance.music2dance.training import train_step
     from pirounet.run.epochs import NonFiniteLossError
 
     objective = tiny_objective("aligned")
@@ -157,7 +157,7 @@ def test_a_non_finite_loss_stops_training_before_the_step():
 
 
 def test_blended_transitions_meet_at_the_boundary_and_keep_chunk_middles():
-    from pirounet.learn2dance.music2dance.generate import moves_to_poses
+    from pirounet.systems.learn2dance.music2dance.generate import moves_to_poses
 
     centroids = np.zeros((2, 30, 15, 2), np.float32)
     centroids[1] += 1.0  # move 1 sits one unit away from move 0
@@ -169,7 +169,7 @@ def test_blended_transitions_meet_at_the_boundary_and_keep_chunk_middles():
 
 
 def test_top_k_sampling_is_seeded_and_stays_in_the_top_k():
-    from pirounet.learn2dance.music2dance.generate import pick
+    from pirounet.systems.learn2dance.music2dance.generate import pick
 
     logits = torch.arange(10.0)
     rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)

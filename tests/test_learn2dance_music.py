@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from pirounet.learn2dance import music
-from pirounet.learn2dance.cache import cached, content_key
-from pirounet.learn2dance.errors import Learn2DanceDataError
+from pirounet.music import features as music
+from pirounet.systems.learn2dance.cache import cached, content_key
+from pirounet.music.errors import DataError
 
 SR = 22050  # how the test songs are written; features read them at fps * hop
 
@@ -56,12 +56,12 @@ def test_other_formats_read_like_wav(tmp_path, suffix):
 
 def test_bad_audio_names_the_file(tmp_path):
     (tmp_path / "junk.wav").write_bytes(b"not audio at all")
-    with pytest.raises(Learn2DanceDataError, match=r"junk.wav: unreadable audio"):
+    with pytest.raises(DataError, match=r"junk.wav: unreadable audio"):
         music.read_audio(tmp_path / "junk.wav", 15360)
     soundfile.write(tmp_path / "empty.wav", np.zeros(0, dtype=np.float32), SR)
-    with pytest.raises(Learn2DanceDataError, match=r"empty.wav: audio is empty"):
+    with pytest.raises(DataError, match=r"empty.wav: audio is empty"):
         music.read_audio(tmp_path / "empty.wav", 15360)
-    with pytest.raises(Learn2DanceDataError, match=r"song.m4a: not a song file"):
+    with pytest.raises(DataError, match=r"song.m4a: not a song file"):
         music.read_audio(tmp_path / "song.m4a", 15360)
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pirounet.learn2dance.errors import Learn2DanceDataError
-from pirounet.learn2dance.poses import PoseSettings, read_dance
+from pirounet.music.errors import DataError
+from pirounet.systems.learn2dance.poses import PoseSettings, read_dance
 
 DEFAULT = PoseSettings()
 PUBLISHED = PoseSettings(person="published", gaps="published", mirror_x=True)
@@ -99,7 +99,7 @@ def test_long_gap_is_an_error_or_flagged(tmp_path):
     for t in range(5, 25):  # 20 frames = 0.67 s at 30 fps > max_gap_seconds 0.5
         frames[t][0][7] = 0.0
     folder = write_frames(tmp_path / "d", frames)
-    with pytest.raises(Learn2DanceDataError, match=r"joint LWrist is missing for 20 frames"):
+    with pytest.raises(DataError, match=r"joint LWrist is missing for 20 frames"):
         read_dance(folder, DEFAULT)
     flagged = read_dance(folder, PoseSettings(long_gaps="flag"))
     assert flagged.flagged[5:25, 7].all() and flagged.flagged.sum() == 20
@@ -155,27 +155,27 @@ def test_coco17_nan_counts_as_missing(tmp_path):
 
 def test_empty_folder(tmp_path):
     (tmp_path / "d").mkdir()
-    with pytest.raises(Learn2DanceDataError, match=r"d: no OpenPose JSON files"):
+    with pytest.raises(DataError, match=r"d: no OpenPose JSON files"):
         read_dance(tmp_path / "d", DEFAULT)
 
 
 def test_malformed_json(tmp_path):
     folder = write_frames(tmp_path / "d", [[body(1, 2)], [body(1, 2)]])
     (folder / "clip_000000000001_keypoints.json").write_text('{"people": [')
-    with pytest.raises(Learn2DanceDataError, match=r"clip_000000000001_keypoints.json: malformed"):
+    with pytest.raises(DataError, match=r"clip_000000000001_keypoints.json: malformed"):
         read_dance(folder, DEFAULT)
 
 
 def test_json_without_people(tmp_path):
     folder = write_frames(tmp_path / "d", [[body(1, 2)]])
     (folder / "clip_000000000000_keypoints.json").write_text('{"version": 1.3}')
-    with pytest.raises(Learn2DanceDataError, match=r"000000000000_keypoints.json: .*'people'"):
+    with pytest.raises(DataError, match=r"000000000000_keypoints.json: .*'people'"):
         read_dance(folder, DEFAULT)
 
 
 def test_wrong_keypoint_count(tmp_path):
     folder = write_frames(tmp_path / "d", [[body(1, 2)], [body(1, 2, n=20)]])
-    with pytest.raises(Learn2DanceDataError,
+    with pytest.raises(DataError,
                        match=r"000000000001_keypoints.json: person 0 has 60 .* expected 75"):
         read_dance(folder, DEFAULT)
 
@@ -183,43 +183,43 @@ def test_wrong_keypoint_count(tmp_path):
 def test_frames_out_of_order(tmp_path):
     folder = write_frames(tmp_path / "d", [[body(1, 2)]] * 3)
     (folder / "clip_000000000001_keypoints.json").unlink()
-    with pytest.raises(Learn2DanceDataError, match=r"000000000002_keypoints.json: frame 2 follows"):
+    with pytest.raises(DataError, match=r"000000000002_keypoints.json: frame 2 follows"):
         read_dance(folder, DEFAULT)
 
 
 def test_bad_frame_name_and_two_videos(tmp_path):
     folder = write_frames(tmp_path / "d", [[body(1, 2)]])
     (folder / "clip_7_keypoints.json").write_text("{}")
-    with pytest.raises(Learn2DanceDataError, match=r"clip_7_keypoints.json: not an OpenPose"):
+    with pytest.raises(DataError, match=r"clip_7_keypoints.json: not an OpenPose"):
         read_dance(folder, DEFAULT)
     other = write_frames(tmp_path / "e", [[body(1, 2)]])
     write_frames(other, [[body(1, 2)]] * 2, video="zzz")
-    with pytest.raises(Learn2DanceDataError, match=r"zzz_000000000000_keypoints.json: frame of"):
+    with pytest.raises(DataError, match=r"zzz_000000000000_keypoints.json: frame of"):
         read_dance(other, DEFAULT)
 
 
 def test_no_person_in_any_frame(tmp_path):
     folder = write_frames(tmp_path / "d", [[], [], []])
-    with pytest.raises(Learn2DanceDataError, match=r"d: no person in any of its 3 frames"):
+    with pytest.raises(DataError, match=r"d: no person in any of its 3 frames"):
         read_dance(folder, DEFAULT)
     np.save(tmp_path / "a.npy", np.full((4, 17, 3), np.nan))
-    with pytest.raises(Learn2DanceDataError, match=r"a.npy: no person"):
+    with pytest.raises(DataError, match=r"a.npy: no person"):
         read_dance(tmp_path / "a.npy", DEFAULT)
 
 
 def test_bad_arrays_sidecar_and_format(tmp_path):
     np.save(tmp_path / "a.npy", np.zeros((4, 18, 3)))
-    with pytest.raises(Learn2DanceDataError, match=r"a.npy: COCO-17 keypoints must have shape"):
+    with pytest.raises(DataError, match=r"a.npy: COCO-17 keypoints must have shape"):
         read_dance(tmp_path / "a.npy", DEFAULT)
     with open(tmp_path / "b.pkl", "wb") as f:
         pickle.dump({"keypoints2d": np.ones((2, 3, 17, 3))}, f)
-    with pytest.raises(Learn2DanceDataError, match=r"b.pkl: aist_view=5 but the file has 2"):
+    with pytest.raises(DataError, match=r"b.pkl: aist_view=5 but the file has 2"):
         read_dance(tmp_path / "b.pkl", PoseSettings(aist_view=5, fps=60.0))
     folder = write_frames(tmp_path / "d", [[body(1, 2)]])
-    with pytest.raises(Learn2DanceDataError, match=r"an OpenPose folder, but pose_format"):
+    with pytest.raises(DataError, match=r"an OpenPose folder, but pose_format"):
         read_dance(folder, PoseSettings(pose_format="coco17"))
-    with pytest.raises(Learn2DanceDataError, match=r"expected 54 \(coco18\)"):
+    with pytest.raises(DataError, match=r"expected 54 \(coco18\)"):
         read_dance(folder, PoseSettings(pose_format="coco18"))
     (folder / "fps.txt").write_text("fast")
-    with pytest.raises(Learn2DanceDataError, match=r"fps.txt: expected a frame rate"):
+    with pytest.raises(DataError, match=r"fps.txt: expected a frame rate"):
         read_dance(folder, DEFAULT)

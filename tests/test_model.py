@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from pirounet.run.config import Config
-from pirounet.vae.model import Classifier, ModelConfig, PirouNet, one_hot
+from pirounet.systems.pirounet.model import Classifier, ModelConfig, PirouNet, one_hot
 
 PAPER_PARAMETERS = 1_652_311
 FID_SLOPE = 0.42950429805116874

@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from pirounet.vae.model import ModelConfig, PirouNet, m2_loss
-from pirounet.vae.model.objective import (
+from pirounet.systems.pirounet.model import ModelConfig, PirouNet, m2_loss
+from pirounet.systems.pirounet.model.objective import (
     alpha_from_batches,
     classification_loss,
     enumerate_labels,

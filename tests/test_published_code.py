@@ -19,15 +19,15 @@ from helpers import train_tiny_run
 import main_eval
 from pirounet.run.checkpoint import CheckpointError
 from pirounet.run.config import read_settings
-from pirounet.vae.checkpoint import PUBLISHED_KEYS, load_checkpoint
-from pirounet.vae.data import WindowLoader
-from pirounet.vae.data.splits import ratio_split
-from pirounet.vae.evaluate import check_run
-from pirounet.vae.evaluation import EvalError
-from pirounet.vae.evaluation.context import part_bounds, training_config, whole_batches
-from pirounet.vae.evaluation.paper_table import RUNNING_SUM_COLUMN, paper_table_row
-from pirounet.vae.evaluation.quantitative import iteration_tiles, refit_seed, running_sum_ajd
-from pirounet.vae.generation import (
+from pirounet.systems.pirounet.checkpoint import PUBLISHED_KEYS, load_checkpoint
+from pirounet.systems.pirounet.data import WindowLoader
+from pirounet.systems.pirounet.data.splits import ratio_split
+from pirounet.systems.pirounet.evaluate import check_run
+from pirounet.systems.pirounet.evaluation import EvalError
+from pirounet.systems.pirounet.evaluation.context import part_bounds, training_config, whole_batches
+from pirounet.systems.pirounet.evaluation.paper_table import RUNNING_SUM_COLUMN, paper_table_row
+from pirounet.systems.pirounet.evaluation.quantitative import iteration_tiles, refit_seed, running_sum_ajd
+from pirounet.systems.pirounet.generation import (
     TileSettings,
     decode,
     encode_windows,
@@ -36,10 +36,10 @@ from pirounet.vae.generation import (
     posterior_params,
     sample_codes,
 )
-from pirounet.vae.model import ModelConfig, PirouNet, m2_loss
-from pirounet.vae.model.objective import classification_loss
-from pirounet.vae.settings import DEFAULT_CONFIG, EVAL_CONFIG, load_config
-from pirounet.vae.training import M2Objective, validate
+from pirounet.systems.pirounet.model import ModelConfig, PirouNet, m2_loss
+from pirounet.systems.pirounet.model.objective import classification_loss
+from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, EVAL_CONFIG, load_config
+from pirounet.systems.pirounet.training import M2Objective, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAINING_PRESET = ROOT / "configs" / "published_code.py"

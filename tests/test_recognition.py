@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-import pirounet.vae.recognition as recognition
-from pirounet.vae.data import prepare_data
-from pirounet.vae.data.synthetic import write_synthetic_dataset
-from pirounet.vae.recognition import (
+import pirounet.systems.pirounet.recognition as recognition
+from pirounet.systems.pirounet.data import prepare_data
+from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
+from pirounet.systems.pirounet.recognition import (
     RecognitionSettings,
     build_recognition,
     get_or_train_recognition,
@@ -18,7 +18,7 @@ from pirounet.vae.recognition import (
     save_recognition,
     train_recognition,
 )
-from pirounet.vae.settings import load_config
+from pirounet.systems.pirounet.settings import load_config
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -5,9 +5,9 @@ import re
 import pytest
 import torch
 
-from pirounet.vae.model import ModelConfig, PirouNet, m2_loss
-from pirounet.vae.model.annealing import kl_per_dimension, kl_weight_at, kl_with_free_bits
-from pirounet.vae.model.objective import energy_mismatch, kl_divergence, motion_energy
+from pirounet.systems.pirounet.model import ModelConfig, PirouNet, m2_loss
+from pirounet.systems.pirounet.model.annealing import kl_per_dimension, kl_weight_at, kl_with_free_bits
+from pirounet.systems.pirounet.model.objective import energy_mismatch, kl_divergence, motion_energy
 
 SMALL = ModelConfig(seq_len=6, input_dim=9, n_layers=2, h_dim=8, latent_dim=4,
                     h_dim_classif=8)

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from test_report_explains import explained_run
 
-from pirounet.vae.evaluation.results import write_eval_report
+from pirounet.systems.pirounet.evaluation.results import write_eval_report
 from pirounet.viz import animate, plot_confusion_matrix, write_report
 
 CHROMIUM = Path("/usr/bin/chromium")

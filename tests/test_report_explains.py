@@ -14,9 +14,9 @@ import torch
 from PIL import Image
 
 from pirounet.run.tracking import read_history
-from pirounet.vae.data.prepare import Dataset
-from pirounet.vae.data.synthetic import TRUTH_FILE
-from pirounet.vae.evaluation.diagnosis import (
+from pirounet.systems.pirounet.data.prepare import Dataset
+from pirounet.systems.pirounet.data.synthetic import TRUTH_FILE
+from pirounet.systems.pirounet.evaluation.diagnosis import (
     CURVES_FILE,
     KL_COLLAPSE,
     headline,
@@ -25,8 +25,8 @@ from pirounet.vae.evaluation.diagnosis import (
     run_warnings,
     training_curves,
 )
-from pirounet.vae.evaluation.quantitative import ajd_mean_pose, training_mean_pose
-from pirounet.vae.evaluation.results import report_view, write_eval_report
+from pirounet.systems.pirounet.evaluation.quantitative import ajd_mean_pose, training_mean_pose
+from pirounet.systems.pirounet.evaluation.results import report_view, write_eval_report
 from pirounet.viz.plots import plot_training_curves
 
 

@@ -20,7 +20,7 @@ from pirounet.run.sweep import (
     read_history,
     run_sweep,
 )
-from pirounet.vae.data.synthetic import write_synthetic_dataset
+from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from helpers import LEARN2DANCE_TINY
 
-from pirounet.learn2dance.music2dance.settings import DEFAULT_CONFIG
+from pirounet.systems.learn2dance.music2dance.settings import DEFAULT_CONFIG
 from pirounet.run.config import read_settings
 from pirounet.run.sweep import load_sweep, run_sweep
 

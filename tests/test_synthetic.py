@@ -14,9 +14,9 @@ from pirounet.skeletons import VICON_53
 from pirounet.skeletons import VICON_KEPT_RAW_INDICES as KEPT_RAW_INDICES
 from pirounet.skeletons import VICON_RAW_MARKERS as RAW_MARKERS
 from pirounet.synthetic.body import LIMITS, MARKER_SEGMENT, N_SEGMENTS
-from pirounet.synthetic.motion import FPS, perform, plan_phrases
-from pirounet.vae.data import load_mocap
-from pirounet.vae.data.synthetic import (
+from pirounet.systems.pirounet.data.synthetic_motion import FPS, perform, plan_phrases
+from pirounet.systems.pirounet.data import load_mocap
+from pirounet.systems.pirounet.data.synthetic import (
     LABELS_FILE,
     REAL_FRAMES,
     SPARE,
@@ -171,7 +171,7 @@ def test_sudden_windows_accelerate_more_than_sustained(full):
 
 
 def test_cli_writes_a_tiny_set(tmp_path):
-    cmd = [sys.executable, "-m", "pirounet.vae.data.synthetic", "--out", str(tmp_path),
+    cmd = [sys.executable, "-m", "pirounet.systems.pirounet.data.synthetic", "--out", str(tmp_path),
            "--frames", "400", "--files", "2", "--seed", "5"]
     subprocess.run(cmd, check=True, cwd=REPO, capture_output=True, timeout=120)
     raws = _raw(tmp_path)

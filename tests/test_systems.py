@@ -11,8 +11,8 @@ from pirounet.run import checkpoint as core
 from pirounet.run.checkpoint import CheckpointError
 from pirounet.run.config import ConfigError
 from pirounet.run.systems import DEFAULT_SYSTEM, SYSTEMS, split_system
-from pirounet.vae.checkpoint import load_checkpoint
-from pirounet.vae.efforts import EFFORTS, class_name, effort
+from pirounet.systems.pirounet.checkpoint import load_checkpoint
+from pirounet.systems.pirounet.efforts import EFFORTS, class_name, effort
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -48,9 +48,10 @@ def test_help_names_the_system():
     assert "System: learn2dance" in other.stdout
 
 
-@pytest.mark.parametrize("module", ["pirounet.label_app", "pirounet.sweep",
-                                    "pirounet.data.synthetic", "pirounet.recognition"])
-def test_the_earlier_python_m_commands_still_answer(module):
+@pytest.mark.parametrize("module", ["pirounet.systems.pirounet.label_app", "pirounet.run.sweep",
+                                    "pirounet.systems.pirounet.data.synthetic",
+                                    "pirounet.systems.pirounet.recognition"])
+def test_the_python_m_commands_answer_help(module):
     out = subprocess.run([sys.executable, "-m", module, "--help"], cwd=REPO,
                          capture_output=True, text=True)
     assert out.returncode == 0 and "error" not in out.stderr.lower(), out.stderr

@@ -5,13 +5,13 @@ from pathlib import Path
 import pytest
 import torch
 
-import pirounet.vae.training
+import pirounet.systems.pirounet.training
 from pirounet.run.checkpoint import CheckpointError
 from pirounet.run.tracking import start_wandb, wandb_logged_in, wandb_mode
-from pirounet.vae import train as train_main
-from pirounet.vae.checkpoint import PUBLISHED_KEYS, restore_training
-from pirounet.vae.data.synthetic import write_synthetic_dataset
-from pirounet.vae.model import ModelConfig, PirouNet
+from pirounet.systems.pirounet import train as train_main
+from pirounet.systems.pirounet.checkpoint import PUBLISHED_KEYS, restore_training
+from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
+from pirounet.systems.pirounet.model import ModelConfig, PirouNet
 from pirounet.run.epochs import NonFiniteLossError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -155,7 +155,7 @@ def test_published_checkpoint_trains_and_resumes(tmp_path, data_args, three_epoc
 
 def test_non_finite_loss_stops_naming_epoch_and_batch(tmp_path, data_args, monkeypatch):
     calls = {"train": 0}
-    real_loss = pirounet.vae.training.m2_loss
+    real_loss = pirounet.systems.pirounet.training.m2_loss
 
     def poisoned(*args):
         total, terms = real_loss(*args)
@@ -165,7 +165,7 @@ def test_non_finite_loss_stops_naming_epoch_and_batch(tmp_path, data_args, monke
                 return total * float("nan"), {**terms, "total": float("nan")}
         return total, terms
 
-    monkeypatch.setattr(pirounet.vae.training, "m2_loss", poisoned)
+    monkeypatch.setattr(pirounet.systems.pirounet.training, "m2_loss", poisoned)
     with pytest.raises(NonFiniteLossError, match=r"epoch 2, batch 3 of 5: .*total=nan"):
         run(tmp_path, data_args, "--epochs=3")
     assert last(tmp_path)["epoch"] == 1  # the last good checkpoint is kept

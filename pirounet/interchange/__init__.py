@@ -6,6 +6,6 @@
     table.py          2-D (or 3-D) dances as CSV, one row per frame
     dances2d.py       `python -m pirounet.interchange.dances2d dance.npz --to=openpose|csv`
 
-Core code: it knows skeletons (pirounet.skeletons), never a system (pirounet.vae or
-pirounet.learn2dance).
+Core code: it knows skeletons (pirounet.skeletons), never a system (pirounet.systems.pirounet or
+pirounet.systems.learn2dance).
 """

@@ -3,7 +3,7 @@
     python -m pirounet.interchange.dances2d results/dances/l2d/song.npz --to=openpose
     python -m pirounet.interchange.dances2d results/dances/l2d/*.npz --to=csv --out=exports
 
-Input: the <song>.npz files `python -m pirounet.learn2dance.dance` writes (poses (T, 15, 2)
+Input: the <song>.npz files `python -m pirounet.systems.learn2dance.dance` writes (poses (T, 15, 2)
 in pixels with y up, fps). Output, next to each input or in --out: <song>/ with one
 <song>_<12 digits>_keypoints.json per frame and fps.txt (--to=openpose), or <song>.csv
 (--to=csv). Formats: docs/interchange.md.

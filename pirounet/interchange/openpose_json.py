@@ -8,7 +8,7 @@ y up, as learn2dance holds them. Files hold image coordinates (y down: y is nega
 15 joints at their BODY_25 indices with confidence 1 (0 and position 0 where a value is NaN),
 and BODY_25's 10 foot and face keypoints 15-24 as zeros (not seen). One person per frame.
 The frame rate goes to fps.txt, the sidecar learn2dance reads (OpenPose JSON holds none), so
-the folder reads back as the same dance through pirounet.learn2dance.poses.read_dance.
+the folder reads back as the same dance through pirounet.systems.learn2dance.poses.read_dance.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ A checkpoint is one plain dict that loads with `torch.load(weights_only=True)`:
      "wandb_run_id": "..."}
 
 This module knows no model. A system adds its own keys and reads its own older formats on
-top (PirouNet's published format: pirounet/vae/checkpoint.py).
+top (PirouNet's published format: pirounet/systems/pirounet/checkpoint.py).
 """
 from __future__ import annotations
 

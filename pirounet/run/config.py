@@ -7,7 +7,7 @@ defaults may be set. Command-line values are parsed with ast.literal_eval, so wa
 agents (which pass `--key=value` and booleans as `True`/`False`) work unchanged.
 
 A loaded config is checked against a rule table that the system passes in (rules.py; for
-PirouNet, pirounet/vae/settings.py). This module knows no system: defaults_file finds a
+PirouNet, pirounet/systems/pirounet/settings.py). This module knows no system: defaults_file finds a
 system's defaults file in the checkout or, for an installed package, in the copies the wheel
 ships in pirounet/defaults/ (see setup.py).
 """

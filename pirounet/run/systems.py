@@ -19,8 +19,8 @@ from types import ModuleType
 from pirounet.run.config import ConfigError, help_text, wants_help
 
 SYSTEMS: dict[str, str] = {  # word -> subpackage
-    "pirounet": "pirounet.vae",
-    "learn2dance": "pirounet.learn2dance",
+    "pirounet": "pirounet.systems.pirounet",
+    "learn2dance": "pirounet.systems.learn2dance",
 }
 DEFAULT_SYSTEM = "pirounet"
 ENTRY_POINTS = {"train": "main.py", "evaluate": "main_eval.py"}  # entry module -> script

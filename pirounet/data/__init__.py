@@ -1,1 +1,0 @@
-"""`python -m pirounet.data.synthetic` from earlier READMEs: the data code is pirounet/vae/data/."""

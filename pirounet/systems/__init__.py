@@ -1,0 +1,1 @@
+"""The systems: one folder each, named by the word the user types (main.py <system>)."""

@@ -1,0 +1,220 @@
+"""Metrics of a music->dance model on held-out songs, each with a bootstrap interval.
+
+One bootstrap iteration resamples the held-out songs with replacement and samples a new
+dance for each (top-k sampling is random); every statistic is computed on that draw. A
+statistic's summary holds the mean and std over iterations, the normal 95 % interval of the
+mean (ci95_low/high, as PirouNet's evaluation reports) and the bootstrap percentile interval
+(boot_low/high: where 95 % of the iterations fall; claims are read from it).
+
+    token accuracy   top-1 / top-5 of the teacher-forced next move on the true dances
+    beat alignment   Beat Align Score, FACT (over motion beats) and Bailando (over music
+                     beats), of the generated dance against its song's beats; the control is
+                     a dance the same model made for another held-out song, scored against
+                     this song's beats; "real" is the held-out dance itself
+    2-D features     FID_k and FID_g between windows of generated and real held-out dances
+                     (kinetic and geometric features of 2-D poses: not the published 3-D
+                     numbers), and the diversity (mean pairwise distance) of each set; the
+                     real training dances' FIDs to the held-out ones are the floor to read
+                     them against (other songs, real dancing)
+    style            (when the songs' styles are known) the style whose training moves best
+                     explain the generated moves (naive Bayes over move ids) against the
+                     song's true style; chance is 1 / number of styles
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from pirounet.systems.learn2dance.music2dance.data import Song
+from pirounet.systems.learn2dance.music2dance.generate import DanceModel, moves_to_poses
+from pirounet.metrics.beats import beat_align_score, motion_beats
+from pirounet.metrics.distribution import diversity
+from pirounet.metrics.features import FeatureReference, geometric_features, kinetic_features
+from pirounet.metrics.stats import iteration_rngs, summarize
+from pirounet.skeletons import OPENPOSE_15
+
+VARIANTS = ("fact", "bailando")
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """How each evaluated dance is sampled and joined."""
+
+    sampling: str = "top_k"
+    top_k: int = 5
+    transitions: str = "blend"
+    blend_frames: int = 8
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    """Mean, std, normal CI of the mean and the percentile interval of bootstrap values."""
+    values = np.asarray(values, np.float64)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return {"mean": float("nan"), "std": float("nan")}
+    out = {k: v for k, v in summarize(finite).items() if k != "values"}
+    out["boot_low"], out["boot_high"] = (float(v) for v in np.percentile(finite, [2.5, 97.5]))
+    return out
+
+
+def token_accuracy(model: DanceModel, song: Song) -> tuple[float, float]:
+    """Top-1 and top-5 accuracy of the teacher-forced next move over one song's true moves."""
+    logits = model.logits(song.music, song.moves)  # (S, K)
+    top = logits.topk(min(5, logits.shape[-1]), dim=-1).indices.numpy()
+    return float((top[:, 0] == song.moves).mean()), float((top == song.moves[:, None]).any(1)
+                                                            .mean())
+
+
+def bas(poses: np.ndarray, beats: np.ndarray, fps: float, variant: str, sigma_s: float,
+        smooth_s: float) -> float:
+    """Beat Align Score of poses (T, 15, 2) against music beat times within the dance."""
+    beats = beats[beats <= len(poses) / fps]
+    return beat_align_score(motion_beats(poses, fps, smooth_s), beats, variant, sigma_s)
+
+
+def windows(poses: list[np.ndarray], length: int) -> np.ndarray:
+    """Non-overlapping windows (N, length, 15, 2) of every dance (shorter dances give none)."""
+    cut = [p[i:i + length] for p in poses for i in range(0, len(p) - length + 1, length)]
+    return np.stack(cut) if cut else np.zeros((0, length, 15, 2), np.float32)
+
+
+def feature_sets(seqs: np.ndarray, fps: float) -> dict[str, np.ndarray]:
+    """2-D kinetic (N, 45) and geometric (N, 48) features of windows (N, L, 15, 2)."""
+    return {"k": kinetic_features(seqs, fps, skeleton=OPENPOSE_15),
+            "g": geometric_features(seqs, skeleton=OPENPOSE_15)}
+
+
+def style_table(train: list[Song], n_moves: int) -> tuple[list[str], np.ndarray]:
+    """Styles and log P(move | style) (n_styles, K) from the training dances (add-one)."""
+    styles = sorted({s.style for s in train if s.style is not None})
+    counts = np.ones((len(styles), n_moves))
+    for song in train:
+        if song.style is not None:
+            np.add.at(counts[styles.index(song.style)], song.moves, 1)
+    return styles, np.log(counts / counts.sum(axis=1, keepdims=True))
+
+
+def predicted_style(moves: np.ndarray, table: np.ndarray) -> int:
+    """The style (row of table) that gives moves the highest likelihood (uniform prior)."""
+    return int(table[:, moves].sum(axis=1).argmax())
+
+
+def other_song(i: int, n: int, rng: np.random.Generator) -> int:
+    """A held-out song other than i (the control's music)."""
+    j = int(rng.integers(n - 1))
+    return j + (j >= i)
+
+
+def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
+                   gen: GenerationSettings, n_iter: int, seed: int, sigma_s: float,
+                   smooth_s: float, window_s: float, diversity_pairs: int,
+                   progress: Callable[[int], None] = lambda i: None) -> dict[str, Any]:
+    """Every metric of the module doc on held-out songs, summarised over n_iter iterations."""
+    if not songs:
+        raise ValueError("no held-out songs to evaluate on")
+    control = len(songs) >= 2  # the control dances to another held-out song
+    fps = model.fps
+    contexts = [model.contexts(s.music, len(s.moves)) for s in songs]  # encoder once per song
+    accuracy = np.array([token_accuracy(model, s) for s in songs])  # (n, 2)
+    has_beats = all(s.beats is not None and len(s.beats) for s in songs)
+    real_bas = {v: np.array([bas(s.poses, s.beats, fps, v, sigma_s, smooth_s) if has_beats
+                             else np.nan for s in songs]) for v in VARIANTS}
+    length = int(round(window_s * fps))
+    real_windows = windows([s.poses for s in songs], length)
+    real_features = feature_sets(real_windows, fps) if len(real_windows) >= 2 else None
+    references = ({k: FeatureReference.of(f) for k, f in real_features.items()}
+                  if real_features is not None else None)
+    train_windows = windows([s.poses for s in train], length)
+    floor = ({f"fid_{k}_2d_real_train": references[k].fid(f) for k, f in
+              feature_sets(train_windows, fps).items()}
+             if references is not None and len(train_windows) >= 2 else {})
+    styles, table = style_table(train, len(model.centroids))
+    style_known = bool(styles) and all(s.style in styles for s in songs)
+    truth = np.array([styles.index(s.style) if style_known else -1 for s in songs])
+    real_style = np.array([predicted_style(s.moves, table) for s in songs]) if style_known \
+        else None
+
+    runs = []
+    for it, rng in enumerate(iteration_rngs(n_iter, seed)):
+        pick = rng.integers(0, len(songs), len(songs))  # songs resampled with replacement
+        dances = []
+        for i, ctx in enumerate(contexts):  # a fresh dance for every song
+            moves = model.moves_from_contexts(ctx, gen.sampling, gen.top_k, rng)
+            poses = moves_to_poses(moves, model.centroids, gen.transitions, gen.blend_frames)
+            dances.append((moves, poses[:len(songs[i].music)]))
+        run = {"accuracy_top1": accuracy[pick, 0].mean(), "accuracy_top5": accuracy[pick, 1].mean()}
+        if has_beats:
+            for v in VARIANTS:
+                own = [bas(dances[i][1], songs[i].beats, fps, v, sigma_s, smooth_s) for i in pick]
+                run[f"bas_{v}"], run[f"bas_{v}_real"] = np.mean(own), real_bas[v][pick].mean()
+                if control:
+                    ctrl = [bas(dances[other_song(i, len(songs), rng)][1], songs[i].beats, fps,
+                                v, sigma_s, smooth_s) for i in pick]
+                    run[f"bas_{v}_control"] = np.mean(ctrl)
+                    run[f"bas_{v}_minus_control"] = np.mean(own) - np.mean(ctrl)
+        if references is not None:
+            gen_windows = windows([dances[i][1] for i in pick], length)
+            if len(gen_windows) >= 2:
+                for key, feats in feature_sets(gen_windows, fps).items():
+                    ref = references[key]
+                    run[f"fid_{key}_2d"] = ref.fid(feats)
+                    z = (feats - ref.mean) / ref.std
+                    z_real = (real_features[key] - ref.mean) / ref.std
+                    run[f"diversity_{key}_2d"] = diversity(z, diversity_pairs, rng=rng)
+                    run[f"diversity_{key}_2d_real"] = diversity(z_real, diversity_pairs, rng=rng)
+        if style_known:
+            hit = [predicted_style(dances[i][0], table) == truth[i] for i in pick]
+            run["style_accuracy"] = np.mean(hit)
+            if control:
+                ctrl = [predicted_style(dances[other_song(i, len(songs), rng)][0], table)
+                        == truth[i] for i in pick]
+                run["style_accuracy_control"] = np.mean(ctrl)
+            run["style_accuracy_real"] = np.mean(real_style[pick] == truth[pick])
+            run["style_minus_chance"] = np.mean(hit) - 1 / len(styles)
+        runs.append({k: float(v) for k, v in run.items()})
+        progress(it)
+    summaries = {k: summary([r[k] for r in runs]) for k in runs[0]}
+    return {"summaries": summaries, "reference": floor, "styles": styles, "n_songs": len(songs),
+            "window_frames": length, "has_beats": has_beats, "style_known": style_known}
+
+
+def grouped(result: dict[str, Any], sigma_s: float) -> dict[str, Any]:
+    """The summaries in readable groups for metrics.json and the report, plus the claims."""
+    s = result["summaries"]
+    out: dict[str, Any] = {"token_accuracy": {"top1": s["accuracy_top1"],
+                                              "top5": s["accuracy_top5"]}}
+    if result["has_beats"]:
+        out["beat_align_score"] = {v: {name: s[key] for name, key in (
+            ("generated", f"bas_{v}"), ("control_other_song", f"bas_{v}_control"),
+            ("real_dance", f"bas_{v}_real"),
+            ("generated_minus_control", f"bas_{v}_minus_control")) if key in s}
+            for v in VARIANTS}
+        out["beat_align_score"]["sigma_s"] = sigma_s
+    if "fid_k_2d" in s:
+        out["features_2d"] = {k: s[k] for k in s if k.startswith(("fid_", "diversity_"))}
+        out["features_2d"].update(result["reference"])  # real training dances: the floor
+        out["features_2d"]["window_frames"] = result["window_frames"]
+    if result["style_known"]:
+        out["style"] = {name: s[key] for name, key in (
+            ("generated", "style_accuracy"), ("control_other_song", "style_accuracy_control"),
+            ("real_dance", "style_accuracy_real")) if key in s}
+        out["style"].update(chance=1 / len(result["styles"]), styles=result["styles"])
+    out["claims"] = claims(s, result)
+    return out
+
+
+def claims(s: dict[str, dict], result: dict[str, Any]) -> dict[str, Any]:
+    """Each claim of the synthetic set with the interval it is read from (holds: low > 0)."""
+    found = {}
+    for v in VARIANTS:
+        key = f"bas_{v}_minus_control"
+        if key in s:
+            found[f"beats_align_better_than_control_{v}"] = {
+                "difference": s[key], "holds": bool(s[key].get("boot_low", -1) > 0)}
+    if "style_minus_chance" in s:
+        found["style_above_chance"] = {"difference": s["style_minus_chance"],
+                                       "holds": bool(s["style_minus_chance"].get("boot_low", -1)
+                                                     > 0)}
+    return found

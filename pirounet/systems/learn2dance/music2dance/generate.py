@@ -1,0 +1,195 @@
+"""A dance for any song: music features -> moves -> poses (T, 15, 2), with smooth transitions.
+
+    model = DanceModel.from_checkpoint(read_checkpoint("saved_models/learn2dance/last.pt"))
+    dance = model.dance(music, seed=0)         # music (T, F) -> Dance(moves (S,), poses (T, 15, 2))
+    write_dance(dance, "results/dances/song", audio="song.wav")  # .npz and .mp4 with the song
+
+A song of T frames is danced as S = ceil(T / c) chunks of c frames (the last one's music is
+padded with its last frame), and the poses are cut back to T frames. Moves are picked one
+chunk after another, each fed back as the next step's previous move:
+
+    top_k    uniformly among the k likeliest moves (the published sampler, k = 5), seeded
+    greedy   the likeliest move
+
+Each move becomes its vocabulary centroid (c frames). The published code concatenated them,
+so the body jumps every c frames; "blend" (default) spreads each jump over blend_frames
+frames either side of the boundary with a smooth ramp, leaving the chunks' middles as they
+are. "hard" keeps the published concatenation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+
+from pirounet.systems.learn2dance.music2dance.data import MusicScaler, chunked_music
+from pirounet.systems.learn2dance.music2dance.model import (NO_MOVE, ModelSettings, MusicEncoder,
+                                                    PoseDecoder)
+from pirounet.systems.learn2dance.music2dance.objective import music_contexts
+from pirounet.run.atomic import atomic_open
+from pirounet.run.checkpoint import CheckpointError, load_weights
+from pirounet.skeletons import OPENPOSE_15
+from pirounet.viz.soundtrack import animate_with_soundtrack
+
+SAMPLINGS = ("top_k", "greedy")
+TRANSITIONS = ("blend", "hard")
+
+
+class SongTooShortError(ValueError):
+    """A song with fewer music frames than one chunk: there is nothing to dance."""
+
+
+@dataclass
+class Dance:
+    """A generated dance: the moves, the poses and the frame rate."""
+
+    moves: np.ndarray  # (S,) int64
+    poses: np.ndarray  # (T, 15, 2) float32, in the vocabulary's units
+    fps: float
+
+
+def smoothstep(x: np.ndarray) -> np.ndarray:
+    """3x^2 - 2x^3 on [0, 1]: a ramp with zero slope at both ends."""
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+def blend_transitions(poses: np.ndarray, chunk_frames: int, blend_frames: int) -> np.ndarray:
+    """Poses (S * c, J, D) with each chunk boundary's jump spread over blend_frames a side.
+
+    At a boundary b, jump = poses[b] - poses[b - 1]; frame b - 1 - i moves by +w_i * jump / 2
+    and frame b + i by -w_i * jump / 2, w_i falling smoothly from ~1 at the boundary to 0
+    blend_frames away. The chunks' centres (beyond blend_frames) are unchanged.
+    """
+    h = min(blend_frames, chunk_frames // 2)
+    out = poses.astype(np.float32, copy=True)
+    if h < 1:
+        return out
+    weights = 0.5 * smoothstep(np.arange(h, 0, -1) / (h + 1))[:, None, None]  # (h, 1, 1)
+    for b in range(chunk_frames, len(poses), chunk_frames):
+        jump = poses[b] - poses[b - 1]  # (J, D), from the unblended poses
+        out[b - h:b] += weights[::-1] * jump  # rising towards the boundary
+        out[b:b + h] -= weights * jump  # falling away from it
+    return out
+
+
+def moves_to_poses(moves: np.ndarray, centroids: np.ndarray, transitions: str = "blend",
+                   blend_frames: int = 8) -> np.ndarray:
+    """Poses (S * c, 15, 2) of moves (S,) from centroids (K, c, 15, 2)."""
+    poses = centroids[np.asarray(moves)].reshape(-1, *centroids.shape[2:])
+    if transitions == "hard":
+        return poses.astype(np.float32)
+    return blend_transitions(poses, centroids.shape[1], blend_frames)
+
+
+def pick(logits: torch.Tensor, sampling: str, top_k: int, rng: np.random.Generator) -> int:
+    """One move from logits (K,): uniformly among the top_k (published) or the likeliest."""
+    if sampling == "greedy":
+        return int(logits.argmax())
+    top = logits.topk(min(top_k, logits.numel())).indices.tolist()
+    return int(top[rng.integers(len(top))])
+
+
+@dataclass
+class DanceModel:
+    """A trained music->dance model with what generation needs: scaler, vocabulary, mode."""
+
+    encoder: MusicEncoder
+    decoder: PoseDecoder
+    scaler: MusicScaler
+    centroids: np.ndarray  # (K, c, 15, 2)
+    mode: str  # "aligned" | "published"
+    fps: float
+    pooling: str = "ends"  # aligned: "ends" | "mean" (see model.chunk_contexts)
+
+    @property
+    def chunk_frames(self) -> int:
+        return self.centroids.shape[1]
+
+    @classmethod
+    def from_checkpoint(cls, ckpt: Mapping[str, Any]) -> "DanceModel":
+        """Rebuild the model from a learn2dance checkpoint (its config and extra arrays)."""
+        try:
+            cfg, scaler = ckpt["config"], ckpt["music_scaler"]
+            centroids = ckpt["centroids"].numpy()
+        except KeyError as err:
+            raise CheckpointError(f"{ckpt.get('path', 'checkpoint')} holds no {err} "
+                                  "(not a learn2dance music2dance checkpoint?)") from None
+        settings = ModelSettings(music_dim=int(scaler["mean"].numel()),
+                                 music_emb=cfg["music_emb"], hidden=cfg["hidden_size"],
+                                 layers=cfg["lstm_layers"], n_moves=len(centroids),
+                                 dropout=cfg.get("dropout", 0.0))
+        encoder, decoder = MusicEncoder(settings), PoseDecoder(settings)
+        load_weights(ckpt, {"encoder": encoder, "decoder": decoder})
+        return cls(encoder.eval(), decoder.eval(),
+                   MusicScaler(scaler["mean"].numpy(), scaler["std"].numpy()), centroids,
+                   cfg["mode"], float(ckpt.get("fps", cfg["fps"])),
+                   cfg.get("chunk_context", "ends"))
+
+    def n_chunks(self, n_frames: int, name: str = "the song") -> int:
+        """Chunks needed for n_frames of music; a song shorter than one chunk is an error."""
+        if n_frames < self.chunk_frames:
+            raise SongTooShortError(
+                f"{name} is {n_frames / self.fps:.2f} s long ({n_frames} frames): shorter than "
+                f"one move of {self.chunk_frames} frames ({self.chunk_frames / self.fps:.2f} s)")
+        return -(-n_frames // self.chunk_frames)
+
+    @torch.no_grad()
+    def contexts(self, music: np.ndarray, n_chunks: int) -> torch.Tensor:
+        """(1, S, H) music context per chunk of raw music features (T, F)."""
+        scaled = chunked_music(self.scaler(music), n_chunks, self.chunk_frames)
+        x = torch.from_numpy(scaled)[None]
+        return music_contexts(self.encoder, x, n_chunks, self.mode, self.chunk_frames,
+                              self.pooling)
+
+    @torch.no_grad()
+    def sample_moves(self, music: np.ndarray, sampling: str = "top_k", top_k: int = 5,
+                     seed: int = 0, name: str = "the song") -> np.ndarray:
+        """Moves (S,) for raw music features (T, F), one chunk after another."""
+        contexts = self.contexts(music, self.n_chunks(len(music), name))  # (1, S, H)
+        return self.moves_from_contexts(contexts, sampling, top_k, np.random.default_rng(seed))
+
+    @torch.no_grad()
+    def moves_from_contexts(self, contexts: torch.Tensor, sampling: str, top_k: int,
+                            rng: np.random.Generator) -> np.ndarray:
+        """Moves (S,) from music contexts (1, S, H), each pick fed back as the next previous."""
+        n = contexts.shape[1]
+        moves, previous = np.zeros(n, np.int64), NO_MOVE
+        for s in range(n):
+            logits = self.decoder(contexts[:, s:s + 1], torch.tensor([[previous]]))[0, 0]
+            moves[s] = previous = pick(logits, sampling, top_k, rng)
+        return moves
+
+    @torch.no_grad()
+    def logits(self, music: np.ndarray, moves: np.ndarray) -> torch.Tensor:
+        """(S, K) teacher-forced logits of a song's true moves (S,): for token accuracy."""
+        contexts = self.contexts(music, len(moves))
+        previous = torch.from_numpy(np.concatenate([[NO_MOVE], moves[:-1]]).astype(np.int64))
+        return self.decoder(contexts, previous[None])[0]
+
+    def dance(self, music: np.ndarray, sampling: str = "top_k", top_k: int = 5, seed: int = 0,
+              transitions: str = "blend", blend_frames: int = 8,
+              name: str = "the song") -> Dance:
+        """A dance of exactly len(music) frames for raw music features (T, F)."""
+        moves = self.sample_moves(music, sampling, top_k, seed, name)
+        poses = moves_to_poses(moves, self.centroids, transitions, blend_frames)
+        return Dance(moves, poses[:len(music)], self.fps)
+
+
+def write_dance(dance: Dance, stem: str | Path, audio: str | Path | None = None,
+                animation: str = "mp4", title: str | None = None) -> dict[str, Path]:
+    """Save stem.npz (poses, moves, fps) and an animation: MP4 with the song, or GIF."""
+    stem = Path(stem)
+    npz = stem.with_suffix(".npz")
+    with atomic_open(npz, "wb") as f:
+        np.savez(f, poses=dance.poses, moves=dance.moves, fps=np.float32(dance.fps))
+    written = {"npz": npz}
+    if animation != "none":
+        suffix = ".mp4" if animation == "mp4" and audio is not None else ".gif"
+        written["animation"] = animate_with_soundtrack(
+            dance.poses, audio, stem.with_suffix(suffix), titles=[title or stem.name],
+            fps=dance.fps, skeleton=OPENPOSE_15)
+    return written

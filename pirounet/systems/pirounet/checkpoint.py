@@ -1,0 +1,194 @@
+"""PirouNet's checkpoints: the generic layout (pirounet/run/checkpoint.py) plus the published one.
+
+Our checkpoints are a superset of the published format (`epoch`, `model_state_dict`,
+`optimizer_state_dict`, `loss`, `accuracy`, `valid_loss`, `valid_accuracy`). Here `epoch`
+counts completed epochs (3 after the third, as in history.jsonl and epoch_3.pt); the published
+code stored the 0-based index of the last one, so a published checkpoint's epoch E means E + 1
+epochs done (`epochs_done` below). A published checkpoint carries no config: its run config is
+the one the caller passes (`run_config`); nothing is written into the loaded dict.
+
+    model, cfg, ckpt = load_model("pirounet_dance", which="best")
+
+The published checkpoints keep their published names: `load_checkpoint("checkpoint_pirounet_dance")`
+finds saved_models/checkpoint_pirounet_dance.pt when no run folder of that name holds one.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+import torch
+from torch import nn
+
+from pirounet.run import checkpoint as core
+from pirounet.run.checkpoint import CheckpointError, TrainingState
+from pirounet.run.config import Config, config_from_dict, keys_named
+from pirounet.systems.pirounet.model import ModelConfig, PirouNet
+from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, SYSTEM, load_config
+
+PUBLISHED_KEYS = ("epoch", "model_state_dict", "optimizer_state_dict", "loss", "accuracy",
+                  "valid_loss", "valid_accuracy")
+# State-dict key prefix -> the config settings that decide its shapes (first match wins).
+KEY_SETTINGS = (
+    ("encoder.lstm.weight_ih_l0", ("input_dim", "label_dim", "h_dim")),
+    ("encoder.lstm.", ("h_dim", "n_layers")),
+    ("encoder.", ("h_dim", "latent_dim")),
+    ("decoder.linear.", ("latent_dim", "label_dim", "h_dim")),
+    ("decoder.time_proj.", ("decoder_time_features", "h_dim")),
+    ("decoder.lstm_out.", ("h_dim", "input_dim")),
+    ("decoder.lstm.", ("h_dim", "n_layers")),
+    ("classifier.dense.", ("seq_len", "input_dim", "h_dim_classif")),
+    ("classifier.layers.", ("h_dim_classif", "n_layers_classif", "label_dim")),
+    ("pose_", ("pose_normalization", "input_dim")),
+)
+
+
+def is_published(ckpt: dict[str, Any]) -> bool:
+    """A checkpoint in the published format: no config, metrics or RNG state."""
+    return not any(key in ckpt for key in ("config", "metrics", "rng_state"))
+
+
+def published_file(source: str | Path) -> Path | None:
+    """saved_models/<source>.pt for a bare name with no run folder of checkpoints, if it exists.
+
+    That is how a published checkpoint arrives (checkpoint_pirounet_dance.pt, dropped into
+    saved_models/), so its published name works wherever a run name does.
+    """
+    path = Path(source)
+    if path.suffix == ".pt" or path.is_dir() or len(path.parts) != 1:
+        return None
+    if core.list_checkpoints(core.run_folder(str(source))):
+        return None  # a run of that name wins
+    file = core.MODELS_DIR / f"{source}.pt"
+    return file if file.is_file() else None
+
+
+def load_checkpoint(source: str | Path, which: str = "last",
+                    map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """A PirouNet checkpoint (ours or the published format), with "path" and "epochs_done".
+
+    source: a .pt path, a run folder, a run name, or a published name (`published_file`).
+    """
+    ckpt = core.read_checkpoint(published_file(source) or source, which, map_location)
+    core.check_system(ckpt, SYSTEM)  # a learn2dance run gets a pointer to its own evaluation
+    if "model_state_dict" not in ckpt:
+        raise CheckpointError(f"{ckpt['path']} is not a PirouNet checkpoint: expected a dict "
+                              f"with 'model_state_dict' (published keys {PUBLISHED_KEYS}); "
+                              f"got {sorted(k for k in ckpt if k != 'path')}")
+    published = is_published(ckpt)
+    ckpt["epochs_done"] = int(ckpt.get("epoch", -1)) + 1 if published else int(ckpt["epoch"])
+    return ckpt
+
+
+def run_config(ckpt: dict[str, Any], args: Iterable[str] = (),
+               defaults_path: str | Path = DEFAULT_CONFIG) -> Config:
+    """The run's config: the one saved in the checkpoint with the keys args name on top.
+
+    args are override files and --key=value strings. A published-format checkpoint holds no
+    config; then it is the defaults with all of args, as for a fresh run. The one way main,
+    main_eval, the recognition CLI and the benchmarks rebuild a run.
+    """
+    args = list(args)
+    given = load_config(defaults_path, args)
+    if ckpt.get("config") is None:
+        return given
+    saved = config_from_dict(ckpt["config"], defaults_path)
+    return saved.replace(**{key: given[key] for key in keys_named(args)})
+
+
+def settings_for(cfg: Config):
+    """explain(key) for core.check_state_dict: the settings (with values) behind a key."""
+    def explain(key: str) -> str:
+        for prefix, names in KEY_SETTINGS:
+            if key.startswith(prefix):
+                return ", ".join(f"{n}={cfg[n]!r}" for n in names)
+        return "the model settings"
+    return explain
+
+
+def _differing_settings(saved: dict[str, Any] | None, cfg: Config) -> str:
+    """Model settings where a checkpoint's config and cfg disagree, as readable text."""
+    if not saved:
+        return ""
+    fields = ModelConfig.__dataclass_fields__
+    diffs = [f"{k}={saved[k]!r} in the checkpoint, {cfg[k]!r} in the config"
+             for k in fields if k in saved and k in cfg and saved[k] != cfg[k]]
+    return "\nmodel settings that differ: " + "; ".join(diffs) if diffs else ""
+
+
+def _with_differences(err: CheckpointError, ckpt: dict[str, Any], cfg: Config) -> CheckpointError:
+    """err, plus the model settings where the checkpoint's config and cfg disagree."""
+    if "does not fit the config" not in str(err):
+        return err
+    return CheckpointError(f"{err}{_differing_settings(ckpt.get('config'), cfg)}")
+
+
+def load_weights(model: nn.Module, ckpt: dict[str, Any], cfg: Config) -> None:
+    """Load a checkpoint's weights into model after checking every shape against cfg."""
+    try:
+        core.load_weights(ckpt, {"model": model}, settings_for(cfg))
+    except CheckpointError as err:
+        raise _with_differences(err, ckpt, cfg) from None
+
+
+def restore_training(ckpt: dict[str, Any], model: nn.Module, optimizer: torch.optim.Optimizer,
+                     cfg: Config, resume: bool, rank: int = 0) -> TrainingState:
+    """Load weights (every shape checked against cfg); when resuming, the optimizer and RNG."""
+    try:
+        return core.restore_training(ckpt, {"model": model}, {"optimizer": optimizer}, resume,
+                                     ckpt["epochs_done"], rank, settings_for(cfg))
+    except CheckpointError as err:
+        raise _with_differences(err, ckpt, cfg) from None
+
+
+def load_model(source: str | Path, cfg: Config | None = None, which: str = "last",
+               device: str | torch.device = "cpu") -> tuple[PirouNet, Config, dict[str, Any]]:
+    """(model in eval mode, its run config, the checkpoint) from a run name or a .pt path.
+
+    cfg is needed only for a published-format checkpoint, which carries no config.
+    """
+    ckpt = load_checkpoint(source, which)
+    if ckpt.get("config") is not None:
+        run_cfg = run_config(ckpt)
+    elif cfg is not None:
+        run_cfg = cfg
+    else:
+        raise CheckpointError(f"{ckpt['path']} is in the published format and holds no config; "
+                              "pass the config it was trained with as cfg")
+    model = PirouNet(ModelConfig.from_config(run_cfg))
+    load_weights(model, ckpt, run_cfg)
+    return model.to(device).eval(), run_cfg, ckpt
+
+
+def make_checkpoint(model: nn.Module, optimizer: torch.optim.Optimizer, epoch: int,
+                    metrics: dict[str, float], cfg: Config, best_valid_loss: float,
+                    rng_states: list[dict[str, Any]], wandb_run_id: str | None,
+                    data_fingerprint: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The generic checkpoint plus the published keys; model is the unwrapped model.
+
+    data_fingerprint: what the data was (pirounet/systems/pirounet/data/prepare.py), checked on resume
+    and by main_eval (check_data_fingerprint).
+    """
+    ckpt = core.make_checkpoint(SYSTEM, epoch, {"model": model}, {"optimizer": optimizer},
+                                metrics, cfg.to_dict(), best_valid_loss, rng_states, wandb_run_id)
+    if data_fingerprint is not None:
+        ckpt["data_fingerprint"] = data_fingerprint
+    ckpt.update(loss=metrics["train/total"], accuracy=metrics["train/accuracy"],
+                valid_loss=metrics["valid/total"], valid_accuracy=metrics["valid/accuracy"])
+    return ckpt
+
+
+# ---- data safety (issue 12): the data a checkpoint was trained on
+def check_data_fingerprint(ckpt: dict[str, Any], fingerprint: dict[str, Any],
+                           on_change: str = "refuse", setting: str = "on_data_change") -> list[str]:
+    """Compare the checkpoint's data fingerprint with the data now loaded; returns differences.
+
+    on_change "refuse": a CheckpointError lists them; "warn": the caller logs them.
+    """
+    diffs = core.fingerprint_differences(ckpt.get("data_fingerprint"), fingerprint)
+    if diffs and on_change == "refuse":
+        raise CheckpointError(
+            f"the data differs from what {ckpt.get('path', 'the checkpoint')} was trained on: "
+            + "; ".join(diffs) + f". Its losses and best.pt refer to the old data; set "
+            f"--{setting}=warn to go on anyway, or start a new run")
+    return diffs

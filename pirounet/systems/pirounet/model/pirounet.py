@@ -1,0 +1,121 @@
+"""PirouNet: the M2 semi-supervised conditional VAE (Kingma et al. 2014) with LSTMs.
+
+    model = PirouNet(ModelConfig.from_config(cfg))
+    x_hat, z, mean, logvar = model(x, y)   # x (B, 40, 159), y (B,) ints or (B, 3) one-hot
+    probs = model.classify(x)              # q(y|x), (B, 3)
+    x_new = model.sample(z, y)             # decode, (B, 40, 159)
+
+The state dict has exactly the published keys (`encoder.*`, `decoder.*`, `classifier.*`;
+1,652,311 parameters at the paper's sizes), so published checkpoints load unchanged.
+
+pose_normalization="standardize" (an option; the paper feeds raw poses) adds two buffers,
+`pose_mean` and `pose_std` (input_dim,), set from the training poses. The encoder and the
+classifier then see standardised poses, and the decoder's output h in (-1, 1) becomes the
+pose mean + 3 std * h. Raw poses vary by ~0.07 around a mean pose whose heights reach 0.7, so
+without it the networks first see a near-constant input; see docs/why_it_did_not_dance.md.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from pirounet.systems.pirounet.model.classifier import Classifier, xavier_init_linears
+from pirounet.systems.pirounet.model.decoder import Decoder
+from pirounet.systems.pirounet.model.encoder import Encoder
+
+POSE_NORMALIZATIONS = ("none", "standardize")
+DECODER_SPAN = 3.0  # "standardize": the decoder's (-1, 1) output spans +-3 stds of each value
+MIN_POSE_STD = 1e-4  # pose units; a value that never moves is not divided by ~0
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """PirouNet's sizes; the defaults are the published PirouNet_dance model."""
+
+    seq_len: int = 40  # poses per sequence
+    input_dim: int = 159  # values per pose: 53 markers x 3
+    label_dim: int = 3  # effort classes
+    n_layers: int = 5  # encoder LSTM layers; the decoder has n_layers - 1 plus an output LSTM
+    h_dim: int = 100  # LSTM hidden size
+    latent_dim: int = 256  # z size
+    neg_slope: float = 0.0  # decoder LeakyReLU slope
+    h_dim_classif: int = 100  # classifier hidden width
+    n_layers_classif: int = 2  # classifier hidden layers after the first dense layer
+    neg_slope_classif: float = 0.0  # classifier LeakyReLU slope
+    pose_normalization: str = "none"  # "none" (published) | "standardize" (see PirouNet)
+    decoder_time_features: int = 0  # 0 (published) | F: sin/cos time basis in the decoder
+
+    @classmethod
+    def from_config(cls, cfg: Any) -> "ModelConfig":
+        """Pick this dataclass's keys from a Config or dict; missing keys keep their default."""
+        names = [f.name for f in dataclasses.fields(cls)]
+        return cls(**{name: cfg[name] for name in names if name in cfg})
+
+
+def one_hot(y: Tensor, label_dim: int) -> Tensor:
+    """Float one-hot labels (B, label_dim) from class indices (B,) or one-hots (B, [1,] K)."""
+    if y.is_floating_point():
+        return y.reshape(y.shape[0], label_dim)  # already one-hot; (B, 1, K) as published
+    return F.one_hot(y.reshape(-1).long(), label_dim).float()
+
+
+class PirouNet(nn.Module):
+    """Encoder q(z|x,y), decoder p(x|z,y) and classifier q(y|x) with the published keys."""
+
+    def __init__(self, config: ModelConfig = ModelConfig()):
+        super().__init__()
+        c = self.config = config
+        self.encoder = Encoder(c.input_dim, c.label_dim, c.h_dim, c.n_layers, c.latent_dim)
+        self.decoder = Decoder(c.latent_dim, c.label_dim, c.h_dim, c.n_layers, c.input_dim,
+                               c.seq_len, c.neg_slope, c.decoder_time_features)
+        self.classifier = Classifier(c.seq_len * c.input_dim, c.h_dim_classif,
+                                     c.n_layers_classif, c.label_dim, c.neg_slope_classif)
+        xavier_init_linears(self)  # LSTMs keep torch's default init, as published
+        if c.pose_normalization not in POSE_NORMALIZATIONS:
+            raise ValueError(f"pose_normalization must be one of {POSE_NORMALIZATIONS}, "
+                             f"got {c.pose_normalization!r}")
+        self.standardize = c.pose_normalization == "standardize"
+        if self.standardize:  # set from the training poses by set_pose_statistics
+            self.register_buffer("pose_mean", torch.zeros(c.input_dim))
+            self.register_buffer("pose_std", torch.ones(c.input_dim))
+
+    @torch.no_grad()
+    def set_pose_statistics(self, poses: Tensor) -> None:
+        """Per-value mean and std of training poses (N, input_dim), for "standardize"."""
+        if self.standardize:
+            self.pose_mean.copy_(poses.mean(dim=0))
+            self.pose_std.copy_(poses.std(dim=0).clamp_min(MIN_POSE_STD))
+
+    def _inputs(self, x: Tensor) -> Tensor:
+        """What the networks see of poses x (B, T, D): as they are, or standardised."""
+        return (x - self.pose_mean) / self.pose_std if self.standardize else x
+
+    def _poses(self, h: Tensor) -> Tensor:
+        """Poses (B, T, D) from the decoder's output h in (-1, 1)."""
+        return self.pose_mean + DECODER_SPAN * self.pose_std * h if self.standardize else h
+
+    def _labels(self, y: Tensor, x: Tensor) -> Tensor:
+        return one_hot(y, self.config.label_dim).to(x.dtype)  # (B, K)
+
+    def forward(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """(x_hat (B, T, D), z, mean, logvar (B, latent)) for x (B, T, D) under labels y."""
+        y_onehot = self._labels(y, x)
+        z, mean, logvar = self.encoder(self._inputs(x), y_onehot)
+        return self._poses(self.decoder(z, y_onehot)), z, mean, logvar
+
+    def encode(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """(z, mean, logvar), each (B, latent), for x (B, T, D) under labels y."""
+        return self.encoder(self._inputs(x), self._labels(y, x))
+
+    def classify(self, x: Tensor) -> Tensor:
+        """q(y|x) as probabilities, (B, label_dim)."""
+        return self.classifier(self._inputs(x))
+
+    def sample(self, z: Tensor, y: Tensor) -> Tensor:
+        """Decode z (B, latent) under labels y into poses (B, seq_len, input_dim)."""
+        return self._poses(self.decoder(z, self._labels(y, z)))
