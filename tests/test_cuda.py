@@ -100,11 +100,13 @@ def test_learn2dance_model_and_gans_on_cuda(tmp_path):
     main, main_eval = str(REPO / "main.py"), str(REPO / "main_eval.py")
     run(tmp_path, main, "learn2dance", "tiny.py", "--run_name=m2d")
     run(tmp_path, main, "learn2dance", "tiny.py", "--run_name=m2d", "--epochs=3")  # resume
-    run(tmp_path, main_eval, "learn2dance", "tiny.py", "--load_from_checkpoint=m2d")
+    run(tmp_path, main_eval, "learn2dance", "--load_from_checkpoint=m2d",
+        "--bootstrap_iterations=2", "--animation=none")
     run(tmp_path, main, "learn2dance", "tiny.py", "--model=pose_gan", "--run_name=pg")
     run(tmp_path, main, "learn2dance", "tiny.py", "--model=seq_gan", "--pose_gan_run=pg",
         "--run_name=sg")
-    run(tmp_path, main_eval, "learn2dance", "tiny.py", "--load_from_checkpoint=sg")
+    run(tmp_path, main_eval, "learn2dance", "--load_from_checkpoint=sg",
+        "--bootstrap_iterations=2")
     for name in ("m2d", "pg", "sg"):
         ckpt = torch.load(tmp_path / "saved_models" / name / "last.pt", map_location="cpu",
                           weights_only=True)
