@@ -16,7 +16,6 @@ The frame rate comes from a sidecar (fps.txt or meta.json {"fps": ...} in a JSON
 from __future__ import annotations
 
 import json
-import pickle
 import re
 import warnings
 from dataclasses import asdict, dataclass
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from pirounet.systems.learn2dance import gaps, person
+from pirounet.systems.learn2dance.safe_pickle import load_arrays
 from pirounet.music.errors import DataError
 
 FRAME_NAME = re.compile(r"^(?P<video>.*)_(?P<index>\d{12})_keypoints\.json$")
@@ -186,14 +186,16 @@ def read_coco17(path: Path) -> np.ndarray:
 def read_aist(path: Path, view: int) -> np.ndarray:
     """(T, 15, 3) from one camera view of an AIST++ keypoints2d .pkl; pixels, y down."""
     try:
-        with open(path, "rb") as f:
-            data = pickle.load(f)  # AIST++ ships pickles; read only files you trust
+        data = load_arrays(path)  # AIST++ ships pickles: only arrays are rebuilt, nothing runs
     except Exception as err:  # noqa: BLE001 - any unpickling failure is a bad file
-        raise DataError(f"{path}: not a readable pickle ({err})") from None
+        raise DataError(f"{path}: not a readable AIST++ pickle ({err})") from None
     array = data.get("keypoints2d") if isinstance(data, dict) else None
     if array is None:
         raise DataError(f"{path}: no 'keypoints2d' key (AIST++ keypoints2d layout)")
-    array = np.asarray(array, dtype=np.float64)
+    try:
+        array = np.asarray(array, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"{path}: keypoints2d holds non-numbers") from None
     if array.ndim != 4 or array.shape[2:] != (17, 3):
         raise DataError(f"{path}: keypoints2d must have shape (views, T, 17, 3); "
                                    f"got {array.shape}")
