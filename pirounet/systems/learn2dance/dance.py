@@ -7,14 +7,23 @@
 For each song (WAV, FLAC, MP3 or OGG, any length of at least one move) it writes, in --out
 (default results/dances/<run>/): <song>.npz (poses (T, 15, 2), moves, fps) and <song>.mp4,
 the stick figure dancing with the song as soundtrack (a silent <song>.gif if ffmpeg fails).
-The music features, vocabulary and generation settings come from the run's checkpoint;
---sampling, --top_k, --transitions, --blend_frames, --animation and --seed override them.
+<song> is the song's file name without its last suffix ("take.1.wav" -> "take.1"); songs of
+one command that share it are numbered ("take-1", "take-2"). The music features, vocabulary
+and generation settings come from the run's checkpoint; --sampling, --top_k, --transitions,
+--blend_frames, --animation and --seed override them.
+
+It never replaces a file it did not write: --out keeps a list of the files this command wrote
+there, with their SHA-256 (OUTPUTS_LIST), and a file that is not on it, or was changed since,
+stops the command before any song is danced (--overwrite replaces it anyway).
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import logging
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -23,10 +32,13 @@ from pirounet.music.features import music_features
 from pirounet.systems.learn2dance.music2dance.generate import (SAMPLINGS, TRANSITIONS, DanceModel,
                                                        SongTooShortError, write_dance)
 from pirounet.systems.learn2dance.music2dance.settings import ANIMATIONS
+from pirounet.run.atomic import write_text_atomic
 from pirounet.run.checkpoint import CheckpointError, check_system, read_checkpoint
 
 SYSTEM = "learn2dance"
 USER_ERRORS = (CheckpointError, DataError, SongTooShortError)
+OUTPUTS_LIST = ".dances.json"  # in --out: {file name: sha256} of the files written there
+OUTPUT_SUFFIXES = (".npz", ".mp4", ".gif")  # what a song may leave (.gif: ffmpeg failed)
 log = logging.getLogger("pirounet.systems.learn2dance.dance")
 
 
@@ -37,17 +49,71 @@ def load_model(run: str, checkpoint: str = "last") -> tuple[DanceModel, dict[str
     return DanceModel.from_checkpoint(ckpt), ckpt["config"]
 
 
+def output_names(songs: Sequence[str | Path]) -> list[str]:
+    """Each song's output name: its file stem, numbered when songs of one command share it."""
+    stems = [Path(song).stem for song in songs]
+    shared, seen = {s for s, n in Counter(stems).items() if n > 1}, Counter()
+    names = []
+    for stem in stems:
+        seen[stem] += 1
+        names.append(f"{stem}-{seen[stem]}" if stem in shared else stem)
+    return names
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_outputs_list(out: Path) -> dict[str, str]:
+    """{file name: sha256} of what this command wrote in out (empty when none or unreadable)."""
+    try:
+        listed = json.loads((out / OUTPUTS_LIST).read_text())
+    except (OSError, ValueError):
+        return {}
+    return listed if isinstance(listed, dict) else {}
+
+
+def check_outputs(out: Path, names: Sequence[str], overwrite: bool) -> None:
+    """Refuse (one DataError) when a file a song would write exists and is not ours, unchanged."""
+    if overwrite:
+        return
+    ours = read_outputs_list(out)
+    foreign = [out / f"{name}{suffix}" for name in names for suffix in OUTPUT_SUFFIXES
+               if (out / f"{name}{suffix}").exists()]
+    foreign = [p for p in foreign if not p.is_file() or ours.get(p.name) != _sha256(p)]
+    if foreign:
+        raise DataError(
+            f"{', '.join(map(str, foreign[:3]))}{' ...' if len(foreign) > 3 else ''}: "
+            "not written by this command (or changed since); will not replace "
+            f"{'it' if len(foreign) == 1 else 'them'}: choose another --out, or --overwrite")
+
+
+def record_outputs(out: Path, paths: Sequence[Path]) -> None:
+    """Add the files just written to out's list of this command's files."""
+    listed = read_outputs_list(out)
+    listed.update({p.name: _sha256(p) for p in paths})
+    write_text_atomic(out / OUTPUTS_LIST, json.dumps(listed, indent=1, sort_keys=True) + "\n")
+
+
 def dance_for_song(model: DanceModel, cfg: dict[str, Any], song: str | Path, out: str | Path,
-                   seed: int = 0, **overrides: Any) -> dict[str, Path]:
-    """Read a song, dance it and write <out>/<song>.npz and its animation; returns the paths."""
+                   seed: int = 0, name: str | None = None, **overrides: Any) -> dict[str, Path]:
+    """Read a song, dance it and write <out>/<name>.npz and its animation; returns the paths.
+
+    name: the output name (default the song's file stem).
+    """
     song = Path(song)
     settings = {key: overrides.get(key) if overrides.get(key) is not None else cfg[key]
                 for key in ("sampling", "top_k", "transitions", "blend_frames", "animation")}
     features = music_features(song, cfg["music_features"], model.fps, cfg["audio_hop"])
     dance = model.dance(features, settings["sampling"], settings["top_k"], seed,
                         settings["transitions"], settings["blend_frames"], name=str(song))
-    return write_dance(dance, Path(out) / song.stem, audio=song,
-                       animation=settings["animation"], title=song.stem)
+    name = name or song.stem
+    return write_dance(dance, Path(out) / name, audio=song, animation=settings["animation"],
+                       title=name)
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -65,6 +131,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--transitions", choices=TRANSITIONS, default=None)
     parser.add_argument("--blend_frames", type=int, default=None)
     parser.add_argument("--animation", choices=ANIMATIONS, default=None)
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace files in --out that this command did not write")
     return parser.parse_args(argv)
 
 
@@ -73,11 +141,14 @@ def main(argv: Sequence[str]) -> list[dict[str, Path]]:
     args = parse_args(argv)
     model, cfg = load_model(args.run, args.checkpoint)
     out = Path(args.out) if args.out else Path("results") / "dances" / Path(args.run).stem
+    names = output_names(args.songs)
+    check_outputs(out, names, args.overwrite)  # before any song is danced
     written = []
-    for song in args.songs:
-        paths = dance_for_song(model, cfg, song, out, args.seed, sampling=args.sampling,
+    for song, name in zip(args.songs, names):
+        paths = dance_for_song(model, cfg, song, out, args.seed, name, sampling=args.sampling,
                                top_k=args.top_k, transitions=args.transitions,
                                blend_frames=args.blend_frames, animation=args.animation)
+        record_outputs(out, list(paths.values()))
         print(f"{song}: " + ", ".join(str(p) for p in paths.values()))
         written.append(paths)
     return written

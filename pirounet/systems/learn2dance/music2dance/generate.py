@@ -183,13 +183,13 @@ def write_dance(dance: Dance, stem: str | Path, audio: str | Path | None = None,
                 animation: str = "mp4", title: str | None = None) -> dict[str, Path]:
     """Save stem.npz (poses, moves, fps) and an animation: MP4 with the song, or GIF."""
     stem = Path(stem)
-    npz = stem.with_suffix(".npz")
+    npz = stem.with_name(stem.name + ".npz")  # not with_suffix: "take.1" keeps its ".1"
     with atomic_open(npz, "wb") as f:
         np.savez(f, poses=dance.poses, moves=dance.moves, fps=np.float32(dance.fps))
     written = {"npz": npz}
     if animation != "none":
         suffix = ".mp4" if animation == "mp4" and audio is not None else ".gif"
         written["animation"] = animate_with_soundtrack(
-            dance.poses, audio, stem.with_suffix(suffix), titles=[title or stem.name],
+            dance.poses, audio, stem.with_name(stem.name + suffix), titles=[title or stem.name],
             fps=dance.fps, skeleton=OPENPOSE_15)
     return written
