@@ -74,7 +74,8 @@ def pirounet_args(root: Path, device: str, run_name: str) -> list[str]:
 def test_pirounet_trains_resumes_and_evaluates_on_cuda(pirounet_data):
     root = pirounet_data
     run(root, *pirounet_args(root, "cuda", "gpu"))
-    run(root, *pirounet_args(root, "cuda", "gpu"), "--epochs=3")  # resume: one more epoch
+    run(root, *pirounet_args(root, "cuda", "gpu"), "--epochs=3",
+        "--resume=True")  # one more epoch
     ckpt = torch.load(root / "saved_models" / "gpu" / "last.pt", map_location="cpu",
                       weights_only=True)
     assert ckpt["epoch"] == 3
@@ -99,7 +100,8 @@ def test_learn2dance_model_and_gans_on_cuda(tmp_path):
     (tmp_path / "tiny.py").write_text(LEARN2DANCE_TINY + 'device = "cuda"\n')
     main, main_eval = str(REPO / "main.py"), str(REPO / "main_eval.py")
     run(tmp_path, main, "learn2dance", "tiny.py", "--run_name=m2d")
-    run(tmp_path, main, "learn2dance", "tiny.py", "--run_name=m2d", "--epochs=3")  # resume
+    run(tmp_path, main, "learn2dance", "tiny.py", "--run_name=m2d", "--epochs=3",
+        "--resume=True")
     run(tmp_path, main_eval, "learn2dance", "--load_from_checkpoint=m2d",
         "--bootstrap_iterations=2", "--animation=none")
     run(tmp_path, main, "learn2dance", "tiny.py", "--model=pose_gan", "--run_name=pg")
