@@ -4,11 +4,19 @@ import json
 import numpy as np
 import pytest
 
-from pirounet.skeletons import VICON_53
-from pirounet.systems.pirounet.effort_meter import EffortMeter, effort_recognition_rate, time_effort_score
+from pirounet.skeletons import BODY_POINTS, VICON_53, Skeleton
+from pirounet.systems.pirounet.effort_meter import (
+    METER_ROLES,
+    EffortMeter,
+    MissingRoleError,
+    effort_recognition_rate,
+    time_effort_score,
+)
 
-END_EFFECTOR_INDICES, INDEX, N_MARKERS = (VICON_53.end_effector_indices, VICON_53.index,
-                                         VICON_53.n_joints)
+INDEX, N_MARKERS = VICON_53.index, VICON_53.n_joints
+# The markers of the meter's roles (head, hands, feet): 12 of VICON_53's 53.
+END_EFFECTOR_INDICES = VICON_53.indices(
+    sorted({m for role in METER_ROLES for m in VICON_53.body[role]}))
 
 T, FPS = 40, 35.0
 BODY = np.setdiff1d(np.arange(N_MARKERS), END_EFFECTOR_INDICES)  # markers that do not count
@@ -54,7 +62,8 @@ def test_score_ignores_non_end_effectors():
     seqs[0, :, BODY, 2] += np.sin(np.arange(T))  # violent torso, still hands/feet/head
     assert time_effort_score(seqs)[0] == pytest.approx(0.0, abs=1e-9)
     seqs[0, :, INDEX["RTOE"], 2] += np.arange(T) ** 2 / 2.0  # one marker: 1 per frame²
-    assert time_effort_score(seqs, fps=1.0)[0] == pytest.approx(1 / len(END_EFFECTOR_INDICES))
+    # RTOE is one of the right foot's 2 markers, and the right foot one of 5 roles.
+    assert time_effort_score(seqs, fps=1.0)[0] == pytest.approx(1 / 2 / len(METER_ROLES))
 
 
 def three_groups(seed: int = 0):
@@ -111,3 +120,61 @@ def test_effort_recognition_rate():
     wrong = labels.copy()
     wrong[:15] = (wrong[:15] + 1) % 3  # 15 of 60 conditioned on the wrong label
     assert effort_recognition_rate(meter, seqs, wrong) == pytest.approx(45 / 60)
+
+
+def stick_skeleton(body_override: dict | None = None) -> Skeleton:
+    """A 3-D skeleton of 7 joints named unlike any Vicon marker, one joint per body role."""
+    joints = ("crown", "hips", "chest", "paw_l", "paw_r", "sole_l", "sole_r")
+    body = {point: ("chest",) for point in BODY_POINTS}
+    body.update(head=("crown",), pelvis=("hips",), Lhand=("paw_l",), Rhand=("paw_r",),
+                Lfoot=("sole_l",), Rfoot=("sole_r",))
+    body.update(body_override or {})
+    return Skeleton(name="stick7", joints=joints, dims=3, fps=25.0,
+                    segments=(("hips", "chest"), ("chest", "crown")), body=body,
+                    end_effectors=())
+
+
+def test_meter_finds_end_effectors_by_role_on_another_skeleton():
+    skeleton = stick_skeleton()
+    seqs = np.zeros((2, T, 7, 3))
+    seqs[:, :, skeleton.index["chest"], 0] = np.sin(np.arange(T))  # not a role: ignored
+    seqs[1, :, skeleton.index["paw_l"], 1] = np.arange(T) ** 2 / 2.0  # 1 per frame², one role
+    scores = time_effort_score(seqs, fps=1.0, skeleton=skeleton)
+    np.testing.assert_allclose(scores, [0.0, 1 / len(METER_ROLES)], atol=1e-12)
+    flat = time_effort_score(seqs.reshape(2, T, 21), fps=1.0, skeleton=skeleton)
+    np.testing.assert_allclose(flat, scores)
+    meter = EffortMeter(skeleton=skeleton)
+    assert meter.fps == 25.0  # the skeleton's frame rate
+    assert meter.score(seqs)[1] == pytest.approx(25.0**2 / len(METER_ROLES))
+
+
+def test_skeleton_lacking_a_role_is_one_clear_error():
+    skeleton = stick_skeleton({"Rfoot": ()})
+    with pytest.raises(MissingRoleError, match=r"stick7 has no 'Rfoot' body role"):
+        time_effort_score(np.zeros((1, T, 7, 3)), skeleton=skeleton)
+    with pytest.raises(MissingRoleError, match="'Rfoot'"):
+        EffortMeter(skeleton=skeleton)
+
+
+def test_probabilities_follow_the_cut_and_sharpen_when_fitted():
+    seqs, labels = three_groups()
+    meter = EffortMeter().fit(seqs, labels)
+    scores = meter.score(seqs)
+    probs = meter.probabilities(scores)
+    assert probs.shape == (60, 3)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(probs.argmax(axis=1), labels)  # groups lie far apart
+    assert probs.max(axis=1).min() > 0.9 and meter.calibrated
+    # At a threshold the two neighbouring classes are equally likely.
+    at_t1 = meter.probabilities(np.array([meter.thresholds[0]]))[0]
+    assert at_t1[0] == pytest.approx(at_t1[1] + at_t1[2])
+
+
+def test_from_quantiles_cuts_thirds_uncalibrated():
+    scores = np.arange(1.0, 301.0)
+    meter = EffortMeter().from_quantiles(scores)
+    np.testing.assert_array_equal(np.bincount(meter.classify(scores)), [100, 100, 100])
+    assert not meter.calibrated
+    assert meter.width == pytest.approx(0.25 * np.log(meter.thresholds[1] / meter.thresholds[0]))
+    mid = meter.probabilities(np.array([np.sqrt(np.prod(meter.thresholds))]))[0]
+    assert mid[1] == pytest.approx(1 / (1 + np.exp(-2)) - 1 / (1 + np.exp(2)))  # 2 widths away

@@ -15,12 +15,18 @@ from pirounet.systems.pirounet.data.label_files import (
     LABELS_FILE,
     NA,
     LabelFileError,
+    describe_label_sources,
+    label_source_counts,
     read_blind_file,
     read_blind_info,
     read_label_file,
+    read_label_sources,
+    row_sources,
+    sources_path,
     write_blind_file,
     write_blind_info,
     write_label_file,
+    write_label_sources,
 )
 from pirounet.systems.pirounet.data.synthetic import make_synthetic_dataset, write_synthetic_dataset
 from pirounet.systems.pirounet.label_app.__main__ import parse_args
@@ -144,3 +150,37 @@ def test_the_app_asks_the_effort_the_export_records(tmp_path):
     field = blind_task(tmp_path).mode.fields[1]
     assert (field.name, field.title) == ("time", "Space Effort")  # the column keeps its name
     assert [o.value for o in field.options] == [0, 1, 2, NA]
+
+
+def test_source_marks_beside_the_paper_csv(tmp_path, caplog):
+    path = tmp_path / LABELS_FILE
+    rows = [(0, 1, 1), (40, 2, 3), (80, 4, 2), (120, 1, 1)]
+    write_label_file(path, rows)
+    assert label_source_counts(path) == {"human": 4, "suggested": 0, "machine": 0}  # no marks
+    assert describe_label_sources(label_source_counts(path)) == "human labels"
+    write_label_sources(path, {40: (3, "suggested"), 80: (2, "suggested"), 0: (1, "human")})
+    assert sources_path(path).read_text() == "start,time,source\n40,3,suggested\n80,2,suggested\n"
+    assert read_label_sources(path) == {40: (3, "suggested"), 80: (2, "suggested")}
+    assert np.loadtxt(path, delimiter=",").shape == (4, 3)  # the CSV stays paper format
+    assert describe_label_sources(label_source_counts(path)) == (
+        "human labels (2 of 4 accepted meter suggestions)")
+    write_label_file(path, [(0, 1, 1), (40, 2, 1), (80, 4, 2), (120, 1, 1)])  # 40 edited
+    with caplog.at_level(logging.WARNING):
+        assert row_sources(path, read_label_file(path)) == ["human", "human", "suggested",
+                                                            "human"]
+    assert "start 40 is marked suggested for time 3 but the label file holds 1" in caplog.text
+    assert describe_label_sources({"human": 1, "machine": 3}) == (
+        "mixed: 3 machine labels (meter), 1 by a person (0 accepted meter suggestions)")
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("start,source\n", "line 1: expected the header"),
+    ("start,time,source\n40,3,maybe\n", "line 2: '40,3,maybe'"),
+    ("start,time,source\n40,x,machine\n", "line 2"),
+])
+def test_bad_source_marks_name_file_and_line(tmp_path, text, problem):
+    path = tmp_path / LABELS_FILE
+    sources_path(path).write_text(text)
+    with pytest.raises(LabelFileError, match=problem) as err:
+        read_label_sources(path)
+    assert "labels_from_app.sources.csv" in str(err.value)

@@ -2,10 +2,11 @@
 
 Laban Time runs from sustained (low) to sudden (high). In the computable-descriptor
 literature (Larboulette & Gibet 2015, "A review of computable expressive descriptors of
-human motion") Time is measured by the acceleration of the end effectors. Here the score of
-a window is the mean, over frames and over the 13 end-effector markers of
-VICON_53.end_effectors (4 hand, 4 foot, 5 head markers, equal weights), of the
-second-difference acceleration magnitude.
+human motion") Time is measured by the acceleration of the end effectors. The meter finds
+them by body role, not by marker name, so it measures any skeleton: the score of a window is
+the mean, over frames and over the five roles head, left hand, right hand, left foot and right
+foot (equal weights), of the role's mean second-difference acceleration magnitude (a role of
+several markers averages them: VICON_53's head is 4 markers, each hand and foot 2).
 
 The meter turns scores into classes 0/1/2 (low/medium/high) with two thresholds, assuming
 a higher score means a higher Time effort. `fit` picks the pair (t1 <= t2) that maximises
@@ -13,8 +14,14 @@ balanced accuracy on real labelled windows, so the rarer high class counts as mu
 common low one. Candidate thresholds are the midpoints between consecutive distinct scores
 (evenly subsampled by rank to at most n_candidates); all pairs are scored at once from
 per-class counts, and ties go to the lowest thresholds, so fitting is deterministic.
+Without labels, `from_quantiles` cuts the scores of unlabelled windows into thirds.
 
-    meter = EffortMeter().fit(train_seqs, train_labels)
+`probabilities` softens the cut into an ordinal logistic in log score: P(class > k) =
+sigmoid((log s - log t_k) / width). `fit` picks the width that maximises the likelihood of the
+labels; `from_quantiles` has no labels and sets it to a quarter of the log gap between the
+thresholds (uncalibrated). The labeling app shows P of the suggested class as its confidence.
+
+    meter = EffortMeter(skeleton=VICON_53).fit(train_seqs, train_labels)
     real_acc = accuracy(test_labels, meter.predict(test_seqs))  # the meter's own accuracy
     rate = effort_recognition_rate(meter, gen_seqs, cond_labels)  # on generated dances
     json.dump({"effort_meter": meter.to_dict(), ...}, f)
@@ -24,24 +31,44 @@ chance on real data. Generated motion that is jittery reads as sudden.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from pirounet.metrics.classification import accuracy
 from pirounet.metrics.kinematics import acceleration
-from pirounet.skeletons import VICON_53
+from pirounet.skeletons import VICON_53, Skeleton
 
 FPS = VICON_53.fps
-END_EFFECTOR_INDICES = VICON_53.end_effector_indices  # (13,) hands, feet, head
-
+METER_ROLES = ("head", "Lhand", "Rhand", "Lfoot", "Rfoot")  # body roles the meter measures
 N_CLASSES = 3
+WIDTHS = np.geomspace(0.01, 10.0, 121)  # candidate logistic widths, in log-score units
+UNCALIBRATED_WIDTH_SHARE = 0.25  # from_quantiles: width = this x log(t2 / t1)
+SCORE_FLOOR = 1e-12  # scores are clipped here before the log (a perfectly still window)
 
 
-def time_effort_score(seqs: np.ndarray, fps: float = FPS) -> np.ndarray:
-    """Mean end-effector acceleration magnitude (N,) of sequences (N, T, 159) or (N, T, 53, 3)."""
-    acc = acceleration(seqs, fps)[..., END_EFFECTOR_INDICES, :]  # (N, T-2, 13, 3)
-    return np.linalg.norm(acc, axis=-1).mean(axis=(-2, -1))
+class MissingRoleError(ValueError):
+    """A skeleton without a body role the meter measures."""
+
+
+def role_matrix(skeleton: Skeleton) -> np.ndarray:
+    """(5, J) matrix averaging each meter role's joints; MissingRoleError naming a lacking role."""
+    body = skeleton.body
+    for role in METER_ROLES:
+        if not body.get(role):
+            raise MissingRoleError(
+                f"skeleton {skeleton.name} has no {role!r} body role; the Time-Effort meter "
+                f"measures the roles {', '.join(METER_ROLES)} (give the skeleton's body a "
+                f"{role!r} entry naming its joints)")
+    return skeleton.group_matrix({role: body[role] for role in METER_ROLES})
+
+
+def time_effort_score(seqs: np.ndarray, fps: float | None = None,
+                      skeleton: Skeleton = VICON_53) -> np.ndarray:
+    """Mean end-effector acceleration magnitude (N,) of sequences (N, T, J*D) or (N, T, J, D)."""
+    roles = role_matrix(skeleton)  # (5, J)
+    magnitude = np.linalg.norm(acceleration(seqs, fps, skeleton=skeleton), axis=-1)  # (N,T-2,J)
+    return (magnitude @ roles.T.astype(magnitude.dtype)).mean(axis=(-2, -1))
 
 
 def _candidate_thresholds(scores: np.ndarray, n_candidates: int) -> np.ndarray:
@@ -75,21 +102,67 @@ def _fit_thresholds(scores: np.ndarray, labels: np.ndarray, n_candidates: int) -
     return float(cands[i]), float(cands[j])
 
 
+def _ordinal_probabilities(scores: np.ndarray, thresholds: tuple, width) -> np.ndarray:
+    """P (..., N, 3) of each class under the ordinal logistic; width broadcasts as (..., 1)."""
+    log_s = np.log(np.maximum(scores, SCORE_FLOOR))  # (N,)
+    cuts = np.log(np.maximum(np.asarray(thresholds, np.float64), SCORE_FLOOR))  # (2,)
+    above = 1.0 / (1.0 + np.exp(-(log_s[:, None] - cuts) / np.asarray(width)[..., None, None]))
+    above = np.clip(above, 0.0, 1.0)  # (..., N, 2): P(class > 0), P(class > 1)
+    return np.stack([1.0 - above[..., 0], above[..., 0] - above[..., 1], above[..., 1]], -1)
+
+
+def _fit_width(scores: np.ndarray, labels: np.ndarray, thresholds: tuple) -> float:
+    """The candidate width with the highest likelihood of labels (N,) given the thresholds."""
+    probs = _ordinal_probabilities(scores, thresholds, WIDTHS)  # (W, N, 3)
+    picked = np.take_along_axis(probs, labels[None, :, None], axis=-1)[..., 0]  # (W, N)
+    return float(WIDTHS[np.argmax(np.log(np.maximum(picked, 1e-12)).sum(axis=1))])
+
+
 @dataclass
 class EffortMeter:
     """Time-Effort classifier: score < t1 -> 0 (low), t1 <= score < t2 -> 1, else 2 (high)."""
 
     thresholds: tuple[float, float] | None = None  # (t1, t2) in score units; None = unfitted
-    fps: float = FPS  # frame rate the scores are computed at (scores scale with fps²)
+    fps: float | None = None  # frame rate of the scores (they scale with fps²); None: skeleton's
     n_candidates: int = 512  # most candidate thresholds tried by fit
+    width: float | None = None  # logistic width in log score for probabilities; None = unfitted
+    calibrated: bool = False  # thresholds fitted on labels (fit), not thirds of scores
+    skeleton: Skeleton = field(default=VICON_53, compare=False)  # whose roles are measured
+
+    def __post_init__(self) -> None:
+        self.fps = self.skeleton.fps if self.fps is None else float(self.fps)
+        role_matrix(self.skeleton)  # a skeleton without a needed role fails here, by name
+
+    def score(self, seqs: np.ndarray) -> np.ndarray:
+        """Time-effort scores (N,) of sequences (N, T, J*D) or (N, T, J, D) of the skeleton."""
+        return time_effort_score(seqs, self.fps, self.skeleton)
 
     def fit(self, seqs: np.ndarray, labels: np.ndarray) -> EffortMeter:
-        """Calibrate the thresholds on real windows (N, T, 159) with labels (N,) in 0..2."""
+        """Calibrate the thresholds on real windows (N, T, J*D) with labels (N,) in 0..2."""
+        return self.fit_scores(self.score(seqs), labels)
+
+    def fit_scores(self, scores: np.ndarray, labels: np.ndarray) -> EffortMeter:
+        """Calibrate thresholds and width on scores (N,) with labels (N,) in 0..2."""
         labels = np.asarray(labels).reshape(-1)
-        scores = time_effort_score(seqs, self.fps)
+        scores = np.asarray(scores, np.float64).reshape(-1)
         if labels.shape != scores.shape or not np.isin(labels, np.arange(N_CLASSES)).all():
             raise ValueError(f"need one label in 0..2 per window, got {labels.shape} labels")
-        self.thresholds = _fit_thresholds(scores, labels.astype(np.int64), self.n_candidates)
+        labels = labels.astype(np.int64)
+        self.thresholds = _fit_thresholds(scores, labels, self.n_candidates)
+        self.width = _fit_width(scores, labels, self.thresholds)
+        self.calibrated = True
+        return self
+
+    def from_quantiles(self, scores: np.ndarray, quantiles=(1 / 3, 2 / 3)) -> EffortMeter:
+        """Uncalibrated: thresholds at quantiles of unlabelled scores (N,), thirds by default."""
+        scores = np.asarray(scores, np.float64).reshape(-1)
+        if scores.size == 0:
+            raise ValueError("no scores to take quantiles of")
+        t1, t2 = (float(q) for q in np.quantile(scores, quantiles))
+        self.thresholds = (t1, t2)
+        gap = np.log(max(t2, SCORE_FLOOR) / max(t1, SCORE_FLOOR))
+        self.width = float(UNCALIBRATED_WIDTH_SHARE * gap) if gap > 0 else float(WIDTHS[0])
+        self.calibrated = False
         return self
 
     def classify(self, scores: np.ndarray) -> np.ndarray:
@@ -98,23 +171,35 @@ class EffortMeter:
             raise ValueError("EffortMeter is not fitted; call fit() or from_dict() first")
         return np.searchsorted(np.asarray(self.thresholds), scores, side="right")
 
+    def probabilities(self, scores: np.ndarray) -> np.ndarray:
+        """P (N, 3) of each class for scores (N,), under the ordinal logistic of the width."""
+        if self.thresholds is None or self.width is None:
+            raise ValueError("EffortMeter has no thresholds or width; call fit() first")
+        return _ordinal_probabilities(np.asarray(scores, np.float64).reshape(-1),
+                                      self.thresholds, self.width)
+
     def predict(self, seqs: np.ndarray) -> np.ndarray:
-        """Classes (N,) in 0..2 for sequences (N, T, 159) or (N, T, 53, 3)."""
-        return self.classify(time_effort_score(seqs, self.fps))
+        """Classes (N,) in 0..2 for sequences (N, T, J*D) or (N, T, J, D) of the skeleton."""
+        return self.classify(self.score(seqs))
 
     def to_dict(self) -> dict:
         """Plain JSON-ready settings (for metrics.json)."""
         thresholds = None if self.thresholds is None else [float(t) for t in self.thresholds]
-        return {"thresholds": thresholds, "fps": float(self.fps), "n_candidates": self.n_candidates}
+        return {"thresholds": thresholds, "fps": float(self.fps), "n_candidates": self.n_candidates,
+                "width": self.width, "calibrated": self.calibrated,
+                "skeleton": self.skeleton.name, "roles": list(METER_ROLES)}
 
     @classmethod
-    def from_dict(cls, values: dict) -> EffortMeter:
-        """Rebuild a meter from to_dict() output."""
+    def from_dict(cls, values: dict, skeleton: Skeleton = VICON_53) -> EffortMeter:
+        """Rebuild a meter from to_dict() output (older ones lack width and calibrated)."""
         thresholds = values["thresholds"]
         return cls(
             thresholds=None if thresholds is None else (float(thresholds[0]), float(thresholds[1])),
             fps=float(values["fps"]),
             n_candidates=int(values["n_candidates"]),
+            width=None if values.get("width") is None else float(values["width"]),
+            calibrated=bool(values.get("calibrated", thresholds is not None)),
+            skeleton=skeleton,
         )
 
 

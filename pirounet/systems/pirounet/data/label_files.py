@@ -287,3 +287,84 @@ def check_recordings_identity(labels_path: str | Path, current: dict, allow: boo
             f"onto other motion. Restore the recordings, or point data_pattern at the ones "
             f"labelled{how_to_allow}")
     return diffs
+
+
+# ---- where each Time label came from: sidecar <csv stem>.sources.csv
+# The paper-format CSV stays three columns (the published reader, np.loadtxt then per-row
+# reshapes to 2 values, breaks on a fourth), so the marks live beside it. A mark holds the
+# time value it was made for: if the CSV's value differs (edited since), the mark no longer
+# applies and the label counts as the person's own.
+SOURCES_SUFFIX = ".sources.csv"
+SOURCES_HEADER = "start,time,source"
+HUMAN, SUGGESTED, MACHINE = "human", "suggested", "machine"  # chosen, accepted, meter-written
+LABEL_SOURCES = (HUMAN, SUGGESTED, MACHINE)
+MACHINE_LABELS_FILE = "labels_machine_meter.csv"  # the machine_labels command's default name
+MACHINE_DESCRIPTION = "machine labels (meter)"  # what every table of such a run says
+
+
+def sources_path(labels_path: str | Path) -> Path:
+    """Where the marks of a label file are kept: <csv stem>.sources.csv beside it."""
+    path = Path(labels_path)
+    return path.with_name(path.stem + SOURCES_SUFFIX)
+
+
+def read_label_sources(labels_path: str | Path) -> dict[int, tuple[int, str]]:
+    """Marks {start: (time value, source)} beside a label file; {} when it has none."""
+    path = sources_path(labels_path)
+    if not path.is_file():
+        return {}
+    lines = path.read_text().splitlines()
+    if not lines or lines[0].strip() != SOURCES_HEADER:
+        raise LabelFileError(f"{path}, line 1: expected the header {SOURCES_HEADER!r}")
+    marks: dict[int, tuple[int, str]] = {}
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        *numbers, source = [cell.strip() for cell in line.split(",")]
+        if source not in LABEL_SOURCES or len(numbers) != 2 or not all(
+                PLAIN_INTEGER.fullmatch(cell) for cell in numbers):
+            raise _row_error(path, number, line, f"expected {SOURCES_HEADER}: two integers "
+                             f"and one of {', '.join(LABEL_SOURCES)}")
+        marks[int(numbers[0])] = (int(numbers[1]), source)
+    return marks
+
+
+def write_label_sources(labels_path: str | Path, marks: Mapping[int, tuple[int, str]],
+                        durable: bool = True) -> Path:
+    """Write marks {start: (time, source)} (human ones left out) beside the file, atomically."""
+    rows = sorted((s, t, src) for s, (t, src) in marks.items() if src != HUMAN)
+    text = SOURCES_HEADER + "\n" + "".join(f"{s},{t},{src}\n" for s, t, src in rows)
+    return write_text_atomic(sources_path(labels_path), text, durable=durable)
+
+
+def row_sources(labels_path: str | Path, rows: np.ndarray) -> list[str]:
+    """The source of each row (R, 3) start, space, time: its mark if the value matches, else human."""
+    marks = read_label_sources(labels_path)
+    out = []
+    for start, _, time in np.asarray(rows, np.int64).reshape(-1, 3).tolist():
+        value, source = marks.get(start, (time, HUMAN))
+        if value != time:
+            log.warning("%s: start %d is marked %s for time %d but the label file holds %d "
+                        "(edited since): counted as the person's own", sources_path(labels_path),
+                        start, source, value, time)
+        out.append(source if value == time else HUMAN)
+    return out
+
+
+def label_source_counts(labels_path: str | Path) -> dict[str, int]:
+    """How many rows of a label file are human, accepted suggestions and machine labels."""
+    sources = row_sources(labels_path, read_label_file(labels_path, empty_ok=True))
+    return {source: sources.count(source) for source in LABEL_SOURCES}
+
+
+def describe_label_sources(counts: Mapping[str, int]) -> str:
+    """Words for a label file's origin: "machine labels (meter)", "human labels", or the mix."""
+    human, suggested, machine = (int(counts.get(s, 0)) for s in LABEL_SOURCES)
+    if machine and not human + suggested:
+        return MACHINE_DESCRIPTION
+    if machine:
+        return (f"mixed: {machine} {MACHINE_DESCRIPTION}, {human + suggested} by a person "
+                f"({suggested} accepted meter suggestions)")
+    if suggested:
+        return f"human labels ({suggested} of {human + suggested} accepted meter suggestions)"
+    return "human labels"
