@@ -11,7 +11,7 @@ import pytest
 
 from pirounet.music.errors import DataError
 from pirounet.systems.learn2dance.poses import PoseSettings, read_dance
-from pirounet.systems.learn2dance.safe_pickle import load_arrays
+from pirounet.interchange.safe_pickle import load_arrays
 
 
 class RunsAShellCommand:

@@ -2,7 +2,15 @@
 import numpy as np
 import pytest
 
-from pirounet.skeletons import BODY_POINTS, OPENPOSE_15, SKELETONS, VICON_53, Skeleton
+from pirounet.metrics.features import geometric_features
+from pirounet.skeletons import (
+    BODY_POINTS,
+    OPENPOSE_15,
+    SKELETONS,
+    VICON_53,
+    Skeleton,
+    SkeletonError,
+)
 
 
 def test_sizes_axes_and_frame_rates():
@@ -11,7 +19,8 @@ def test_sizes_axes_and_frame_rates():
     assert VICON_53.up == 2 and OPENPOSE_15.up == 1  # z up in 3-D, y up in 2-D
     assert VICON_53.fps == 35.0 and OPENPOSE_15.fps == 30.0
     assert VICON_53.n_segments == 22 and OPENPOSE_15.n_segments == 14
-    assert SKELETONS == {"vicon53": VICON_53, "openpose15": OPENPOSE_15}
+    assert set(SKELETONS) == {"vicon53", "openpose15", "tang23", "smpl24", "coco17"}
+    assert [SKELETONS[n].n_joints for n in ("tang23", "smpl24", "coco17")] == [23, 24, 17]
 
 
 @pytest.mark.parametrize("skeleton", [VICON_53, OPENPOSE_15], ids=lambda s: s.name)
@@ -73,7 +82,7 @@ def test_vicon_segment_ends_are_marker_group_means():
     np.testing.assert_allclose(ends[4], [knee, pelvis], rtol=1e-5)  # Lknee -> pelvis
 
 
-@pytest.mark.parametrize("skeleton", [VICON_53, OPENPOSE_15], ids=lambda s: s.name)
+@pytest.mark.parametrize("skeleton", list(SKELETONS.values()), ids=lambda s: s.name)
 def test_body_points_and_end_effectors_name_real_joints(skeleton):
     assert set(BODY_POINTS) <= set(skeleton.body)
     for members in skeleton.body.values():
@@ -82,7 +91,7 @@ def test_body_points_and_end_effectors_name_real_joints(skeleton):
     assert [skeleton.joints[i] for i in effectors] == list(skeleton.end_effectors)
 
 
-@pytest.mark.parametrize("skeleton", [VICON_53, OPENPOSE_15], ids=lambda s: s.name)
+@pytest.mark.parametrize("skeleton", list(SKELETONS.values()), ids=lambda s: s.name)
 def test_group_matrix_averages_each_group(skeleton):
     matrix = skeleton.group_matrix(skeleton.body, np.float64)  # (P, J)
     assert matrix.shape == (len(skeleton.body), skeleton.n_joints)
@@ -109,5 +118,26 @@ def test_skeleton_checks_dims_and_body_points():
     with pytest.raises(ValueError, match="dims"):
         Skeleton(name="bad", dims=4, body=body, **common)
     del body["head"]
-    with pytest.raises(ValueError, match="head"):
-        Skeleton(name="bad", dims=2, body=body, **common)
+    headless = Skeleton(name="headless", dims=2, body=body, **common)
+    with pytest.raises(SkeletonError, match="skeleton headless has no 'head' body point, which "
+                       "the geometric features needs"):
+        geometric_features(np.zeros((1, 4, 15, 2)), skeleton=headless)
+    with pytest.raises(ValueError, match=r"names \['nose'\] are not its joints"):
+        Skeleton(name="bad", dims=2, body={"head": ("nose",)}, **common)
+    with pytest.raises(ValueError, match="without cycles"):
+        Skeleton(name="bad", dims=2, body=body, parents=(1, 0) + (0,) * 13, **common)
+
+
+@pytest.mark.parametrize("skeleton", list(SKELETONS.values()), ids=lambda s: s.name)
+def test_a_skeleton_survives_plain_values(skeleton):
+    back = Skeleton.from_dict(skeleton.to_dict())
+    assert back is skeleton  # a known skeleton comes back as itself
+    renamed = Skeleton.from_dict({**skeleton.to_dict(), "name": "mine"})
+    assert renamed.to_dict() == {**skeleton.to_dict(), "name": "mine"}
+    assert renamed.same_layout(skeleton)
+
+
+def test_smpl_and_tang_trees_have_their_root_at_the_pelvis():
+    for skeleton in (SKELETONS["smpl24"], SKELETONS["tang23"]):
+        roots = [skeleton.joints[i] for i, p in enumerate(skeleton.parents) if p < 0]
+        assert roots == ["pelvis"]

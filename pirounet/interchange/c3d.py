@@ -3,6 +3,7 @@
     markers = read_c3d("take1.c3d")          # Markers: labels, (T, M, 3) metres z up, rate
     write_c3d("dance.c3d", labels, points_m, rate=35.0)   # stored in mm
     picked = pick_markers(markers, VICON_RAW_MARKERS, mapping={"Subject:LFHD": "LFHD"})
+    motion = read_c3d_motion("lab.c3d", read_skeleton_file("lab.json"))  # any marker set
 
 Units: a file's POINT:UNITS (mm, cm, m) is read and every position is returned in metres;
 files are written in millimetres, as Vicon writes them. Axes are kept as they are in the
@@ -16,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-UNIT_METRES = {"mm": 1e-3, "cm": 1e-2, "dm": 1e-1, "m": 1.0}
+from pirounet.interchange.motion import UNIT_METRES, Motion
+from pirounet.skeletons import Skeleton
+
 
 
 class C3DError(ValueError):
@@ -133,11 +136,9 @@ def pick_markers(markers: Markers, wanted: Sequence[str],
     return out
 
 
-def resample(points: np.ndarray, rate: float, target: float) -> np.ndarray:
-    """(T, M, 3) sampled at `rate` -> linearly interpolated at `target` fps (NaN stays NaN)."""
-    n = int(np.floor((len(points) - 1) * target / rate)) + 1
-    t_new = np.arange(n) / target
-    t_old = np.arange(len(points)) / rate
-    idx = np.clip(np.searchsorted(t_old, t_new, side="right") - 1, 0, len(points) - 2)
-    w = ((t_new - t_old[idx]) * rate)[:, None, None]
-    return points[idx] * (1 - w) + points[idx + 1] * w
+def read_c3d_motion(path: str | Path, skeleton: Skeleton,
+                    mapping: Mapping[str, str] | None = None) -> Motion:
+    """A C3D's markers as a Motion of `skeleton` (its joints are the marker labels)."""
+    markers = read_c3d(path)
+    points = pick_markers(markers, skeleton.joints, mapping)  # (T, J, 3) metres
+    return Motion(points.astype(np.float32), skeleton, markers.rate, str(path))

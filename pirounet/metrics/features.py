@@ -36,7 +36,7 @@ import numpy as np
 
 from pirounet.metrics.distribution import activation_statistics, frechet_distance
 from pirounet.metrics.kinematics import acceleration, velocity
-from pirounet.skeletons import VICON_53, Skeleton
+from pirounet.skeletons import BODY_POINTS, VICON_53, Skeleton
 
 _KINETIC_KINDS = ("ke_horizontal", "ke_vertical", "energy_exp")
 
@@ -90,6 +90,7 @@ class _BodyGeometry:
 @cache
 def _geometry(skeleton: Skeleton) -> _BodyGeometry:
     """The body geometry of a skeleton, built once per skeleton (keyed by identity)."""
+    skeleton.require(BODY_POINTS, "the geometric features")
     names = tuple(skeleton.body)
 
     def idx(points) -> np.ndarray:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from pirounet.systems.learn2dance import gaps, person
-from pirounet.systems.learn2dance.safe_pickle import load_arrays
+from pirounet.interchange.safe_pickle import load_arrays
 from pirounet.music.errors import DataError
 
 FRAME_NAME = re.compile(r"^(?P<video>.*)_(?P<index>\d{12})_keypoints\.json$")

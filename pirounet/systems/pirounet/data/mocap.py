@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from pirounet.interchange.c3d import C3DError, pick_markers, read_c3d, resample, write_c3d
+from pirounet.interchange.c3d import C3DError, pick_markers, read_c3d, write_c3d
+from pirounet.interchange.motion import resample
 from pirounet.skeletons import (
     VICON_53,
     VICON_DROPPED_MARKERS,
