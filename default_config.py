@@ -53,6 +53,10 @@ pose_normalization = "none"  # "none" (published: raw poses) | "standardize": ne
 #   each value standardised by its training mean and std (see pirounet/systems/pirounet/model/pirounet.py)
 decoder_time_features = 0  # 0 (published) | F > 0: the decoder's input at each step also gets
 #   sin/cos(pi k t / T), k = 1..F, so it knows where in the sequence it is (model/decoder.py)
+decoder_initial_state = False  # False (published): the decoder's LSTMs start from zero | True:
+#   from a state computed from [z, y], so the first frames need not rush in from the middle
+latent_prior = "standard_normal"  # "standard_normal" (published): p(z) = N(0, I) | "learned":
+#   p(z|y) a Gaussian per label fitted by the KL term; new dances are sampled from it
 
 # ----------------------------------------------------------------------------- objective
 kl_weight = 1.0  # weight of the KL term (published KL has no 0.5 factor)
@@ -73,6 +77,11 @@ free_bits = 0.0  # nats per latent dimension that cost no KL (Kingma 2016); 0 = 
 motion_energy_weight = 0.0  # >0: each L(x, y) also pays this times the squared log-ratio of
 #   the mean acceleration of x_hat and of x, so reconstructions keep their abruptness
 #   (pirounet/systems/pirounet/model/objective.py, energy_mismatch); 0 = published
+# Label steering and whole bodies (docs/label_steering.md); all off in the paper:
+latent_adversary_weight = 0.0  # >0: a classifier of y from z, behind a gradient reversal, so
+#   the encoder hides the label in z and the decoder must take the effort from y
+bone_length_weight = 0.0  # >0: each L(x, y) also pays this times the mean squared relative
+#   error of the reconstruction's bone lengths (model/objective.py, bone_length_error)
 
 # ----------------------------------------------------------------------------- training
 epochs = 500

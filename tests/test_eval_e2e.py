@@ -39,11 +39,13 @@ EXPECTED_FILES = [
     "reconstruction/reconstruction.gif", "reconstruction/reconstruction_strip.png",
     "latent/latent_space.png", "latent/dense_tiles.png",
     "entanglement/entanglement.png", "entanglement/one_z.gif",
+    "entanglement/label_swap_strip.png",
     "to_be_labeled/sequences.npy", "to_be_labeled/blind_export.json", "blind_labels.npy",
     "recognition_accuracy/confusion.png",
 ]
 GENERATED = ["fid", "diversity", "multimodality", "kinetic_fid", "geometric_fid",
-             "bone_length_variation", "bone_length_ratio", "effort_recognition_rate",
+             "bone_length_variation", "bone_length_ratio", "start_speed_ratio",
+             "effort_recognition_rate",
              "novelty_mean", "novelty_min", "novelty_copy_fraction"]
 EXPECTED_KEYS = (
     [f"quantitative.generated.{m}.{s}" for m in GENERATED
@@ -52,7 +54,11 @@ EXPECTED_KEYS = (
     + ["quantitative.real.bone_length_variation", "quantitative.ajd.train",
        "quantitative.ajd.valid", "quantitative.ajd.test",
        "quantitative.effort_meter.real_test_accuracy",
-       "quantitative.recognition_classifier.held_out_accuracy"]
+       "quantitative.recognition_classifier.held_out_accuracy",
+       "quantitative.steering.label_swap.as_asked", "quantitative.steering.label_swap.ordered",
+       "quantitative.steering.prior.diversity.mean", "quantitative.steering.verdict",
+       "headline.label_swap_as_asked.value", "headline.prior_as_asked.value",
+       "headline.start_speed_vs_real.value", "headline.bone_length_vs_real.value"]
     + [f"classification.{p}.{m}" for p in ("valid", "test")
        for m in ("accuracy", "balanced_accuracy", "confusion")]
     + [f"recognition_accuracy.{m}" for m in ("accuracy", "n_rated", "n_na_dropped",
@@ -210,7 +216,9 @@ def test_run_with_every_remedy_trains_and_evaluates(run_root, monkeypatch):
     monkeypatch.chdir(run_root)
     remedies = ["--run_name=remedies", "--pose_normalization=standardize",
                 "--decoder_time_features=4", "--kl_weight=1e-6", "--kl_warmup_steps=4",
-                "--motion_energy_weight=1e-3", "--free_bits=0.01"]
+                "--motion_energy_weight=1e-3", "--free_bits=0.01",
+                "--decoder_initial_state=True", "--latent_prior=learned",
+                "--latent_adversary_weight=0.1", "--bone_length_weight=1e-2"]
     model = main.main([str(ROOT / "configs" / "tiny.py"), *data_args(run_root), *remedies])
     history = [json.loads(line) for line in
                (run_root / "saved_models/remedies/history.jsonl").read_text().splitlines()]
@@ -218,16 +226,21 @@ def test_run_with_every_remedy_trains_and_evaluates(run_root, monkeypatch):
     assert history[0]["train/kl_weight"] == pytest.approx(1e-6 * (0.25 + 0.5 + 0.75 + 1 + 1) / 5)
     assert history[1]["train/kl_weight"] == pytest.approx(1e-6)
     assert history[0]["train/energy_labelled"] > 0
+    assert history[0]["train/bones_labelled"] > 0 and "train/adversary" in history[0]
     ckpt = torch.load(run_root / "saved_models/remedies/last.pt", weights_only=True)
     state = ckpt["model_state_dict"]
-    assert {"pose_mean", "pose_std", "decoder.time_proj.weight"} <= set(state)
+    assert {"pose_mean", "pose_std", "decoder.time_proj.weight", "decoder.init_state.weight",
+            "prior_mean", "prior_logvar", "adversary.out.weight"} <= set(state)
+    assert not torch.equal(state["prior_mean"], torch.zeros_like(state["prior_mean"]))
     assert torch.equal(state["pose_mean"], model.pose_mean) and state["pose_std"].min() > 0
 
     metrics = main_eval.main([DEBUG, "--load_from_checkpoint=remedies", "--blind_export=False",
                               "--recognition_accuracy=False"])
     assert metrics["training_config"]["pose_normalization"] == "standardize"
     assert set(metrics["headline"]) == {"reconstruction_vs_mean_pose", "effort_as_asked",
-                                        "diversity_vs_real"}
+                                        "diversity_vs_real", "label_swap_as_asked",
+                                        "prior_as_asked", "prior_diversity_vs_real",
+                                        "bone_length_vs_real", "start_speed_vs_real"}
     # the reconstructions come back in pose units, not standardised ones
     assert metrics["quantitative"]["ajd"]["valid"] < 2 * metrics["quantitative"][
         "ajd_mean_pose"]["valid"]

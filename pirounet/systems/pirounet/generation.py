@@ -350,15 +350,37 @@ def generate_conditional(model: nn.Module, tiles: Sequence[LabelTiles], label: i
                      tiles=which, fallback=t.fallback)
 
 
+def prior_codes(model: nn.Module, labels, seed: int = 0) -> Tensor:
+    """Codes (n, latent) drawn from the model's prior p(z|y) for labels (n,), seeded.
+
+    N(0, I) as published, whatever the labels; under latent_prior="learned", each label's
+    Gaussian (PirouNet.sample_prior) from the same standard-normal draws.
+    """
+    labels = _as_labels(labels, len(torch.as_tensor(labels).reshape(-1)))
+    gen = torch.Generator().manual_seed(seed)
+    eps = torch.randn((len(labels), model.config.latent_dim), generator=gen)  # (n, latent)
+    if not getattr(model, "learned_prior", False):
+        return eps
+    with torch.no_grad():
+        return model.sample_prior(labels.to(_device(model)), eps.to(_device(model))).cpu()
+
+
 def generate_random(model: nn.Module, n: int, labels, seed: int = 0,
                     batch_size: int = 256) -> Tensor:
-    """The paper's random generation: n sequences decoded from z ~ N(0, I) with the labels.
+    """The paper's random generation: n sequences decoded from z ~ p(z|y) with the labels.
 
-    labels is one int for all n sequences, or n ints.
+    labels is one int for all n sequences, or n ints; p(z|y) is N(0, I) unless the model
+    learned its prior (latent_prior="learned").
     """
-    gen = torch.Generator().manual_seed(seed)
-    z = torch.randn((n, model.config.latent_dim), generator=gen)  # (n, latent)
-    return decode(model, z, labels, batch_size)
+    labels = _as_labels(labels, n)
+    return decode(model, prior_codes(model, labels, seed), labels, batch_size)
+
+
+def label_swap(model: nn.Module, z: Tensor, batch_size: int = 256) -> Tensor:
+    """Each code of z (n, latent) decoded with every label: (K, n, seq_len, input_dim)."""
+    k = model.config.label_dim
+    x = decode(model, z.repeat(k, 1), torch.arange(k).repeat_interleave(len(z)), batch_size)
+    return x.reshape(k, len(z), *x.shape[1:])
 
 
 def reconstruct(model: nn.Module, x, y, batch_size: int = 256, use_mean: bool = False,
@@ -370,7 +392,10 @@ def reconstruct(model: nn.Module, x, y, batch_size: int = 256, use_mean: bool = 
 
 def entanglement_distances(model: nn.Module, n_draws: int = 30, seed: int = 0,
                            batch_size: int = 256, distance: str = "per_marker") -> np.ndarray:
-    """Distances (n_draws, K(K-1)/2) between one z ~ N(0, I) decoded with each pair of labels.
+    """Distances (n_draws, K(K-1)/2) between one z ~ p(z) decoded with each pair of labels.
+
+    z is drawn from the model's prior (prior_codes; N(0, I) as published), the draws' labels
+    taking turns.
 
     Columns are the label pairs in np.triu_indices order, (0, 1), (0, 2), (1, 2) for K = 3.
     distance="per_marker" (default): the mean over frames and markers of the Euclidean distance
@@ -381,12 +406,9 @@ def entanglement_distances(model: nn.Module, n_draws: int = 30, seed: int = 0,
     if distance not in ENTANGLEMENT_DISTANCES:
         raise ValueError(f"distance must be one of {ENTANGLEMENT_DISTANCES}, got {distance!r}")
     k = model.config.label_dim
-    gen = torch.Generator().manual_seed(seed)
-    z = torch.randn((n_draws, model.config.latent_dim), generator=gen)  # (n, latent)
-    z_all = z.repeat(k, 1)  # (K n, latent): every draw once per label
-    y_all = torch.arange(k).repeat_interleave(n_draws)  # (K n,)
-    x = decode(model, z_all, y_all, batch_size).cpu().numpy().astype(np.float64)  # (K n, T, D)
-    x = x.reshape(k, n_draws, x.shape[1], -1, 3)  # (K, n, T, markers, 3)
+    z = prior_codes(model, torch.arange(n_draws) % k, seed)  # (n, latent)
+    x = label_swap(model, z, batch_size).cpu().numpy().astype(np.float64)  # (K, n, T, D)
+    x = x.reshape(k, n_draws, x.shape[2], -1, 3)  # (K, n, T, markers, 3)
     i, j = np.triu_indices(k, 1)
     diff = x[i] - x[j]  # (pairs, n, T, markers, 3)
     if distance == "frobenius":

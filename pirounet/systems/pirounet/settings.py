@@ -45,6 +45,7 @@ TEST_AJD = ("mean", "mean_and_running_sum")  # pirounet/systems/pirounet/evaluat
 ENTANGLEMENT_DISTANCES = ("per_marker", "frobenius")  # pirounet/systems/pirounet/generation.py
 PUBLISHED_MODELS = ("", "dance", "watch")  # pirounet/systems/pirounet/evaluation/context.py
 POSE_NORMALIZATIONS = ("none", "standardize")  # pirounet/systems/pirounet/model/pirounet.py
+LATENT_PRIORS = ("standard_normal", "learned")  # pirounet/systems/pirounet/model/pirounet.py
 N_LABELS = 3  # effort classes: low, medium, high (one tile setting per class)
 
 TRAINING_RULES: dict[str, Rule] = {
@@ -73,6 +74,9 @@ TRAINING_RULES: dict[str, Rule] = {
     "n_layers_classif": at_least(0),
     "pose_normalization": one_of(*POSE_NORMALIZATIONS),
     "decoder_time_features": at_least(0),
+    "latent_prior": one_of(*LATENT_PRIORS),
+    "latent_adversary_weight": at_least(0),
+    "bone_length_weight": at_least(0),
     "kl_weight": at_least(0),
     "alpha_scale": at_least(0),
     "unlabelled_pairing": one_of(*PAIRINGS),

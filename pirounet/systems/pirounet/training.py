@@ -20,9 +20,11 @@ from torch import Tensor, nn
 from tqdm import tqdm
 
 from pirounet.run.epochs import Averager, NonFiniteLossError, optimizer_step
+from pirounet.skeletons import VICON_53, Skeleton
 from pirounet.systems.pirounet.data import WindowLoader, cycle
 from pirounet.systems.pirounet.model import PirouNet, m2_loss
 from pirounet.systems.pirounet.model.annealing import kl_weight_at
+from pirounet.systems.pirounet.model.objective import bone_matrix
 
 
 class M2Objective(nn.Module):
@@ -30,7 +32,8 @@ class M2Objective(nn.Module):
 
     def __init__(self, model: PirouNet, kl_weight: float, pairing: str = "formula",
                  free_bits: float = 0.0, energy_weight: float = 0.0,
-                 classification: str = "per_sample", valid_drop_last: bool = False):
+                 classification: str = "per_sample", valid_drop_last: bool = False,
+                 skeleton: Skeleton = VICON_53):
         super().__init__()
         self.model = model
         self.kl_weight = kl_weight  # the full weight; a schedule passes its own per step
@@ -39,6 +42,10 @@ class M2Objective(nn.Module):
         self.energy_weight = energy_weight  # weight of the motion-energy term (0 = published)
         self.classification = classification  # "per_sample" | "broadcast" (reference code)
         self.valid_drop_last = valid_drop_last  # validation skips the last partial batch
+        self.bone_weight = 0.0  # weight of the bone-length term (0 = published)
+        self.adversary_weight = model.config.latent_adversary_weight  # (0 = published)
+        # (S, J) segments of the data's skeleton, for the bone-length term; moves with .to()
+        self.register_buffer("bones", bone_matrix(skeleton), persistent=False)
 
     @classmethod
     def from_config(cls, model: PirouNet, cfg) -> M2Objective:
@@ -53,6 +60,7 @@ class M2Objective(nn.Module):
         self.free_bits = getattr(cfg, "free_bits", self.free_bits)
         self.energy_weight = getattr(cfg, "motion_energy_weight", self.energy_weight)
         self.classification = getattr(cfg, "classification_loss", self.classification)
+        self.bone_weight = getattr(cfg, "bone_length_weight", self.bone_weight)
         batches = getattr(cfg, "valid_batches", None)
         if batches is not None:
             self.valid_drop_last = batches == "drop_last"
@@ -62,7 +70,8 @@ class M2Objective(nn.Module):
         """Batch loss J and its named terms; x (B, T, 159), y_lab (B,) class indices."""
         weight = self.kl_weight if kl_weight is None else kl_weight
         return m2_loss(self.model, x_lab, y_lab, x_unlab, alpha, weight, self.pairing,
-                       self.free_bits, self.energy_weight, self.classification)
+                       self.free_bits, self.energy_weight, self.classification,
+                       self.bone_weight, self.bones, self.adversary_weight)
 
 
 def epoch_steps(n_unlabelled_batches: int, max_steps: int) -> int:

@@ -108,6 +108,22 @@ NOTES = {
     "headline.diversity_vs_real": (
         "How varied the generated dances are compared with real dance. Near 0: every dance looks "
         "the same; 1: as varied as the real windows."),
+    "headline.label_swap_as_asked": (
+        "One latent code decoded with each label in turn, rated by the effort meter: the share "
+        "rated as the label asked. High means the label steers the effort; near chance means "
+        "the effort lives in z and the label changes little. 'ordered' is the share of codes "
+        "whose hands, feet and head accelerate more as the label goes from low to high."),
+    "headline.prior_as_asked": (
+        "Dances sampled from the model's prior for a label (the paper's random generation): "
+        "the share the effort meter rates as the label asked."),
+    "headline.prior_diversity_vs_real": (
+        "How varied the dances sampled from the prior are compared with real dance."),
+    "headline.bone_length_vs_real": (
+        "How much the bones of the conditional dances stretch over time, over how much real "
+        "ones do (markers seen as bones). 1: as steady as real; large: bodies do not hold."),
+    "headline.start_speed_vs_real": (
+        "Speed of the conditional dances over their first three frame steps, over real. Far "
+        "above 1: the dance rushes in from nowhere at its start."),
     # tables
     "summary": "The run evaluated.",
     "checkpoint": (
@@ -185,7 +201,9 @@ NOTES = {
         "mean the code knows the effort), and each label's dense tiles used for generation."),
     "entanglement/": (
         "One z decoded under each label. Larger distances between labels mean the label "
-        "changes the dance, which is what conditioning is for."),
+        "changes the dance, which is what conditioning is for. The label-swap strip shows one "
+        "valid window's code decoded with each label, one row per label: if the label steers, "
+        "the rows move with sustained, neutral and sudden timing."),
     "recognition_accuracy/": (
         "Blind human labels against the labels the dances were conditioned on."),
 }

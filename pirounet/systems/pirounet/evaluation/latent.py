@@ -4,6 +4,7 @@
     results/<name>/latent/dense_tiles.png       each label's PCA plane and its dense tiles
     results/<name>/entanglement/entanglement.png   distances between one z decoded per label
     results/<name>/entanglement/one_z.gif       one z decoded with every label
+    results/<name>/entanglement/label_swap_strip.png   a valid window's code, one row per label
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import torch
 from pirounet.metrics import summarize
 from pirounet.systems.pirounet.evaluation.context import EvalContext
 from pirounet.systems.pirounet.evaluation.qualitative import animation_formats, clip, write_animation
-from pirounet.systems.pirounet.generation import decode, entanglement_distances
+from pirounet.systems.pirounet.evaluation.steering import swap_strip
+from pirounet.systems.pirounet.generation import decode, entanglement_distances, prior_codes
 from pirounet.viz import plot_entanglement, plot_latent_space, plot_tiles
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,7 @@ def run_latent_space(ctx: EvalContext) -> dict[str, Any]:
 
 
 def run_entanglement(ctx: EvalContext) -> dict[str, Any]:
-    """Distances between one z ~ N(0, I) decoded with each pair of labels, over many draws.
+    """Distances between one z ~ p(z) decoded with each pair of labels, over many draws.
 
     entanglement_distance: "per_marker" (mean per marker and frame) or "frobenius" (the
     reference code's norm of the whole sequence difference).
@@ -53,10 +55,11 @@ def run_entanglement(ctx: EvalContext) -> dict[str, Any]:
     folder = ctx.results_dir / ENTANGLEMENT_FOLDER
     plot_entanglement(dist, folder / "entanglement.png", names)
     # One more draw, animated: the same z under every label, side by side.
-    z = torch.randn((1, ctx.cfg.latent_dim), generator=torch.Generator().manual_seed(e.seed))
+    z = prior_codes(ctx.model, [0], e.seed)  # (1, latent)
     dances = decode(ctx.model, z.expand(k, -1), torch.arange(k), e.batch_size).cpu().numpy()
     write_animation(clip(dances, e.animation_frames), folder / "one_z", animation_formats(ctx),
                     labels=list(range(k)), label_names=ctx.class_names, titles=["one z"] * k)
+    swap_strip(ctx, folder / "label_swap_strip.png")
     pairs = [f"{a}-{b}" for a, b in combinations(names, 2)]
     return {"n_draws": len(dist), "kind": e.entanglement_distance,
             "distance": {pair: summarize(dist[:, p]) for p, pair in enumerate(pairs)}}

@@ -19,12 +19,15 @@ On the generated dances:
 - fid, diversity, multimodality: on the recognition classifier's activations (paper);
 - kinetic_fid, geometric_fid: network-free FIDs on hand-made features (AIST++, Bailando);
 - bone_length_variation, bone_length_ratio: segment-length steadiness, generated / real;
+- start_speed_ratio: mean marker speed over a dance's first START_FRAMES frame steps, over
+  the same of the real windows (a decoder that starts from nothing rushes in: above 1);
 - effort_recognition_rate: share of dances whose automatic Time-Effort class (EffortMeter,
   calibrated on the real labelled training windows) is the label they were conditioned on;
   read it next to effort_meter.real_test_accuracy, the meter's own accuracy on real test data.
   Only for effort="time": a run of another effort gets effort_meter = {"skipped": why};
 - novelty_mean / novelty_min: RMS marker distance to the nearest labelled training window (the
   set the tiles are drawn from), and novelty_copy_fraction: the share under novelty_threshold.
+steering (evaluation/steering.py): label swap, dances from the prior, and a verdict.
 AJD (average joint distance) is the reconstruction error of the train, valid and test windows.
 
 Settings that reproduce the reference code instead (configs/eval_published_code.py):
@@ -68,9 +71,11 @@ from pirounet.metrics import (
     multimodality,
     novelty,
     summarize_runs,
+    velocity,
 )
 from pirounet.systems.pirounet.effort_meter import EffortMeter
 from pirounet.systems.pirounet.evaluation.context import PARTS, EvalContext, EvalError
+from pirounet.systems.pirounet.evaluation.steering import steering_metrics
 from pirounet.systems.pirounet.generation import draw_plane_points
 from pirounet.systems.pirounet.recognition import (
     RecognitionSettings,
@@ -82,6 +87,7 @@ log = logging.getLogger(__name__)
 
 REAL_STREAM = 3  # seeds the real-window subset apart from the other draws
 REFIT_STREAM = 4  # seeds each iteration's encoding noise under tile_fit="every_iteration"
+START_FRAMES = 3  # frame steps whose speed start_speed measures
 
 
 @dataclass
@@ -95,8 +101,15 @@ class RealReference:
     kinetic: FeatureReference
     geometric: FeatureReference
     bone_variation: float  # mean bone-length variation of the real windows
+    start_speed: float  # mean start_speed of the real windows
     meter: EffortMeter | None  # Time-Effort meter on the feature subset; None for other efforts
     n_feature_windows: int  # real windows behind the features, bones and meter
+
+
+def start_speed(seqs: np.ndarray, frames: int = START_FRAMES) -> np.ndarray:
+    """Mean marker speed (N,) over the first `frames` frame steps of sequences (N, T, 159)."""
+    v = velocity(seqs)[:, :frames]  # (N, frames, 53, 3)
+    return np.linalg.norm(v, axis=-1).mean(axis=(1, 2))
 
 
 def feature_subset(n: int, size: int, seed: int) -> np.ndarray:
@@ -123,6 +136,7 @@ def real_reference(recognizer: torch.nn.Module, x: Tensor, y: np.ndarray, batch_
         kinetic=FeatureReference.of(kinetic_features(some)),
         geometric=FeatureReference.of(geometric_features(some)),
         bone_variation=float(bone_length_variation(some).mean()),
+        start_speed=float(start_speed(some).mean()),
         meter=EffortMeter().fit(some, some_y) if time_effort else None,
         n_feature_windows=len(sub),
     )
@@ -179,6 +193,7 @@ def generated_metrics(ctx: EvalContext, real: RealReference, recognizer: torch.n
     kinetic = kinetic_features(flat).reshape(n_iter, m, -1)
     geometric = geometric_features(flat).reshape(n_iter, m, -1)
     bones = bone_length_variation(flat).reshape(n_iter, m)
+    starts = start_speed(flat).reshape(n_iter, m)
     effort = None if real.meter is None else real.meter.predict(flat).reshape(n_iter, m)
     novel = novelty(flat, real.windows).reshape(n_iter, m)
 
@@ -192,6 +207,7 @@ def generated_metrics(ctx: EvalContext, real: RealReference, recognizer: torch.n
             "geometric_fid": real.geometric.fid(geometric[i]),
             "bone_length_variation": float(bones[i].mean()),
             "bone_length_ratio": float(bones[i].mean() / real.bone_variation),
+            "start_speed_ratio": float(starts[i].mean() / real.start_speed),
             **({} if effort is None else {"effort_recognition_rate": accuracy(labels, effort[i])}),
             "novelty_mean": float(novel[i].mean()),
             "novelty_min": float(novel[i].min()),
@@ -320,9 +336,13 @@ def run_quantitative(ctx: EvalContext) -> dict[str, Any]:
                           time_effort)
     generated, real_stats = generated_metrics(ctx, real, recognizer)
     ajd, ajd_running = ajd_by_part(ctx)
+    steering = ({} if real.meter is None else
+                {"steering": steering_metrics(ctx, real.meter, recognizer, real.acts)})
     return {
         "generated": generated,
+        **steering,
         "real": {**real_stats, "bone_length_variation": real.bone_variation,
+                 "start_speed": real.start_speed,
                  "n_windows": len(y), "n_feature_windows": real.n_feature_windows},
         "ajd": ajd,
         **({"ajd_running_sum": ajd_running} if ajd_running else {}),

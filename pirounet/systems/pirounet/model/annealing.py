@@ -45,17 +45,25 @@ def check_remedy_settings(cfg) -> None:
                          "choose KL warm-up or cyclical annealing, not both")
 
 
-def kl_per_dimension(mean: Tensor, logvar: Tensor) -> Tensor:
-    """Published KL terms per latent dimension, (N, latent): 2 x the textbook KL in nats."""
-    return -(1 + logvar - mean.pow(2) - logvar.exp())
+def kl_per_dimension(mean: Tensor, logvar: Tensor, prior: tuple[Tensor, Tensor] | None = None
+                     ) -> Tensor:
+    """Published KL terms per latent dimension, (N, latent): 2 x the textbook KL in nats.
+
+    prior: (mean, logvar) of a Gaussian p(z|y), each (N, latent); None = N(0, I) (published).
+    """
+    if prior is None:
+        return -(1 + logvar - mean.pow(2) - logvar.exp())
+    p_mean, p_logvar = prior
+    return -(1 + logvar - p_logvar - ((mean - p_mean).pow(2) + logvar.exp()) / p_logvar.exp())
 
 
-def kl_with_free_bits(mean: Tensor, logvar: Tensor, free_bits: float) -> Tensor:
+def kl_with_free_bits(mean: Tensor, logvar: Tensor, free_bits: float,
+                      prior: tuple[Tensor, Tensor] | None = None) -> Tensor:
     """Published KL per sequence, (N,), each dimension floored at `free_bits` nats.
 
     free_bits counts textbook nats, so the published (doubled) term is floored at 2 x free_bits.
     """
-    per_dim = kl_per_dimension(mean, logvar)  # (N, latent)
+    per_dim = kl_per_dimension(mean, logvar, prior)  # (N, latent)
     if free_bits > 0:
         per_dim = per_dim.clamp(min=2.0 * free_bits)
     return per_dim.sum(dim=1)

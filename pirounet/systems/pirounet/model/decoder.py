@@ -8,6 +8,11 @@ time_features > 0 (an option; the paper has none) adds `time_proj.*`: a fixed ba
 sin / cos(pi k t / T), k = 1..time_features, mapped to h_dim and added to the repeated vector
 before the LeakyReLU, so each step's input says where in the sequence it is. With the same
 vector at every step the LSTMs settle into a fixed point within a few frames.
+
+initial_state=True (an option; the paper starts every LSTM at zero) adds `init_state.*`: a
+linear map of [z, one-hot] to the starting (h, c) of every LSTM layer. The output LSTM's hidden
+state is the pose, so from a zero start the first frames must travel from the centre of the
+value range to the pose: the first two or three frames moved about twice as fast as real ones.
 """
 from __future__ import annotations
 
@@ -20,7 +25,8 @@ class Decoder(nn.Module):
     """[z, one-hot] -> Linear+LeakyReLU -> repeat seq_len -> LSTM(h) -> LSTM(output_dim)."""
 
     def __init__(self, latent_dim: int, label_dim: int, h_dim: int, n_layers: int,
-                 output_dim: int, seq_len: int, neg_slope: float, time_features: int = 0):
+                 output_dim: int, seq_len: int, neg_slope: float, time_features: int = 0,
+                 initial_state: bool = False):
         super().__init__()
         self.seq_len = seq_len
         self.neg_slope = neg_slope
@@ -34,14 +40,36 @@ class Decoder(nn.Module):
             basis = torch.cat([torch.sin(torch.pi * k * t), torch.cos(torch.pi * k * t)], dim=1)
             self.register_buffer("time_basis", basis, persistent=False)  # (T, 2F)
             self.time_proj = nn.Linear(2 * time_features, h_dim)
+        self.init_state = None
+        if initial_state:  # h and c of the n_layers - 1 hidden layers, then of the output layer
+            self.init_state = nn.Linear(latent_dim + label_dim,
+                                        2 * ((n_layers - 1) * h_dim + output_dim))
+
+    def _initial_states(self, zy: Tensor) -> tuple[tuple[Tensor, Tensor], tuple[Tensor, Tensor]]:
+        """Starting (h, c) of the hidden LSTM, (L, B, h) each, and of the output LSTM, (1, B, D)."""
+        layers, h_dim = self.lstm.num_layers, self.lstm.hidden_size
+        h, c = torch.tanh(self.init_state(zy)).chunk(2, dim=1)  # (B, L h + D) each
+        states = []
+        for t in (h, c):
+            hidden, out = t.split([layers * h_dim, t.shape[1] - layers * h_dim], dim=1)
+            states.append((hidden.reshape(-1, layers, h_dim).transpose(0, 1).contiguous(),
+                           out[None].contiguous()))
+        (h_hid, h_out), (c_hid, c_out) = states
+        return (h_hid, c_hid), (h_out, c_out)
 
     def forward(self, z: Tensor, y_onehot: Tensor) -> Tensor:
         """Pose sequences (B, seq_len, output_dim) from z (B, latent) and y_onehot (B, K)."""
-        h = self.linear(torch.cat([z, y_onehot], dim=1))[:, None, :]  # (B, 1, h)
+        zy = torch.cat([z, y_onehot], dim=1)  # (B, latent + K)
+        h = self.linear(zy)[:, None, :]  # (B, 1, h)
         if self.time_proj is not None:
             h = h + self.time_proj(self.time_basis)  # (B, T, h): where in the sequence
         h = F.leaky_relu(h, self.neg_slope)
         h = h.expand(-1, self.seq_len, -1)  # (B, T, h); without time, the same vector each step
-        h, _ = self.lstm(h)  # (B, T, h)
-        x_hat, _ = self.lstm_out(h)  # (B, T, output_dim)
+        if self.init_state is None:
+            h, _ = self.lstm(h)  # (B, T, h), from a zero state as published
+            x_hat, _ = self.lstm_out(h)  # (B, T, output_dim)
+            return x_hat
+        hidden, out = self._initial_states(zy)
+        h, _ = self.lstm(h, hidden)  # (B, T, h)
+        x_hat, _ = self.lstm_out(h, out)  # (B, T, output_dim)
         return x_hat

@@ -26,14 +26,22 @@ formulas; a setting reproduces the code (configs/published_code.py sets both):
   "broadcast": the reference's. It changes training, validation and the logged values.
 
 The reference's log prior is log(1/3 + 1e-8); the 3e-8 difference is not reproduced.
+
+Options, all off in the paper (docs/label_steering.md): a learned prior p(z|y) in the KL
+(model/pirounet.py), `bone_weight` (each L(x, y) pays for bone lengths unlike its original's,
+bone_length_error) and `adversary_weight` (the latent adversary's cross-entropy, added to J;
+model/adversary.py).
 """
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import Tensor
 
+from pirounet.skeletons import Skeleton
+from pirounet.systems.pirounet.model.adversary import adversary_loss
 from pirounet.systems.pirounet.model.annealing import kl_per_dimension, kl_with_free_bits
 from pirounet.systems.pirounet.model.pirounet import PirouNet, one_hot
 
@@ -54,21 +62,26 @@ def reconstruction_error(x: Tensor, x_hat: Tensor) -> Tensor:
     return (x - x_hat).pow(2).mean(dim=(1, 2))
 
 
-def kl_divergence(mean: Tensor, logvar: Tensor) -> Tensor:
-    """Published KL(q(z|x,y) || N(0, I)) without the 0.5 factor: (N, latent) x2 -> (N,)."""
-    return kl_per_dimension(mean, logvar).sum(dim=1)
+def kl_divergence(mean: Tensor, logvar: Tensor,
+                  prior: tuple[Tensor, Tensor] | None = None) -> Tensor:
+    """Published KL(q(z|x,y) || p(z|y)) without the 0.5 factor: (N, latent) x2 -> (N,).
+
+    prior: (mean, logvar) of p(z|y), each (N, latent); None = N(0, I), as published.
+    """
+    return kl_per_dimension(mean, logvar, prior).sum(dim=1)
 
 
 def labelled_elbo(x: Tensor, x_hat: Tensor, mean: Tensor, logvar: Tensor, label_dim: int,
-                  kl_weight: float, free_bits: float = 0.0) -> tuple[Tensor, Tensor, Tensor]:
+                  kl_weight: float, free_bits: float = 0.0,
+                  prior: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor, Tensor]:
     """(L(x, y), MSE, KL), each (N,), from one encoder/decoder pass under labels y.
 
     free_bits > 0 floors each latent dimension's KL inside L (model/annealing.py); the KL
-    returned for logging is always the plain published one.
+    returned for logging is always the plain published one (against the prior, if learned).
     """
     recon = reconstruction_error(x, x_hat)  # (N,)
-    kl = kl_divergence(mean, logvar)  # (N,)
-    kl_paid = kl_with_free_bits(mean, logvar, free_bits) if free_bits > 0 else kl
+    kl = kl_divergence(mean, logvar, prior)  # (N,)
+    kl_paid = kl_with_free_bits(mean, logvar, free_bits, prior) if free_bits > 0 else kl
     log_prior = math.log(1.0 / label_dim)  # uniform p(y)
     return -recon + log_prior - kl_weight * kl_paid, recon, kl
 
@@ -93,6 +106,38 @@ def energy_mismatch(x: Tensor, x_hat: Tensor) -> Tensor:
     """
     return (torch.log(motion_energy(x_hat) + ENERGY_EPS)
             - torch.log(motion_energy(x) + ENERGY_EPS)).pow(2)
+
+
+def bone_matrix(skeleton: Skeleton) -> Tensor:
+    """(S, J) float32: row s maps joint positions to the vector of the skeleton's segment s.
+
+    Each segment end is a joint or the mean of a group of joints (Skeleton.points), so the
+    matrix holds +1/n for the far end's n joints and -1/m for the near end's m.
+    """
+    groups = {**{j: (j,) for j in skeleton.joints}, **skeleton.points}
+    ends = list(dict.fromkeys(name for segment in skeleton.segments for name in segment))
+    points = skeleton.group_matrix({name: groups[name] for name in ends})  # (P, J)
+    near = [ends.index(a) for a, _ in skeleton.segments]
+    far = [ends.index(b) for _, b in skeleton.segments]
+    return torch.as_tensor(points[far] - points[near])
+
+
+def bone_lengths(x: Tensor, bones: Tensor) -> Tensor:
+    """Segment lengths (N, T, S) of poses x (N, T, J * dims) under a bone_matrix (S, J)."""
+    joints = x.reshape(x.shape[0], x.shape[1], bones.shape[1], -1)  # (N, T, J, dims)
+    return torch.matmul(bones.to(x.dtype), joints).norm(dim=-1)  # (N, T, S)
+
+
+def bone_length_error(x: Tensor, x_hat: Tensor, bones: Tensor) -> Tensor:
+    """Mean squared relative error of x_hat's bone lengths against x's, per sequence (N,).
+
+    The decoder outputs every marker on its own, so nothing holds a forearm to one length;
+    each frame's segment lengths are compared with the original's, relative to them so that
+    the short head segments weigh as much as the legs.
+    """
+    target = bone_lengths(x, bones)  # (N, T, S)
+    relative = (bone_lengths(x_hat, bones) - target) / (target + ENERGY_EPS)
+    return relative.pow(2).mean(dim=(1, 2))
 
 
 def unlabelled_bound(elbo_per_label: Tensor, probs: Tensor) -> tuple[Tensor, Tensor]:
@@ -129,7 +174,9 @@ def enumerate_labels(n: int, label_dim: int, like: Tensor) -> Tensor:
 def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alpha: float,
             kl_weight: float, pairing: str = "formula",
             free_bits: float = 0.0, energy_weight: float = 0.0,
-            classification: str = "per_sample") -> tuple[Tensor, dict[str, float]]:
+            classification: str = "per_sample", bone_weight: float = 0.0,
+            bones: Tensor | None = None,
+            adversary_weight: float = 0.0) -> tuple[Tensor, dict[str, float]]:
     """Batch loss J and its named terms (Python floats) for labelled + unlabelled batches.
 
     x_lab (B, T, D) with y_lab (B,) ints or (B, K) one-hot; x_unlab (B_u, T, D).
@@ -138,6 +185,10 @@ def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alph
     energy_weight: > 0 subtracts energy_weight * energy_mismatch from every L(x, y) (an
     option; 0 = published) and adds the term "energy_labelled" to the named terms.
     classification: "per_sample" (the CE as written) or "broadcast" (the reference code's).
+    bone_weight: > 0 subtracts bone_weight * bone_length_error from every L(x, y), with the
+    segments of `bones` (bone_matrix of the data's skeleton); adds "bones_labelled".
+    adversary_weight: > 0 adds adversary_weight * the latent adversary's cross-entropy on the
+    labelled batch to J (model/adversary.py); adds "adversary" and "adversary_accuracy".
     """
     if pairing not in PAIRINGS:
         raise ValueError(f"pairing must be one of {PAIRINGS}, got {pairing!r}")
@@ -152,13 +203,18 @@ def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alph
     x_all = torch.cat([x_lab, x_unlab.repeat(k, 1, 1)])  # (B + K*B_u, T, D)
     y_all = torch.cat([y_lab, enumerate_labels(n_unlab, k, x_lab)])  # (B + K*B_u, K)
     x_hat, _, mean, logvar = model(x_all, y_all)
+    prior = model.prior(y_all, mean) if getattr(model, "learned_prior", False) else None
     # (B + K*B_u,) each
-    elbo, recon, kl = labelled_elbo(x_all, x_hat, mean, logvar, k, kl_weight, free_bits)
+    elbo, recon, kl = labelled_elbo(x_all, x_hat, mean, logvar, k, kl_weight, free_bits, prior)
     extra = {}
     if energy_weight > 0:
         energy = energy_mismatch(x_all, x_hat)  # (B + K*B_u,)
         elbo = elbo - energy_weight * energy
         extra["energy_labelled"] = energy[:n_lab].mean()
+    if bone_weight > 0:
+        bone = bone_length_error(x_all, x_hat, bones)  # (B + K*B_u,)
+        elbo = elbo - bone_weight * bone
+        extra["bones_labelled"] = bone[:n_lab].mean()
     elbo_lab = elbo[:n_lab]  # (B,)
     if pairing == "formula":
         elbo_per_label = elbo[n_lab:].reshape(k, n_unlab).T  # (B_u, K), column k = label k
@@ -172,11 +228,19 @@ def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alph
     ce = classification_loss(probs_lab, y_lab, classification)
 
     total = -elbo_lab.mean() - u.mean() + alpha * ce
+    if adversary_weight > 0:
+        y_int = y_lab.argmax(dim=1)  # (B,)
+        adversary = adversary_loss(model.adversary, mean[:n_lab], y_int)
+        total = total + adversary_weight * adversary
+        with torch.no_grad():
+            guess = model.adversary(mean[:n_lab]).argmax(dim=1)
+        extra["adversary"] = adversary
+        extra["adversary_accuracy"] = (guess == y_int).to(x_lab.dtype).mean()
     with torch.no_grad():
         accuracy = (probs_lab.argmax(dim=1) == y_lab.argmax(dim=1)).to(x_lab.dtype).mean()
         values = torch.stack([
             recon[:n_lab].mean(), kl[:n_lab].mean(), elbo_lab.mean(), u.mean(),
-            entropy.mean(), ce, accuracy, total, *extra.values(),
+            entropy.mean(), ce, accuracy, total, *(v.detach() for v in extra.values()),
         ]).tolist()  # a single sync; floats keep no autograd graph alive
     names = ["recon_labelled", "kl_labelled", "elbo_labelled", "elbo_unlabelled", "entropy",
              "classification", "accuracy", "total", *extra]

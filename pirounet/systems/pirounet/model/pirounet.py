@@ -13,6 +13,16 @@ pose_normalization="standardize" (an option; the paper feeds raw poses) adds two
 classifier then see standardised poses, and the decoder's output h in (-1, 1) becomes the
 pose mean + 3 std * h. Raw poses vary by ~0.07 around a mean pose whose heights reach 0.7, so
 without it the networks first see a near-constant input; see docs/why_it_did_not_dance.md.
+
+Three more options, all off in the paper (docs/label_steering.md has the measurements):
+- decoder_initial_state: the decoder's LSTMs start from a state computed from [z, y]
+  (`decoder.init_state.*`; model/decoder.py);
+- latent_prior="learned": p(z|y) = N(prior_mean[y], exp(prior_logvar[y])), two parameters
+  (label_dim, latent_dim) that the KL term fits to where each label's codes are, so that new
+  dances can be sampled from them (`sample_prior`); "standard_normal" is the paper's N(0, I);
+- latent_adversary_weight > 0: `adversary.*`, a small classifier of y from the posterior mean
+  behind a gradient reversal (model/adversary.py, model/objective.py): it learns to read the
+  label from z while the encoder learns to hide it, so the decoder must take the effort from y.
 """
 from __future__ import annotations
 
@@ -24,11 +34,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from pirounet.systems.pirounet.model.adversary import LatentAdversary
 from pirounet.systems.pirounet.model.classifier import Classifier, xavier_init_linears
 from pirounet.systems.pirounet.model.decoder import Decoder
 from pirounet.systems.pirounet.model.encoder import Encoder
 
 POSE_NORMALIZATIONS = ("none", "standardize")
+LATENT_PRIORS = ("standard_normal", "learned")
 DECODER_SPAN = 3.0  # "standardize": the decoder's (-1, 1) output spans +-3 stds of each value
 MIN_POSE_STD = 1e-4  # pose units; a value that never moves is not divided by ~0
 
@@ -49,6 +61,9 @@ class ModelConfig:
     neg_slope_classif: float = 0.0  # classifier LeakyReLU slope
     pose_normalization: str = "none"  # "none" (published) | "standardize" (see PirouNet)
     decoder_time_features: int = 0  # 0 (published) | F: sin/cos time basis in the decoder
+    decoder_initial_state: bool = False  # False (published): the decoder's LSTMs start at zero
+    latent_prior: str = "standard_normal"  # "standard_normal" (published) | "learned" p(z|y)
+    latent_adversary_weight: float = 0.0  # 0 (published) | > 0: adversary on z (see PirouNet)
 
     @classmethod
     def from_config(cls, cfg: Any) -> "ModelConfig":
@@ -72,10 +87,21 @@ class PirouNet(nn.Module):
         c = self.config = config
         self.encoder = Encoder(c.input_dim, c.label_dim, c.h_dim, c.n_layers, c.latent_dim)
         self.decoder = Decoder(c.latent_dim, c.label_dim, c.h_dim, c.n_layers, c.input_dim,
-                               c.seq_len, c.neg_slope, c.decoder_time_features)
+                               c.seq_len, c.neg_slope, c.decoder_time_features,
+                               c.decoder_initial_state)
         self.classifier = Classifier(c.seq_len * c.input_dim, c.h_dim_classif,
                                      c.n_layers_classif, c.label_dim, c.neg_slope_classif)
+        self.adversary = None
+        if c.latent_adversary_weight > 0:
+            self.adversary = LatentAdversary(c.latent_dim, c.h_dim_classif, c.label_dim)
         xavier_init_linears(self)  # LSTMs keep torch's default init, as published
+        if c.latent_prior not in LATENT_PRIORS:
+            raise ValueError(f"latent_prior must be one of {LATENT_PRIORS}, "
+                             f"got {c.latent_prior!r}")
+        self.learned_prior = c.latent_prior == "learned"
+        if self.learned_prior:  # start at N(0, I); the KL term moves them to the codes
+            self.prior_mean = nn.Parameter(torch.zeros(c.label_dim, c.latent_dim))
+            self.prior_logvar = nn.Parameter(torch.zeros(c.label_dim, c.latent_dim))
         if c.pose_normalization not in POSE_NORMALIZATIONS:
             raise ValueError(f"pose_normalization must be one of {POSE_NORMALIZATIONS}, "
                              f"got {c.pose_normalization!r}")
@@ -115,6 +141,19 @@ class PirouNet(nn.Module):
     def classify(self, x: Tensor) -> Tensor:
         """q(y|x) as probabilities, (B, label_dim)."""
         return self.classifier(self._inputs(x))
+
+    def prior(self, y: Tensor, like: Tensor) -> tuple[Tensor, Tensor]:
+        """(mean, logvar) of p(z|y), each (B, latent), for labels y; N(0, I) unless learned."""
+        y_onehot = self._labels(y, like)  # (B, K)
+        if not self.learned_prior:
+            zeros = like.new_zeros(len(y_onehot), self.config.latent_dim)
+            return zeros, zeros
+        return y_onehot @ self.prior_mean, y_onehot @ self.prior_logvar
+
+    def sample_prior(self, y: Tensor, eps: Tensor) -> Tensor:
+        """Codes z (B, latent) = prior mean + std * eps for labels y (B,), noise eps (B, latent)."""
+        mean, logvar = self.prior(y, eps)
+        return mean + torch.exp(0.5 * logvar) * eps
 
     def sample(self, z: Tensor, y: Tensor) -> Tensor:
         """Decode z (B, latent) under labels y into poses (B, seq_len, input_dim)."""
