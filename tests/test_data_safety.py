@@ -424,7 +424,7 @@ def test_b5_training_refuses_labels_made_on_other_recordings(data, tmp_path):
     labels = moved / "labels_from_app.csv"
     pattern = f"{moved}/mariel_*.npy"
     first = sorted(moved.glob("mariel_*.npy"))[0]
-    from pirounet.systems.pirounet.label_app.server import LabelApp, recording_task
+    from pirounet.systems.pirounet.label_app import LabelApp, recording_task
 
     LabelApp(recording_task(pattern, 40), labels)  # the app records the recordings
     cfg = load_config(DEFAULT_CONFIG, [f"--data_pattern={pattern}", f"--labels_path={labels}"])

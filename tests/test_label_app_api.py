@@ -24,7 +24,7 @@ from pirounet.systems.pirounet.label_app import (
 )
 from pirounet.systems.pirounet.label_app import __main__ as cli
 from pirounet.systems.pirounet.label_app.__main__ import main
-from pirounet.systems.pirounet.label_app.server import BLIND_MODE, LABEL_MODE
+from pirounet.systems.pirounet.label_app.tasks import BLIND_MODE, LABEL_MODE
 
 FIXTURES = Path(__file__).parent / "fixtures"  # the real app's files; see fixtures/README.md
 SEQ_LEN = 40

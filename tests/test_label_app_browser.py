@@ -120,3 +120,61 @@ def test_label_relabel_reload_and_csv(address, tmp_path):
     assert coloured > 300 and colours > 100, (coloured, colours)
     assert turned != paused and turned == still_paused
     assert errors == []
+
+
+def test_one_key_accepts_the_suggestion_and_only_then_it_is_saved(address, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    from pirounet.systems.pirounet.data.label_files import read_label_sources
+
+    csv = tmp_path / "labels.csv"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda err: errors.append(str(err)))
+        page.goto(address)
+        page.wait_for_selector("body[data-ready=true]")
+        title, hint = page.locator("#block-title"), page.locator("#suggestion")
+        state = page.evaluate("fetch('/api/state').then((r) => r.json())")
+        values = [h["value"] for h in state["suggestions"]]
+        expect(hint).to_contain_text("Suggested Time:")
+        expect(hint).to_contain_text("confidence")
+        expect(page.locator(".option.suggested")).to_have_count(1)
+
+        # Shown on every block visited, saved on none.
+        for _ in range(3):
+            page.click("#next")
+        expect(title).to_have_text("Block 4 of 10")
+        assert not csv.exists()
+        for _ in range(3):
+            page.click("#prev")
+        expect(title).to_have_text("Block 1 of 10")
+
+        # Block 1: Space by hand (q), then A alone accepts the Time suggestion and saves.
+        page.keyboard.press("q")
+        page.keyboard.press("a")
+        expect(title).to_have_text("Block 2 of 10")
+        # Block 2: A first (Space still open: nothing saved), then w and Enter.
+        page.keyboard.press("a")
+        expect(page.locator("#message")).to_contain_text("choose Space Effort")
+        expect(title).to_have_text("Block 2 of 10")
+        page.keyboard.press("w")
+        page.keyboard.press("Enter")
+        expect(title).to_have_text("Block 3 of 10")
+        # Block 3: A, then the person picks Time themselves: their own label.
+        page.keyboard.press("a")
+        own = values[2] % 3 + 1
+        page.keyboard.press(str(own))
+        page.keyboard.press("e")
+        page.keyboard.press("Enter")
+        expect(title).to_have_text("Block 4 of 10")
+        page.click("#prev")
+        expect(page.locator("#saved")).not_to_contain_text("accepted suggestion")
+        page.click("#prev")
+        expect(page.locator("#saved")).to_contain_text("Time: accepted suggestion")
+        browser.close()
+
+    assert csv.read_text() == f"0,1,{values[0]}\n40,2,{values[1]}\n80,3,{own}\n"
+    assert read_label_sources(csv) == {0: (values[0], "suggested"), 40: (values[1], "suggested")}
+    assert errors == []

@@ -18,7 +18,7 @@ import pytest
 from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
 from pirounet.systems.pirounet.label_app import LabelApp, LabelFileError, LabelStore
 from pirounet.systems.pirounet.label_app.__main__ import main
-from pirounet.systems.pirounet.label_app.server import BLIND_MODE, LABEL_MODE, recording_task
+from pirounet.systems.pirounet.label_app.tasks import BLIND_MODE, LABEL_MODE, recording_task
 
 SEQ_LEN = 40
 KEYS = range(0, 4000, SEQ_LEN)

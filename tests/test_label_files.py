@@ -30,7 +30,7 @@ from pirounet.systems.pirounet.data.label_files import (
 )
 from pirounet.systems.pirounet.data.synthetic import make_synthetic_dataset, write_synthetic_dataset
 from pirounet.systems.pirounet.label_app.__main__ import parse_args
-from pirounet.systems.pirounet.label_app.server import BLIND_MODE, LABEL_MODE, blind_task
+from pirounet.systems.pirounet.label_app.tasks import BLIND_MODE, LABEL_MODE, blind_task
 
 
 def test_the_contract_names_columns_files_and_na():

@@ -117,7 +117,8 @@ def _lines(path: Path) -> list[tuple[int, str]]:
     """(line number, text) of every non-blank line; a missing file is a one-line error."""
     if not path.is_file():
         raise LabelFileError(f"label file {path} does not exist; label with "
-                             "`python -m pirounet.systems.pirounet.label_app` or copy the app's CSV there")
+                             "`python -m pirounet.systems.pirounet.label_app` or copy the app's "
+                             "CSV there")
     return [(n, line) for n, line in enumerate(path.read_text().splitlines(), start=1)
             if line.strip()]
 
@@ -337,18 +338,25 @@ def write_label_sources(labels_path: str | Path, marks: Mapping[int, tuple[int, 
     return write_text_atomic(sources_path(labels_path), text, durable=durable)
 
 
-def row_sources(labels_path: str | Path, rows: np.ndarray) -> list[str]:
-    """The source of each row (R, 3) start, space, time: its mark if the value matches, else human."""
-    marks = read_label_sources(labels_path)
+def apply_marks(rows: np.ndarray, marks: Mapping[int, tuple[int, str]]) -> list[str]:
+    """Each row's (R, 3: start, space, time) source: its mark if the value matches, else human."""
     out = []
+    for start, _, time in np.asarray(rows, np.int64).reshape(-1, 3).tolist():
+        value, source = marks.get(start, (time, HUMAN))
+        out.append(source if value == time else HUMAN)
+    return out
+
+
+def row_sources(labels_path: str | Path, rows: np.ndarray) -> list[str]:
+    """apply_marks with the file's marks, warning for each mark the CSV no longer matches."""
+    marks = read_label_sources(labels_path)
     for start, _, time in np.asarray(rows, np.int64).reshape(-1, 3).tolist():
         value, source = marks.get(start, (time, HUMAN))
         if value != time:
             log.warning("%s: start %d is marked %s for time %d but the label file holds %d "
                         "(edited since): counted as the person's own", sources_path(labels_path),
                         start, source, value, time)
-        out.append(source if value == time else HUMAN)
-    return out
+    return apply_marks(rows, marks)
 
 
 def label_source_counts(labels_path: str | Path) -> dict[str, int]:

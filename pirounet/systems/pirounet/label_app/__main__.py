@@ -8,12 +8,14 @@ from pathlib import Path
 
 from pirounet.systems.pirounet.data import DataError
 from pirounet.systems.pirounet.data.label_files import HUMAN_LABELS_FILE, LABEL_BLOCK, LABELS_FILE
-from pirounet.systems.pirounet.label_app.server import LabelApp, blind_task, make_server, recording_task
+from pirounet.systems.pirounet.label_app.server import LabelApp, make_server
+from pirounet.systems.pirounet.label_app.tasks import blind_task, recording_task
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
-    p = argparse.ArgumentParser(prog="python -m pirounet.systems.pirounet.label_app", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m pirounet.systems.pirounet.label_app",
+                                description=__doc__)
     p.add_argument("--data", default="data/mariel_*.npy", help="recordings to label (glob)")
     p.add_argument("--out", help="label CSV to read and write (default: "
                    f"data/{LABELS_FILE}, or <blind dir>/{HUMAN_LABELS_FILE})")

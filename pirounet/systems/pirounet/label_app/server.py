@@ -1,13 +1,16 @@
 """The labeling app's HTTP server: fixed static files, a small JSON API, the label store.
 
     GET  /, /static/app.js, /static/style.css   the page (whitelisted names only)
-    GET  /api/state                             modes, fields, labels so far, progress, axes
-    GET  /api/block/<i>                         stick-figure segments (seq_len, 22, 2, 3)
-    POST /api/label  {"block": i, <field>: v}   save one block's labels -> 200, or 400 + why
+    GET  /api/state                             modes, fields, labels so far, progress, axes,
+                                                the meter's suggestions (label mode)
+    GET  /api/block/<i>                         stick-figure segments (seq_len, S, 2, 3)
+    POST /api/label  {"block": i, <field>: v,   save one block's labels -> 200, or 400 + why;
+                      "suggestion": true?}      true: Time is the accepted suggestion
 
-Label mode shows a recording in blocks of seq_len frames (stride seq_len) and writes
-`start,space,time`; blind mode shows generated sequences in their stored order and
-writes `seq_index,danceability,time`. Nothing else on disk can be reached through a URL.
+What is shown and written per mode lives in tasks.py. In label mode every block gets the
+effort meter's suggested Time value with its confidence (pirounet/systems/pirounet/
+suggestions.py); a suggestion is written only when a save says it accepts it, and then it is
+marked `suggested` beside the CSV. Nothing else on disk can be reached through a URL.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import ipaddress
 import json
 import logging
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,20 +26,17 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from pirounet.skeletons import VICON_53
-from pirounet.systems.pirounet.data import DataError, load_recordings
 from pirounet.systems.pirounet.data.label_files import (
-    BLIND_COLUMNS,
-    BLIND_SEQUENCES_FILE,
-    LABEL_COLUMNS,
-    NA,
+    HUMAN,
+    SUGGESTED,
     check_recordings_identity,
-    read_blind_info,
-    recordings_identity,
     write_recordings_identity,
 )
-from pirounet.systems.pirounet.efforts import EFFORTS, NA_HINT, effort
+from pirounet.systems.pirounet.effort_meter import MissingRoleError
+from pirounet.systems.pirounet.efforts import EFFORTS
 from pirounet.systems.pirounet.label_app.store import LabelError, LabelStore
+from pirounet.systems.pirounet.label_app.tasks import Task
+from pirounet.systems.pirounet.suggestions import Suggestions, block_scores, suggest
 
 log = logging.getLogger(__name__)
 
@@ -71,157 +71,6 @@ def _names_this_server(netloc: str, port: int) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class Option:
-    """One choice of a field: the value written to the CSV and its on-page words."""
-
-    value: int
-    name: str
-    hint: str
-    keys: tuple[str, ...]  # keyboard shortcuts, as the page names them ("1", "q", "shift+1")
-
-
-@dataclass(frozen=True)
-class Field:
-    """One labelled quantity (a CSV column) and its choices."""
-
-    name: str
-    title: str
-    options: tuple[Option, ...]
-
-
-@dataclass(frozen=True)
-class Mode:
-    """What is labelled and how it is written: the CSV key and columns, and the page's fields."""
-
-    name: str
-    unit: str  # what one item is called on the page
-    key_name: str  # the CSV's first column
-    columns: tuple[str, ...]  # the other CSV columns, in file order
-    fields: tuple[Field, ...]  # in page order
-
-    def store_columns(self) -> list[tuple[str, set[int]]]:
-        """(column, allowed values) in CSV order, for LabelStore."""
-        by_name = {f.name: f for f in self.fields}
-        return [(c, {o.value for o in by_name[c].options}) for c in self.columns]
-
-
-def _effort_field(name: str, column: str, values: tuple[int, ...],
-                  keys: tuple[tuple[str, ...], ...]) -> Field:
-    """Laban effort `name` in CSV `column`, with the given values and keys for low ... N/A."""
-    e = effort(name)
-    words = [*zip(e.classes, e.hints), ("N/A", NA_HINT)]
-    options = [Option(v, word, hint, k) for v, k, (word, hint) in zip(values, keys, words)]
-    return Field(column, e.title, tuple(options))
-
-
-DIGITS = (("1",), ("2",), ("3",), ("4",))
-DANCE_FIELD = Field("danceability", "Danceability", (
-    Option(1, "a dance", "plausible, intentional human dance", ("d",)),
-    Option(0, "not a dance", "broken, implausible or frozen motion", ("x",)),
-))
-LABEL_MODE = Mode("label", "block", LABEL_COLUMNS[0], LABEL_COLUMNS[1:], (
-    _effort_field("time", EFFORTS["time"].column, (1, 2, 3, NA), DIGITS),
-    _effort_field("space", EFFORTS["space"].column, (1, 2, 3, NA),
-                  tuple((letter, f"shift+{v}") for letter, v in zip("qwer", (1, 2, 3, NA)))),
-))
-
-
-def blind_mode(effort: str = "time") -> Mode:
-    """Blind mode: the 0-based `time` column (4 = N/A) holds the export's effort."""
-    return Mode("blind", "sequence", BLIND_COLUMNS[0], BLIND_COLUMNS[1:], (
-        DANCE_FIELD, _effort_field(effort, BLIND_COLUMNS[2], (0, 1, 2, NA), DIGITS)))
-
-
-BLIND_MODE = blind_mode("time")
-
-
-@dataclass
-class Task:
-    """The items to label: windows poses[starts[i] : starts[i] + seq_len], CSV keys keys[i]."""
-
-    mode: Mode
-    poses: np.ndarray  # (T, 53, 3)
-    starts: np.ndarray  # (n,) first frame of each item in poses
-    keys: np.ndarray  # (n,) what the CSV calls each item
-    seq_len: int
-    source: str  # shown on the page
-    identity: dict | None = None  # label mode: the recordings the starts count through
-    file_keys: np.ndarray | None = None  # keys a label file may hold (default: keys)
-
-    def segments(self, i: int) -> np.ndarray:
-        """Stick-figure segment ends (seq_len, 22, 2, 3) of item i."""
-        return VICON_53.segment_endpoints(self.poses[self.starts[i]: self.starts[i] + self.seq_len])
-
-    def bounds(self) -> dict[str, list[float]]:
-        """Axis ranges over every drawn point, so the figure keeps one scale per recording."""
-        ends = VICON_53.segment_endpoints(self.poses).reshape(-1, 3)
-        return {"min": ends.min(axis=0).tolist(), "max": ends.max(axis=0).tolist()}
-
-
-def recording_task(pattern: str, seq_len: int) -> Task:
-    """Blocks of seq_len frames at stride seq_len, preprocessed exactly as for training.
-
-    The blocks keep the published grid (starts 0, seq_len, 2 seq_len, ... through the
-    concatenated recordings), but a block that would span two recordings is not offered: it
-    would show the jump from one recording into the next as motion. The task also carries
-    the recordings' identity (names and trimmed frames), which LabelApp keeps beside the CSV.
-    """
-    rec = load_recordings(pattern)
-    poses = rec.poses
-    if len(poses) < seq_len:
-        raise DataError(f"{pattern}: {len(poses)} frames after trimming, fewer than one block")
-    grid = np.arange(0, len(poses) - seq_len + 1, seq_len)
-    ends = rec.offsets[np.searchsorted(rec.offsets, grid, side="right")]  # its recording's end
-    starts = grid[grid + seq_len <= ends]
-    if len(starts) < len(grid):
-        log.info("%d block(s) spanning two recordings are not offered: starts %s",
-                 len(grid) - len(starts), ", ".join(map(str, np.setdiff1d(grid, starts)[:10])))
-    identity = recordings_identity(rec.files, np.diff(rec.offsets).tolist())
-    return Task(LABEL_MODE, poses, starts, starts, seq_len, pattern, identity, grid)
-
-
-def blind_task(folder: str | Path) -> Task:
-    """The evaluator's shuffled export <folder>/sequences.npy (n, seq_len, 53, 3), in order.
-
-    Only this array and blind_export.json (which effort to ask) are read: the conditioning
-    labels stay hidden from the labeler.
-    """
-    path = Path(folder) / BLIND_SEQUENCES_FILE
-    if not path.is_file():
-        raise DataError(f"{path}: not found; the evaluator writes the blind export there")
-    expected = f"expected (n, L, {len(VICON_53.joints)}, 3) floats with n, L >= 1"
-    try:
-        seqs = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as err:
-        raise DataError(f"{path}: not a readable .npy array ({err}); {expected}") from err
-    if not isinstance(seqs, np.ndarray):  # an .npz archive under a .npy name
-        seqs.close()
-        raise DataError(f"{path}: an .npz archive, not a .npy array; {expected}")
-    if seqs.ndim not in (3, 4) or 0 in seqs.shape or not np.issubdtype(seqs.dtype,
-                                                                       np.floating):
-        raise DataError(f"{path}: shape {seqs.shape} {seqs.dtype}; {expected}")
-    try:
-        markers = VICON_53.as_joints(seqs).astype(np.float32)  # (n, L, 53, 3)
-    except ValueError as err:
-        raise DataError(f"{path}: {err}") from err
-    if markers.ndim != 4 or markers.shape[2:] != (len(VICON_53.joints), 3):
-        raise DataError(f"{path}: shape {seqs.shape}; {expected}")
-    if not np.isfinite(markers).all():
-        raise DataError(f"{path}: holds NaN or infinite values")
-    n, seq_len = markers.shape[:2]
-    keys = np.arange(n)
-    info = read_blind_info(folder) or {"effort": "time"}  # older exports: time
-    poses = markers.reshape(n * seq_len, *markers.shape[2:])  # (n * seq_len, 53, 3)
-    return Task(blind_mode(info["effort"]), poses, keys * seq_len, keys, seq_len, str(path))
-
-
-def _segment_side(pair: tuple[str, str]) -> str:
-    """"L" or "R" for a segment on one side of the body, "" for the midline (colours it)."""
-    sides = {name[0] for name in pair if name[0] in "LR"}
-    return sides.pop() if len(sides) == 1 else ""
-
-
 class LabelApp:
     """A task and its label store, answering the API in plain Python values."""
 
@@ -230,16 +79,37 @@ class LabelApp:
         if task.identity is not None:  # before the store reads labels that might have shifted
             check_recordings_identity(out, task.identity, how_to_allow=" (--data)")
         keys = task.keys if task.file_keys is None else task.file_keys
-        self.store = LabelStore(out, task.mode.store_columns(), keys.tolist())
+        label_mode = task.mode.name == "label"
+        self.store = LabelStore(out, task.mode.store_columns(), keys.tolist(), marks=label_mode)
         if task.identity is not None:
             write_recordings_identity(out, task.identity)
         self._bounds = task.bounds()  # computed once: it scans the whole recording
-        self._sides = [_segment_side(pair) for pair in VICON_53.segments]
+        self._scores, self.meter_problem = None, ""  # the meter's score of each block
+        if label_mode:
+            try:
+                self._scores = block_scores(task.poses, task.starts, task.seq_len, task.skeleton)
+            except MissingRoleError as err:  # label by hand; say why there are no suggestions
+                self.meter_problem = f"no suggestions: {err}"
+                log.warning("%s", self.meter_problem)
 
     def labels(self) -> list[dict[str, int] | None]:
         """Each item's saved labels, or None, in item order."""
         saved = self.store.labels()
         return [saved.get(k) for k in self.task.keys.tolist()]
+
+    def sources(self) -> list[str | None]:
+        """Where each item's saved Time label came from (human, suggested, machine), or None."""
+        saved = self.store.sources()
+        return [saved.get(k) for k in self.task.keys.tolist()]
+
+    def suggestions(self) -> Suggestions | None:
+        """The meter's suggestion for every block, calibrated on the person's own Time labels."""
+        if self._scores is None:
+            return None
+        time = EFFORTS["time"].column
+        own = [lab[time] if lab is not None and src == HUMAN else 0
+               for lab, src in zip(self.labels(), self.sources())]
+        return suggest(self._scores, self.task.skeleton, np.asarray(own, np.int64))
 
     def progress(self, labels: list[dict[str, int] | None]) -> dict:
         """How many items are labelled, and how the labels spread over each field's options."""
@@ -248,6 +118,15 @@ class LabelApp:
                            for o in f.options} for f in self.task.mode.fields}
         return {"labelled": len(done), "total": len(labels), "counts": counts}
 
+    def hints(self) -> dict:
+        """The suggestions as the page shows them: value and confidence per block, and a note."""
+        found = self.suggestions()
+        if found is None:
+            return {"suggestions": None, "meter": self.meter_problem}
+        items = [{"value": int(v), "confidence": round(float(c), 3)}
+                 for v, c in zip(found.values, found.confidence)]
+        return {"suggestions": items, "meter": found.describe()}
+
     def state(self) -> dict:
         """Everything the page needs to start: mode, fields, items, labels, progress, axes."""
         labels = self.labels()
@@ -255,19 +134,37 @@ class LabelApp:
         mode = self.task.mode
         return {
             "mode": mode.name, "unit": mode.unit, "key_name": mode.key_name,
-            "fields": [asdict(f) for f in mode.fields],
-            "keys": self.task.keys.tolist(), "seq_len": self.task.seq_len, "fps": VICON_53.fps,
+            "fields": [asdict(f) for f in mode.fields], "keys": self.task.keys.tolist(),
+            "seq_len": self.task.seq_len, "fps": self.task.skeleton.fps,
+            "skeleton": self.task.skeleton.name,
             "source": self.task.source, "output": str(self.store.path),
-            "labels": labels, "progress": self.progress(labels), "start": first_open,
-            "bounds": self._bounds, "sides": self._sides,
+            "labels": labels, "sources": self.sources(), "progress": self.progress(labels),
+            "start": first_open, "bounds": self._bounds, "sides": self.task.sides(),
+            **self.hints(),
         }
 
     def block(self, i: int) -> dict:
         """Item i's segments, rounded to keep the JSON small; KeyError for an unknown item."""
         if not 0 <= i < len(self.task.keys):
             raise KeyError(i)
-        frames = np.round(self.task.segments(i).astype(np.float64), 4)  # (L, 22, 2, 3)
+        frames = np.round(self.task.segments(i).astype(np.float64), 4)  # (L, S, 2, 3)
         return {"block": i, "key": int(self.task.keys[i]), "frames": frames.tolist()}
+
+    def _source(self, i: int, values: dict, accepted: object) -> str:
+        """SUGGESTED when the save accepts block i's current suggestion; HUMAN when it does not."""
+        if accepted is False:
+            return HUMAN
+        if accepted is not True:
+            raise LabelError(f"suggestion must be true or false, got {accepted!r}")
+        found = self.suggestions()
+        if found is None:
+            why = self.meter_problem or "this mode has none"
+            raise LabelError(f"there is no suggestion to accept ({why})")
+        time = EFFORTS["time"].column
+        if values.get(time) != int(found.values[i]):
+            raise LabelError(f"{time} {values.get(time)!r} is not the suggestion for block "
+                             f"{i}, which is now {int(found.values[i])}; nothing was saved")
+        return SUGGESTED
 
     def save(self, body: object) -> dict:
         """Store {"block": i, <field>: value, ...}; LabelError (nothing written) if invalid."""
@@ -277,9 +174,11 @@ class LabelApp:
         i = values.pop("block", None)
         if type(i) is not int or not 0 <= i < len(self.task.keys):
             raise LabelError(f"unknown block {i!r}")
-        self.store.save(int(self.task.keys[i]), values)
+        source = self._source(i, values, values.pop("suggestion", False))
+        self.store.save(int(self.task.keys[i]), values, source)
         labels = self.labels()
-        return {"block": i, "labels": labels[i], "progress": self.progress(labels)}
+        return {"block": i, "labels": labels[i], "source": self.sources()[i],
+                "progress": self.progress(labels), **self.hints()}
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -1,4 +1,4 @@
-"""The labeling app's label store: one file of pirounet.systems.pirounet.data.label_files, kept in memory.
+"""The labeling app's label store: one file of the label_files contract, kept in memory.
 
 Label mode writes `start,space,time` (what training reads); blind mode writes
 `seq_index,danceability,time` (what main_eval reads); both through that module's reader and
@@ -10,6 +10,12 @@ lock (.<name>.lock beside it) across other processes, re-reads the file when it 
 disk since this store last read or wrote it, and only then writes its one row on top, so no
 acknowledged label of the other instance is lost. At start the output is checked to be
 writable, and temp files a killed save left (.<name>.*.tmp) are removed.
+
+With marks=True (label mode) the store also keeps where each Time label came from in the
+sidecar <name>.sources.csv (label_files: human, suggested = an accepted meter suggestion). Of
+its two writes the one that errs towards "not the person's own" goes first: an accepted
+suggestion marks before the CSV changes, a person's own label changes the CSV before the mark
+is cleared, so a save killed between the two never passes a suggestion off as a human label.
 """
 from __future__ import annotations
 
@@ -23,12 +29,19 @@ from typing import Callable, Collection, Mapping, Sequence
 from pirounet.run.atomic import FileLock, check_writable
 from pirounet.systems.pirounet.data.label_files import (
     BLIND_COLUMNS,
+    HUMAN,
     LABEL_COLUMNS,
+    LABEL_SOURCES,
+    MACHINE,
     LabelFileError,
+    apply_marks,
     read_blind_file,
     read_label_file,
+    read_label_sources,
+    sources_path,
     write_blind_file,
     write_label_file,
+    write_label_sources,
 )
 
 __all__ = ["LabelError", "LabelFileError", "LabelStore"]
@@ -55,10 +68,13 @@ def _file_kind(names: Sequence[str]) -> tuple[str, Callable, Callable]:
 class LabelStore:
     """The labels of one output file, kept in memory and written through on every save."""
 
-    def __init__(self, path: str | Path, columns: Columns, valid_keys: Collection[int]):
+    def __init__(self, path: str | Path, columns: Columns, valid_keys: Collection[int],
+                 marks: bool = False):
         self.path = Path(path)
         self.columns = [(name, frozenset(allowed)) for name, allowed in columns]
         self.names = [name for name, _ in self.columns]
+        self.marks = marks and tuple(self.names) == LABEL_COLUMNS[1:]  # label mode only
+        self._marks: dict[int, tuple[int, str]] = {}  # start -> (time, source) when marks
         self.valid_keys = frozenset(valid_keys)
         self._lock = threading.Lock()
         self._rows: dict[int, tuple[int, ...]] = {}
@@ -74,6 +90,8 @@ class LabelStore:
         self._lock_path = target.with_name(f".{target.name}.lock")
         with self._file_lock():
             self._remove_stale_temps(target)
+            if self.marks:
+                self._remove_stale_temps(sources_path(target))
             if self.path.exists():
                 self._rows = self._load()
 
@@ -100,6 +118,8 @@ class LabelStore:
         allowed = {self._key_name: self.valid_keys, **dict(self.columns)}
         seen = self._identity()
         table = self._read(self.path, allowed=allowed)
+        if self.marks:
+            self._marks = read_label_sources(self.path)
         self._seen = seen
         return {row[0]: tuple(row[1:]) for row in table.tolist()}
 
@@ -114,15 +134,37 @@ class LabelStore:
                     log.warning("could not re-read %s: %s", self.path, err)
             return {key: dict(zip(self.names, values)) for key, values in self._rows.items()}
 
-    def save(self, key: int, values: Mapping[str, object]) -> None:
-        """Validate one row and store it, replacing the key's old row; durable on return."""
+    def sources(self) -> dict[int, str]:
+        """{key: source} of every stored row (all human without marks); call after labels()."""
+        with self._lock:
+            keys = list(self._rows)
+            rows = [(k, *self._rows[k]) for k in keys]
+            return dict(zip(keys, apply_marks(rows, self._marks) if self.marks else
+                            [HUMAN] * len(keys)))
+
+    def save(self, key: int, values: Mapping[str, object], source: str = HUMAN) -> None:
+        """Validate one row and store it, replacing the key's old row; durable on return.
+
+        source: where the Time value came from (marks=True only): human or suggested.
+        """
         row = self._validate(key, values)
+        if source not in LABEL_SOURCES or source == MACHINE or (source != HUMAN
+                                                               and not self.marks):
+            raise LabelError(f"a label saved here is human or an accepted suggestion (label "
+                             f"mode), got source {source!r}")
         with self._lock, self._file_lock():
             if self._identity() not in (self._seen, None):  # another writer changed it
                 self._rows = self._load()
             rows = {**self._rows, key: row}
-            self._write(self.path, [(k, *rows[k]) for k in rows], durable=True)
-            self._rows = rows
+            table = [(k, *rows[k]) for k in rows]
+            marks = {k: m for k, m in self._marks.items() if k != key}
+            if source != HUMAN:
+                marks[key] = (row[self.names.index(LABEL_COLUMNS[2])], source)
+                write_label_sources(self.path, marks)  # mark first: see the module docstring
+            self._write(self.path, table, durable=True)
+            if self.marks and source == HUMAN and key in self._marks:
+                write_label_sources(self.path, marks)  # the person's label is in: clear the mark
+            self._rows, self._marks = rows, marks
             self._seen = self._identity()
 
     def _validate(self, key: object, values: Mapping[str, object]) -> tuple[int, ...]:

@@ -12,6 +12,7 @@ const ui = {
   block: null, // /api/block/<index>
   cache: new Map(), // block index -> Promise of /api/block/<index>
   choice: {}, // field name -> chosen value, not yet saved
+  accepted: false, // the Time choice is the meter's suggestion, accepted with A
   keyMap: new Map(), // shortcut ("1", "q", "shift+1") -> [field name, value]
   view: { ...DEFAULT_VIEW },
   frame: 0, // fractional frame within the block
@@ -74,6 +75,10 @@ function buildShortcuts() {
       .join(", ");
     return `${field.title}: ${keys}`;
   });
+  if (ui.app.suggestions) {
+    items.push("<kbd>A</kbd> accept the suggested Time (saves &amp; goes on once every field is"
+      + " chosen)");
+  }
   items.push("<kbd>Enter</kbd> or <kbd>→</kbd> save &amp; next, <kbd>←</kbd> previous");
   items.push("Drag the figure to rotate it; the slider sets the speed (0 pauses)");
   $("shortcuts").innerHTML = items.map((text) => `<li>${text}</li>`).join("");
@@ -102,13 +107,62 @@ function showProgress(progress) {
   $("distribution").innerHTML = tables.join("");
 }
 
+// ---------------------------------------------------------------------------- suggestions
+
+const TIME = "time"; // the field the meter suggests
+
+function suggestion() {
+  return ui.app.suggestions ? ui.app.suggestions[ui.index] : null;
+}
+
+function optionName(field, value) {
+  const option = ui.app.fields.find((f) => f.name === field).options
+    .find((o) => o.value === value);
+  return `${option.name} (${value})`;
+}
+
+function showSuggestion() {
+  const hint = suggestion();
+  for (const el of document.querySelectorAll(".option.suggested")) el.classList.remove("suggested");
+  $("meter-note").textContent = ui.app.meter || "";
+  if (!hint) {
+    $("suggestion").textContent = "";
+    return;
+  }
+  const option = document.querySelector(`.option[data-field=${TIME}][data-value='${hint.value}']`);
+  option.classList.add("suggested");
+  const percent = Math.round(100 * hint.confidence);
+  const state = ui.accepted ? "accepted" : "press <kbd>A</kbd> to accept";
+  $("suggestion").innerHTML = `Suggested Time: <b>${optionName(TIME, hint.value)}</b>, `
+    + `confidence ${percent}% · ${state}`;
+  $("suggestion").className = ui.accepted ? "accepted" : "";
+}
+
+function accept() {
+  const hint = suggestion();
+  if (!hint) {
+    $("message").textContent = "No suggestion here.";
+    return;
+  }
+  ui.choice[TIME] = hint.value;
+  ui.accepted = true;
+  showChoice();
+  showSuggestion();
+  const missing = ui.app.fields.filter((f) => !(f.name in ui.choice)).map((f) => f.title);
+  if (missing.length) {
+    $("message").textContent = `Suggestion taken; choose ${missing.join(" and ")}.`;
+  } else saveAndNext();
+}
+
 // ---------------------------------------------------------------------------- labelling
 
-function describe(labels) {
-  return ui.app.fields.map((field) => {
+function describe(labels, source) {
+  const text = ui.app.fields.map((field) => {
     const option = field.options.find((o) => o.value === labels[field.name]);
     return `${field.title} ${option.name} (${option.value})`;
   }).join(", ");
+  const marks = { suggested: " · Time: accepted suggestion", machine: " · Time: machine label" };
+  return text + (marks[source] || "");
 }
 
 function showChoice() {
@@ -119,6 +173,10 @@ function showChoice() {
 
 function choose(field, value) {
   ui.choice[field] = value;
+  if (field === TIME && ui.accepted) {
+    ui.accepted = false; // the person's own choice now, even if it equals the suggestion
+    showSuggestion();
+  }
   showChoice();
   $("message").textContent = "";
 }
@@ -127,9 +185,14 @@ async function goTo(i) {
   const n = ui.app.keys.length;
   ui.index = Math.min(Math.max(i, 0), n - 1);
   const saved = ui.app.labels[ui.index];
+  const source = ui.app.sources[ui.index];
   ui.choice = saved ? { ...saved } : {};
+  const hint = suggestion();
+  // A saved accepted suggestion stays one when saved again unchanged.
+  ui.accepted = Boolean(saved && hint && source === "suggested" && saved[TIME] === hint.value);
   showChoice();
-  $("saved").textContent = saved ? `Saved: ${describe(saved)}` : "Not labelled yet";
+  showSuggestion();
+  $("saved").textContent = saved ? `Saved: ${describe(saved, source)}` : "Not labelled yet";
   $("saved").className = saved ? "" : "unsaved";
   $("message").textContent = "";
   $("block-title").textContent = `${unitTitle()} ${ui.index + 1} of ${n}`;
@@ -162,9 +225,12 @@ async function saveAndNext() {
     const result = await api("/api/label", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ block: index, ...ui.choice }),
+      body: JSON.stringify({ block: index, ...ui.choice, suggestion: ui.accepted }),
     });
     ui.app.labels[index] = result.labels;
+    ui.app.sources[index] = result.source;
+    ui.app.suggestions = result.suggestions; // the meter recalibrates on the person's labels
+    ui.app.meter = result.meter;
     showProgress(result.progress);
     if (index + 1 < ui.app.keys.length) await goTo(index + 1);
     else {
@@ -191,6 +257,7 @@ function shortcut(event) {
   const digit = /^Digit([0-9])$/.exec(event.code);
   const key = event.shiftKey && digit ? `shift+${digit[1]}` : event.key.toLowerCase();
   if (ui.keyMap.has(key)) choose(...ui.keyMap.get(key));
+  else if (key === "a" && ui.app.suggestions) accept();
   else if (key === "enter" || key === "arrowright") saveAndNext();
   else if (key === "arrowleft") goTo(ui.index - 1);
   else return;
