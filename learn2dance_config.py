@@ -17,10 +17,16 @@ progress = True  # tqdm progress bars on long work (shown only when stderr is a 
 # poses/: an OpenPose JSON folder poses/<name>/, an AIST++ keypoints2d file poses/<name>.pkl
 # or a COCO-17 array poses/<name>.npy. A song and a dance pair by name, never by order.
 data_dir = "data/learn2dance"  # the raw inputs (and truth.json for the synthetic set)
+songs_dir = None  # None: data_dir/songs, else the only folder of data_dir with audio files
+#   (audio/, music/, ...) | a folder name inside data_dir
+style_pattern = None  # None | a regular expression whose group "style" (or first group) picks
+#   a song's style out of its name, e.g. "^DANCE_(?P<style>[A-Z])_"; data_dir/styles.csv
+#   (name,style rows) and truth.json come first
 synthetic_if_missing = True  # write the built-in synthetic set to data_dir if it has no inputs
 synthetic_songs = 40  # songs (each with its dancer) in the built-in synthetic set
 synthetic_seconds = 30.0  # length of each synthetic song and its dance, seconds
-cache_dir = "data/learn2dance/cache"  # prepared arrays, keyed by file contents and settings
+cache_dir = "<data_dir>/cache"  # prepared arrays, keyed by file contents and settings;
+#   "<data_dir>" stands for the data_dir setting
 fps = 30.0  # pose frame rate when a dance has no fps.txt sidecar (OpenPose JSON stores none)
 pose_format = "auto"  # "auto" (from file kind and keypoint count) | "body25" | "coco18"
 #   | "coco17" (.npy arrays) | "aist" (AIST++ keypoints2d .pkl): a forced format is checked
@@ -37,6 +43,10 @@ mirror_x = False  # True: negate x as the published parse did (left-right mirror
 music_features = "fact35"  # "fact35": onset envelope, 20 MFCC, 12 chroma, onset peaks and
 #   beats (FACT/EDGE) | "published512": 128 log1p mel + 384 log1p tempogram
 audio_hop = 512  # audio samples per pose frame: audio is read at sr = fps * audio_hop
+onset_shift = 1  # frames the onset envelope moves earlier so a hit at t s peaks at frame t
+#   (librosa's peaks one frame late) | 0: librosa's envelope as is (published, FACT)
+beat_phase = "low_band"  # fact35 beats: "low_band": the tracker's beats, moved half a beat when
+#   the kick and bass fall between them | "tracker": librosa's beat_track as is (FACT)
 chunk_frames = 30  # pose frames per vocabulary chunk (1 s at 30 fps; the published value)
 n_moves = 128  # k of k-means: the size of the motion vocabulary
 vocabulary_features = "normalized"  # "normalized": root-centred poses in torso lengths

@@ -19,7 +19,10 @@ cpu_threads = 0  # torch CPU threads; 0 = the cores this process may use
 split = "test"  # the held-out songs to dance to: "test" | "valid"
 bootstrap_iterations = 20  # each: songs resampled with replacement and new dances sampled
 sigma_s = 0.05  # Beat Align Score sigma, seconds (3 frames at 60 fps, as FACT and Bailando)
-smooth_s = 0.0833  # motion beats: Gaussian smoothing of joint speed, seconds (5 frames at 60)
+smooth_s = 0.0833  # Bailando's motion beats: Gaussian smoothing of joint speed, seconds (5
+#   frames at 60 fps); FACT's detector does not smooth
+beat_phase = "low_band"  # songs with no beats/<name>.txt or truth.json: librosa's tracked beats,
+#   "low_band": moved half a beat when the kick and bass fall between them | "tracker": as is
 feature_window_s = 4.0  # FID_k / FID_g and diversity are computed on windows this long
 diversity_pairs = 200  # random pairs of windows for the diversity
 n_animations = 2  # held-out songs whose dance is animated (0 = none)

@@ -10,11 +10,18 @@ pose frames a second, and never aligned the two.) Two feature sets, each (T, F) 
     published512   the published one, F = 512: 128-band mel power and a 384-lag tempogram,
                    each through log1p (mel rows carry the magnitude, tempogram rows the count)
 
+Beats come from librosa's tracker (beat_track, tightness 100, as FACT). On a song with a
+kick on every beat and a bright hi-hat between them the tracker follows the hi-hat: every beat
+half a beat late. With beat_phase="low_band" (default) the tracked beats are checked against
+the onsets below LOW_BAND_HZ (kick and bass) and moved half a beat when those fall between
+them; "tracker" keeps the tracker's beats as they are (FACT's features).
+
 Formats: WAV, FLAC, MP3 and OGG, read through soundfile (librosa.load).
 """
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import librosa
@@ -30,6 +37,29 @@ BEAT_CHANNEL = 34  # fact35: 1 on the frames the beat tracker picks
 N_MELS, TEMPOGRAM_LAGS = 128, 384  # published512
 BEAT_TIGHTNESS = 100  # FACT's beat_track setting: stay close to one steady tempo
 ONSET_LAG = 1  # frames: librosa's spectral-flux envelope peaks one hop after an onset
+BEAT_PHASES = ("low_band", "tracker")
+LOW_BAND_HZ = 150.0  # beat_phase="low_band": kick drum and bass live below this
+SURE_MARGIN = 0.2  # a phase whose low-band evidence differs by less than this is unsure
+
+
+@dataclass(frozen=True)
+class BeatCheck:
+    """How a song's beats were found and how sure the half-beat phase is."""
+
+    bpm: float  # tempo of the tracked beats
+    on_beat: float  # mean low-band onset strength at the beats (after any move)
+    half_beat: float  # ... and half a beat away from them
+    moved: bool  # the tracker's beats were moved half a beat (beat_phase="low_band")
+
+    @property
+    def margin(self) -> float:
+        """(on - half) / (on + half): 1 sure, 0 no evidence either way, < 0 likely wrong."""
+        total = self.on_beat + self.half_beat
+        return float((self.on_beat - self.half_beat) / total) if total > 0 else 0.0
+
+    @property
+    def sure(self) -> bool:
+        return self.margin >= SURE_MARGIN
 
 
 def sample_rate(fps: float, hop: int) -> int:
@@ -61,44 +91,87 @@ def one_hot(frames: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def onset_envelope(y: np.ndarray, sr: int, hop: int) -> np.ndarray:
-    """Onset strength (T,), shifted ONSET_LAG frames earlier so a hit at t / fps peaks at t.
+def onset_envelope(y: np.ndarray, sr: int, hop: int, shift: int = ONSET_LAG,
+                   **mel: float) -> np.ndarray:
+    """Onset strength (T,), moved `shift` frames earlier so a hit at t / fps peaks at t.
 
-    (Measured on click tracks at 25-60 fps: without the shift every onset, onset peak and
-    beat lands one frame late.)
+    (Measured on click tracks at 25-60 fps: librosa's envelope, shift 0, puts every onset,
+    onset peak and beat one frame late.) `mel` goes to the mel spectrogram (fmax, n_mels).
     """
-    envelope = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop)
-    return np.concatenate([envelope[ONSET_LAG:], np.zeros(ONSET_LAG, envelope.dtype)])
+    envelope = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop, **mel)
+    return np.concatenate([envelope[shift:], np.zeros(shift, envelope.dtype)])
 
 
-def fact35(y: np.ndarray, sr: int, hop: int) -> np.ndarray:
+def _strength_near(envelope: np.ndarray, frames: np.ndarray) -> float:
+    """Mean over frames of the envelope's largest value within one frame of each."""
+    frames = frames[(frames >= 1) & (frames < len(envelope) - 1)]
+    if frames.size == 0:
+        return 0.0
+    near = np.maximum(np.maximum(envelope[frames - 1], envelope[frames]), envelope[frames + 1])
+    return float(near.mean())
+
+
+def track_beats(y: np.ndarray, sr: int, hop: int, envelope: np.ndarray,
+                phase: str = "low_band", shift: int = ONSET_LAG
+                ) -> tuple[np.ndarray, BeatCheck]:
+    """Beat frames (B,) from librosa's tracker, phase-checked on the low band (module doc)."""
+    _, beats = librosa.beat.beat_track(onset_envelope=envelope, sr=sr, hop_length=hop,
+                                       tightness=BEAT_TIGHTNESS)
+    if len(beats) < 2:
+        return beats, BeatCheck(0.0, 0.0, 0.0, False)
+    period = float(np.median(np.diff(beats)))  # frames
+    low = onset_envelope(y, sr, hop, shift, fmax=LOW_BAND_HZ, n_mels=16)  # (T,) kick, bass
+    half = np.round(beats + period / 2).astype(int)
+    half = half[half < len(envelope)]
+    on, off = _strength_near(low, beats), _strength_near(low, half)
+    bpm = 60 * sr / hop / period
+    if phase == "low_band" and off > on:
+        return half, BeatCheck(bpm, off, on, True)
+    return beats, BeatCheck(bpm, on, off, False)
+
+
+def fact35(y: np.ndarray, sr: int, hop: int, beat_phase: str = "low_band",
+           shift: int = ONSET_LAG) -> np.ndarray:
     """FACT/EDGE features (T, 35), T = 1 + len(y) // hop."""
-    envelope = onset_envelope(y, sr, hop)  # (T,)
+    envelope = onset_envelope(y, sr, hop, shift)  # (T,)
     mfcc = librosa.feature.mfcc(y=y, sr=sr, hop_length=hop, n_mfcc=20)  # (20, T)
     chroma = librosa.feature.chroma_cens(y=y, sr=sr, hop_length=hop, n_chroma=12)  # (12, T)
     n = envelope.shape[0]
     peaks = librosa.onset.onset_detect(onset_envelope=envelope, sr=sr, hop_length=hop)
-    _, beats = librosa.beat.beat_track(onset_envelope=envelope, sr=sr, hop_length=hop,
-                                       tightness=BEAT_TIGHTNESS)
+    beats, _ = track_beats(y, sr, hop, envelope, beat_phase, shift)
     rows = [envelope[None], mfcc[:, :n], chroma[:, :n], one_hot(peaks, n)[None],
             one_hot(beats, n)[None]]
     return np.concatenate(rows, axis=0).T.astype(np.float32)
 
 
-def published512(y: np.ndarray, sr: int, hop: int) -> np.ndarray:
+def published512(y: np.ndarray, sr: int, hop: int, shift: int = ONSET_LAG) -> np.ndarray:
     """Published features (T, 512): log1p of 128 mel bands and a 384-lag tempogram."""
     mel = librosa.feature.melspectrogram(y=y, sr=sr, hop_length=hop, n_mels=N_MELS)  # (128, T)
-    envelope = onset_envelope(y, sr, hop)
+    envelope = onset_envelope(y, sr, hop, shift)
     tempogram = librosa.feature.tempogram(onset_envelope=envelope, sr=sr, hop_length=hop,
                                           win_length=TEMPOGRAM_LAGS)  # (384, T)
     n = min(mel.shape[1], tempogram.shape[1])
     return np.log1p(np.concatenate([mel[:, :n], tempogram[:, :n]], axis=0)).T.astype(np.float32)
 
 
-def music_features(path: str | Path, kind: str, fps: float, hop: int) -> np.ndarray:
+def music_features(path: str | Path, kind: str, fps: float, hop: int,
+                   beat_phase: str = "low_band", onset_shift: int = ONSET_LAG) -> np.ndarray:
     """(T, F) features of a song at `fps` frames a second (frame t at t / fps seconds)."""
     sr = sample_rate(fps, hop)
     y = read_audio(path, sr)
     with warnings.catch_warnings():  # n_fft > a very short song's length is only a warning
         warnings.simplefilter("ignore", UserWarning)
-        return fact35(y, sr, hop) if kind == "fact35" else published512(y, sr, hop)
+        if kind == "fact35":
+            return fact35(y, sr, hop, beat_phase, onset_shift)
+        return published512(y, sr, hop, onset_shift)
+
+
+def song_beats(path: str | Path, fps: float, hop: int, beat_phase: str = "low_band"
+               ) -> tuple[np.ndarray, BeatCheck]:
+    """A song's tracked beat times (B,) in seconds and how they were found."""
+    sr = sample_rate(fps, hop)
+    y = read_audio(path, sr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        beats, check = track_beats(y, sr, hop, onset_envelope(y, sr, hop), beat_phase)
+    return beats / fps, check

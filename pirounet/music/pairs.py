@@ -1,9 +1,12 @@
 """Songs and their dances, paired by name and split by song.
 
-A data folder holds songs/<name>.<wav|flac|mp3|ogg> and, under poses/, one dance per song:
-an OpenPose JSON folder <name>/, a COCO-17 <name>.npy or an AIST++ <name>.pkl. A song pairs
-with the dance of the same name, never by position in a listing (the published code paired
-100 songs with 76 dances by index). Names present on one side only are reported.
+A data folder holds its songs, <name>.<wav|flac|mp3|ogg>, in one folder (songs/, or the one
+named by songs_dir, or else the only folder beside poses/ that holds audio: audio/, music/,
+...) and, under poses/, one dance per song: an OpenPose JSON folder <name>/, a COCO-17
+<name>.npy or an AIST++ <name>.pkl. A song pairs with the dance of the same name, never by
+position in a listing (the published code paired 100 songs with 76 dances by index). Names
+present on one side only are reported; when nothing pairs, the error lists what was found
+where and what was skipped.
 
 Splits are by song: each song, with its dance, is in exactly one of train, valid and test,
 so no music is heard in two of them.
@@ -21,6 +24,7 @@ from pirounet.music.features import AUDIO_SUFFIXES
 SPLITS = ("train", "valid", "test")
 POSE_SUFFIXES = (".npy", ".pkl")
 SIDECAR_SUFFIX = ".fps.txt"  # <name>.fps.txt beside a pose file holds its frame rate
+NOT_SONGS = ("poses", "beats", "cache")  # folders of a data folder that never hold its songs
 
 
 @dataclass(frozen=True)
@@ -62,20 +66,60 @@ def find_dances(folder: Path) -> dict[str, Path]:
     return dances
 
 
-def pair_by_name(data_dir: str | Path) -> list[Pair]:
-    """Every song of data_dir/songs with its dance of data_dir/poses, in name order."""
+def _has_audio(folder: Path) -> bool:
+    return any(p.suffix.lower() in AUDIO_SUFFIXES for p in folder.glob("*"))
+
+
+def songs_folder(data_dir: Path, songs_dir: str | None = None) -> Path | None:
+    """The folder of a data folder's songs: songs_dir if given, else songs/, else the only
+    other folder with audio files in it (None when there is none)."""
+    if songs_dir:
+        return data_dir / songs_dir
+    if (data_dir / "songs").is_dir():
+        return data_dir / "songs"
+    found = [p for p in sorted(data_dir.glob("*")) if p.is_dir() and p.name not in NOT_SONGS
+             and not p.name.startswith(".") and _has_audio(p)]
+    if len(found) > 1:
+        raise DataError(f"{data_dir}: songs in several folders ({', '.join(p.name for p in found)}"
+                        "); name the one to use with --songs_dir=<folder>")
+    return found[0] if found else None
+
+
+def _inventory(data_dir: Path, songs: Path | None, n_songs: int, n_dances: int) -> str:
+    """What a data folder holds, for an error: where songs and dances were looked for."""
+    where = (f"{n_songs} songs in {songs.name}/" if songs is not None and songs.is_dir()
+             else f"no songs folder ({songs.name}/ is missing)" if songs is not None
+             else "no folder of songs (songs/, or any folder with .wav/.flac/.mp3/.ogg files)")
+    dances = (f"{n_dances} dances in poses/" if (data_dir / "poses").is_dir()
+              else "no poses/ folder")
+    other = [p.name + ("/" if p.is_dir() else "") for p in sorted(data_dir.glob("*"))
+             if not p.name.startswith(".") and p not in (songs, data_dir / "poses")]
+    skipped = f"; skipped: {', '.join(other[:8])}" if other else ""
+    return f"found {where} and {dances}{skipped}"
+
+
+def _some(names: set[str]) -> str:
+    return ", ".join(sorted(names)[:3]) + (", ..." if len(names) > 3 else "")
+
+
+def pair_by_name(data_dir: str | Path, songs_dir: str | None = None) -> list[Pair]:
+    """Every song of the data folder with its dance of data_dir/poses, in name order."""
     data_dir = Path(data_dir)
-    songs, dances = find_songs(data_dir / "songs"), find_dances(data_dir / "poses")
+    folder = songs_folder(data_dir, songs_dir)
+    songs = find_songs(folder) if folder is not None else {}
+    dances = find_dances(data_dir / "poses")
     names = sorted(set(songs) & set(dances))
     lonely_songs, lonely_dances = sorted(set(songs) - set(dances)), sorted(set(dances) - set(songs))
-    if lonely_songs or lonely_dances:
+    if names and (lonely_songs or lonely_dances):
         warnings.warn(f"{data_dir}: left out, with nothing of the same name to pair with: "
                       f"songs {lonely_songs or 'none'}; dances {lonely_dances or 'none'}",
                       stacklevel=2)
     if not names:
         raise DataError(
-            f"{data_dir}: no song pairs with a dance by name (songs/<name>.wav and "
-            f"poses/<name>/); found {len(songs)} songs and {len(dances)} dances")
+            f"{data_dir}: no song pairs with a dance by name (<songs folder>/<name>.wav with "
+            f"poses/<name>/); {_inventory(data_dir, folder, len(songs), len(dances))}"
+            + (f" (songs {_some(set(songs))}; dances {_some(set(dances))})"
+               if songs and dances else ""))
     return [Pair(name, songs[name], dances[name]) for name in names]
 
 

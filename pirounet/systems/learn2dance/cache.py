@@ -16,7 +16,7 @@ import numpy as np
 
 from pirounet.run.atomic import atomic_open
 
-CACHE_VERSION = 1  # bump when a cached computation changes meaning
+CACHE_VERSION = 2  # bump when a cached computation changes meaning (2: gaps="published")
 
 
 def content_key(paths: list[Path], settings: Mapping[str, Any]) -> str:
@@ -30,6 +30,11 @@ def content_key(paths: list[Path], settings: Mapping[str, Any]) -> str:
             digest.update(file.name.encode() + b"\0")
             digest.update(file.read_bytes())
     return digest.hexdigest()
+
+
+def cache_folder(cfg: Any) -> Path:
+    """The cache folder of a config: cache_dir with "<data_dir>" standing for data_dir."""
+    return Path(str(cfg.cache_dir).replace("<data_dir>", str(cfg.data_dir)))
 
 
 def cached(cache_dir: str | Path | None, kind: str, key: str,

@@ -108,7 +108,8 @@ def dance_for_song(model: DanceModel, cfg: dict[str, Any], song: str | Path, out
     song = Path(song)
     settings = {key: overrides.get(key) if overrides.get(key) is not None else cfg[key]
                 for key in ("sampling", "top_k", "transitions", "blend_frames", "animation")}
-    features = music_features(song, cfg["music_features"], model.fps, cfg["audio_hop"])
+    features = music_features(song, cfg["music_features"], model.fps, cfg["audio_hop"],
+                              cfg.get("beat_phase", "tracker"), cfg.get("onset_shift", 1))
     dance = model.dance(features, settings["sampling"], settings["top_k"], seed,
                         settings["transitions"], settings["blend_frames"], name=str(song))
     name = name or song.stem

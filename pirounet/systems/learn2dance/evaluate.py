@@ -25,7 +25,6 @@ import torch
 
 from pirounet.music.errors import DataError
 from pirounet.systems.learn2dance.gan.evaluate import evaluate_pose_gan, evaluate_seq_gan
-from pirounet.music.features import BEAT_CHANNEL, music_features
 from pirounet.systems.learn2dance.music2dance import plots
 from pirounet.systems.learn2dance.music2dance.data import songs_from_prepared
 from pirounet.systems.learn2dance.music2dance.evaluation import (GenerationSettings, evaluate_songs,
@@ -33,10 +32,11 @@ from pirounet.systems.learn2dance.music2dance.evaluation import (GenerationSetti
 from pirounet.systems.learn2dance.music2dance.generate import DanceModel, SongTooShortError
 from pirounet.systems.learn2dance.music2dance.settings import (DEFAULT_CONFIG, EVAL_CONFIG,
                                                        TRAINING_RULES, load_eval_config)
+from pirounet.systems.learn2dance.music2dance.trust import (beat_reference, beat_warnings,
+                                                            style_skipped)
 from pirounet.music.pairs import pair_by_name
 from pirounet.systems.learn2dance.prepare import prepare
 from pirounet.systems.learn2dance.synthetic import ensure_dataset
-from pirounet.metrics.beats import beat_times
 from pirounet.run.atomic import write_text_atomic
 from pirounet.run.checkpoint import CheckpointError, check_system, read_checkpoint
 from pirounet.run.config import Config, ConfigError, config_from_dict
@@ -61,8 +61,16 @@ GUIDE = Guide(
     notes={
         "token_accuracy": "Teacher-forced next move on the held-out dances' true moves.",
         "beat_align_score": "Beat Align Score of the motion's beats against the song's beats "
-                            "(sigma in seconds). The control is the same model's dance for "
-                            "another held-out song, scored against this song's beats.",
+                            "(sigma in seconds); each variant finds the motion's beats with "
+                            "its own paper's detector. The control is the same model's dance "
+                            "for another held-out song, scored against this song's beats. The "
+                            "real dance is also scored against the other songs' beats and "
+                            "against its own beats moved half a beat: it should beat both, "
+                            "or the beat reference cannot be trusted.",
+        "beat_reference": "Where each held-out song's beats came from: a beats/<name>.txt "
+                          "file, truth.json, or librosa's tracker (with its tempo and how sure "
+                          "its phase is: the margin between the kick-and-bass onsets on the "
+                          "beats and half a beat away, 1 = sure, 0 = no evidence).",
         "features_2d": "Kinetic and geometric features of 2-D poses in windows: a 2-D "
                        "variant, not comparable with the published 3-D FID_k / FID_g. The "
                        "*_real_train figures score the real training dances the same way: "
@@ -121,15 +129,11 @@ def evaluate_music2dance(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, An
     timing, tic = {}, time.perf_counter()
     ensure_dataset(train_cfg)
     prepared = prepare(train_cfg)
-    beat_channel = BEAT_CHANNEL if prepared.music_features == "fact35" else None
-    songs = songs_from_prepared(prepared, beat_channel)
+    songs = songs_from_prepared(prepared, beat_channel=None)  # beats from the data only
     held = [s for s in songs if s.split == eval_cfg.split]
     train = [s for s in songs if s.split == "train"]
-    audio = {p.name: p.song for p in pair_by_name(train_cfg.data_dir)}
-    for song in held:  # published512 features hold no beats: track them on the audio
-        if song.beats is None:
-            beats = music_features(audio[song.name], "fact35", song.fps, train_cfg.audio_hop)
-            song.beats = beat_times(beats[:, BEAT_CHANNEL], song.fps)
+    audio = {p.name: p.song for p in pair_by_name(train_cfg.data_dir, train_cfg.songs_dir)}
+    reference = beat_reference(held, audio, train_cfg.audio_hop, eval_cfg.beat_phase)
     model = DanceModel.from_checkpoint(ckpt)
     gen = GenerationSettings(eval_cfg.sampling, eval_cfg.top_k, eval_cfg.transitions,
                              eval_cfg.blend_frames)
@@ -145,6 +149,11 @@ def evaluate_music2dance(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, An
         raise DataError(f"{eval_cfg.split} split: {err}") from None
     timing["metrics"] = time.perf_counter() - tic
     metrics = grouped(result, eval_cfg.sigma_s)
+    metrics["beat_reference"] = reference
+    metrics["warnings"] = beat_warnings(metrics.get("beat_align_score", {}), reference)
+    skipped = style_skipped(train, held)
+    if skipped is not None:
+        metrics["style"] = {"skipped": skipped}
 
     # Plots and animations
     tic = time.perf_counter()

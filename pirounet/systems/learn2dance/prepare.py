@@ -7,6 +7,13 @@ synthetic_if_missing), then pairs songs with dances by name, reads every dance (
 and song (music.py) at the dance's frame rate, splits by song, fits the motion vocabulary on
 the training songs (vocabulary.py) and gives every chunk of every song its move id. Each
 dance, song and vocabulary is cached in cache_dir, keyed by input contents and settings.
+Each song's beats and style come from the data folder when it has them:
+
+    beats/<name>.txt   beat times in seconds (numbers separated by spaces, commas or lines;
+                       lines starting with # are comments): the song's true beats
+    styles.csv         name,style rows (a header row "name,style" may come first)
+    truth.json         the synthetic set's beats and styles
+    style_pattern      a regular expression on the song's name (the style setting)
 
 Part 2 (the music-to-dance model) trains on the `Prepared` set that `prepare(cfg)` returns.
 """
@@ -14,7 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import re
 import sys
+import time
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,7 +35,7 @@ from tqdm import tqdm
 
 from pirounet.music import features as music
 from pirounet.systems.learn2dance import poses, vocabulary
-from pirounet.systems.learn2dance.cache import cached, content_key
+from pirounet.systems.learn2dance.cache import cache_folder, cached, content_key
 from pirounet.music.errors import DataError
 from pirounet.systems.learn2dance.music2dance.settings import load_training_config
 from pirounet.music.pairs import SPLITS, Pair, pair_by_name, split_by_song
@@ -36,6 +46,7 @@ from pirounet.run.config import ConfigError, help_text, wants_help
 DEFAULTS = DEFAULT_CONFIG
 USER_ERRORS = (ConfigError, DataError)
 LENGTH_MISMATCH_S = 1.0  # warn when a song and its dance differ in length by more than this
+log = logging.getLogger("pirounet.systems.learn2dance.prepare")
 
 
 @dataclass
@@ -52,8 +63,9 @@ class Song:
     root: np.ndarray  # (T, 2) float32 MidHip in pixels, y up (where the dancer stands)
     torso: float  # pixels per torso length (Neck to MidHip, median); 1.0 in published units
     moves: np.ndarray  # (ceil(T / chunk_frames),) int64 move id of each chunk
-    beats: np.ndarray | None = None  # (B,) true beat times in seconds (synthetic set only)
-    style: str | None = None  # the song's style (synthetic set only)
+    beats: np.ndarray | None = None  # (B,) true beat times in seconds, when the data has them
+    style: str | None = None  # the song's style, when the data says it
+    beat_source: str | None = None  # where beats came from: "beats/<name>.txt", "truth.json"
 
     @property
     def seconds(self) -> float:
@@ -93,14 +105,16 @@ def read_pair(pair: Pair, cfg: Any) -> tuple[poses.Dance, np.ndarray]:
     """The pair's dance and its music features (T_music, F), both through the cache."""
     pose_settings = poses.PoseSettings.from_config(cfg)
     key = content_key([pair.dance], {"kind": "dance", **asdict(pose_settings)})
-    arrays = cached(cfg.cache_dir, "dances", key, lambda: _dance_arrays(pair, pose_settings))
+    arrays = cached(cache_folder(cfg), "dances", key, lambda: _dance_arrays(pair, pose_settings))
     dance = poses.Dance(pair.name, arrays["poses"], arrays["confidences"], arrays["flagged"],
                         float(arrays["fps"]), str(pair.dance))
     music_settings = {"kind": "music", "features": cfg.music_features, "fps": dance.fps,
-                      "hop": cfg.audio_hop}
+                      "hop": cfg.audio_hop, "onset_shift": cfg.onset_shift,
+                      "beat_phase": cfg.beat_phase}
     key = content_key([pair.song], music_settings)
-    features = cached(cfg.cache_dir, "music", key, lambda: {"features": music.music_features(
-        pair.song, cfg.music_features, dance.fps, cfg.audio_hop)})["features"]
+    features = cached(cache_folder(cfg), "music", key, lambda: {"features": music.music_features(
+        pair.song, cfg.music_features, dance.fps, cfg.audio_hop, cfg.beat_phase,
+        cfg.onset_shift)})["features"]
     return dance, features
 
 
@@ -121,6 +135,46 @@ def read_truth(data_dir: str | Path) -> dict[str, dict]:
                        "style": str(song["style"])} for name, song in songs.items()}
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as err:
         raise DataError(f"{path}: not a learn2dance truth file ({err!r})") from None
+
+
+def read_beat_files(data_dir: str | Path) -> dict[str, np.ndarray]:
+    """Beat times (B,) in seconds per song from data_dir/beats/<name>.txt (none: {})."""
+    found = {}
+    for path in sorted((Path(data_dir) / "beats").glob("*.txt")):
+        lines = [line.split("#")[0] for line in path.read_text().splitlines()]
+        try:
+            times = np.array([float(x) for x in re.split(r"[\s,;]+", " ".join(lines))
+                              if x], dtype=np.float64)
+        except ValueError as err:
+            raise DataError(f"{path}: expected beat times in seconds, numbers only ({err})"
+                            ) from None
+        if times.size and (not np.isfinite(times).all() or (np.diff(times) <= 0).any()):
+            raise DataError(f"{path}: beat times must be finite and increasing")
+        found[path.stem] = times
+    return found
+
+
+def read_styles(data_dir: str | Path) -> dict[str, str]:
+    """Each song's style from data_dir/styles.csv (name,style rows); {} without the file."""
+    path, styles = Path(data_dir) / "styles.csv", {}
+    if not path.is_file():
+        return styles
+    for row, line in enumerate(path.read_text().splitlines(), start=1):
+        cells = [c.strip() for c in line.split(",")]
+        if not line.strip() or (row == 1 and cells == ["name", "style"]):
+            continue
+        if len(cells) != 2 or not all(cells):
+            raise DataError(f"{path}: row {row}: expected name,style; got {line!r}")
+        styles[cells[0]] = cells[1]
+    return styles
+
+
+def style_from_name(name: str, pattern: str | None) -> str | None:
+    """The style that pattern's group "style" (or first group, or whole match) finds in name."""
+    match = re.search(pattern, name) if pattern is not None else None
+    if match is None:
+        return None
+    return match.groupdict().get("style") or (match.group(1) if match.re.groups else match[0])
 
 
 def _song(pair: Pair, split: str, cfg: Any) -> Song:
@@ -153,7 +207,7 @@ def build_vocabulary(songs: list[Song], cfg: Any) -> vocabulary.Vocabulary:
     key = content_key([], {"kind": "vocabulary", "chunks": _digest(chunks),
                            "n_moves": cfg.n_moves, "seed": cfg.seed,
                            "features": cfg.vocabulary_features})
-    fitted = cached(cfg.cache_dir, "vocabulary", key, lambda: {"centroids": vocabulary.fit(
+    fitted = cached(cache_folder(cfg), "vocabulary", key, lambda: {"centroids": vocabulary.fit(
         chunks, cfg.n_moves, cfg.seed, cfg.vocabulary_features).centroids})
     return vocabulary.Vocabulary(fitted["centroids"], cfg.vocabulary_features)
 
@@ -164,14 +218,27 @@ def _digest(array: np.ndarray) -> str:
 
 def prepare(cfg: Any) -> Prepared:
     """Pair, read, align, split and tokenise every song of cfg.data_dir (see module doc)."""
-    pairs = pair_by_name(cfg.data_dir)
+    pairs = pair_by_name(cfg.data_dir, cfg.songs_dir)
     splits = split_by_song([p.name for p in pairs], cfg.split_fractions, cfg.seed)
-    songs = [_song(pair, splits[pair.name], cfg)
-             for pair in tqdm(pairs, desc="songs and dances", disable=not _progress(cfg))]
-    truth = read_truth(cfg.data_dir)
-    for song in songs:
+    log.info("%d songs with their dances in %s (first read: a few seconds each; then cached "
+             "in %s)", len(pairs), cfg.data_dir, cache_folder(cfg))
+    songs, bar = [], not _progress(cfg)  # a bar on a terminal, else a line a song
+    for i, pair in enumerate(tqdm(pairs, desc="songs and dances", disable=bar)):
+        tic = time.perf_counter()
+        songs.append(_song(pair, splits[pair.name], cfg))
+        if bar:
+            log.info("  [%d/%d] %s: %.0f s of dance (%.1f s)", i + 1, len(pairs), pair.name,
+                     songs[-1].seconds, time.perf_counter() - tic)
+    truth, beat_files = read_truth(cfg.data_dir), read_beat_files(cfg.data_dir)
+    styles = read_styles(cfg.data_dir)
+    for song in songs:  # the user's files first, then truth.json, then the name
         if song.name in truth:
             song.beats, song.style = truth[song.name]["beat_times"], truth[song.name]["style"]
+            song.beat_source = "truth.json"
+        if song.name in beat_files:
+            song.beats, song.beat_source = beat_files[song.name], f"beats/{song.name}.txt"
+        song.style = (styles.get(song.name) or song.style
+                      or style_from_name(song.name, cfg.style_pattern))
     rates = sorted({song.fps for song in songs})
     if len(rates) > 1:
         warnings.warn(f"the dances have different frame rates ({', '.join(map(str, rates))} "
@@ -207,6 +274,7 @@ def main(args: Iterable[str] | None = None) -> Prepared:
     learn2dance_config.py), so a value training would refuse is refused here too.
     """
     cfg = load_training_config(list(args) if args is not None else [])
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     if ensure_dataset(cfg):
         print(f"wrote the synthetic set ({cfg.synthetic_songs} songs) to {cfg.data_dir}")
     prepared = prepare(cfg)

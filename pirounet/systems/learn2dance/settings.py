@@ -8,6 +8,7 @@ config is loaded, before anything is read or written.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -21,8 +22,20 @@ POSE_FORMATS = ("auto", "body25", "coco18", "coco17", "aist")  # poses.py
 PERSON_RULES = ("track", "published")  # poses.py: follow one dancer | people[0]
 GAP_RULES = ("interpolate", "published")  # poses.py: fill short gaps | carry forward
 LONG_GAP_RULES = ("error", "flag")
-MUSIC_FEATURES = ("fact35", "published512")  # music.py
+MUSIC_FEATURES = ("fact35", "published512")  # pirounet/music/features.py
+BEAT_PHASES = ("low_band", "tracker")  # pirounet/music/features.py
 VOCABULARY_FEATURES = ("normalized", "published")  # vocabulary.py
+
+
+def regular_expression(value: Any) -> str | None:
+    """None, or a regular expression that compiles."""
+    if value is None:
+        return None
+    try:
+        re.compile(value)
+    except (re.error, TypeError) as err:
+        return f"a regular expression ({err})"
+    return None
 
 
 def split_fractions(value: Any) -> str | None:
@@ -47,10 +60,13 @@ DATA_RULES: dict[str, Rule] = {
     "long_gaps": one_of(*LONG_GAP_RULES),
     "music_features": one_of(*MUSIC_FEATURES),
     "audio_hop": at_least(16),
+    "onset_shift": between(0, 4),
+    "beat_phase": one_of(*BEAT_PHASES),
     "chunk_frames": at_least(2),
     "n_moves": at_least(1),
     "vocabulary_features": one_of(*VOCABULARY_FEATURES),
     "split_fractions": split_fractions,
+    "style_pattern": regular_expression,
 }
 
 RULES_BY_FILE: dict[str, Mapping[str, Rule]] = {DEFAULT_CONFIG.name: DATA_RULES}

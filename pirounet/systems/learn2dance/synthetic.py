@@ -24,8 +24,10 @@ import numpy as np
 import soundfile
 from tqdm import tqdm
 
+from pirounet.systems.learn2dance.cache import cache_folder
 from pirounet.systems.learn2dance import synthetic_dancers as dancers
 from pirounet.music.errors import DataError
+from pirounet.music.pairs import songs_folder
 from pirounet.systems.learn2dance.synthetic_songs import SAMPLE_RATE, plan_song, render_song
 from pirounet.run.atomic import write_text_atomic
 
@@ -145,16 +147,21 @@ def _visible(folder: Path) -> list[Path]:
         if folder.is_dir() else []
 
 
-def has_inputs(data_dir: str | Path) -> bool:
-    """True when data_dir has anything in songs/ or poses/ (a user's inputs, or ours)."""
-    return bool(_visible(Path(data_dir) / "songs") or _visible(Path(data_dir) / "poses"))
+def has_inputs(data_dir: str | Path, songs_dir: str | None = None) -> bool:
+    """True when data_dir has anything in its songs folder or poses/ (a user's, or ours)."""
+    data_dir = Path(data_dir)
+    try:
+        songs = songs_folder(data_dir, songs_dir)
+    except DataError:  # songs in several folders: a user's inputs
+        return True
+    return bool((songs is not None and _visible(songs)) or _visible(data_dir / "poses"))
 
 
 def ensure_dataset(cfg: Any, progress: bool | None = None) -> bool:
     """Write the synthetic set to cfg.data_dir if it has no inputs; True when written."""
-    if has_inputs(cfg.data_dir) or not cfg.synthetic_if_missing:
+    if has_inputs(cfg.data_dir, cfg.songs_dir) or not cfg.synthetic_if_missing:
         return False
-    ours = {"songs", "poses", Path(cfg.cache_dir).name}
+    ours = {"songs", "poses", cache_folder(cfg).name}
     stray = [p.name for p in _visible(Path(cfg.data_dir)) if p.name not in ours]
     if stray:  # a user's files in another layout: do not mix the synthetic set in
         raise DataError(

@@ -114,8 +114,8 @@ def window_bas(poses: np.ndarray, windows: WindowSet, idx: np.ndarray, beats: di
     for seq, i, t0 in zip(poses, idx, starts):
         music = beats.get(windows.names[windows.song_of[i]], np.zeros(0))
         music = music[(music >= t0) & (music < t0 + span)] - t0
-        motion = motion_beats(seq.reshape(-1, 15, 2), fps, eval_cfg.smooth_s)
-        for variant, found in scores.items():
+        for variant, found in scores.items():  # each variant with its own paper's detector
+            motion = motion_beats(seq.reshape(-1, 15, 2), fps, variant, eval_cfg.smooth_s)
             found.append(beat_align_score(motion, music, variant, eval_cfg.sigma_s))
     return {v: float(np.mean(s)) for v, s in scores.items()}
 

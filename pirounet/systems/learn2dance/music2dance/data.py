@@ -26,7 +26,8 @@ class Song:
     split: str  # "train" | "valid" | "test"
     fps: float  # frames per second of the dance and its music features
     beats: np.ndarray | None = None  # (n,) beat times in seconds, when known
-    style: str | None = None  # the song's style, when known (the synthetic set)
+    style: str | None = None  # the song's style, when known
+    beat_source: str | None = None  # "truth.json", "beats/<name>.txt", "tracker", ...
 
 
 @dataclass
@@ -118,15 +119,16 @@ def window_length(songs: list[Song], wanted: int) -> int:
 def songs_from_prepared(prepared, beat_channel: int | None) -> list[Song]:
     """Our view of part 1's Prepared songs (pirounet/systems/learn2dance/prepare.py).
 
-    A song's beats are the true ones where the data has them (the synthetic set's truth.json),
-    else the frames its music's beat channel marks (fact35), else None (published512).
+    A song's beats are the true ones where the data has them (beats/<name>.txt, truth.json),
+    else the frames its music's beat channel marks (fact35, beat_channel given), else None.
     """
     songs = []
     for s in prepared.songs:
-        beats = getattr(s, "beats", None)
+        beats, source = getattr(s, "beats", None), getattr(s, "beat_source", None)
         if beats is None and beat_channel is not None:
             beats = np.flatnonzero(s.music[:, beat_channel] > 0.5) / s.fps
+            source = "tracker (the music features' beat channel)"
         songs.append(Song(s.name, s.music, s.moves, s.poses, s.split, s.fps,
                           None if beats is None else np.asarray(beats, np.float64),
-                          getattr(s, "style", None)))
+                          getattr(s, "style", None), source))
     return songs

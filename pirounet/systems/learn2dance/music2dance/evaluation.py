@@ -7,10 +7,13 @@ mean (ci95_low/high, as PirouNet's evaluation reports) and the bootstrap percent
 (boot_low/high: where 95 % of the iterations fall; claims are read from it).
 
     token accuracy   top-1 / top-5 of the teacher-forced next move on the true dances
-    beat alignment   Beat Align Score, FACT (over motion beats) and Bailando (over music
-                     beats), of the generated dance against its song's beats; the control is
-                     a dance the same model made for another held-out song, scored against
-                     this song's beats; "real" is the held-out dance itself
+    beat alignment   Beat Align Score, FACT (over motion beats, FACT's motion-beat
+                     detector) and Bailando (over music beats, Bailando's detector), of the
+                     generated dance against its song's beats; the control is a dance the
+                     same model made for another held-out song, scored against this song's
+                     beats; "real" is the held-out dance itself, with two checks of the beat
+                     reference: the real dance against the other songs' beats, and against
+                     its own song's beats moved half a beat
     2-D features     FID_k and FID_g between windows of generated and real held-out dances
                      (kinetic and geometric features of 2-D poses: not the published 3-D
                      numbers), and the diversity (mean pairwise distance) of each set; the
@@ -69,9 +72,33 @@ def token_accuracy(model: DanceModel, song: Song) -> tuple[float, float]:
 
 def bas(poses: np.ndarray, beats: np.ndarray, fps: float, variant: str, sigma_s: float,
         smooth_s: float) -> float:
-    """Beat Align Score of poses (T, 15, 2) against music beat times within the dance."""
+    """Beat Align Score of poses (T, 15, 2) against music beat times within the dance; each
+    variant finds the motion's beats with its own paper's detector."""
     beats = beats[beats <= len(poses) / fps]
-    return beat_align_score(motion_beats(poses, fps, smooth_s), beats, variant, sigma_s)
+    motion = motion_beats(poses, fps, detector=variant, smooth_s=smooth_s)
+    return beat_align_score(motion, beats, variant, sigma_s)
+
+
+def half_beat_later(beats: np.ndarray) -> np.ndarray:
+    """Beat times (B,) moved by half their median period: the other phase of the same tempo."""
+    if len(beats) < 2:
+        return beats
+    return beats + np.median(np.diff(beats)) / 2
+
+
+def real_checks(songs: list[Song], variant: str, sigma_s: float, smooth_s: float
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per song (n,): the real dance's BAS with its own beats, with the other songs' beats
+    (mean over them) and with its own beats moved half a beat."""
+    fps = songs[0].fps
+    cross = np.array([[bas(dance.poses, song.beats, fps, variant, sigma_s, smooth_s)
+                       for dance in songs] for song in songs])  # (song's beats, dance)
+    own = np.diag(cross).copy()
+    others = ((cross.sum(axis=0) - own) / max(len(songs) - 1, 1)) if len(songs) > 1 \
+        else np.full(len(songs), np.nan)
+    half = np.array([bas(s.poses, half_beat_later(s.beats), fps, variant, sigma_s, smooth_s)
+                     for s in songs])
+    return own, others, half
 
 
 def windows(poses: list[np.ndarray], length: int) -> np.ndarray:
@@ -119,8 +146,8 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
     contexts = [model.contexts(s.music, len(s.moves)) for s in songs]  # encoder once per song
     accuracy = np.array([token_accuracy(model, s) for s in songs])  # (n, 2)
     has_beats = all(s.beats is not None and len(s.beats) for s in songs)
-    real_bas = {v: np.array([bas(s.poses, s.beats, fps, v, sigma_s, smooth_s) if has_beats
-                             else np.nan for s in songs]) for v in VARIANTS}
+    real_bas = {v: real_checks(songs, v, sigma_s, smooth_s) for v in VARIANTS} if has_beats \
+        else {}  # per variant: own beats, other songs' beats, own beats half a beat later
     length = int(round(window_s * fps))
     real_windows = windows([s.poses for s in songs], length)
     real_features = feature_sets(real_windows, fps) if len(real_windows) >= 2 else None
@@ -131,7 +158,7 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
               feature_sets(train_windows, fps).items()}
              if references is not None and len(train_windows) >= 2 else {})
     styles, table = style_table(train, len(model.centroids))
-    style_known = bool(styles) and all(s.style in styles for s in songs)
+    style_known = len(styles) >= 2 and all(s.style in styles for s in songs)
     truth = np.array([styles.index(s.style) if style_known else -1 for s in songs])
     real_style = np.array([predicted_style(s.moves, table) for s in songs]) if style_known \
         else None
@@ -148,7 +175,13 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
         if has_beats:
             for v in VARIANTS:
                 own = [bas(dances[i][1], songs[i].beats, fps, v, sigma_s, smooth_s) for i in pick]
-                run[f"bas_{v}"], run[f"bas_{v}_real"] = np.mean(own), real_bas[v][pick].mean()
+                real, real_other, real_half = (a[pick].mean() for a in real_bas[v])
+                run[f"bas_{v}"], run[f"bas_{v}_real"] = np.mean(own), real
+                run[f"bas_{v}_real_half_beat"] = real_half
+                run[f"bas_{v}_real_minus_half_beat"] = real - real_half
+                if control:
+                    run[f"bas_{v}_real_other_songs"] = real_other
+                    run[f"bas_{v}_real_minus_other_songs"] = real - real_other
                 if control:
                     ctrl = [bas(dances[other_song(i, len(songs), rng)][1], songs[i].beats, fps,
                                 v, sigma_s, smooth_s) for i in pick]
@@ -177,7 +210,8 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
         progress(it)
     summaries = {k: summary([r[k] for r in runs]) for k in runs[0]}
     return {"summaries": summaries, "reference": floor, "styles": styles, "n_songs": len(songs),
-            "window_frames": length, "has_beats": has_beats, "style_known": style_known}
+            "window_frames": length, "has_beats": has_beats, "style_known": style_known,
+            "smooth_s": smooth_s}
 
 
 def grouped(result: dict[str, Any], sigma_s: float) -> dict[str, Any]:
@@ -189,8 +223,16 @@ def grouped(result: dict[str, Any], sigma_s: float) -> dict[str, Any]:
         out["beat_align_score"] = {v: {name: s[key] for name, key in (
             ("generated", f"bas_{v}"), ("control_other_song", f"bas_{v}_control"),
             ("real_dance", f"bas_{v}_real"),
-            ("generated_minus_control", f"bas_{v}_minus_control")) if key in s}
-            for v in VARIANTS}
+            ("generated_minus_control", f"bas_{v}_minus_control"),
+            ("real_dance_other_songs_beats", f"bas_{v}_real_other_songs"),
+            ("real_dance_minus_other_songs_beats", f"bas_{v}_real_minus_other_songs"),
+            ("real_dance_beats_half_beat_later", f"bas_{v}_real_half_beat"),
+            ("real_dance_minus_half_beat_later", f"bas_{v}_real_minus_half_beat"))
+            if key in s} for v in VARIANTS}
+        out["beat_align_score"]["motion_beat_detector"] = {
+            "fact": "FACT's: summed joint displacement, minima over +-1/6 s, no smoothing",
+            "bailando": f"Bailando's: mean joint speed, Gaussian-smoothed ({result['smooth_s']:g}"
+                        " s), every local minimum"}
         out["beat_align_score"]["sigma_s"] = sigma_s
     if "fid_k_2d" in s:
         out["features_2d"] = {k: s[k] for k in s if k.startswith(("fid_", "diversity_"))}

@@ -62,7 +62,7 @@ def speed_and_beats(song: Song, model: DanceModel, gen: GenerationSettings, eval
         ax.plot(t, speed, color="#2f6fd0", linewidth=1)
         for beat in song.beats[song.beats <= t[-1]]:
             ax.axvline(beat, color="#e69b00", linewidth=0.6, alpha=0.7)
-        for beat in motion_beats(poses, fps, smooth):
+        for beat in motion_beats(poses, fps, "bailando", smooth):  # the curve drawn
             ax.plot(beat, speed[min(int(round(beat * fps)), len(speed) - 1)], "v",
                     color="#d0263b", markersize=4)
         ax.set_ylabel(f"{title}\nspeed")

@@ -61,6 +61,7 @@ EVAL_RULES: dict[str, Rule] = {
     "bootstrap_iterations": at_least(1),
     "sigma_s": above(0),
     "smooth_s": at_least(0),
+    "beat_phase": one_of(*data_settings.BEAT_PHASES),
     "feature_window_s": above(0),
     "diversity_pairs": at_least(1),
     "n_animations": at_least(0),
