@@ -82,6 +82,8 @@ latent_adversary_weight = 0.0  # >0: a classifier of y from z, behind a gradient
 #   the encoder hides the label in z and the decoder must take the effort from y
 bone_length_weight = 0.0  # >0: each L(x, y) also pays this times the mean squared relative
 #   error of the reconstruction's bone lengths (model/objective.py, bone_length_error)
+velocity_weight = 0.0  # >0: each L(x, y) also pays this times the mean squared error of the
+#   frame-to-frame velocities (model/objective.py, velocity_error): no jump at the start
 
 # ----------------------------------------------------------------------------- training
 epochs = 500

@@ -77,6 +77,7 @@ TRAINING_RULES: dict[str, Rule] = {
     "latent_prior": one_of(*LATENT_PRIORS),
     "latent_adversary_weight": at_least(0),
     "bone_length_weight": at_least(0),
+    "velocity_weight": at_least(0),
     "kl_weight": at_least(0),
     "alpha_scale": at_least(0),
     "unlabelled_pairing": one_of(*PAIRINGS),
