@@ -222,3 +222,10 @@ def test_training_config_for_both_checkpoint_formats():
     ours = training_config(eval_cfg, {"path": "o.pt", "config": saved.to_dict()})
     # the saved config is the base; only the keys the overrides name replace it
     assert (ours.h_dim, ours.effort, ours.latent_dim) == (32, "space", 8)
+
+
+def test_paper_table_says_machine_labels():
+    table = paper_table("real", 0.5, {}, "machine labels (meter)")
+    assert table["markdown"].splitlines()[0].startswith("| model | labelled (%) | labels |")
+    assert table["markdown"].splitlines()[-1].startswith("| real | 50.0 | machine labels (meter) |")
+    assert "labels" not in paper_table("run", 0.5, {})["row"]  # human labels: the paper's row

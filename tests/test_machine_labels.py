@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import ROOT
 
+import main as train_main
 from pirounet.skeletons import VICON_53
+from pirounet.systems.pirounet import evaluate as main_eval
 from pirounet.systems.pirounet.data.label_files import (
     MACHINE,
     MACHINE_DESCRIPTION,
@@ -96,3 +99,22 @@ def test_refusals_are_one_line(pattern, tmp_path, capsys):
                  else args)
         assert str(stop.value).startswith("error: ") and words in str(stop.value)
     run(pattern, out, "--overwrite", "--seed=1")  # asked: replaced
+
+
+def test_a_run_on_machine_labels_says_so_in_its_tables(tmp_path, monkeypatch):
+    write_synthetic_dataset(tmp_path / "data", seed=0, frames=3000, n_files=2)
+    labels = tmp_path / "data" / "labels_machine_meter.csv"
+    main([f"--data_pattern={tmp_path}/data/mariel_*.npy", "--share=0.5"])
+    monkeypatch.chdir(tmp_path)
+    data = [f"--data_pattern={tmp_path}/data/mariel_*.npy", f"--labels_path={labels}"]
+    train_main.main([str(ROOT / "configs" / "tiny.py"), "--epochs=1", *data])
+    switches = ["quantitative", "qualitative_generation", "reconstruction", "latent_space",
+                "entanglement", "blind_export", "recognition_accuracy"]
+    metrics = main_eval.evaluate(main_eval.load_config(main_eval.EVAL_CONFIG, [
+        str(ROOT / "configs" / "eval_debug.py"), "--load_from_checkpoint=tiny",
+        "--cpu_threads=1", *(f"--{s}=False" for s in switches)]))
+    assert metrics["labels"]["source"] == "machine labels (meter)"
+    assert metrics["labels"]["counts"]["machine"] == len(read_label_file(labels))
+    assert "| machine labels (meter) |" in metrics["paper_table"]["markdown"]
+    report = (tmp_path / "results" / "debug" / "tiny" / "report.html").read_text()
+    assert "Labels the run learned from" in report and "machine labels (meter)" in report

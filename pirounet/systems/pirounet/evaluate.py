@@ -35,6 +35,7 @@ from pirounet.run.runtime import seed_everything, set_threads
 from pirounet.run.tracking import close_logging, setup_logging
 from pirounet.systems.pirounet.checkpoint import check_data_fingerprint, published_file
 from pirounet.systems.pirounet.data import DataError
+from pirounet.systems.pirounet.data.label_files import label_origin
 from pirounet.systems.pirounet.evaluation import (
     EvalContext,
     EvalError,
@@ -91,6 +92,7 @@ def evaluate(eval_cfg: Config, cores: int = 1) -> dict[str, Any]:
     name = ctx.results_dir.name
     metrics: dict[str, Any] = {"name": name, "checkpoint": ctx.checkpoint}
     metrics.update(check_data(ctx, eval_cfg))  # data_fingerprint, and what changed, if allowed
+    metrics["labels"] = label_origin(ctx.cfg.labels_path)  # human, or machine labels (meter)
     timing = {"load": time.perf_counter() - tic}
 
     # Each group of outputs, behind its switch. A group that fails with a user error is
@@ -115,7 +117,8 @@ def evaluate(eval_cfg: Config, cores: int = 1) -> dict[str, Any]:
         metrics["conditional_generation"] = tile_summary(ctx)
 
     # Paper table, metrics.json and the report
-    table = paper_table(name, labelled_share(ctx.cfg, ctx.dataset), metrics)
+    table = paper_table(name, labelled_share(ctx.cfg, ctx.dataset), metrics,
+                        metrics["labels"]["source"])
     metrics["paper_table"] = table
     metrics["timing_s"] = timing
     metrics["eval_config"] = eval_cfg.to_dict()

@@ -376,3 +376,9 @@ def describe_label_sources(counts: Mapping[str, int]) -> str:
     if suggested:
         return f"human labels ({suggested} of {human + suggested} accepted meter suggestions)"
     return "human labels"
+
+
+def label_origin(labels_path: str | Path) -> dict:
+    """{"file", "source", "counts"}: what a run's tables say about the labels it learned from."""
+    counts = label_source_counts(labels_path)
+    return {"file": str(labels_path), "source": describe_label_sources(counts), "counts": counts}

@@ -13,6 +13,7 @@ from pirounet.systems.pirounet.data.label_files import (
     LABEL_BLOCK,
     LABELS_FILE,
     check_recordings_identity,
+    label_origin,
     recordings_identity,
 )
 from pirounet.systems.pirounet.data.labels import load_labels, read_label_rows
@@ -211,6 +212,7 @@ def prepare_data(cfg) -> Dataset:
     starts, classes = load_labels(cfg.labels_path, cfg.effort, augment=cfg.augment_labels,
                                   n_frames=n_frames, seq_len=cfg.seq_len)
     check_labels(cfg, starts, classes)
+    log.info("labels: %s (%s)", label_origin(cfg.labels_path)["source"], cfg.labels_path)
     warn_spanning_blocks(cfg.labels_path, rec)
     split = make_split(cfg, starts, classes, n_frames, rec.offsets)
     log.info("%s effort, %d labelled windows; %s split: %s", cfg.effort, len(starts), cfg.split,

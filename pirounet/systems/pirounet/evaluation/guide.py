@@ -22,6 +22,7 @@ NAMES = {
     # tables
     "summary": "Run",
     "checkpoint": "Checkpoint",
+    "labels": "Labels the run learned from",
     "quantitative.generated": "Generated dances vs real data",
     "quantitative.real": "Real reference windows",
     "quantitative.ajd": "Reconstruction error (AJD)",
@@ -129,6 +130,11 @@ NOTES = {
     "checkpoint": (
         "The checkpoint evaluated: its file, the training epochs it completed and its format "
         "(pirounet: ours, with its config; published: the paper's, without one)."),
+    "labels": (
+        "The label file of the run and where its Time labels came from: a person (human), a "
+        "person accepting the effort meter's suggestion in the labeling app (suggested), or the "
+        "machine_labels command (machine). With machine labels (meter) every effort number is "
+        "measured against the meter's own classes, not a person's judgement."),
     "quantitative.generated": (
         "Conditional dances drawn from each label's dense tiles of the latent space and scored "
         "against real labelled training windows, as mean ± std over bootstrap iterations. The "

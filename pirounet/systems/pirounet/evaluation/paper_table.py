@@ -6,6 +6,8 @@ windows and FID, the bootstrapped ones as mean ± std. A metric that was not com
 With test_ajd="mean_and_running_sum" the row has "AJD test (mean)" and, next to it, "AJD test
 (running sum, reference code)": the reference code's test AJD, a running sum of about
 (n + 1) / (2 n) times the true mean, named apart so that the two are never confused.
+A run whose labels are not all a person's has a "labels" column after "labelled (%)" saying
+so ("machine labels (meter)"); the published row of human labels keeps the paper's columns.
 """
 from __future__ import annotations
 
@@ -13,11 +15,13 @@ from typing import Any, Mapping
 
 from pirounet.run.config import Config
 from pirounet.systems.pirounet.data import Dataset, load_labels
+from pirounet.systems.pirounet.data.label_files import describe_label_sources
 from pirounet.systems.pirounet.evaluation.results import metric_at
 from pirounet.viz.report import paper_table_latex, paper_table_markdown
 
 
 RUNNING_SUM_COLUMN = "AJD test (running sum, reference code)"
+HUMAN_LABELS = describe_label_sources({})  # "human labels": no labels column
 
 
 def _percent(value: float | None) -> str | None:
@@ -37,14 +41,18 @@ def labelled_share(cfg: Config, dataset: Dataset) -> float:
     return len(dataset.split.train_lab) / max(len(starts), 1)
 
 
-def paper_table_row(name: str, labelled_share: float, metrics: Mapping[str, Any]
-                    ) -> dict[str, Any]:
-    """The row of one model (column -> value) from main_eval's metrics dict."""
+def paper_table_row(name: str, labelled_share: float, metrics: Mapping[str, Any],
+                    labels: str = HUMAN_LABELS) -> dict[str, Any]:
+    """The row of one model (column -> value) from main_eval's metrics dict.
+
+    labels: where the labels came from (label_files.describe_label_sources).
+    """
     generated = metric_at(metrics, "quantitative", "generated") or {}
     running = metric_at(metrics, "quantitative", "ajd_running_sum", "test")
     return {
         "model": name,
         "labelled (%)": _percent(labelled_share),
+        **({"labels": labels} if labels != HUMAN_LABELS else {}),
         "accuracy valid (%)": _percent(metric_at(metrics, "classification", "valid", "accuracy")),
         "accuracy test (%)": _percent(metric_at(metrics, "classification", "test", "accuracy")),
         "diversity": _mean_std(generated.get("diversity")),
@@ -57,8 +65,9 @@ def paper_table_row(name: str, labelled_share: float, metrics: Mapping[str, Any]
     }
 
 
-def paper_table(name: str, labelled_share: float, metrics: Mapping[str, Any]) -> dict[str, Any]:
+def paper_table(name: str, labelled_share: float, metrics: Mapping[str, Any],
+                labels: str = HUMAN_LABELS) -> dict[str, Any]:
     """{"row": the row, "markdown": ..., "latex": ...} for metrics.json and the report."""
-    row = paper_table_row(name, labelled_share, metrics)
+    row = paper_table_row(name, labelled_share, metrics, labels)
     return {"row": row, "markdown": paper_table_markdown([row]),
             "latex": paper_table_latex([row])}

@@ -142,7 +142,8 @@ def quantitative_view(metrics: dict[str, Any]) -> dict[str, Any]:
 def report_view(metrics: dict[str, Any]) -> dict[str, Any]:
     """The metrics as the report shows them: summaries compacted, quantitative split into
     tables, the posterior KL next to the checkpoint, the configs collapsed at the bottom."""
-    first = {k: metrics[k] for k in ("name", "checkpoint", "posterior_kl") if k in metrics}
+    first = {k: metrics[k] for k in ("name", "checkpoint", "labels", "posterior_kl")
+             if k in metrics}
     view: dict[str, Any] = dict(first)
     configs = {}
     for key, value in metrics.items():
