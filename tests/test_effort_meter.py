@@ -4,11 +4,10 @@ import json
 import numpy as np
 import pytest
 
-from pirounet.skeletons import BODY_POINTS, VICON_53, Skeleton
+from pirounet.skeletons import BODY_POINTS, VICON_53, Skeleton, SkeletonError
 from pirounet.systems.pirounet.effort_meter import (
     METER_ROLES,
     EffortMeter,
-    MissingRoleError,
     effort_recognition_rate,
     time_effort_score,
 )
@@ -122,13 +121,13 @@ def test_effort_recognition_rate():
     assert effort_recognition_rate(meter, seqs, wrong) == pytest.approx(45 / 60)
 
 
-def stick_skeleton(body_override: dict | None = None) -> Skeleton:
+def stick_skeleton(without: str = "") -> Skeleton:
     """A 3-D skeleton of 7 joints named unlike any Vicon marker, one joint per body role."""
     joints = ("crown", "hips", "chest", "paw_l", "paw_r", "sole_l", "sole_r")
     body = {point: ("chest",) for point in BODY_POINTS}
     body.update(head=("crown",), pelvis=("hips",), Lhand=("paw_l",), Rhand=("paw_r",),
                 Lfoot=("sole_l",), Rfoot=("sole_r",))
-    body.update(body_override or {})
+    body.pop(without, None)
     return Skeleton(name="stick7", joints=joints, dims=3, fps=25.0,
                     segments=(("hips", "chest"), ("chest", "crown")), body=body,
                     end_effectors=())
@@ -149,11 +148,16 @@ def test_meter_finds_end_effectors_by_role_on_another_skeleton():
 
 
 def test_skeleton_lacking_a_role_is_one_clear_error():
-    skeleton = stick_skeleton({"Rfoot": ()})
-    with pytest.raises(MissingRoleError, match=r"stick7 has no 'Rfoot' body role"):
+    skeleton = stick_skeleton(without="Rfoot")
+    with pytest.raises(SkeletonError, match=r"stick7 has no 'Rfoot' body point, which the "
+                       r"Time-Effort meter \(it measures head, Lhand, Rhand, Lfoot, Rfoot\)"):
         time_effort_score(np.zeros((1, T, 7, 3)), skeleton=skeleton)
-    with pytest.raises(MissingRoleError, match="'Rfoot'"):
+    with pytest.raises(SkeletonError, match="'Rfoot'"):
         EffortMeter(skeleton=skeleton)
+    empty = stick_skeleton()
+    empty.body["Rfoot"] = ()  # a definition file's empty list
+    with pytest.raises(SkeletonError, match="body point 'Rfoot' names no joint"):
+        EffortMeter(skeleton=empty)
 
 
 def test_probabilities_follow_the_cut_and_sharpen_when_fitted():

@@ -89,13 +89,13 @@ def test_own_labels_calibrate_the_meter_accepted_ones_do_not(task, tmp_path):
     assert "calibrated on your 9 Time labels" in app.state()["meter"]
 
 
-def stick_task(body_override: dict | None = None) -> Task:
+def stick_task(without: str = "") -> Task:
     """Six blocks of a 5-joint 3-D skeleton named unlike Vicon markers, waving one hand."""
     joints = ("top", "root", "hand_a", "hand_b", "toe_a")
     body = {point: ("root",) for point in BODY_POINTS}
     body.update(head=("top",), Lhand=("hand_a",), Rhand=("hand_b",), Lfoot=("toe_a",),
                 Rfoot=("root",))
-    body.update(body_override or {})
+    body.pop(without, None)
     skeleton = Skeleton(name="stick5", joints=joints, dims=3, fps=25.0, body=body,
                         segments=(("root", "top"), ("root", "hand_a"), ("root", "hand_b"),
                                   ("root", "toe_a")), end_effectors=())
@@ -116,10 +116,10 @@ def test_any_skeleton_draws_and_gets_suggestions(tmp_path):
 
 
 def test_a_skeleton_without_a_role_is_labelled_by_hand(tmp_path, caplog):
-    app = LabelApp(stick_task({"Rfoot": ()}), tmp_path / "labels.csv")
+    app = LabelApp(stick_task(without="Rfoot"), tmp_path / "labels.csv")
     state = app.state()
     assert state["suggestions"] is None
-    assert "no suggestions: skeleton stick5 has no 'Rfoot' body role" in state["meter"]
+    assert "no suggestions: skeleton stick5 has no 'Rfoot' body point" in state["meter"]
     with pytest.raises(ValueError, match="no suggestion to accept"):
         app.save({"block": 0, "time": 1, "space": 1, "suggestion": True})
     app.save({"block": 0, "time": 1, "space": 1})  # by hand, as ever

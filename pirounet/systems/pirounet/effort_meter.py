@@ -37,7 +37,7 @@ import numpy as np
 
 from pirounet.metrics.classification import accuracy
 from pirounet.metrics.kinematics import acceleration
-from pirounet.skeletons import VICON_53, Skeleton
+from pirounet.skeletons import VICON_53, Skeleton, SkeletonError
 
 FPS = VICON_53.fps
 METER_ROLES = ("head", "Lhand", "Rhand", "Lfoot", "Rfoot")  # body roles the meter measures
@@ -47,20 +47,14 @@ UNCALIBRATED_WIDTH_SHARE = 0.25  # from_quantiles: width = this x log(t2 / t1)
 SCORE_FLOOR = 1e-12  # scores are clipped here before the log (a perfectly still window)
 
 
-class MissingRoleError(ValueError):
-    """A skeleton without a body role the meter measures."""
-
-
 def role_matrix(skeleton: Skeleton) -> np.ndarray:
-    """(5, J) matrix averaging each meter role's joints; MissingRoleError naming a lacking role."""
-    body = skeleton.body
-    for role in METER_ROLES:
-        if not body.get(role):
-            raise MissingRoleError(
-                f"skeleton {skeleton.name} has no {role!r} body role; the Time-Effort meter "
-                f"measures the roles {', '.join(METER_ROLES)} (give the skeleton's body a "
-                f"{role!r} entry naming its joints)")
-    return skeleton.group_matrix({role: body[role] for role in METER_ROLES})
+    """(5, J) matrix averaging each meter role's joints; SkeletonError naming a lacking role."""
+    skeleton.require(METER_ROLES, f"the Time-Effort meter (it measures {', '.join(METER_ROLES)})")
+    empty = [role for role in METER_ROLES if not skeleton.body[role]]
+    if empty:
+        raise SkeletonError(f"skeleton {skeleton.name}: body point '{empty[0]}' names no "
+                            "joint; the Time-Effort meter needs its joints")
+    return skeleton.group_matrix({role: skeleton.body[role] for role in METER_ROLES})
 
 
 def time_effort_score(seqs: np.ndarray, fps: float | None = None,

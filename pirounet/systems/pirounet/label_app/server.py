@@ -32,7 +32,7 @@ from pirounet.systems.pirounet.data.label_files import (
     check_recordings_identity,
     write_recordings_identity,
 )
-from pirounet.systems.pirounet.effort_meter import MissingRoleError
+from pirounet.skeletons import SkeletonError
 from pirounet.systems.pirounet.efforts import EFFORTS
 from pirounet.systems.pirounet.label_app.store import LabelError, LabelStore
 from pirounet.systems.pirounet.label_app.tasks import Task
@@ -88,7 +88,7 @@ class LabelApp:
         if label_mode:
             try:
                 self._scores = block_scores(task.poses, task.starts, task.seq_len, task.skeleton)
-            except MissingRoleError as err:  # label by hand; say why there are no suggestions
+            except SkeletonError as err:  # label by hand; say why there are no suggestions
                 self.meter_problem = f"no suggestions: {err}"
                 log.warning("%s", self.meter_problem)
 
