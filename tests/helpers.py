@@ -39,3 +39,32 @@ def train_tiny_run(root: Path, frames: int, *args: str) -> Path:
         mp.chdir(root)
         main.main([str(ROOT / "configs" / "tiny.py"), *args, *data_args(root / "data")])
     return root
+
+
+def tiny_learn2dance_checkpoint(path: Path, *args: str) -> Path:
+    """An untrained learn2dance checkpoint of 4 moves (fact35 music, 30 fps) saved at path.
+
+    args: --key=value settings on top of a tiny model's; the checkpoint's saved config.
+    """
+    import numpy as np
+    import torch
+
+    from pirounet.run.checkpoint import make_checkpoint, save_checkpoint
+    from pirounet.systems.learn2dance.music2dance.model import (ModelSettings, MusicEncoder,
+                                                                PoseDecoder)
+    from pirounet.systems.learn2dance.music2dance.settings import load_training_config
+
+    cfg = load_training_config(["--music_emb=4", "--hidden_size=4", "--lstm_layers=1",
+                                "--n_moves=4", "--animation='none'", *args])
+    settings = ModelSettings(music_dim=35, music_emb=4, hidden=4, layers=1, n_moves=4)
+    encoder, decoder = MusicEncoder(settings), PoseDecoder(settings)
+    ckpt = make_checkpoint("learn2dance", 1, {"encoder": encoder, "decoder": decoder},
+                           {"encoder_optimizer": torch.optim.SGD(encoder.parameters(), lr=0.1),
+                            "decoder_optimizer": torch.optim.SGD(decoder.parameters(), lr=0.1)},
+                           {}, cfg.to_dict(), 0.0, [], None)
+    rng = np.random.default_rng(0)
+    centroids = rng.normal(size=(4, cfg.chunk_frames, 15, 2)).astype("f4")
+    ckpt.update(music_scaler={"mean": torch.zeros(35), "std": torch.ones(35)},
+                centroids=torch.from_numpy(centroids), pose_units="normalized", fps=30.0)
+    save_checkpoint(path, ckpt)
+    return path

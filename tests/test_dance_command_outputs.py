@@ -8,14 +8,10 @@ import json
 import numpy as np
 import pytest
 import soundfile
-import torch
+from helpers import tiny_learn2dance_checkpoint
 
 from pirounet.music.errors import DataError
-from pirounet.run.checkpoint import make_checkpoint, save_checkpoint
 from pirounet.systems.learn2dance import dance as dance_cmd
-from pirounet.systems.learn2dance.music2dance.model import (ModelSettings, MusicEncoder,
-                                                            PoseDecoder)
-from pirounet.systems.learn2dance.music2dance.settings import load_training_config
 
 CHUNK = 10  # frames per move in the tiny checkpoint
 
@@ -23,21 +19,7 @@ CHUNK = 10  # frames per move in the tiny checkpoint
 @pytest.fixture()
 def run(tmp_path):
     """A learn2dance checkpoint of 4 moves of CHUNK frames, fact35 music, at 30 fps."""
-    cfg = load_training_config(["--music_emb=4", "--hidden_size=4", "--lstm_layers=1",
-                                f"--chunk_frames={CHUNK}", "--n_moves=4", "--animation='none'"])
-    settings = ModelSettings(music_dim=35, music_emb=4, hidden=4, layers=1, n_moves=4)
-    encoder, decoder = MusicEncoder(settings), PoseDecoder(settings)
-    ckpt = make_checkpoint("learn2dance", 1, {"encoder": encoder, "decoder": decoder},
-                           {"encoder_optimizer": torch.optim.SGD(encoder.parameters(), lr=0.1),
-                            "decoder_optimizer": torch.optim.SGD(decoder.parameters(), lr=0.1)},
-                           {}, cfg.to_dict(), 0.0, [], None)
-    rng = np.random.default_rng(0)
-    ckpt.update(music_scaler={"mean": torch.zeros(35), "std": torch.ones(35)},
-                centroids=torch.from_numpy(rng.normal(size=(4, CHUNK, 15, 2)).astype("f4")),
-                pose_units="normalized", fps=30.0)
-    path = tmp_path / "run.pt"
-    save_checkpoint(path, ckpt)
-    return path
+    return tiny_learn2dance_checkpoint(tmp_path / "run.pt", f"--chunk_frames={CHUNK}")
 
 
 def song(path, seconds=1.0, sr=22050, pitch=220.0):

@@ -293,8 +293,9 @@ def test_a_frame_rate_of_24_reaches_the_dancer_the_music_and_the_chunks(tmp_path
 def test_prepare_main_writes_the_set_and_reports(tmp_path, capsys):
     prepared = prepare.main(TINY + [f"--data_dir={tmp_path / 'd'}",
                                     f"--cache_dir={tmp_path / 'c'}"])
-    out = capsys.readouterr().out
-    assert "wrote the synthetic set (4 songs)" in out and "train: 2 songs, 16 s" in out
+    captured = capsys.readouterr()
+    assert "synthetic set (4 songs) was written there" in captured.err
+    assert "train: 2 songs, 16 s" in captured.out
     assert len(prepared.songs) == 4
 
 

@@ -75,8 +75,9 @@ def test_cache_hits_on_same_content_and_settings_and_misses_otherwise(tmp_path):
         return {"x": np.arange(3)}
 
     key = content_key([song], {"fps": 30})
-    first = cached(tmp_path / "cache", "music", key, compute)
-    again = cached(tmp_path / "cache", "music", content_key([song], {"fps": 30}), compute)
+    first = cached(tmp_path / "cache", "music", key, compute, keys=("x",))
+    again = cached(tmp_path / "cache", "music", content_key([song], {"fps": 30}), compute,
+                   keys=("x",))
     assert len(calls) == 1 and (first["x"] == again["x"]).all()
     assert content_key([song], {"fps": 25}) != key  # a setting changes the key
     soundfile.write(song, click_track(100, 2.0)[0], SR)  # so does the content

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -38,18 +39,37 @@ def cache_folder(cfg: Any) -> Path:
 
 
 def cached(cache_dir: str | Path | None, kind: str, key: str,
-           compute: Callable[[], Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """The arrays stored under cache_dir/kind/key.npz, computed and stored on a miss."""
+           compute: Callable[[], Mapping[str, np.ndarray]],
+           keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The arrays `keys` stored under cache_dir/kind/key.npz, computed and stored on a miss.
+
+    An entry that cannot be read, or holds other names or non-numeric arrays (a torn, empty
+    or foreign file), is computed again with a warning that names it.
+    """
     if cache_dir is None:
         return dict(compute())
     path = Path(cache_dir) / kind / f"{key}.npz"
     if path.is_file():
-        try:
-            with np.load(path, allow_pickle=False) as stored:
-                return {name: stored[name] for name in stored.files}
-        except (OSError, ValueError):  # unreadable entry: compute it again
-            pass
+        stored = _read_entry(path, keys)
+        if stored is not None:
+            return stored
     arrays = dict(compute())
     with atomic_open(path, "wb") as f:
         np.savez(f, **arrays)
     return arrays
+
+
+def _read_entry(path: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray] | None:
+    """The arrays of a cache entry, or None (with a warning) when it is not a good one."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+    except Exception as err:  # noqa: BLE001 - BadZipFile, EOFError, OSError, ValueError, ...
+        reason = f"{type(err).__name__}: {err}"
+    else:
+        numeric = all(a.dtype.kind in "biuf" for a in arrays.values())
+        if set(arrays) == set(keys) and numeric:
+            return arrays
+        reason = f"holds {sorted(arrays)}, expected numbers under {sorted(keys)}"
+    warnings.warn(f"{path}: a bad cache entry ({reason}); computing it again", stacklevel=3)
+    return None

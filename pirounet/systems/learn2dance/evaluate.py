@@ -36,7 +36,6 @@ from pirounet.systems.learn2dance.music2dance.trust import (beat_reference, beat
                                                             style_skipped)
 from pirounet.music.pairs import pair_by_name
 from pirounet.systems.learn2dance.prepare import prepare
-from pirounet.systems.learn2dance.synthetic import ensure_dataset
 from pirounet.run.atomic import write_text_atomic
 from pirounet.run.checkpoint import CheckpointError, check_system, read_checkpoint
 from pirounet.run.config import Config, ConfigError, config_from_dict
@@ -127,7 +126,6 @@ def evaluate_music2dance(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, An
                          folder: Path) -> dict[str, Any]:
     """Every metric, plot and animation of a music2dance run; returns the metrics."""
     timing, tic = {}, time.perf_counter()
-    ensure_dataset(train_cfg)
     prepared = prepare(train_cfg)
     songs = songs_from_prepared(prepared, beat_channel=None)  # beats from the data only
     held = [s for s in songs if s.split == eval_cfg.split]

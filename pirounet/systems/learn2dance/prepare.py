@@ -40,7 +40,7 @@ from pirounet.music.errors import DataError
 from pirounet.systems.learn2dance.music2dance.settings import load_training_config
 from pirounet.music.pairs import SPLITS, Pair, pair_by_name, split_by_song
 from pirounet.systems.learn2dance.settings import DEFAULT_CONFIG
-from pirounet.systems.learn2dance.synthetic import ensure_dataset
+from pirounet.systems.learn2dance.synthetic import ensure_dataset, written_notice
 from pirounet.run.config import ConfigError, help_text, wants_help
 
 DEFAULTS = DEFAULT_CONFIG
@@ -105,7 +105,8 @@ def read_pair(pair: Pair, cfg: Any) -> tuple[poses.Dance, np.ndarray]:
     """The pair's dance and its music features (T_music, F), both through the cache."""
     pose_settings = poses.PoseSettings.from_config(cfg)
     key = content_key([pair.dance], {"kind": "dance", **asdict(pose_settings)})
-    arrays = cached(cache_folder(cfg), "dances", key, lambda: _dance_arrays(pair, pose_settings))
+    arrays = cached(cache_folder(cfg), "dances", key, lambda: _dance_arrays(pair, pose_settings),
+                    keys=("poses", "confidences", "flagged", "fps"))
     dance = poses.Dance(pair.name, arrays["poses"], arrays["confidences"], arrays["flagged"],
                         float(arrays["fps"]), str(pair.dance))
     music_settings = {"kind": "music", "features": cfg.music_features, "fps": dance.fps,
@@ -114,7 +115,7 @@ def read_pair(pair: Pair, cfg: Any) -> tuple[poses.Dance, np.ndarray]:
     key = content_key([pair.song], music_settings)
     features = cached(cache_folder(cfg), "music", key, lambda: {"features": music.music_features(
         pair.song, cfg.music_features, dance.fps, cfg.audio_hop, cfg.beat_phase,
-        cfg.onset_shift)})["features"]
+        cfg.onset_shift)}, keys=("features",))["features"]
     return dance, features
 
 
@@ -208,7 +209,7 @@ def build_vocabulary(songs: list[Song], cfg: Any) -> vocabulary.Vocabulary:
                            "n_moves": cfg.n_moves, "seed": cfg.seed,
                            "features": cfg.vocabulary_features})
     fitted = cached(cache_folder(cfg), "vocabulary", key, lambda: {"centroids": vocabulary.fit(
-        chunks, cfg.n_moves, cfg.seed, cfg.vocabulary_features).centroids})
+        chunks, cfg.n_moves, cfg.seed, cfg.vocabulary_features).centroids}, keys=("centroids",))
     return vocabulary.Vocabulary(fitted["centroids"], cfg.vocabulary_features)
 
 
@@ -216,8 +217,21 @@ def _digest(array: np.ndarray) -> str:
     return hashlib.sha1(np.ascontiguousarray(array).tobytes()).hexdigest()
 
 
+def check_folders(cfg: Any) -> None:
+    """data_dir must be a folder that exists (nothing is written here), cache_dir no file."""
+    data_dir, cache_dir = Path(cfg.data_dir), cache_folder(cfg)
+    if not data_dir.is_dir():
+        what = "names a file" if data_dir.exists() else "is not there"
+        raise DataError(f"{data_dir}: data_dir {what}; expected a folder with songs/ and poses/ "
+                        "(evaluation reads the run's data and never writes any)")
+    if cache_dir.exists() and not cache_dir.is_dir():
+        raise DataError(f"{cache_dir}: cache_dir names a file (a user's?); expected a folder "
+                        "for the prepared arrays: move the file, or set --cache_dir elsewhere")
+
+
 def prepare(cfg: Any) -> Prepared:
     """Pair, read, align, split and tokenise every song of cfg.data_dir (see module doc)."""
+    check_folders(cfg)
     pairs = pair_by_name(cfg.data_dir, cfg.songs_dir)
     splits = split_by_song([p.name for p in pairs], cfg.split_fractions, cfg.seed)
     log.info("%d songs with their dances in %s (first read: a few seconds each; then cached "
@@ -276,7 +290,7 @@ def main(args: Iterable[str] | None = None) -> Prepared:
     cfg = load_training_config(list(args) if args is not None else [])
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if ensure_dataset(cfg):
-        print(f"wrote the synthetic set ({cfg.synthetic_songs} songs) to {cfg.data_dir}")
+        print(f"warning: {written_notice(cfg)}", file=sys.stderr)
     prepared = prepare(cfg)
     print(summary(prepared))
     return prepared

@@ -12,11 +12,17 @@ drawn from its own generator, seeded by (seed, i), so the set is the same on eve
 and a song does not change when the set grows.
 
 ensure_dataset(cfg) writes the set when data_dir holds no learn2dance inputs, and never
-writes over an existing file.
+writes over an existing file. A writer holds data_dir/.synthetic.lock and writes into a hidden
+temporary folder beside songs/ and poses/, then moves the finished set into place: a second
+run waits for the first to finish instead of reading half a set, and a writer killed
+mid-way (even kill -9) leaves nothing a reader would take for data.
 """
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +35,7 @@ from pirounet.systems.learn2dance import synthetic_dancers as dancers
 from pirounet.music.errors import DataError
 from pirounet.music.pairs import songs_folder
 from pirounet.systems.learn2dance.synthetic_songs import SAMPLE_RATE, plan_song, render_song
-from pirounet.run.atomic import write_text_atomic
+from pirounet.run.atomic import FileLock, write_text_atomic
 
 # Detection noise, in the spirit of OpenPose on a clean video.
 NOISE_SHARE = 0.004  # position noise sd, as a share of the dancer's height in pixels
@@ -39,6 +45,8 @@ UNSURE = 0.01  # chance per joint and frame of a wrong position with confidence 
 MISS_FRAME = 0.004  # chance per frame that the dancer is not detected at all
 BYSTANDER_CHANCE = 0.7  # chance that a song has someone else in the picture, for a while
 IMAGE_W, IMAGE_H = dancers.IMAGE_SIZE
+LOCK_NAME = ".synthetic.lock"  # in data_dir: held by whoever writes the set
+TEMP_PREFIX = ".synthetic-"  # data_dir/.synthetic-*.tmp/: a set being written
 
 
 def camera(rng: np.random.Generator) -> dict[str, float]:
@@ -125,7 +133,23 @@ def write_song(out: Path, index: int, seconds: float, fps: float, seed: int) -> 
 def write_synthetic_set(out: str | Path, n_songs: int, seconds: float, fps: float = 30.0,
                         seed: int = 0, progress: bool = False) -> Path:
     """Write the synthetic set to `out` (songs/, poses/, truth.json); refuses to overwrite."""
-    out = Path(out)
+    out = _folder(out)
+    with FileLock(out / LOCK_NAME, blocking=True):
+        return _write_set(out, n_songs, seconds, fps, seed, progress)
+
+
+def _folder(path: str | Path) -> Path:
+    """path as a folder to write in; one DataError when it names a file."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise DataError(f"{path}: data_dir names a file; expected a folder (songs/ and poses/ "
+                        "in it, or nothing, for the synthetic set)")
+    return path
+
+
+def _write_set(out: Path, n_songs: int, seconds: float, fps: float, seed: int,
+               progress: bool) -> Path:
+    """Write the set into a temporary folder in out, then move it into place (lock held)."""
     names = [f"song_{i:03d}" for i in range(n_songs)]
     targets = ([out / "truth.json"] + [out / "songs" / f"{n}.wav" for n in names]
                + [out / "poses" / n for n in names])
@@ -133,12 +157,32 @@ def write_synthetic_set(out: str | Path, n_songs: int, seconds: float, fps: floa
     if taken:
         raise DataError(f"{out}: will not write the synthetic set over existing "
                                    f"files: {', '.join(taken[:3])}")
-    (out / "songs").mkdir(parents=True, exist_ok=True)
-    truth = {"seed": seed, "fps": fps, "moves": list(dancers.MOVES), "songs": {}}
-    for i in tqdm(range(n_songs), desc="synthetic set", disable=not progress):
-        truth["songs"][names[i]] = write_song(out, i, seconds, fps, seed)
-    write_text_atomic(out / "truth.json", json.dumps(truth, indent=1) + "\n")
+    for stale in out.glob(f"{TEMP_PREFIX}*.tmp"):  # left by a writer that was killed
+        shutil.rmtree(stale, ignore_errors=True)
+    temp = Path(tempfile.mkdtemp(dir=out, prefix=TEMP_PREFIX, suffix=".tmp"))
+    try:
+        (temp / "songs").mkdir()
+        truth = {"seed": seed, "fps": fps, "moves": list(dancers.MOVES), "songs": {}}
+        for i in tqdm(range(n_songs), desc="synthetic set", disable=not progress):
+            truth["songs"][names[i]] = write_song(temp, i, seconds, fps, seed)
+        write_text_atomic(temp / "truth.json", json.dumps(truth, indent=1) + "\n")
+        # truth first, songs last: a reader pairs songs with dances, so until songs/ arrives
+        # it finds no pair (an error), never a set without its truth
+        os.replace(temp / "truth.json", out / "truth.json")
+        for sub in ("poses", "songs"):
+            _move_into(temp / sub, out / sub)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
     return out
+
+
+def _move_into(source: Path, target: Path) -> None:
+    """Move folder source to target: one rename, or entry by entry when target exists."""
+    if not target.exists():
+        os.replace(source, target)
+        return
+    for entry in sorted(source.iterdir()):
+        os.replace(entry, target / entry.name)
 
 
 def _visible(folder: Path) -> list[Path]:
@@ -159,15 +203,28 @@ def has_inputs(data_dir: str | Path, songs_dir: str | None = None) -> bool:
 
 def ensure_dataset(cfg: Any, progress: bool | None = None) -> bool:
     """Write the synthetic set to cfg.data_dir if it has no inputs; True when written."""
-    if has_inputs(cfg.data_dir, cfg.songs_dir) or not cfg.synthetic_if_missing:
+    data_dir = _folder(cfg.data_dir)
+    if has_inputs(data_dir, cfg.songs_dir) or not cfg.synthetic_if_missing:
         return False
-    ours = {"songs", "poses", cache_folder(cfg).name}
-    stray = [p.name for p in _visible(Path(cfg.data_dir)) if p.name not in ours]
-    if stray:  # a user's files in another layout: do not mix the synthetic set in
-        raise DataError(
-            f"{cfg.data_dir} holds {', '.join(stray[:3])} but nothing in songs/ or poses/: put "
-            "songs in songs/<name>.wav and dances in poses/<name>/ (docs/learn2dance_data.md), "
-            "or point data_dir at an empty folder to get the synthetic set")
-    write_synthetic_set(cfg.data_dir, cfg.synthetic_songs, cfg.synthetic_seconds, cfg.fps,
-                        cfg.seed, cfg.progress if progress is None else progress)
+    with FileLock(data_dir / LOCK_NAME, blocking=True):
+        if has_inputs(data_dir, cfg.songs_dir):  # another run wrote it while this one waited
+            return False
+        ours = {"songs", "poses", cache_folder(cfg).name}
+        stray = [p.name for p in _visible(data_dir) if p.name not in ours]
+        if stray:  # a user's files in another layout: do not mix the synthetic set in
+            raise DataError(
+                f"{cfg.data_dir} holds {', '.join(stray[:3])} but nothing in songs/ or poses/: "
+                "put songs in songs/<name>.wav and dances in poses/<name>/ "
+                "(docs/learn2dance_data.md), or point data_dir at an empty folder to get the "
+                "synthetic set")
+        _write_set(data_dir, cfg.synthetic_songs, cfg.synthetic_seconds, cfg.fps, cfg.seed,
+                   cfg.progress if progress is None else progress)
     return True
+
+
+def written_notice(cfg: Any) -> str:
+    """What to tell the user when ensure_dataset wrote the set: their data_dir had no data."""
+    return (f"{cfg.data_dir} holds no songs or dances, so the built-in synthetic set "
+            f"({cfg.synthetic_songs} songs) was written there and is used; if that folder is "
+            "a typo, set --data_dir to your data (synthetic_if_missing=False makes this an "
+            "error)")

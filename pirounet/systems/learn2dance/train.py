@@ -39,7 +39,7 @@ from pirounet.systems.learn2dance.music2dance.objective import MoveObjective
 from pirounet.systems.learn2dance.music2dance.settings import DEFAULT_CONFIG, load_training_config
 from pirounet.systems.learn2dance.music2dance.training import train_epoch, validate
 from pirounet.systems.learn2dance.prepare import prepare, summary
-from pirounet.systems.learn2dance.synthetic import ensure_dataset
+from pirounet.systems.learn2dance.synthetic import ensure_dataset, written_notice
 from pirounet.run.checkpoint import (CheckpointError, TrainingState, check_run_folder,
                                      check_system, make_checkpoint, read_checkpoint,
                                      restore_training, run_folder, save_epoch_checkpoints)
@@ -233,8 +233,7 @@ def main(args: list[str]) -> dict[str, torch.nn.Module]:
     try:
         # Data: the synthetic set is written once, by rank 0, before anyone reads it
         if ddp.is_main and ensure_dataset(cfg):
-            log.info("wrote the synthetic set (%d songs) to %s", cfg.synthetic_songs,
-                     cfg.data_dir)
+            log.warning(written_notice(cfg))
         barrier()
         prepared = prepare(cfg)
 

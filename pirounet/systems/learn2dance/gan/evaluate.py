@@ -29,7 +29,6 @@ from pirounet.systems.learn2dance.gan.train_pose import latent_walks, pose_dista
 from pirounet.systems.learn2dance.gan.train_seq import sample_sequences
 from pirounet.music.features import BEAT_CHANNEL
 from pirounet.systems.learn2dance.prepare import prepare
-from pirounet.systems.learn2dance.synthetic import ensure_dataset
 from pirounet.metrics.beats import beat_align_score, motion_beats
 from pirounet.metrics.bones import bone_length_ratio, bone_length_variation
 from pirounet.metrics.distribution import activation_statistics, diversity, frechet_distance
@@ -147,7 +146,6 @@ def evaluate_seq_gan(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, Any],
                      folder: Path) -> dict[str, Any]:
     """Every metric, the prediction task and the animations of a seq_gan run."""
     timing, tic = {}, time.perf_counter()
-    ensure_dataset(train_cfg)
     prepared = prepare(train_cfg)
     stats = MusicStats(ckpt["music_stats"]["mean"].numpy(), ckpt["music_stats"]["std"].numpy())
     length, units = train_cfg.gan_window, train_cfg.gan_poses
@@ -257,7 +255,6 @@ def evaluate_seq_gan(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, Any],
 def evaluate_pose_gan(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, Any],
                       folder: Path) -> dict[str, Any]:
     """A pose_gan run: single generated poses against held-out poses, and latent walks."""
-    ensure_dataset(train_cfg)
     prepared = prepare(train_cfg)
     held = pose_array(prepared, eval_cfg.split, train_cfg.gan_poses)  # (N, 30)
     train = pose_array(prepared, "train", train_cfg.gan_poses)
