@@ -81,7 +81,8 @@ batch_size = 8  # windows per batch (per process under DDP); published 4
 optimizer = "adam"  # "adam" | "sgd" (no momentum, no weight decay, as published)
 learning_rate = 1e-3  # step size; published 3e-4 with SGD
 grad_clip = 1.0  # max gradient norm (0 = no clipping, as published)
-window_chunks = 40  # moves per training window (published 40); cut to the shortest song
+window_chunks = 40  # moves per training window (published 40), or the median training
+#   song's moves when fewer; songs shorter than the window are left out with a warning
 max_steps_per_epoch = 0  # 0 = every batch; > 0 caps the batches of an epoch (quick tests)
 save_every = 0  # also keep epoch_<N>.pt every N epochs (0 = only last.pt and best.pt)
 resume = False  # continue run_name from its last.pt (weights, optimizer, RNG, history)

@@ -32,8 +32,8 @@ from pirounet.music.errors import DataError
 from pirounet.systems.learn2dance.gan.train_pose import train_pose_gan
 from pirounet.systems.learn2dance.gan.train_seq import load_pose_generator, train_seq_gan
 from pirounet.music.features import BEAT_CHANNEL
-from pirounet.systems.learn2dance.music2dance.data import (MusicScaler, Windows, songs_from_prepared,
-                                                   window_length)
+from pirounet.systems.learn2dance.music2dance.data import (MusicScaler, Windows, long_enough,
+                                                           songs_from_prepared, window_length)
 from pirounet.systems.learn2dance.music2dance.model import ModelSettings, MusicEncoder, PoseDecoder
 from pirounet.systems.learn2dance.music2dance.objective import MoveObjective
 from pirounet.systems.learn2dance.music2dance.settings import DEFAULT_CONFIG, load_training_config
@@ -129,7 +129,9 @@ def train_music2dance(cfg: Config, prepared, run_dir: Path, ddp, device: torch.d
     train_songs = [s for s in songs if s.split == "train"]
     valid_songs = [s for s in songs if s.split == "valid"]
     scaler = music_scaler(cfg, songs, start)
-    length = window_length(train_songs + valid_songs, cfg.window_chunks)
+    length = window_length(train_songs, cfg.window_chunks)
+    train_songs = long_enough(train_songs, length, "train")
+    valid_songs = long_enough(valid_songs, length, "valid")
     shard = {"rank": ddp.rank, "world_size": ddp.world_size}
     train = Windows(train_songs, scaler, length, cfg.chunk_frames, cfg.batch_size, cfg.seed,
                     shuffle=True, **shard)

@@ -8,11 +8,14 @@ an offset drawn from (seed, epoch), so an epoch is the same after a resume, on a
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import Tensor
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -111,9 +114,25 @@ class Windows:
         return out
 
 
-def window_length(songs: list[Song], wanted: int) -> int:
-    """Chunks per window: `wanted`, or the shortest song's chunk count when that is fewer."""
-    return min([wanted] + [len(s.moves) for s in songs])
+def window_length(train_songs: list[Song], wanted: int) -> int:
+    """Chunks per window: `wanted`, or the median training song's chunk count when fewer.
+
+    The median, not the shortest: one short song (a 0.1 s clip) would cut every window to
+    one move. A set of songs all shorter than `wanted` still trains, on windows as long as
+    its typical song.
+    """
+    counts = sorted(len(s.moves) for s in train_songs)
+    return min(wanted, counts[(len(counts) - 1) // 2]) if counts else wanted
+
+
+def long_enough(songs: list[Song], length: int, split: str) -> list[Song]:
+    """The songs with at least one window of `length` moves; a warning names the others."""
+    short = [s for s in songs if len(s.moves) < length]
+    if short:
+        log.warning("%s songs left out, shorter than one window of %d moves: %s",
+                    split, length, ", ".join(f"{s.name} ({len(s.moves)} moves, "
+                                             f"{len(s.music) / s.fps:.1f} s)" for s in short))
+    return [s for s in songs if len(s.moves) >= length]
 
 
 def songs_from_prepared(prepared, beat_channel: int | None) -> list[Song]:
