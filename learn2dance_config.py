@@ -72,8 +72,10 @@ music_standardize = True  # z-score each music feature with the training songs' 
 
 # ----------------------------------------------------------------------------- training
 # Published recipe: --mode=published --optimizer=sgd --learning_rate=3e-4 --batch_size=4
-# --epochs=10 --grad_clip=0 --window_chunks=40. Every published bug stays fixed (zero_grad each
-# step, teacher forcing keyed on the step, per-example accuracy, shuffling, held-out songs).
+# --epochs=10 --grad_clip=0 --window_chunks=40 --music_standardize=False; with the published
+# data pipeline, all of it is configs/learn2dance_published_code.py. Every published bug stays
+# fixed (zero_grad each step, teacher forcing keyed on the step, per-example accuracy,
+# shuffling, held-out songs).
 device = "auto"  # "auto" (CUDA when available) | "cpu" | "cuda" | "cuda:N"
 cpu_threads = 0  # torch CPU threads; 0 = the cores this process may use
 epochs = 30  # passes over the training songs' windows (best.pt keeps the lowest valid loss)

@@ -82,3 +82,32 @@ def test_cache_hits_on_same_content_and_settings_and_misses_otherwise(tmp_path):
     assert content_key([song], {"fps": 25}) != key  # a setting changes the key
     soundfile.write(song, click_track(100, 2.0)[0], SR)  # so does the content
     assert content_key([song], {"fps": 30}) != key
+
+
+def test_onset_shift_0_is_librosas_tempogram_and_1_its_envelope_one_frame_earlier(tmp_path):
+    import librosa
+    y, _ = click_track(100, 6.0)
+    soundfile.write(tmp_path / "clicks.wav", y, SR)
+    sr = music.sample_rate(30.0, 512)
+    raw = music.read_audio(tmp_path / "clicks.wav", sr)
+    mel = librosa.feature.melspectrogram(y=raw, sr=sr, hop_length=512, n_mels=128)
+    tempogram = librosa.feature.tempogram(y=raw, sr=sr, hop_length=512, win_length=384)
+    published = np.log1p(np.concatenate([mel, tempogram])).T  # as the published notebook
+    as_published = music.music_features(tmp_path / "clicks.wav", "published512", 30.0, 512,
+                                        onset_shift=0)
+    np.testing.assert_allclose(as_published, published, rtol=1e-5, atol=1e-6)
+    envelope = librosa.onset.onset_strength(y=raw, sr=sr, hop_length=512)
+    earlier = librosa.feature.tempogram(onset_envelope=np.append(envelope[1:], 0), sr=sr,
+                                        hop_length=512, win_length=384)
+    shifted = music.music_features(tmp_path / "clicks.wav", "published512", 30.0, 512)
+    np.testing.assert_allclose(shifted[:, 128:], np.log1p(earlier).T, rtol=1e-5, atol=1e-6)
+    assert not np.array_equal(shifted, as_published)
+
+
+def test_the_published_preset_sets_every_published_behaviour():
+    from pirounet.systems.learn2dance.music2dance.settings import load_training_config
+    cfg = load_training_config(["configs/learn2dance_published_code.py"])
+    assert (cfg.music_standardize, cfg.onset_shift, cfg.gaps, cfg.person, cfg.mirror_x,
+            cfg.mode, cfg.music_features, cfg.vocabulary_features, cfg.transitions) == (
+        False, 0, "published", "published", True, "published", "published512", "published",
+        "hard")

@@ -59,6 +59,20 @@ def test_missing_joint_is_interpolated_and_published_carries_forward(tmp_path):
     np.testing.assert_allclose(carried.poses[:, 4, 0], [104, 104, 104, 134, 144])
 
 
+def test_published_gaps_after_empty_start_frames_carry_zeros_as_the_published_parse(tmp_path):
+    frames = [[], [], [body(100, 200)], [body(110, 200)], [body(120, 200)]]
+    frames[2][0][4, 2] = 0.1  # first detection: RWrist at (104, 240) but unsure
+    frames[3][0][4, 2] = 0.1  # still unsure
+    dance = read_dance(write_frames(tmp_path / "d", frames), PoseSettings(gaps="published"))
+    # the previous stored frame is the empty one (zeros): (0, 0), carried on
+    np.testing.assert_allclose(dance.poses[:, 4, 0], [0, 0, 0, 0, 124])
+    np.testing.assert_allclose(dance.poses[2, 3], [103, -230])  # a sure joint as detected
+    first = [[body(100, 200)], [body(110, 200)]]
+    first[0][0][4, 2] = 0.1  # unsure on frame 0: keeps the detector's value
+    dance = read_dance(write_frames(tmp_path / "e", first), PoseSettings(gaps="published"))
+    np.testing.assert_allclose(dance.poses[:, 4, 0], [104, 114])
+
+
 def test_two_people_tracking_follows_the_dancer_published_takes_people_0(tmp_path):
     frames = [[body(100, 200)]]  # the dancer alone first
     for t in range(1, 6):  # then someone more confident, listed first in every other frame

@@ -5,8 +5,8 @@ undetected joint as 0, 0, 0). "interpolate" (default) fills a gap linearly betwe
 frames around it (holding the nearest value at either end of the dance) when it lasts at
 most max_gap_seconds; a longer gap is an error, or is filled the same way and flagged.
 "published" carries the previous frame's value forward, as the published parse did: a
-frame without anyone copies the whole previous pose, and a joint missing in the first
-frame keeps the detector's (0, 0).
+frame without anyone copies the whole previous pose (zeros at the start), and a joint
+missing in the first frame keeps the detector's value ((0, 0) when undetected).
 """
 from __future__ import annotations
 
@@ -23,15 +23,18 @@ def missing_runs(missing: np.ndarray) -> list[tuple[int, int]]:
 
 
 def carry_forward(xy: np.ndarray, missing: np.ndarray, nobody: np.ndarray) -> np.ndarray:
-    """The published fill of (T, 15, 2) poses: missing joints and empty frames copy the last."""
+    """The published fill of (T, 15, 2) poses: missing joints and empty frames copy the last.
+
+    As the published parse: the previous frame is the one stored, so a dance that starts with
+    empty frames (stored as zeros) gives the first detection's missing joints (0, 0), carried
+    on; only on frame 0 does a missing joint keep the detector's value.
+    """
     out = xy.copy()
-    seen_anyone = False  # on the first frame with a person, missing joints keep their values
     for t in range(len(out)):
         if nobody[t]:
             out[t] = out[t - 1] if t > 0 else 0.0
-        elif seen_anyone:
+        elif t > 0:
             out[t, missing[t]] = out[t - 1, missing[t]]
-        seen_anyone = seen_anyone or not nobody[t]
     return out
 
 
