@@ -11,6 +11,8 @@ the stick figure dancing with the song as soundtrack (a silent <song>.gif if ffm
 one command that share it are numbered ("take-1", "take-2"). The music features, vocabulary
 and generation settings come from the run's checkpoint; --sampling, --top_k, --transitions,
 --blend_frames, --animation and --seed override them.
+The checkpoint is the run's best.pt (the lowest validation loss), as main_eval.py uses;
+--checkpoint=last takes the final epoch's.
 
 It never replaces a file it did not write: --out keeps a list of the files this command wrote
 there, with their SHA-256 (OUTPUTS_LIST), and a file that is not on it, or was changed since,
@@ -42,7 +44,7 @@ OUTPUT_SUFFIXES = (".npz", ".mp4", ".gif")  # what a song may leave (.gif: ffmpe
 log = logging.getLogger("pirounet.systems.learn2dance.dance")
 
 
-def load_model(run: str, checkpoint: str = "last") -> tuple[DanceModel, dict[str, Any]]:
+def load_model(run: str, checkpoint: str = "best") -> tuple[DanceModel, dict[str, Any]]:
     """The dance model of a run name, run folder or .pt file, and the run's config."""
     ckpt = read_checkpoint(run, checkpoint)
     check_system(ckpt, SYSTEM)
@@ -124,7 +126,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("songs", nargs="+", help="audio files to dance to")
     parser.add_argument("--run", required=True, help="run name, run folder or .pt checkpoint")
-    parser.add_argument("--checkpoint", default="last", help="last | best | epoch_<N>")
+    parser.add_argument("--checkpoint", default="best",
+                        help="best (lowest valid loss, as main_eval) | last | epoch_<N>")
     parser.add_argument("--out", default=None, help="output folder (default results/dances/<run>)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sampled moves")
     parser.add_argument("--sampling", choices=SAMPLINGS, default=None)
