@@ -123,20 +123,25 @@ class LabelStore:
         self._seen = seen
         return {row[0]: tuple(row[1:]) for row in table.tolist()}
 
+    def _refresh(self) -> None:
+        """Re-read the file if another instance saved since (call holding self._lock)."""
+        if self._identity() not in (self._seen, None):
+            try:
+                with self._file_lock():
+                    self._rows = self._load()
+            except LabelFileError as err:  # keep what this instance knows; saves re-check
+                log.warning("could not re-read %s: %s", self.path, err)
+
     def labels(self) -> dict[int, dict[str, int]]:
         """A snapshot {key: {column: value}} of every stored row."""
         with self._lock:
-            if self._identity() not in (self._seen, None):  # another instance saved since
-                try:
-                    with self._file_lock():
-                        self._rows = self._load()
-                except LabelFileError as err:  # keep what this instance knows; saves re-check
-                    log.warning("could not re-read %s: %s", self.path, err)
+            self._refresh()
             return {key: dict(zip(self.names, values)) for key, values in self._rows.items()}
 
     def sources(self) -> dict[int, str]:
-        """{key: source} of every stored row (all human without marks); call after labels()."""
+        """{key: source} of every stored row (all human without marks)."""
         with self._lock:
+            self._refresh()
             keys = list(self._rows)
             rows = [(k, *self._rows[k]) for k in keys]
             return dict(zip(keys, apply_marks(rows, self._marks) if self.marks else
