@@ -123,3 +123,17 @@ def test_a_skeleton_without_a_role_is_labelled_by_hand(tmp_path, caplog):
     with pytest.raises(ValueError, match="no suggestion to accept"):
         app.save({"block": 0, "time": 1, "space": 1, "suggestion": True})
     app.save({"block": 0, "time": 1, "space": 1})  # by hand, as ever
+
+
+def test_segments_are_coloured_by_side_on_every_skeleton():
+    from pirounet.skeletons import SMPL_24, TANG_23, VICON_53
+    from pirounet.systems.pirounet.label_app.tasks import segment_side
+
+    def sides(skeleton):
+        return [segment_side(pair, skeleton) for pair in skeleton.segments]
+
+    assert sides(TANG_23)[:6] == ["", "", "", "L", "R", "L"]  # l_shoulder, r_shoulder, ...
+    assert sides(SMPL_24).count("L") == sides(SMPL_24).count("R") == 10
+    vicon = dict(zip(VICON_53.segments, sides(VICON_53)))
+    assert vicon[("Lheel", "Ltoe")] == "L" and vicon[("LFHD", "LBHD")] == "L"
+    assert vicon[("LBHD", "RBHD")] == vicon[("pelvis", "chest")] == ""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pirounet.interchange.joint_names import side_and_part
 from pirounet.skeletons import VICON_53, Skeleton
 from pirounet.systems.pirounet.data import DataError, load_recordings
 from pirounet.systems.pirounet.data.label_files import (
@@ -122,7 +123,7 @@ class Task:
 
     def sides(self) -> list[str]:
         """Each segment's side ("L", "R", or "" on the midline), to colour it."""
-        return [_segment_side(pair) for pair in self.skeleton.segments]
+        return [segment_side(pair, self.skeleton) for pair in self.skeleton.segments]
 
 
 def recording_task(pattern: str, seq_len: int) -> Task:
@@ -180,7 +181,17 @@ def blind_task(folder: str | Path) -> Task:
     return Task(blind_mode(info["effort"]), poses, keys * seq_len, keys, seq_len, str(path))
 
 
-def _segment_side(pair: tuple[str, str]) -> str:
+def point_side(name: str, skeleton: Skeleton) -> str:
+    """"L", "R" or "" of a drawn point: by its words ("l_knee", "LeftArm"), or by the L/R
+    initial of a Vicon marker ("LFHD") or of the skeleton's own points ("Lheel")."""
+    side, _ = side_and_part(name)
+    if side:
+        return side
+    initial = name[:1] if name[:1] in ("L", "R") and len(name) > 1 else ""
+    return initial if name in skeleton.points or name.isupper() else ""
+
+
+def segment_side(pair: tuple[str, str], skeleton: Skeleton) -> str:
     """"L" or "R" for a segment on one side of the body, "" for the midline (colours it)."""
-    sides = {name[0] for name in pair if name[0] in "LR"}
+    sides = {point_side(name, skeleton) for name in pair} - {""}
     return sides.pop() if len(sides) == 1 else ""
