@@ -22,6 +22,13 @@ max_gap_frames = 35  # NaN gaps up to this many frames are interpolated; longer 
 c3d_marker_map = {}  # .c3d recordings: {file label: marker name} for labels that are not the
 #   53 Vicon names (a "Subject:" prefix is ignored anyway), e.g. {"Mariel:LFrontHead": "LFHD"}
 c3d_rate_mismatch = "refuse"  # a .c3d recorded far from 35 fps: "refuse" | "resample" (to 35)
+skeleton = ""  # "" = the data's own: Vicon .npy/.c3d (vicon53, published), a BVH's hierarchy,
+#   Tang et al. folders (tang23), SMPL CSV (smpl24), ... | a name (vicon53, tang23, smpl24, coco17)
+#   | a skeleton definition .json (C3D with other markers; docs/pirounet_any_mocap.md)
+fps = 0.0  # frame rate of the run outside the Vicon layout; 0 = the first recording's own;
+#   recordings at other rates are resampled to it (said in the log). Vicon: 35, as published
+trim_frames = -1  # frames dropped at each end of recordings outside the Vicon layout;
+#   -1 = auto (0: the published 500 would take half of a 40-s recording at 25 fps)
 effort = "time"  # which Laban effort to learn: "time" (paper) | "space"
 augment_labels = True  # published label augmentation (between + ±7 neighbours)
 split = "paper"  # "paper" (published, leaky) | "ratio" (second published loader)

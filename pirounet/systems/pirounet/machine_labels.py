@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 
-from pirounet.skeletons import VICON_53
 from pirounet.systems.pirounet.data.label_files import (
     MACHINE,
     MACHINE_LABELS_FILE,
@@ -31,6 +30,7 @@ from pirounet.systems.pirounet.data.label_files import (
     write_label_sources,
     write_recordings_identity,
 )
+from pirounet.systems.pirounet.data.any_mocap import Layout
 from pirounet.systems.pirounet.data.mocap import DataError, load_recordings
 from pirounet.systems.pirounet.suggestions import block_scores, label_blocks, suggest
 
@@ -49,6 +49,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", help="label CSV to write; its name must contain 'machine' "
                    f"(default: {MACHINE_LABELS_FILE} beside the recordings)")
     p.add_argument("--seq_len", type=int, default=40, help="frames per block")
+    p.add_argument("--skeleton", default="", help="as the training setting: '' = the data's "
+                   "own, a skeleton name or a definition .json")
+    p.add_argument("--fps", type=float, default=0.0, help="as the training setting: the run's "
+                   "frame rate outside the Vicon layout (0 = the first recording's)")
+    p.add_argument("--trim_frames", type=int, default=-1, help="as the training setting "
+                   "(-1 = auto)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     return p.parse_args(argv)
 
@@ -60,15 +66,20 @@ def pick_blocks(n: int, share: float, seed: int) -> np.ndarray:
 
 
 def write_machine_labels(pattern: str, out: Path, share: float, seed: int,
-                         seq_len: int = 40) -> dict:
-    """Label round(share x n) blocks with the uncalibrated meter; write CSV, marks, identity."""
-    rec = load_recordings(pattern)
-    skeleton = VICON_53
+                         seq_len: int = 40, layout: Layout | None = None) -> dict:
+    """Label round(share x n) blocks with the uncalibrated meter; write CSV, marks, identity.
+
+    layout: how recordings outside the Vicon layout are read; it must be the training run's
+    (frame rate, trim), so that the label starts count the frames training counts.
+    """
+    rec = load_recordings(pattern, layout=layout)
+    skeleton = rec.skeleton
     _, starts = label_blocks(rec.offsets, seq_len)
     if len(starts) == 0:
         raise DataError(f"{pattern}: no recording holds a whole {seq_len}-frame block")
-    scores = block_scores(rec.poses, starts, seq_len, skeleton)
-    suggestions = suggest(scores, skeleton)  # uncalibrated: thirds of every block's scores
+    scores = block_scores(rec.poses, starts, seq_len, skeleton, skeleton.fps)
+    # uncalibrated: thirds of every block's scores
+    suggestions = suggest(scores, skeleton, fps=skeleton.fps)
     chosen = pick_blocks(len(starts), share, seed)
     time = suggestions.values[chosen]
     rows = np.stack([starts[chosen], np.full(len(chosen), NA), time], axis=1)  # (k, 3)
@@ -96,7 +107,8 @@ def main(argv: list[str] | None = None) -> None:
     if out.exists() and not args.overwrite:
         sys.exit(f"error: {out} exists; pass --overwrite to replace it")
     try:
-        done = write_machine_labels(args.data_pattern, out, args.share, args.seed, args.seq_len)
+        done = write_machine_labels(args.data_pattern, out, args.share, args.seed, args.seq_len,
+                                    Layout(args.skeleton, args.fps, args.trim_frames))
     except DataError as err:
         sys.exit(f"error: {err}")
     t1, t2 = done["thresholds"]

@@ -54,6 +54,8 @@ TRAINING_RULES: dict[str, Rule] = {
     "device": device_name,
     "cpu_threads": at_least(0),
     "max_gap_frames": at_least(0),
+    "fps": at_least(0),
+    "trim_frames": at_least(-1),
     "effort": one_of(*EFFORTS),  # pirounet/systems/pirounet/efforts.py
     "split": one_of(*SPLITS),
     "ratio_rule": one_of(*RATIO_RULES),

@@ -54,6 +54,7 @@ from pirounet.run.tracking import (
     start_wandb,
     trim_history,
 )
+from pirounet.skeletons import VICON_53, Skeleton
 from pirounet.systems.pirounet.checkpoint import (
     check_data_fingerprint,
     load_checkpoint,
@@ -62,6 +63,7 @@ from pirounet.systems.pirounet.checkpoint import (
     run_config,
 )
 from pirounet.systems.pirounet.data import DataError, ensure_recordings, prepare_data
+from pirounet.systems.pirounet.data.prepare import check_skeleton, match_input_dim
 from pirounet.systems.pirounet.model import ModelConfig, PirouNet
 from pirounet.systems.pirounet.model.annealing import check_remedy_settings
 from pirounet.systems.pirounet.model.objective import alpha_from_batches
@@ -109,7 +111,7 @@ def check_batches(cfg: Config, data: Any, loaders: dict[str, Any], world_size: i
 
 def end_of_epoch(cfg: Config, run_dir: Path, run: Any, metrics: dict[str, float],
                  ckpt: dict[str, Any], is_best: bool, model: PirouNet, seconds: float,
-                 n_batches: int) -> None:
+                 n_batches: int, skeleton: Skeleton = VICON_53) -> None:
     """Rank 0: history line, wandb, checkpoints and, when due, the samples GIF.
 
     n_batches: unlabelled batches per rank, of which max_steps_per_epoch may train fewer.
@@ -126,7 +128,7 @@ def end_of_epoch(cfg: Config, run_dir: Path, run: Any, metrics: dict[str, float]
              ", ".join(p.name for p in saved))
     if cfg.artifact_every > 0 and epoch % cfg.artifact_every == 0:
         gif = write_samples_gif(model, run_dir / "samples" / f"epoch_{epoch}.gif", cfg.seed,
-                                cfg.effort)
+                                cfg.effort, skeleton)
         log_animation(run, "samples", gif, epoch)
 
 
@@ -149,6 +151,9 @@ def main(args: list[str]) -> PirouNet:
         ensure_recordings(cfg)  # may write the synthetic dancer; once, before others read it
     barrier()  # also: every rank has looked at the run folder before rank 0 writes to it
     data = prepare_data(cfg)
+    if start is not None:  # the weights were learnt on one skeleton
+        check_skeleton(start.get("data_fingerprint"), data)
+    cfg = match_input_dim(cfg, data, start is None and "input_dim" not in keys_named(args))
     if start is not None and cfg.resume:  # the run's losses and best.pt refer to its data
         for diff in check_data_fingerprint(start, data.fingerprint, cfg.on_data_change):
             log.warning("on_data_change=warn: resuming although %s", diff)
@@ -220,7 +225,7 @@ def main(args: list[str]) -> PirouNet:
                                        state.best_valid_loss, rng_states, run_id,
                                        data.fingerprint)
                 end_of_epoch(cfg, run_dir, run, metrics, ckpt, is_best, model,
-                             time.perf_counter() - tic, len(unlabelled))
+                             time.perf_counter() - tic, len(unlabelled), data.skeleton)
     finally:
         finish_wandb(run)
         close_logging()

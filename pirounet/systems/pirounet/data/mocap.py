@@ -20,7 +20,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,7 +31,11 @@ from pirounet.skeletons import (
     VICON_DROPPED_MARKERS,
     VICON_KEPT_RAW_INDICES,
     VICON_RAW_MARKERS,
+    Skeleton,
 )
+
+if TYPE_CHECKING:
+    from pirounet.systems.pirounet.data.any_mocap import Layout
 
 MARKERS = VICON_53.joints  # the 53 kept markers
 N_RAW_MARKERS = len(VICON_RAW_MARKERS)  # 55 in a file
@@ -50,9 +54,10 @@ class DataError(ValueError):
 class Recordings:
     """Preprocessed poses of all files, concatenated, with where each file starts."""
 
-    poses: np.ndarray  # (T, 53, 3) float32
+    poses: np.ndarray  # (T, J, 3) float32: (T, 53, 3) for the Vicon layout
     files: list[Path]
     offsets: np.ndarray  # (n_files + 1,) frame index where each file starts; last = T
+    skeleton: Skeleton = VICON_53  # what the J joints are (any_mocap.py reads other layouts)
 
     def file_of(self, frame: int) -> Path:
         """The recording a concatenated frame index comes from."""
@@ -163,25 +168,30 @@ def _nan_runs(missing: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return markers, starts, ends - starts
 
 
-def fill_gaps(poses: np.ndarray, path: Path, max_gap_frames: int) -> np.ndarray:
-    """Interpolate NaN markers of (T, 53, 3) poses linearly in time; refuse hopeless files."""
+def fill_gaps(poses: np.ndarray, path: Path, max_gap_frames: int,
+              names: tuple[str, ...] = MARKERS, first_frame: int = TRIM) -> np.ndarray:
+    """Interpolate NaN joints of (T, J, 3) poses linearly in time; refuse hopeless files.
+
+    names: the J joint names; first_frame: the file's frame that poses[0] is (for messages).
+    """
     if np.isinf(poses).any():
         t, m, _ = np.argwhere(np.isinf(poses))[0]
-        raise DataError(f"{path}: infinite value at frame {t + TRIM}, marker {MARKERS[m]}")
+        raise DataError(f"{path}: infinite value at frame {t + first_frame}, marker {names[m]}")
     missing = np.isnan(poses).any(axis=2)  # (T, 53): a marker counts as missing if any coord is
     if not missing.any():
         return poses
     absent = np.nonzero(missing.all(axis=0))[0]
     if absent.size:
-        names = ", ".join(MARKERS[m] for m in absent)
-        raise DataError(f"{path}: marker(s) {names} are missing (NaN) in every frame")
+        gone = ", ".join(names[m] for m in absent)
+        raise DataError(f"{path}: marker(s) {gone} are missing (NaN) in every frame")
     markers, starts, lengths = _nan_runs(missing)
     too_long = lengths > max_gap_frames
     if too_long.any():
         i = int(np.argmax(lengths))
         raise DataError(
-            f"{path}: marker {MARKERS[markers[i]]} is missing for {lengths[i]} frames from frame "
-            f"{starts[i] + TRIM}; gaps up to max_gap_frames={max_gap_frames} are interpolated"
+            f"{path}: marker {names[markers[i]]} is missing for {lengths[i]} frames from frame "
+            f"{starts[i] + first_frame}; gaps up to max_gap_frames={max_gap_frames} are "
+            "interpolated"
         )
     filled = poses.copy()
     frames = np.arange(len(poses))
@@ -232,8 +242,12 @@ def find_recordings(pattern: str) -> list[Path]:
 
 
 def load_recordings(pattern: str = "data/mariel_*.npy", max_gap_frames: int = 35,
-                    c3d: C3DOptions | None = None) -> Recordings:
-    """Load and preprocess every file matching `pattern` (.npy or .c3d); keeps file starts."""
+                    c3d: C3DOptions | None = None, layout: Layout | None = None) -> Recordings:
+    """Load and preprocess every file matching `pattern`; keeps file starts.
+
+    The Vicon layout (.npy (55, T, 3), Vicon .c3d) is read as published; any other motion
+    (BVH, joint arrays, C3D with a skeleton definition, ...) by any_mocap.py, per `layout`.
+    """
     files = find_recordings(pattern)
     if not files:
         raise DataError(
@@ -241,22 +255,28 @@ def load_recordings(pattern: str = "data/mariel_*.npy", max_gap_frames: int = 35
             "Vicon .c3d files, with data_pattern='data/*.c3d') there, "
             "or write the synthetic dancer with `python -m pirounet.systems.pirounet.data.synthetic --out data`"
         )
-    parts = [_trimmed(f, max_gap_frames, c3d) for f in files]
+    from pirounet.systems.pirounet.data.any_mocap import read_other_layout, reads_other_layout
+
+    skeleton = VICON_53  # any_mocap.py imports this module's checks, so it is imported here
+    if reads_other_layout(files, layout):
+        parts, skeleton = read_other_layout(files, max_gap_frames, layout)
+    else:
+        parts = [_trimmed(f, max_gap_frames, c3d) for f in files]
     lengths = [len(p) for p in parts]
     poses = normalise(np.concatenate(parts)).astype(np.float32)
     log.info("loaded %d recordings, %d frames after trimming: %s", len(files), len(poses),
              ", ".join(f"{f.name} ({n})" for f, n in zip(files, lengths)))
-    return Recordings(poses, files, np.concatenate([[0], np.cumsum(lengths)]))
+    return Recordings(poses, files, np.concatenate([[0], np.cumsum(lengths)]), skeleton)
 
 
 def load_mocap(pattern: str = "data/mariel_*.npy", max_gap_frames: int = 35,
-               c3d: C3DOptions | None = None) -> np.ndarray:
-    """Preprocessed poses of all recordings as float32 (T, 53, 3)."""
-    return load_recordings(pattern, max_gap_frames, c3d).poses
+               c3d: C3DOptions | None = None, layout: Layout | None = None) -> np.ndarray:
+    """Preprocessed poses of all recordings as float32 (T, J, 3): (T, 53, 3) for Vicon."""
+    return load_recordings(pattern, max_gap_frames, c3d, layout).poses
 
 
 def normalisation(pattern: str = "data/mariel_*.npy", max_gap_frames: int = 35,
-                  c3d: C3DOptions | None = None) -> float:
+                  c3d: C3DOptions | None = None, layout: Layout | None = None) -> float:
     """The factor `normalise` multiplies metres by for these recordings (2 / xy range).
 
     A generated pose divided by it is in metres again (x, y centred on the body).
@@ -264,7 +284,12 @@ def normalisation(pattern: str = "data/mariel_*.npy", max_gap_frames: int = 35,
     files = find_recordings(pattern)
     if not files:
         raise DataError(f"no recordings match {pattern!r}")
-    poses = np.concatenate([_trimmed(f, max_gap_frames, c3d) for f in files])
+    from pirounet.systems.pirounet.data.any_mocap import read_other_layout, reads_other_layout
+
+    if reads_other_layout(files, layout):
+        poses = np.concatenate(read_other_layout(files, max_gap_frames, layout)[0])
+    else:
+        poses = np.concatenate([_trimmed(f, max_gap_frames, c3d) for f in files])
     lo = np.quantile(poses[..., :2].reshape(-1, 2), QUANTILES[0], axis=0).min()
     hi = np.quantile(poses[..., :2].reshape(-1, 2), QUANTILES[1], axis=0).max()
     return 2.0 / (hi - lo)

@@ -18,6 +18,8 @@ from pirounet.systems.pirounet.data.label_files import (
 )
 from pirounet.systems.pirounet.data.labels import load_labels, read_label_rows
 from pirounet.systems.pirounet.data.loaders import WindowLoader
+from pirounet.skeletons import VICON_53
+from pirounet.systems.pirounet.data.any_mocap import Layout
 from pirounet.systems.pirounet.data.mocap import (
     C3DOptions,
     DataError,
@@ -35,7 +37,7 @@ class Dataset:
     """Everything a run needs from the data: poses once, and window starts per part."""
 
     recordings: Recordings
-    poses: torch.Tensor  # (T, 159) float32, shared by every loader
+    poses: torch.Tensor  # (T, J * 3) float32, shared by every loader: (T, 159) for Vicon
     split: Split
     seq_len: int
     fingerprint: dict = field(default_factory=dict)  # data_fingerprint: what the data is
@@ -56,6 +58,11 @@ class Dataset:
             seed=cfg.seed, rank=rank, world_size=world_size,
             num_workers=getattr(cfg, "num_workers", 0),
         )
+
+    @property
+    def skeleton(self):
+        """The skeleton of the poses (VICON_53 for the published layout)."""
+        return self.recordings.skeleton
 
     def training_starts(self) -> np.ndarray:
         """Sorted distinct starts of every training window, labelled or not."""
@@ -156,17 +163,22 @@ def data_fingerprint(cfg, rec: Recordings, split: Split) -> dict:
     """What a run's data is, as stored in its checkpoints and results: each recording's name,
     bytes and trimmed frames, the label file's sha256, the effort, split and its sizes.
 
+    Outside the Vicon layout it also holds the skeleton (Skeleton.to_dict), which evaluation
+    and the app rebuild (run_skeleton) and a run refuses to change (check_skeleton).
     A resume or an evaluation compares it with the data it loads (pirounet/systems/pirounet/checkpoint.py):
     added labels or recordings change the split, and losses on another validation set are not
     comparable. Sizes rather than hashes keep it fast for gigabytes of recordings.
     """
     frames = np.diff(rec.offsets).tolist()
-    return {
+    fingerprint = {
         "recordings": [[f.name, f.stat().st_size, int(n)] for f, n in zip(rec.files, frames)],
         "labels_sha256": file_sha256(cfg.labels_path),
         "effort": cfg.effort, "split": cfg.split, "seq_len": int(cfg.seq_len),
         "split_sizes": {k: int(v) for k, v in split.sizes().items()},
     }
+    if rec.skeleton is not VICON_53:  # none recorded = the published layout (older runs too)
+        fingerprint["skeleton"] = rec.skeleton.to_dict()
+    return fingerprint
 
 
 def fingerprint_key(fingerprint: dict) -> str:
@@ -198,10 +210,36 @@ def warn_spanning_blocks(labels_path, rec: Recordings) -> None:
         log.warning("%s: %d more blocks span two recordings", labels_path, len(spanning) - 5)
 
 
+def match_input_dim(cfg, data: Dataset, may_change: bool):
+    """The config with input_dim = the data's pose size (joints x 3), when it may change;
+    else a DataError in one line when the data is of another skeleton than the run's."""
+    skeleton = data.skeleton
+    if cfg.input_dim == skeleton.pose_dim:
+        return cfg
+    if may_change:
+        log.info("input_dim = %d: the recordings are %s, %d joints x 3", skeleton.pose_dim,
+                 skeleton.name, skeleton.n_joints)
+        return cfg.replace(input_dim=skeleton.pose_dim)
+    raise DataError(f"the run learns poses of {cfg.input_dim} values, but the recordings "
+                    f"({cfg.data_pattern}) are {skeleton.name}: {skeleton.n_joints} joints x 3 "
+                    f"= {skeleton.pose_dim}; a run learns one skeleton")
+
+
+def check_skeleton(saved: dict | None, data: Dataset) -> None:
+    """A DataError in one line when a run's recorded skeleton is not the data's."""
+    recorded = (saved or {}).get("skeleton")
+    names = (recorded or {}).get("joints", list(VICON_53.joints))
+    if names != list(data.skeleton.joints):
+        raise DataError(f"the run was trained on skeleton {(recorded or {}).get('name', 'vicon53')}"
+                        f" ({len(names)} joints), but the recordings are {data.skeleton.name} "
+                        f"({data.skeleton.n_joints} joints); a run learns one skeleton")
+
+
 def prepare_data(cfg) -> Dataset:
     """Load recordings and labels named by the config and split them."""
     ensure_recordings(cfg)
-    rec = load_recordings(cfg.data_pattern, cfg.max_gap_frames, C3DOptions.from_config(cfg))
+    rec = load_recordings(cfg.data_pattern, cfg.max_gap_frames, C3DOptions.from_config(cfg),
+                          Layout.from_config(cfg))
     n_frames = len(rec.poses)
     identity = recordings_identity(rec.files, np.diff(rec.offsets).tolist())
     on_change = getattr(cfg, "on_data_change", "refuse")

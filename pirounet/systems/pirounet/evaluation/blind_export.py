@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from pirounet.run.atomic import atomic_open
-from pirounet.skeletons import VICON_53
+from pirounet.skeletons import VICON_53, Skeleton
 from pirounet.systems.pirounet.data.label_files import (
     BLIND_FOLDER,
     BLIND_SEQUENCES_FILE,
@@ -47,11 +47,12 @@ def save_npy(path: Path, array: np.ndarray) -> None:
         np.save(f, array)
 
 
-def shuffled_export(dances: np.ndarray, labels: np.ndarray,
-                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Dances (n, T, 53, 3) float32 and their labels (n,), in one random order."""
+def shuffled_export(dances: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
+                    skeleton: Skeleton = VICON_53) -> tuple[np.ndarray, np.ndarray]:
+    """Dances (n, T, J, 3) float32 ((n, T, 53, 3) for Vicon) and labels (n,), in one random
+    order."""
     order = rng.permutation(len(labels))
-    return VICON_53.as_joints(dances[order]).astype(np.float32), labels[order].astype(np.int64)
+    return skeleton.as_joints(dances[order]).astype(np.float32), labels[order].astype(np.int64)
 
 
 def run_blind_export(ctx: EvalContext) -> dict[str, Any]:
@@ -74,7 +75,7 @@ def run_blind_export(ctx: EvalContext) -> dict[str, Any]:
                                                   e.blind_per_label, rng, e.batch_size)
                              .x.cpu().numpy() for label in range(k)])  # (n, T, D)
     labels = np.repeat(np.arange(k), e.blind_per_label)  # (n,)
-    sequences, labels = shuffled_export(dances, labels, rng)
+    sequences, labels = shuffled_export(dances, labels, rng, ctx.skeleton)
     save_npy(labels_path, labels)
     save_npy(sequences_path, sequences)
     write_blind_info(sequences_path.parent, ctx.cfg.effort, len(labels))

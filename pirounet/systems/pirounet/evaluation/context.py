@@ -36,7 +36,9 @@ from torch import Tensor
 from pirounet.run.config import Config, keys_named
 from pirounet.run.runtime import resolve_device
 from pirounet.systems.pirounet.checkpoint import load_checkpoint, load_weights, run_config
+from pirounet.skeletons import Skeleton
 from pirounet.systems.pirounet.data import Dataset, prepare_data
+from pirounet.systems.pirounet.data.prepare import check_skeleton
 from pirounet.systems.pirounet.efforts import class_name
 from pirounet.systems.pirounet.generation import (
     MIN_WINDOWS_PER_LABEL,
@@ -117,6 +119,11 @@ class EvalContext:
     results_dir: Path
     checkpoint: dict[str, Any]  # path, epoch, format ("pirounet" or "published")
     workers: int  # parts that run side by side in encode / decode (1 on a GPU)
+
+    @property
+    def skeleton(self) -> Skeleton:
+        """The skeleton of the run's poses (VICON_53 for the published layout)."""
+        return self.dataset.skeleton
 
     @property
     def class_names(self) -> list[str]:
@@ -315,6 +322,7 @@ def load_context(eval_cfg: Config, workers: int = 1) -> EvalContext:
     model.to(device).eval()
     # Evaluation reads the data the run was trained on; it never writes a stand-in data set.
     dataset = prepare_data(cfg.replace(synthetic_if_missing=False))
+    check_skeleton(ckpt.get("data_fingerprint"), dataset)  # one line if another skeleton
     results_dir = Path(eval_cfg.results_root) / results_name(eval_cfg, cfg, ckpt)
     results_dir.mkdir(parents=True, exist_ok=True)
     info = {"path": ckpt["path"], "epoch": int(ckpt.get("epoch", -1)), "format": fmt}

@@ -58,7 +58,8 @@ def run_entanglement(ctx: EvalContext) -> dict[str, Any]:
     z = prior_codes(ctx.model, [0], e.seed)  # (1, latent)
     dances = decode(ctx.model, z.expand(k, -1), torch.arange(k), e.batch_size).cpu().numpy()
     write_animation(clip(dances, e.animation_frames), folder / "one_z", animation_formats(ctx),
-                    labels=list(range(k)), label_names=ctx.class_names, titles=["one z"] * k)
+                    labels=list(range(k)), label_names=ctx.class_names, titles=["one z"] * k,
+                    skeleton=ctx.skeleton)
     swap_strip(ctx, folder / "label_swap_strip.png")
     pairs = [f"{a}-{b}" for a, b in combinations(names, 2)]
     return {"n_draws": len(dist), "kind": e.entanglement_distance,

@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 
 from pirounet.metrics import ajd
-from pirounet.skeletons import VICON_53
 from pirounet.systems.pirounet.evaluation.blind_export import save_npy
 from pirounet.systems.pirounet.evaluation.context import EvalContext
 from pirounet.systems.pirounet.generation import generate_conditional, generate_random
@@ -71,13 +70,15 @@ def run_generation_figures(ctx: EvalContext) -> dict[str, Any]:
     folder = ctx.results_dir / GENERATION_FOLDER
     formats = animation_formats(ctx)
     for kind, dances in (("conditional", conditional), ("random", random)):
-        save_npy(folder / f"{kind}.npy", VICON_53.as_joints(dances).astype(np.float32))
+        save_npy(folder / f"{kind}.npy", ctx.skeleton.as_joints(dances).astype(np.float32))
         dances = clip(dances, e.animation_frames)
         for i in range(n):  # one animation per draw, its panels the K labels
             write_animation(dances[:, i], folder / f"{kind}_{i}", formats, labels=labels,
-                            label_names=ctx.class_names, titles=[kind] * k)
+                            label_names=ctx.class_names, titles=[kind] * k,
+                            skeleton=ctx.skeleton)
         comic_strip(dances[:, 0], folder / f"{kind}_strip.png", e.comic_panels, labels=labels,
-                    label_names=ctx.class_names, title=f"{kind} generation, one row per label")
+                    label_names=ctx.class_names, title=f"{kind} generation, one row per label",
+                    skeleton=ctx.skeleton)
     log.info("wrote %d conditional and %d random animations to %s", n, n, folder)
     return {"n_animations": n, "formats": ", ".join(formats)}
 
@@ -94,11 +95,12 @@ def run_reconstruction_figures(ctx: EvalContext) -> dict[str, Any]:
     titles = [f"{part} #{i}, ghost: original" for i in idx]
     write_animation(clip(recon, e.animation_frames), folder / "reconstruction",
                     animation_formats(ctx), ghost=list(clip(original, e.animation_frames)),
-                    labels=y[idx].tolist(), label_names=ctx.class_names, titles=titles)
+                    labels=y[idx].tolist(), label_names=ctx.class_names, titles=titles,
+                    skeleton=ctx.skeleton)
     comic_strip(clip(recon, e.animation_frames), folder / "reconstruction_strip.png",
                 e.comic_panels, ghost=list(clip(original, e.animation_frames)),
                 labels=y[idx].tolist(), label_names=ctx.class_names,
-                title=f"reconstructed {part} windows (grey: original)")
+                title=f"reconstructed {part} windows (grey: original)", skeleton=ctx.skeleton)
     log.info("wrote reconstructions of %d %s windows to %s", len(idx), part, folder)
     return {"part": part, "windows": idx.tolist(), "labels": [ctx.label_name(k) for k in y[idx]],
-            "ajd_of_shown": ajd(original, recon)}
+            "ajd_of_shown": ajd(original, recon, skeleton=ctx.skeleton)}

@@ -73,6 +73,7 @@ from pirounet.metrics import (
     summarize_runs,
     velocity,
 )
+from pirounet.skeletons import VICON_53, Skeleton
 from pirounet.systems.pirounet.effort_meter import EffortMeter
 from pirounet.systems.pirounet.evaluation.context import PARTS, EvalContext, EvalError
 from pirounet.systems.pirounet.evaluation.steering import steering_metrics
@@ -106,9 +107,10 @@ class RealReference:
     n_feature_windows: int  # real windows behind the features, bones and meter
 
 
-def start_speed(seqs: np.ndarray, frames: int = START_FRAMES) -> np.ndarray:
-    """Mean marker speed (N,) over the first `frames` frame steps of sequences (N, T, 159)."""
-    v = velocity(seqs)[:, :frames]  # (N, frames, 53, 3)
+def start_speed(seqs: np.ndarray, frames: int = START_FRAMES, *,
+                skeleton: Skeleton = VICON_53) -> np.ndarray:
+    """Mean marker speed (N,) over the first `frames` frame steps of sequences (N, T, J * 3)."""
+    v = velocity(seqs, skeleton=skeleton)[:, :frames]  # (N, frames, J, 3)
     return np.linalg.norm(v, axis=-1).mean(axis=(1, 2))
 
 
@@ -120,7 +122,8 @@ def feature_subset(n: int, size: int, seed: int) -> np.ndarray:
 
 
 def real_reference(recognizer: torch.nn.Module, x: Tensor, y: np.ndarray, batch_size: int,
-                   n_feature_windows: int, seed: int, time_effort: bool = True) -> RealReference:
+                   n_feature_windows: int, seed: int, time_effort: bool = True,
+                   skeleton: Skeleton = VICON_53) -> RealReference:
     """The reference of real windows x (N, T, D) with classes y (N,).
 
     Activations come from all windows; features, bone lengths and the effort meter's
@@ -133,11 +136,12 @@ def real_reference(recognizer: torch.nn.Module, x: Tensor, y: np.ndarray, batch_
     some, some_y = windows[sub], y[sub]  # (n_sub, T, D), (n_sub,)
     return RealReference(
         windows=windows, labels=y, acts=acts, act_stats=activation_statistics(acts),
-        kinetic=FeatureReference.of(kinetic_features(some)),
-        geometric=FeatureReference.of(geometric_features(some)),
-        bone_variation=float(bone_length_variation(some).mean()),
-        start_speed=float(start_speed(some).mean()),
-        meter=EffortMeter().fit(some, some_y) if time_effort else None,
+        kinetic=FeatureReference.of(kinetic_features(some, skeleton=skeleton)),
+        geometric=FeatureReference.of(geometric_features(some, skeleton=skeleton)),
+        bone_variation=float(bone_length_variation(some, skeleton=skeleton).mean()),
+        start_speed=float(start_speed(some, skeleton=skeleton).mean()),
+        meter=(EffortMeter(skeleton=skeleton, fps=skeleton.fps).fit(some, some_y)
+               if time_effort else None),
         n_feature_windows=len(sub),
     )
 
@@ -190,12 +194,13 @@ def generated_metrics(ctx: EvalContext, real: RealReference, recognizer: torch.n
     # Per-dance work in one batch over every iteration, then split back: (I, M, ...)
     acts = recognition_activations(recognizer, torch.from_numpy(flat), e.batch_size)
     acts = acts.reshape(n_iter, m, -1)
-    kinetic = kinetic_features(flat).reshape(n_iter, m, -1)
-    geometric = geometric_features(flat).reshape(n_iter, m, -1)
-    bones = bone_length_variation(flat).reshape(n_iter, m)
-    starts = start_speed(flat).reshape(n_iter, m)
+    skeleton = ctx.skeleton
+    kinetic = kinetic_features(flat, skeleton=skeleton).reshape(n_iter, m, -1)
+    geometric = geometric_features(flat, skeleton=skeleton).reshape(n_iter, m, -1)
+    bones = bone_length_variation(flat, skeleton=skeleton).reshape(n_iter, m)
+    starts = start_speed(flat, skeleton=skeleton).reshape(n_iter, m)
     effort = None if real.meter is None else real.meter.predict(flat).reshape(n_iter, m)
-    novel = novelty(flat, real.windows).reshape(n_iter, m)
+    novel = novelty(flat, real.windows, skeleton=skeleton).reshape(n_iter, m)
 
     gen_runs, real_runs = [], []
     for i, rng in enumerate(rngs):  # a handful of iterations; each statistic is vectorised
@@ -221,12 +226,13 @@ def generated_metrics(ctx: EvalContext, real: RealReference, recognizer: torch.n
     return summarize_runs(gen_runs), summarize_runs(real_runs)
 
 
-def chunked_ajd(x: np.ndarray, x_hat: np.ndarray, chunk: int = 1024) -> float:
+def chunked_ajd(x: np.ndarray, x_hat: np.ndarray, chunk: int = 1024, *,
+                skeleton: Skeleton = VICON_53) -> float:
     """ajd(x, x_hat) of windows (N, T, D), computed a chunk of windows at a time."""
     # Windows have equal lengths, so the size-weighted mean of chunk means is the mean; float64
     # copies of all ~8,000 training windows at once would take ~1 GB.
     starts = range(0, len(x), chunk)
-    values = [ajd(x[s:s + chunk], x_hat[s:s + chunk]) for s in starts]
+    values = [ajd(x[s:s + chunk], x_hat[s:s + chunk], skeleton=skeleton) for s in starts]
     return float(np.average(values, weights=[len(x[s:s + chunk]) for s in starts]))
 
 
@@ -266,7 +272,7 @@ def ajd_by_part(ctx: EvalContext) -> tuple[dict[str, float], dict[str, float]]:
             continue
         # train: decode the codes the tiles were built from, which saves an encoder pass
         x_hat = ctx.decode(ctx.train_codes, y) if part == "train" else ctx.reconstruct(x, y)
-        out[part] = chunked_ajd(x.numpy(), x_hat.numpy())
+        out[part] = chunked_ajd(x.numpy(), x_hat.numpy(), skeleton=ctx.skeleton)
         if part == "test" and ctx.eval_cfg.test_ajd == "mean_and_running_sum":
             running["test"] = running_sum_ajd(window_ajd(x.numpy(), x_hat.numpy()))
     return out, running
@@ -296,7 +302,8 @@ def ajd_mean_pose(ctx: EvalContext) -> dict[str, float]:
     for part in PARTS:
         x = (ctx.train if part == "train" else ctx.windows(part))[0].numpy()  # (N, T, D)
         if len(x):
-            out[part] = chunked_ajd(x, np.broadcast_to(pose.astype(np.float32), x.shape))
+            out[part] = chunked_ajd(x, np.broadcast_to(pose.astype(np.float32), x.shape),
+                                    skeleton=ctx.skeleton)
     return out
 
 
@@ -333,7 +340,7 @@ def run_quantitative(ctx: EvalContext) -> dict[str, Any]:
     x, y = ctx.train
     time_effort = ctx.cfg.effort == "time"
     real = real_reference(recognizer, x, y, e.batch_size, e.real_feature_windows, e.seed,
-                          time_effort)
+                          time_effort, ctx.skeleton)
     generated, real_stats = generated_metrics(ctx, real, recognizer)
     ajd, ajd_running = ajd_by_part(ctx)
     steering = ({} if real.meter is None else

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from pirounet.metrics import acceleration, accuracy, diversity, iteration_rngs, summarize_runs
-from pirounet.skeletons import VICON_53
+from pirounet.skeletons import VICON_53, Skeleton
 from pirounet.systems.pirounet.evaluation.context import EvalContext
 from pirounet.systems.pirounet.generation import label_swap, posterior_params, prior_codes
 from pirounet.systems.pirounet.recognition import recognition_activations
@@ -33,9 +33,11 @@ STEERS_AT = 0.8  # label-swap "as asked" rate from which the report says the lab
 ORDER_PERCENTILE = 90  # end-effector acceleration percentile of the judge-free ordering
 
 
-def effector_acceleration(seqs: np.ndarray, percentile: float = ORDER_PERCENTILE) -> np.ndarray:
-    """The percentile (N,) of end-effector acceleration magnitudes of sequences (N, T, 159)."""
-    acc = acceleration(seqs)[..., VICON_53.end_effector_indices, :]  # (N, T-2, 13, 3)
+def effector_acceleration(seqs: np.ndarray, percentile: float = ORDER_PERCENTILE, *,
+                          skeleton: Skeleton = VICON_53) -> np.ndarray:
+    """The percentile (N,) of end-effector acceleration magnitudes of sequences (N, T, J * 3)."""
+    acc = acceleration(seqs, skeleton=skeleton)[..., skeleton.end_effector_indices, :]
+    # (N, T-2, E, 3): E = 13 for VICON_53
     return np.percentile(np.linalg.norm(acc, axis=-1), percentile, axis=(1, 2))
 
 
@@ -44,7 +46,7 @@ def swap_rates(meter, swapped: np.ndarray) -> tuple[float, float]:
     k, n = swapped.shape[:2]
     flat = swapped.reshape(k * n, *swapped.shape[2:])
     asked = accuracy(np.repeat(np.arange(k), n), meter.predict(flat))
-    level = effector_acceleration(flat).reshape(k, n)  # (K, n)
+    level = effector_acceleration(flat, skeleton=meter.skeleton).reshape(k, n)  # (K, n)
     return asked, float((np.diff(level, axis=0) > 0).all(axis=0).mean())
 
 
