@@ -153,6 +153,16 @@ def c3d_marker_map(value) -> str | None:
     return f"{allowed}; {bad[0]!r} is not a marker name" if bad else None
 
 
+def skeleton_setting(value: str) -> str | None:
+    """'' (the data's own), a known skeleton name, or a skeleton definition .json file."""
+    from pirounet.skeletons import SKELETONS
+
+    if value == "" or value in SKELETONS or str(value).endswith(".json"):
+        return None
+    return f"'' (the data's own), one of {sorted(SKELETONS)} or a definition .json file"
+
+
+TRAINING_RULES["skeleton"] = skeleton_setting
 TRAINING_RULES["c3d_marker_map"] = c3d_marker_map
 TRAINING_RULES["c3d_rate_mismatch"] = one_of(*C3D_RATE_MISMATCH)
 

@@ -1,7 +1,7 @@
 """Recordings of any motion capture: BVH, joint arrays, Tang et al. dances, C3D by definition.
 
-The Vicon layout (.npy (55, T, 3), Vicon .c3d) keeps the published steps (mocap.py). Any other
-recording is read by pirounet.interchange.joints3d.read_motion (joint positions in metres,
+The Vicon layout (.npy (55, T, 3), .c3d without a skeleton definition beside it) keeps the
+published steps (mocap.py). Any other recording is read by pirounet.interchange.joints3d.read_motion (joint positions in metres,
 z up, with their skeleton) and then, per file:
 
   1. resampled linearly to the run's frame rate (`fps`; 0 = the first file's rate), in the log;
@@ -26,7 +26,7 @@ from pirounet.interchange.c3d import C3DError
 from pirounet.interchange.joints3d import read_motion
 from pirounet.interchange.motion import Motion, MotionError
 from pirounet.skeletons import VICON_53, Skeleton
-from pirounet.systems.pirounet.data.mocap import N_RAW_MARKERS, TRIM, DataError, fill_gaps
+from pirounet.systems.pirounet.data.mocap import TRIM, DataError, fill_gaps
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +54,8 @@ def is_vicon_file(path: Path, layout: Layout) -> bool:
             return layout.skeleton == VICON_53.name or not (
                 path.with_suffix(".skeleton.json").is_file()
                 or (path.parent / "skeleton.json").is_file())
-        if suffix == ".npy":
-            try:
-                shape = np.load(path, mmap_mode="r", allow_pickle=False).shape
-            except (OSError, ValueError, AttributeError):
-                return True  # let the published reader name what is wrong with it
-            return len(shape) == 3 and shape[0] == N_RAW_MARKERS and shape[2] == 3
+        if suffix == ".npy":  # a joint array brings its names beside it (joints3d.py)
+            return not path.with_suffix(".joints.txt").is_file()
     return False
 
 
