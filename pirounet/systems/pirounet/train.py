@@ -187,7 +187,7 @@ def main(args: list[str]) -> PirouNet:
         if start is not None:
             state = restore_training(start, model, optimizer, cfg, cfg.resume, ddp.rank)
         objective = M2Objective(model, cfg.kl_weight, cfg.unlabelled_pairing, cfg.free_bits,
-                                cfg.motion_energy_weight)
+                                cfg.motion_energy_weight, skeleton=data.skeleton)
         train_objective = objective
         if ddp.enabled:  # DDP broadcasts rank 0's weights, so every rank starts the same
             ids = [device.index] if device.type == "cuda" else None
