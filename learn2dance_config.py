@@ -98,6 +98,9 @@ wandb_entity = None  # wandb team or user (None = your default)
 # How a dance is made for a song (python -m pirounet.systems.learn2dance.dance, main_eval.py).
 sampling = "top_k"  # "top_k": uniformly among the top_k likeliest moves (published) | "greedy"
 top_k = 5  # moves to sample among (published 5)
+playback = "beat_sync"  # "beat_sync": each move played as a real training segment, from one
+#   stop to the next, time-warped so its stops land on the song's beats | "published": the
+#   move's k-means centroid on the fixed chunk grid (then transitions, blend_frames)
 transitions = "blend"  # "blend": spread each chunk boundary's jump over blend_frames a side
 #   | "hard": concatenate the moves' poses as published (a jump every chunk)
 blend_frames = 8  # frames each side of a chunk boundary that the blend reaches

@@ -31,5 +31,8 @@ animation = "mp4"  # "mp4": with the song as soundtrack (GIF if that fails) | "g
 # ----------------------------------------------------------------------------- generation
 sampling = "top_k"  # "top_k": uniformly among the top_k likeliest moves (published) | "greedy"
 top_k = 5  # moves to sample among (published 5)
+playback = "beat_sync"  # "beat_sync": each move played as a real training segment, from one
+#   stop to the next, time-warped so its stops land on the song's beats | "published": the
+#   move's k-means centroid on the fixed chunk grid (then transitions, blend_frames)
 transitions = "blend"  # "blend": smooth chunk boundaries | "hard": published concatenation
 blend_frames = 8  # frames each side of a chunk boundary that the blend reaches

@@ -55,7 +55,8 @@ def test_training_writes_a_learn2dance_run(workdir):
     ckpt = torch.load(run / "last.pt", weights_only=True)
     assert ckpt["system"] == "learn2dance" and ckpt["epoch"] == 2
     assert {"encoder_state_dict", "decoder_state_dict", "encoder_optimizer_state_dict",
-            "decoder_optimizer_state_dict", "music_scaler", "centroids"} <= set(ckpt)
+            "decoder_optimizer_state_dict", "music_scaler", "centroids",
+            "motion_library"} <= set(ckpt)
     assert ckpt["centroids"].shape == (6, 30, 15, 2)
     lines = (run / "history.jsonl").read_text().splitlines()
     assert [json.loads(line)["epoch"] for line in lines] == [1, 2]
@@ -86,7 +87,8 @@ def test_main_eval_writes_metrics_and_report(workdir):
     folder = workdir / "results" / "run"
     assert (folder / "report.html").is_file()
     saved = json.loads((folder / "metrics.json").read_text())
-    for group in ("token_accuracy", "beat_align_score", "features_2d", "style", "claims"):
+    for group in ("token_accuracy", "beat_align_score", "features_2d", "speed", "style",
+                  "claims"):
         assert group in saved, group
     top1 = saved["token_accuracy"]["top1"]
     assert 0 <= top1["mean"] <= 1 and {"ci95_low", "boot_low"} <= set(top1)
@@ -112,11 +114,15 @@ def test_a_dance_for_a_new_song_has_the_song_as_soundtrack(workdir):
 
 def test_published_concatenation_and_greedy_are_options(workdir):
     song = write_song(workdir / "other.wav", seconds=2.0)
-    a = dance_cmd.main(["--run=run", str(song), "--out=hard", "--transitions=hard",
-                        "--sampling=greedy", "--animation=none"])[0]
-    b = dance_cmd.main(["--run=run", str(song), "--out=hard2", "--transitions=hard",
-                        "--sampling=greedy", "--animation=none"])[0]
+    a = dance_cmd.main(["--run=run", str(song), "--out=hard", "--playback=published",
+                        "--transitions=hard", "--sampling=greedy", "--animation=none"])[0]
+    b = dance_cmd.main(["--run=run", str(song), "--out=hard2", "--playback=published",
+                        "--transitions=hard", "--sampling=greedy", "--animation=none"])[0]
+    synced = dance_cmd.main(["--run=run", str(song), "--out=synced", "--sampling=greedy",
+                             "--animation=none"])[0]
     assert np.array_equal(np.load(a["npz"])["moves"], np.load(b["npz"])["moves"])
+    assert np.array_equal(np.load(a["npz"])["moves"], np.load(synced["npz"])["moves"])
+    assert not np.allclose(np.load(a["npz"])["poses"], np.load(synced["npz"])["poses"])
 
 
 def test_an_audio_file_that_is_not_audio(workdir):

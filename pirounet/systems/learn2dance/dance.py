@@ -9,8 +9,9 @@ For each song (WAV, FLAC, MP3 or OGG, any length of at least one move) it writes
 the stick figure dancing with the song as soundtrack (a silent <song>.gif if ffmpeg fails).
 <song> is the song's file name without its last suffix ("take.1.wav" -> "take.1"); songs of
 one command that share it are numbered ("take-1", "take-2"). The music features, vocabulary
-and generation settings come from the run's checkpoint; --sampling, --top_k, --transitions,
---blend_frames, --animation and --seed override them.
+and generation settings come from the run's checkpoint; --sampling, --top_k, --playback,
+--transitions, --blend_frames, --animation and --seed override them. beat_sync playback
+(the default) places the moves on the song's beats, from the beat tracker.
 The checkpoint is the run's best.pt (the lowest validation loss), as main_eval.py uses;
 --checkpoint=last takes the final epoch's.
 
@@ -30,15 +31,18 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from pirounet.music.errors import DataError
-from pirounet.music.features import music_features
-from pirounet.systems.learn2dance.music2dance.generate import (SAMPLINGS, TRANSITIONS, DanceModel,
-                                                       SongTooShortError, write_dance)
+from pirounet.music.features import BEAT_CHANNEL, music_features
+from pirounet.systems.learn2dance.music2dance.generate import (PLAYBACKS, SAMPLINGS, TRANSITIONS,
+                                                               DanceModel, GenerationSettings,
+                                                               PlaybackError, SongTooShortError,
+                                                               write_dance)
+from pirounet.metrics.beats import beat_times
 from pirounet.systems.learn2dance.music2dance.settings import ANIMATIONS
 from pirounet.run.atomic import write_text_atomic
 from pirounet.run.checkpoint import CheckpointError, check_system, read_checkpoint
 
 SYSTEM = "learn2dance"
-USER_ERRORS = (CheckpointError, DataError, SongTooShortError)
+USER_ERRORS = (CheckpointError, DataError, SongTooShortError, PlaybackError)
 OUTPUTS_LIST = ".dances.json"  # in --out: {file name: sha256} of the files written there
 OUTPUT_SUFFIXES = (".npz", ".mp4", ".gif")  # what a song may leave (.gif: ffmpeg failed)
 log = logging.getLogger("pirounet.systems.learn2dance.dance")
@@ -108,12 +112,20 @@ def dance_for_song(model: DanceModel, cfg: dict[str, Any], song: str | Path, out
     name: the output name (default the song's file stem).
     """
     song = Path(song)
-    settings = {key: overrides.get(key) if overrides.get(key) is not None else cfg[key]
-                for key in ("sampling", "top_k", "transitions", "blend_frames", "animation")}
+    keys = ("sampling", "top_k", "playback", "transitions", "blend_frames", "animation")
+    defaults = {"playback": "published"}  # a run saved before the playback setting
+    settings = {key: overrides[key] if overrides.get(key) is not None
+                else cfg.get(key, defaults.get(key)) for key in keys}
     features = music_features(song, cfg["music_features"], model.fps, cfg["audio_hop"],
                               cfg.get("beat_phase", "tracker"), cfg.get("onset_shift", 1))
-    dance = model.dance(features, settings["sampling"], settings["top_k"], seed,
-                        settings["transitions"], settings["blend_frames"], name=str(song))
+    beats = model.song_beats(features)
+    if beats is None and settings["playback"] == "beat_sync":  # features without beats
+        tracked = music_features(song, "fact35", model.fps, cfg["audio_hop"],
+                                 cfg.get("beat_phase", "tracker"), cfg.get("onset_shift", 1))
+        beats = beat_times(tracked[:, BEAT_CHANNEL], model.fps)
+    gen = GenerationSettings(settings["sampling"], settings["top_k"], settings["playback"],
+                             settings["transitions"], settings["blend_frames"])
+    dance = model.dance(features, gen, seed, beats, name=str(song))
     name = name or song.stem
     return write_dance(dance, Path(out) / name, audio=song, animation=settings["animation"],
                        title=name)
@@ -132,6 +144,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="seed of the sampled moves")
     parser.add_argument("--sampling", choices=SAMPLINGS, default=None)
     parser.add_argument("--top_k", type=int, default=None)
+    parser.add_argument("--playback", choices=PLAYBACKS, default=None)
     parser.add_argument("--transitions", choices=TRANSITIONS, default=None)
     parser.add_argument("--blend_frames", type=int, default=None)
     parser.add_argument("--animation", choices=ANIMATIONS, default=None)
@@ -150,7 +163,8 @@ def main(argv: Sequence[str]) -> list[dict[str, Path]]:
     written = []
     for song, name in zip(args.songs, names):
         paths = dance_for_song(model, cfg, song, out, args.seed, name, sampling=args.sampling,
-                               top_k=args.top_k, transitions=args.transitions,
+                               top_k=args.top_k, playback=args.playback,
+                               transitions=args.transitions,
                                blend_frames=args.blend_frames, animation=args.animation)
         record_outputs(out, list(paths.values()))
         print(f"{song}: " + ", ".join(str(p) for p in paths.values()))

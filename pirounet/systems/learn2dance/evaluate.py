@@ -27,9 +27,9 @@ from pirounet.music.errors import DataError
 from pirounet.systems.learn2dance.gan.evaluate import evaluate_pose_gan, evaluate_seq_gan
 from pirounet.systems.learn2dance.music2dance import plots
 from pirounet.systems.learn2dance.music2dance.data import songs_from_prepared
-from pirounet.systems.learn2dance.music2dance.evaluation import (GenerationSettings, evaluate_songs,
-                                                         grouped)
-from pirounet.systems.learn2dance.music2dance.generate import DanceModel, SongTooShortError
+from pirounet.systems.learn2dance.music2dance.evaluation import evaluate_songs, grouped
+from pirounet.systems.learn2dance.music2dance.generate import (DanceModel, GenerationSettings,
+                                                               PlaybackError, SongTooShortError)
 from pirounet.systems.learn2dance.music2dance.settings import (DEFAULT_CONFIG, EVAL_CONFIG,
                                                        TRAINING_RULES, load_eval_config)
 from pirounet.systems.learn2dance.music2dance.trust import (beat_reference, beat_warnings,
@@ -48,7 +48,7 @@ from pirounet.viz.tables import Guide
 
 SYSTEM = "learn2dance"
 DEFAULTS = EVAL_CONFIG  # learn2dance_eval_config.py
-USER_ERRORS = (ConfigError, CheckpointError, DataError, SongTooShortError)
+USER_ERRORS = (ConfigError, CheckpointError, DataError, SongTooShortError, PlaybackError)
 OWN_FOLDERS = ("plots", "dances")  # cleared before a new evaluation writes them
 log = logging.getLogger("pirounet.systems.learn2dance.evaluate")
 
@@ -109,8 +109,7 @@ def animate_dances(model: DanceModel, songs, audio: dict[str, Path], folder: Pat
 
     written = []
     for song in songs:
-        dance = model.dance(song.music, gen.sampling, gen.top_k, seed, gen.transitions,
-                            gen.blend_frames, name=song.name)
+        dance = model.dance(song.music, gen, seed, name=song.name)
         folder.mkdir(parents=True, exist_ok=True)
         np.savez(folder / f"{song.name}.npz", poses=dance.poses, moves=dance.moves,
                  fps=np.float32(dance.fps))
@@ -133,8 +132,8 @@ def evaluate_music2dance(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, An
     audio = {p.name: p.song for p in pair_by_name(train_cfg.data_dir, train_cfg.songs_dir)}
     reference = beat_reference(held, audio, train_cfg.audio_hop, eval_cfg.beat_phase)
     model = DanceModel.from_checkpoint(ckpt)
-    gen = GenerationSettings(eval_cfg.sampling, eval_cfg.top_k, eval_cfg.transitions,
-                             eval_cfg.blend_frames)
+    gen = GenerationSettings(eval_cfg.sampling, eval_cfg.top_k, eval_cfg.playback,
+                             eval_cfg.transitions, eval_cfg.blend_frames)
     timing["load"] = time.perf_counter() - tic
     log.info("%d %s songs, %d bootstrap iterations", len(held), eval_cfg.split,
              eval_cfg.bootstrap_iterations)

@@ -12,7 +12,8 @@ synthetic set when data_dir is empty, then pairs, reads, splits and tokenises ev
 `model` setting picks what learns from it ("music2dance": docs/learn2dance_model.md). A run
 lives in saved_models/<run_name>/: config.json, train.log, history.jsonl, last.pt, best.pt
 (lowest valid loss) and epoch_<N>.pt every save_every epochs. A checkpoint holds the encoder,
-the decoder, their optimizers, the music scaler and the vocabulary, so `python -m
+the decoder, their optimizers, the music scaler, the vocabulary and the motion library (the
+training dances' real segments, which beat_sync playback plays), so `python -m
 pirounet.systems.learn2dance.dance --run=<run_name> song.wav` needs nothing else.
 """
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pirounet.music.errors import DataError
 from pirounet.systems.learn2dance.gan.train_pose import train_pose_gan
 from pirounet.systems.learn2dance.gan.train_seq import load_pose_generator, train_seq_gan
 from pirounet.music.features import BEAT_CHANNEL
+from pirounet.systems.learn2dance.music2dance.beat_sync import MotionLibrary
 from pirounet.systems.learn2dance.music2dance.data import (MusicScaler, Windows, long_enough,
                                                            songs_from_prepared, window_length)
 from pirounet.systems.learn2dance.music2dance.model import ModelSettings, MusicEncoder, PoseDecoder
@@ -86,6 +88,18 @@ def training_fps(songs) -> float:
         log.warning("training dances have several frame rates %s; a new song is danced at %g",
                     rates.tolist(), rates[counts.argmax()])
     return float(rates[counts.argmax()])
+
+
+def library_arrays(train_songs, chunk_frames: int) -> dict[str, torch.Tensor]:
+    """The training dances' beat-long segments (beat_sync playback), as checkpoint tensors.
+
+    Only dances at the training frame rate go in: a segment's length is its timing.
+    """
+    fps = training_fps(train_songs)
+    same = [s for s in train_songs if s.fps == fps]
+    library = MotionLibrary.of([s.poses for s in same], [s.moves for s in same],
+                               [s.beats for s in same], chunk_frames, fps)
+    return {k: torch.as_tensor(v) for k, v in library.to_arrays().items()}
 
 
 def music_scaler(cfg: Config, songs, start: dict[str, Any] | None) -> MusicScaler:
@@ -158,7 +172,8 @@ def train_music2dance(cfg: Config, prepared, run_dir: Path, ddp, device: torch.d
     extra = {"music_scaler": {"mean": torch.from_numpy(scaler.mean),
                               "std": torch.from_numpy(scaler.std)},
              "centroids": torch.from_numpy(prepared.vocabulary.centroids),
-             "pose_units": prepared.pose_units, "fps": training_fps(songs)}
+             "pose_units": prepared.pose_units, "fps": training_fps(songs),
+             "motion_library": library_arrays(train_songs, cfg.chunk_frames)}
     run = start_wandb(cfg, run_dir, state.wandb_run_id) if ddp.is_main else None
     if ddp.is_main:
         trim_history(run_dir / HISTORY_FILE, state.start_epoch - 1)

@@ -19,36 +19,30 @@ mean (ci95_low/high, as PirouNet's evaluation reports) and the bootstrap percent
                      numbers), and the diversity (mean pairwise distance) of each set; the
                      real training dances' FIDs to the held-out ones are the floor to read
                      them against (other songs, real dancing)
+    speed            10th and 50th percentiles of the generated dances' mean joint speed per
+                     frame, as a ratio to the real held-out dances' (1 = the same)
     style            (when the songs' styles are known) the style whose training moves best
-                     explain the generated moves (naive Bayes over move ids) against the
-                     song's true style; chance is 1 / number of styles
+                     explain the dance's moves (naive Bayes over move ids) against the song's
+                     true style; chance is 1 / number of styles. The moves are read from the
+                     poses (each chunk's nearest centroid), as for the real dances, so every
+                     playback is judged on what it shows, not on the tokens it was given
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
 from pirounet.systems.learn2dance.music2dance.data import Song
-from pirounet.systems.learn2dance.music2dance.generate import DanceModel, moves_to_poses
-from pirounet.metrics.beats import beat_align_score, motion_beats
+from pirounet.systems.learn2dance.music2dance.generate import DanceModel, GenerationSettings
+from pirounet.systems.learn2dance.vocabulary import Vocabulary, chunk
+from pirounet.metrics.beats import beat_align_score, joint_speed, motion_beats
 from pirounet.metrics.distribution import diversity
 from pirounet.metrics.features import FeatureReference, geometric_features, kinetic_features
 from pirounet.metrics.stats import iteration_rngs, summarize
 from pirounet.skeletons import OPENPOSE_15
 
 VARIANTS = ("fact", "bailando")
-
-
-@dataclass(frozen=True)
-class GenerationSettings:
-    """How each evaluated dance is sampled and joined."""
-
-    sampling: str = "top_k"
-    top_k: int = 5
-    transitions: str = "blend"
-    blend_frames: int = 8
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -128,6 +122,16 @@ def predicted_style(moves: np.ndarray, table: np.ndarray) -> int:
     return int(table[:, moves].sum(axis=1).argmax())
 
 
+def poses_moves(poses: np.ndarray, vocabulary: Vocabulary) -> np.ndarray:
+    """Moves (ceil(T / c),) of poses (T, 15, 2): each chunk's nearest centroid."""
+    return vocabulary.assign(chunk(poses, vocabulary.chunk_frames))
+
+
+def speed_percentiles(dances: list[np.ndarray], fps: float) -> np.ndarray:
+    """10th and 50th percentiles (2,) of the mean joint speed per frame over dances (T, 15, 2)."""
+    return np.percentile(np.concatenate([joint_speed(p, fps) for p in dances]), [10, 50])
+
+
 def other_song(i: int, n: int, rng: np.random.Generator) -> int:
     """A held-out song other than i (the control's music)."""
     j = int(rng.integers(n - 1))
@@ -144,6 +148,11 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
     control = len(songs) >= 2  # the control dances to another held-out song
     fps = model.fps
     contexts = [model.contexts(s.music, len(s.moves)) for s in songs]  # encoder once per song
+    # the beats a dance is played on are those the model can hear (the tracker's), not the truth
+    play_beats = [s.beats if model.song_beats(s.music) is None else model.song_beats(s.music)
+                  for s in songs]
+    vocabulary = Vocabulary(model.centroids, "")  # reads the moves a dance shows
+    real_speed = speed_percentiles([s.poses for s in songs], fps)  # (2,)
     accuracy = np.array([token_accuracy(model, s) for s in songs])  # (n, 2)
     has_beats = all(s.beats is not None and len(s.beats) for s in songs)
     real_bas = {v: real_checks(songs, v, sigma_s, smooth_s) for v in VARIANTS} if has_beats \
@@ -169,9 +178,11 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
         dances = []
         for i, ctx in enumerate(contexts):  # a fresh dance for every song
             moves = model.moves_from_contexts(ctx, gen.sampling, gen.top_k, rng)
-            poses = moves_to_poses(moves, model.centroids, gen.transitions, gen.blend_frames)
-            dances.append((moves, poses[:len(songs[i].music)]))
+            poses = model.play(moves, len(songs[i].music), play_beats[i], gen)
+            dances.append((poses_moves(poses, vocabulary), poses))
         run = {"accuracy_top1": accuracy[pick, 0].mean(), "accuracy_top5": accuracy[pick, 1].mean()}
+        gen_speed = speed_percentiles([dances[i][1] for i in pick], fps)
+        run["speed_p10_ratio"], run["speed_p50_ratio"] = gen_speed / real_speed
         if has_beats:
             for v in VARIANTS:
                 own = [bas(dances[i][1], songs[i].beats, fps, v, sigma_s, smooth_s) for i in pick]
@@ -234,6 +245,7 @@ def grouped(result: dict[str, Any], sigma_s: float) -> dict[str, Any]:
             "bailando": f"Bailando's: mean joint speed, Gaussian-smoothed ({result['smooth_s']:g}"
                         " s), every local minimum"}
         out["beat_align_score"]["sigma_s"] = sigma_s
+    out["speed"] = {"p10_ratio": s["speed_p10_ratio"], "p50_ratio": s["speed_p50_ratio"]}
     if "fid_k_2d" in s:
         out["features_2d"] = {k: s[k] for k in s if k.startswith(("fid_", "diversity_"))}
         out["features_2d"].update(result["reference"])  # real training dances: the floor

@@ -11,10 +11,16 @@ chunk after another, each fed back as the next step's previous move:
     top_k    uniformly among the k likeliest moves (the published sampler, k = 5), seeded
     greedy   the likeliest move
 
-Each move becomes its vocabulary centroid (c frames). The published code concatenated them,
-so the body jumps every c frames; "blend" (default) spreads each jump over blend_frames
-frames either side of the boundary with a smooth ramp, leaving the chunks' middles as they
-are. "hard" keeps the published concatenation.
+Moves become poses in one of two playbacks:
+
+    beat_sync  (default) real motion on the song's beats: each beat interval plays a real
+               training segment of its move, from one stop to the next, time-warped so the
+               stops land on the beats (beat_sync.py)
+    published  each move's vocabulary centroid (c frames), one after another. The published
+               code concatenated them, so the body jumps every c frames; transitions="blend"
+               spreads each jump over blend_frames frames either side of the boundary with a
+               smooth ramp, leaving the chunks' middles as they are; "hard" keeps the
+               published concatenation
 """
 from __future__ import annotations
 
@@ -25,6 +31,10 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
+from pirounet.music.features import BEAT_CHANNEL
+from pirounet.metrics.beats import beat_times
+from pirounet.systems.learn2dance.music2dance.beat_sync import (MotionLibrary, beat_sync_poses,
+                                                                smoothstep)
 from pirounet.systems.learn2dance.music2dance.data import MusicScaler, chunked_music
 from pirounet.systems.learn2dance.music2dance.model import (NO_MOVE, ModelSettings, MusicEncoder,
                                                     PoseDecoder)
@@ -36,6 +46,7 @@ from pirounet.viz.soundtrack import animate_with_soundtrack
 
 SAMPLINGS = ("top_k", "greedy")
 TRANSITIONS = ("blend", "hard")
+PLAYBACKS = ("beat_sync", "published")
 
 
 class SongTooShortError(ValueError):
@@ -51,10 +62,15 @@ class Dance:
     fps: float
 
 
-def smoothstep(x: np.ndarray) -> np.ndarray:
-    """3x^2 - 2x^3 on [0, 1]: a ramp with zero slope at both ends."""
-    x = np.clip(x, 0.0, 1.0)
-    return x * x * (3 - 2 * x)
+@dataclass(frozen=True)
+class GenerationSettings:
+    """How a dance's moves are sampled and played as poses."""
+
+    sampling: str = "top_k"
+    top_k: int = 5
+    playback: str = "beat_sync"
+    transitions: str = "blend"  # published playback only
+    blend_frames: int = 8  # published playback, blend only
 
 
 def blend_transitions(poses: np.ndarray, chunk_frames: int, blend_frames: int) -> np.ndarray:
@@ -93,6 +109,10 @@ def pick(logits: torch.Tensor, sampling: str, top_k: int, rng: np.random.Generat
     return int(top[rng.integers(len(top))])
 
 
+class PlaybackError(ValueError):
+    """A playback the checkpoint cannot serve (beat_sync needs its motion library)."""
+
+
 @dataclass
 class DanceModel:
     """A trained music->dance model with what generation needs: scaler, vocabulary, mode."""
@@ -104,6 +124,8 @@ class DanceModel:
     mode: str  # "aligned" | "published"
     fps: float
     pooling: str = "ends"  # aligned: "ends" | "mean" (see model.chunk_contexts)
+    library: MotionLibrary | None = None  # real training segments, for beat_sync playback
+    beat_channel: int | None = BEAT_CHANNEL  # the music features' beat channel, if any
 
     @property
     def chunk_frames(self) -> int:
@@ -124,10 +146,13 @@ class DanceModel:
                                  dropout=cfg.get("dropout", 0.0))
         encoder, decoder = MusicEncoder(settings), PoseDecoder(settings)
         load_weights(ckpt, {"encoder": encoder, "decoder": decoder})
+        library = ckpt.get("motion_library")
         return cls(encoder.eval(), decoder.eval(),
                    MusicScaler(scaler["mean"].numpy(), scaler["std"].numpy()), centroids,
                    cfg["mode"], float(ckpt.get("fps", cfg["fps"])),
-                   cfg.get("chunk_context", "ends"))
+                   cfg.get("chunk_context", "ends"),
+                   None if library is None else MotionLibrary.from_arrays(library),
+                   BEAT_CHANNEL if cfg.get("music_features") == "fact35" else None)
 
     def n_chunks(self, n_frames: int, name: str = "the song") -> int:
         """Chunks needed for n_frames of music; a song shorter than one chunk is an error."""
@@ -136,6 +161,12 @@ class DanceModel:
                 f"{name} is {n_frames / self.fps:.2f} s long ({n_frames} frames): shorter than "
                 f"one move of {self.chunk_frames} frames ({self.chunk_frames / self.fps:.2f} s)")
         return -(-n_frames // self.chunk_frames)
+
+    def song_beats(self, music: np.ndarray) -> np.ndarray | None:
+        """Beat times (n,) in seconds from the music features' beat channel, if they have one."""
+        if self.beat_channel is None:
+            return None
+        return beat_times(music[:, self.beat_channel], self.fps)
 
     @torch.no_grad()
     def contexts(self, music: np.ndarray, n_chunks: int) -> torch.Tensor:
@@ -170,13 +201,27 @@ class DanceModel:
         previous = torch.from_numpy(np.concatenate([[NO_MOVE], moves[:-1]]).astype(np.int64))
         return self.decoder(contexts, previous[None])[0]
 
-    def dance(self, music: np.ndarray, sampling: str = "top_k", top_k: int = 5, seed: int = 0,
-              transitions: str = "blend", blend_frames: int = 8,
-              name: str = "the song") -> Dance:
-        """A dance of exactly len(music) frames for raw music features (T, F)."""
-        moves = self.sample_moves(music, sampling, top_k, seed, name)
-        poses = moves_to_poses(moves, self.centroids, transitions, blend_frames)
-        return Dance(moves, poses[:len(music)], self.fps)
+    def play(self, moves: np.ndarray, n_frames: int, beats: np.ndarray | None,
+             gen: GenerationSettings) -> np.ndarray:
+        """Poses (n_frames, 15, 2) of moves (S,) in gen's playback; beats (n,) in seconds."""
+        if gen.playback == "published":
+            poses = moves_to_poses(moves, self.centroids, gen.transitions, gen.blend_frames)
+            return poses[:n_frames]
+        if self.library is None:
+            raise PlaybackError("this checkpoint holds no motion library (it was trained "
+                                "before beat_sync playback): use playback=published")
+        beats = np.zeros(0) if beats is None else beats  # no beats: a steady pulse instead
+        return beat_sync_poses(moves, self.library, beats, n_frames, self.chunk_frames)
+
+    def dance(self, music: np.ndarray, gen: GenerationSettings = GenerationSettings(),
+              seed: int = 0, beats: np.ndarray | None = None, name: str = "the song") -> Dance:
+        """A dance of exactly len(music) frames for raw music features (T, F).
+
+        beats (n,) are the song's beat times in seconds (default: the beat channel).
+        """
+        moves = self.sample_moves(music, gen.sampling, gen.top_k, seed, name)
+        beats = self.song_beats(music) if beats is None else beats
+        return Dance(moves, self.play(moves, len(music), beats, gen), self.fps)
 
 
 def write_dance(dance: Dance, stem: str | Path, audio: str | Path | None = None,

@@ -8,8 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from pirounet.systems.learn2dance.music2dance.data import Song
-from pirounet.systems.learn2dance.music2dance.evaluation import GenerationSettings
-from pirounet.systems.learn2dance.music2dance.generate import DanceModel
+from pirounet.systems.learn2dance.music2dance.generate import DanceModel, GenerationSettings
 from pirounet.metrics.beats import gaussian_smooth, joint_speed, motion_beats
 
 BARS = (("generated", "#2f6fd0"), ("control_other_song", "#b8b8b8"), ("real_dance", "#1f2a44"))
@@ -51,8 +50,7 @@ def speed_and_beats(song: Song, model: DanceModel, gen: GenerationSettings, eval
     """Joint speed and motion beats of one held-out song's generated and real dances."""
     if song.beats is None:
         return None
-    dance = model.dance(song.music, gen.sampling, gen.top_k, eval_cfg.seed, gen.transitions,
-                        gen.blend_frames, name=song.name)
+    dance = model.dance(song.music, gen, eval_cfg.seed, name=song.name)
     fps, smooth = song.fps, eval_cfg.smooth_s
     fig = Figure(figsize=(9, 3.6))
     axes = fig.subplots(2, 1, sharex=True)

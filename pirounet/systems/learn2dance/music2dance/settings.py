@@ -11,7 +11,7 @@ from typing import Iterable
 
 from pirounet.systems.learn2dance import settings as data_settings
 from pirounet.systems.learn2dance.gan.settings import GAN_MODELS, GAN_RULES
-from pirounet.systems.learn2dance.music2dance.generate import SAMPLINGS, TRANSITIONS
+from pirounet.systems.learn2dance.music2dance.generate import PLAYBACKS, SAMPLINGS, TRANSITIONS
 from pirounet.systems.learn2dance.music2dance.objective import MODES, POOLINGS
 from pirounet.run import config as core
 from pirounet.run.rules import (WANDB_MODES, Rule, above, at_least, checkpoint_name,
@@ -45,6 +45,7 @@ MODEL_RULES: dict[str, Rule] = {
     "wandb_mode": one_of(*WANDB_MODES),
     "sampling": one_of(*SAMPLINGS),
     "top_k": at_least(1),
+    "playback": one_of(*PLAYBACKS),
     "transitions": one_of(*TRANSITIONS),
     "blend_frames": at_least(0),
     "animation": one_of(*ANIMATIONS),
@@ -68,6 +69,7 @@ EVAL_RULES: dict[str, Rule] = {
     "animation": one_of(*ANIMATIONS),
     "sampling": one_of(*SAMPLINGS),
     "top_k": at_least(1),
+    "playback": one_of(*PLAYBACKS),
     "transitions": one_of(*TRANSITIONS),
     "blend_frames": at_least(0),
 }

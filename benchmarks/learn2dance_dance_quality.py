@@ -1,0 +1,138 @@
+"""Does learn2dance dance like a real dancer? Each playback of a trained run, measured.
+
+    python benchmarks/learn2dance_dance_quality.py --run=learn2dance          # built-in set
+    python benchmarks/learn2dance_dance_quality.py --run=l2d --iterations=20 --out=results/dq
+
+For the run's held-out songs, each playback (published: centroids on the fixed chunk grid,
+blended; beat_sync: real segments with their stops on the song's beats) is evaluated by
+music2dance.evaluation with bootstrap intervals (songs resampled, new dances sampled), and
+read against real dancing:
+
+    BAS (Bailando)  generated / real dance, generated / control (the same model's dance for
+                    another song, on this song's beats), generated - control beside
+                    real - control (another song's real dance on this song's beats)
+    FID_k, FID_g    2-D, generated vs held-out real, over the real training dances' own
+    speed           10th and 50th percentiles of the mean joint speed, generated / real
+    style           the dance's style read from its poses (chance 1 / styles)
+
+It prints one table per playback with the targets of the issue, and writes results.json and
+frames.png (one held-out song: beat_sync, published and the real dance, frame by frame) to
+--out. Figures depend on the load of the machine only in time, not in value.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pirounet.metrics.beats import SIGMA_S, SMOOTH_S  # noqa: E402
+from pirounet.music.features import BEAT_CHANNEL  # noqa: E402
+from pirounet.run.checkpoint import read_checkpoint  # noqa: E402
+from pirounet.skeletons import OPENPOSE_15  # noqa: E402
+from pirounet.systems.learn2dance.evaluate import training_config  # noqa: E402
+from pirounet.systems.learn2dance.music2dance.beat_sync import MotionLibrary  # noqa: E402
+from pirounet.systems.learn2dance.music2dance.data import songs_from_prepared  # noqa: E402
+from pirounet.systems.learn2dance.music2dance.evaluation import (evaluate_songs,  # noqa: E402
+                                                                 grouped)
+from pirounet.systems.learn2dance.music2dance.generate import (DanceModel,  # noqa: E402
+                                                               GenerationSettings)
+from pirounet.systems.learn2dance.prepare import prepare  # noqa: E402
+from pirounet.viz.strips import comic_strip  # noqa: E402
+
+PLAYBACKS = {"published": GenerationSettings(playback="published"),
+             "beat_sync": GenerationSettings(playback="beat_sync")}
+
+
+def load(run: str, checkpoint: str) -> tuple[DanceModel, list, list]:
+    """The run's model, held-out (test) songs and training songs."""
+    ckpt = read_checkpoint(run, checkpoint)
+    cfg = training_config(ckpt)
+    prepared = prepare(cfg)
+    channel = BEAT_CHANNEL if prepared.music_features == "fact35" else None
+    songs = songs_from_prepared(prepared, channel)
+    train = [s for s in songs if s.split == "train"]
+    model = DanceModel.from_checkpoint(ckpt)
+    if model.library is None:  # a run trained before beat_sync: cut its training dances
+        model.library = MotionLibrary.of([s.poses for s in train], [s.moves for s in train],
+                                         [s.beats for s in train], model.chunk_frames,
+                                         model.fps)
+    return model, [s for s in songs if s.split == "test"], train
+
+
+def cell(stat: dict[str, float]) -> str:
+    """'mean [low, high]' of a bootstrap summary."""
+    return f"{stat['mean']:.3f} [{stat.get('boot_low', np.nan):.3f}, " \
+           f"{stat.get('boot_high', np.nan):.3f}]"
+
+
+def table(name: str, m: dict[str, Any]) -> list[str]:
+    """Markdown rows of one playback's figures, each with the issue's target."""
+    bas = m["beat_align_score"]["bailando"]
+    gen, real, ctrl = (bas[k]["mean"] for k in ("generated", "real_dance",
+                                                "control_other_song"))
+    feats, speed = m["features_2d"], m["speed"]
+    rows = [f"| {name} | BAS Bailando: generated / real / control | {cell(bas['generated'])} / "
+            f"{real:.3f} / {cell(bas['control_other_song'])} | generated/real {gen / real:.2f} "
+            f"(>= 0.9), generated/control {gen / ctrl:.2f} (>= 2) |",
+            f"| {name} | BAS Bailando: generated - control vs real - other songs' beats | "
+            f"{cell(bas['generated_minus_control'])} vs {cell(bas['real_dance_minus_other_songs_beats'])} | |"]
+    for k in ("k", "g"):
+        fid, floor = feats[f"fid_{k}_2d"], feats[f"fid_{k}_2d_real_train"]
+        rows.append(f"| {name} | FID_{k} 2-D (real training dances: {floor:.2f}) | {cell(fid)} "
+                    f"| {fid['mean'] / floor:.1f} x the real dances' |")
+    rows.append(f"| {name} | speed p10 / p50, generated / real | {cell(speed['p10_ratio'])} / "
+                f"{cell(speed['p50_ratio'])} | within 1.5 x: 0.67-1.5 |")
+    if "style" in m:
+        rows.append(f"| {name} | style (chance {m['style']['chance']:.2f}) | "
+                    f"{cell(m['style']['generated'])} | >= 0.9 |")
+    return rows
+
+
+def frames_png(model: DanceModel, song, path: Path, seconds: float = 4.0) -> Path:
+    """Panels every quarter second of one song: beat_sync, published and the real dance."""
+    n = int(seconds * model.fps)
+    rows = [model.dance(song.music, gen, seed=0, name=song.name).poses[:n]
+            for gen in PLAYBACKS.values()]
+    return comic_strip(rows[::-1] + [song.poses[:n]], path, n_panels=int(seconds * 4),
+                       row_titles=["beat_sync", "published", "real dance"],
+                       title=f"{song.name}: first {seconds:g} s", fps=model.fps,
+                       skeleton=OPENPOSE_15)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--run", default="learn2dance", help="run name, folder or .pt")
+    parser.add_argument("--checkpoint", default="best")
+    parser.add_argument("--iterations", type=int, default=20, help="bootstrap iterations")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="results/dance_quality")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model, held, train = load(args.run, args.checkpoint)
+    print(f"{len(held)} held-out songs, {len(train)} training songs, "
+          f"{len(model.library)} real segments in the motion library")
+    results, lines = {}, ["| playback | figure | value [bootstrap 95 %] | against the target |",
+                          "|---|---|---|---|"]
+    for name, gen in PLAYBACKS.items():
+        tic = time.process_time()
+        result = evaluate_songs(model, held, train, gen, args.iterations, args.seed, SIGMA_S,
+                                SMOOTH_S, 4.0, 200)
+        results[name] = grouped(result, SIGMA_S)
+        lines += table(name, results[name])
+        print(f"{name}: {time.process_time() - tic:.0f} CPU s", flush=True)
+    print("\n".join(lines))
+    (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+    print(f"wrote {out / 'results.json'} and {frames_png(model, held[0], out / 'frames.png')}")
+
+
+if __name__ == "__main__":
+    main()

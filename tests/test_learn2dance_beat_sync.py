@@ -1,0 +1,80 @@
+"""Beat-synchronous playback: real segments, time-warped so that their stops land on the beats."""
+import numpy as np
+import pytest
+
+from pirounet.metrics.beats import bas_bailando, bas_fact, motion_beats
+from pirounet.systems.learn2dance.music2dance.beat_sync import (MotionLibrary, beat_intervals,
+                                                                beat_sync_poses, warp)
+
+FPS = 30.0
+
+
+def stop_and_go(n_frames: int, stop_every: float, seed: int = 0) -> np.ndarray:
+    """A dance (T, 15, 2) that moves between random poses and stops every stop_every seconds."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_frames) / FPS
+    k, phase = np.divmod(t, stop_every)
+    ramp = phase / stop_every
+    ramp = ramp * ramp * (3 - 2 * ramp)  # smoothstep: zero speed at every stop
+    keys = rng.normal(size=(int(k.max()) + 2, 15, 2)).astype(np.float32)
+    idx = k.astype(int)
+    return keys[idx] + ramp[:, None, None] * (keys[idx + 1] - keys[idx])
+
+
+def library(stop_every: float = 0.7) -> MotionLibrary:
+    dances = [stop_and_go(600, stop_every, seed) for seed in range(2)]
+    moves = [np.arange(20) % 3 for _ in dances]  # three moves on 30-frame chunks
+    return MotionLibrary.of(dances, moves, [None, None], 30, FPS)
+
+
+def test_library_cuts_the_dances_at_their_stops():
+    lib = library(0.7)
+    assert len(lib) > 20
+    assert np.allclose(lib.lengths, 0.7 * FPS, atol=2)  # one segment per stop-to-stop movement
+    assert set(lib.moves.tolist()) == {0, 1, 2}
+    again = MotionLibrary.from_arrays(lib.to_arrays())
+    assert np.array_equal(again.poses, lib.poses) and again.fps == lib.fps
+
+
+def test_warp_keeps_the_ends_and_changes_the_length():
+    frames = np.random.default_rng(0).normal(size=(21, 15, 2))
+    out = warp(frames, 13)
+    assert out.shape == (14, 15, 2)
+    assert np.allclose(out[0], frames[0]) and np.allclose(out[-1], frames[-1])
+
+
+def test_beat_intervals_follow_the_beats_and_fill_gaps():
+    beats = np.array([1.0, 1.5, 2.0, 4.0])  # a two-second gap after 2.0
+    edges = beat_intervals(beats, 150, FPS, period=0.5)
+    assert edges[0] == 0 and edges[-1] == 150
+    assert {30, 45, 60, 120} <= set(edges.tolist())
+    assert np.diff(edges).max() <= 0.5 * FPS * 1.5  # gaps cut near one period
+
+
+@pytest.mark.parametrize("period", [0.5, 0.62])
+def test_stops_land_on_the_songs_beats(period):
+    """A song with known beats (not the dancer's tempo): the dance's stops fall on them."""
+    lib = library(0.7)
+    n = 20 * int(FPS)
+    beats = 0.23 + period * np.arange(int(19 / period))
+    moves = np.random.default_rng(1).integers(0, 3, n // 30)
+    poses = beat_sync_poses(moves, lib, beats, n, 30)
+    assert poses.shape == (n, 15, 2) and np.isfinite(poses).all()
+    stops = motion_beats(poses, FPS)
+    assert bas_bailando(stops, beats) > 0.9  # every beat has a stop on it
+    # and nearly every stop is on a beat: the beat-less ends (before the first beat, after
+    # the last) are cut at the same period, so a stop or two falls off the beats there
+    assert bas_fact(stops, beats) > 0.8
+    other = 0.41 + 0.45 * np.arange(40)  # another song's beats: no better than chance
+    assert bas_bailando(stops, other) < 0.6
+
+
+def test_segments_are_real_motion_not_averages():
+    """Each beat interval plays one real segment (warped): its speed stays a real dancer's."""
+    lib = library(0.5)
+    n = 300
+    poses = beat_sync_poses(np.zeros(10, np.int64), lib, 0.5 * np.arange(1, 20), n, 30)
+    real = stop_and_go(n, 0.5, seed=0)
+    speed = np.linalg.norm(np.diff(poses, axis=0), axis=-1).mean()
+    real_speed = np.linalg.norm(np.diff(real, axis=0), axis=-1).mean()
+    assert 0.8 < speed / real_speed < 1.25
