@@ -83,7 +83,8 @@ def table(name: str, m: dict[str, Any]) -> list[str]:
             f"{real:.3f} / {cell(bas['control_other_song'])} | generated/real {gen / real:.2f} "
             f"(>= 0.9), generated/control {gen / ctrl:.2f} (>= 2) |",
             f"| {name} | BAS Bailando: generated - control vs real - other songs' beats | "
-            f"{cell(bas['generated_minus_control'])} vs {cell(bas['real_dance_minus_other_songs_beats'])} | |"]
+            f"{cell(bas['generated_minus_control'])} vs "
+            f"{cell(bas['real_dance_minus_other_songs_beats'])} | |"]
     for k in ("k", "g"):
         fid, floor = feats[f"fid_{k}_2d"], feats[f"fid_{k}_2d_real_train"]
         rows.append(f"| {name} | FID_{k} 2-D (real training dances: {floor:.2f}) | {cell(fid)} "
