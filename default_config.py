@@ -87,6 +87,8 @@ motion_energy_weight = 0.0  # >0: each L(x, y) also pays this times the squared 
 # Label steering and whole bodies (docs/label_steering.md); all off in the paper:
 latent_adversary_weight = 0.0  # >0: a classifier of y from z, behind a gradient reversal, so
 #   the encoder hides the label in z and the decoder must take the effort from y
+label_swap_weight = 0.0  # >0: each labelled window's z is also decoded with another label, and
+#   the model's own q(y|x), held fixed, must find that label in it (model/adversary.py)
 bone_length_weight = 0.0  # >0: each L(x, y) also pays this times the mean squared relative
 #   error of the reconstruction's bone lengths (model/objective.py, bone_length_error)
 velocity_weight = 0.0  # >0: each L(x, y) also pays this times the mean squared error of the

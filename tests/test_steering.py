@@ -9,7 +9,13 @@ import torch
 from pirounet.skeletons import VICON_53
 from pirounet.systems.pirounet.generation import generate_random, label_swap, prior_codes
 from pirounet.systems.pirounet.model import ModelConfig, PirouNet, m2_loss
-from pirounet.systems.pirounet.model.adversary import LatentAdversary, adversary_loss, reverse_gradient
+from pirounet.systems.pirounet.model.adversary import (
+    LatentAdversary,
+    adversary_loss,
+    reverse_gradient,
+    swap_loss,
+    swapped_labels,
+)
 from pirounet.systems.pirounet.model.objective import (
     bone_length_error,
     bone_lengths,
@@ -58,7 +64,8 @@ def test_every_new_option_off_gives_the_recorded_numbers(model_options, loss_opt
     off = {"decoder_initial_state": False, "latent_prior": "standard_normal",
            "latent_adversary_weight": 0.0}
     terms = five_steps({**model_options, **off},
-                       {**loss_options, "bone_weight": 0.0, "velocity_weight": 0.0})
+                       {**loss_options, "bone_weight": 0.0, "velocity_weight": 0.0,
+                        "swap_weight": 0.0})
     assert terms == pytest.approx(recorded, rel=1e-5, abs=1e-7)
 
 
@@ -66,8 +73,9 @@ def test_every_new_option_on_trains_and_logs_its_terms():
     terms = five_steps({"decoder_initial_state": True, "latent_prior": "learned",
                         "latent_adversary_weight": 0.1},
                        {"bone_weight": 0.1, "bones": bone_matrix(VICON_53)[:, :4],
-                        "velocity_weight": 10.0, "adversary_weight": 0.1})
-    assert {"bones_labelled", "velocity_labelled", "adversary", "adversary_accuracy"} <= set(terms)
+                        "velocity_weight": 10.0, "adversary_weight": 0.1, "swap_weight": 0.1})
+    assert {"bones_labelled", "velocity_labelled", "adversary", "adversary_accuracy", "swap",
+            "swap_accuracy"} <= set(terms)
     assert all(math.isfinite(v) for v in terms.values())
 
 
@@ -105,6 +113,25 @@ def test_adversary_loss_of_a_blank_adversary_is_log_k():
         torch.nn.init.zeros_(p)
     loss = adversary_loss(adversary, torch.randn(6, 4), torch.tensor([0, 1, 2, 0, 1, 2]))
     assert loss.item() == pytest.approx(math.log(3))
+
+
+def test_swapped_labels_take_every_other_label_in_turn():
+    y = torch.tensor([0, 0, 1, 1, 2, 2])
+    assert swapped_labels(y, 3).tolist() == [1, 2, 2, 0, 0, 1]
+
+
+def test_swap_loss_trains_the_decoder_and_never_the_classifier():
+    model = PirouNet(ModelConfig(**TINY))
+    z = torch.randn(4, 4, requires_grad=True)
+    loss, _ = swap_loss(model, z, torch.tensor([0, 1, 2, 0]))
+    loss.backward()
+    assert all(p.grad is None for p in model.classifier.parameters())
+    assert model.decoder.linear.weight.grad.abs().sum() > 0 and z.grad is not None
+    # a classifier that cannot tell the labels apart (zero output layer) costs log 3
+    with torch.no_grad():
+        model.classifier.layers[-1].weight.zero_()
+    uniform, _ = swap_loss(model, z, torch.tensor([0, 1, 2, 0]))
+    assert uniform.item() == pytest.approx(math.log(3), abs=1e-5)
 
 
 def test_kl_against_a_learned_prior():

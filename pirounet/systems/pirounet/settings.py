@@ -80,6 +80,7 @@ TRAINING_RULES: dict[str, Rule] = {
     "latent_adversary_weight": at_least(0),
     "bone_length_weight": at_least(0),
     "velocity_weight": at_least(0),
+    "label_swap_weight": at_least(0),
     "kl_weight": at_least(0),
     "alpha_scale": at_least(0),
     "unlabelled_pairing": one_of(*PAIRINGS),

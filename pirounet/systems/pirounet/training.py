@@ -44,6 +44,7 @@ class M2Objective(nn.Module):
         self.valid_drop_last = valid_drop_last  # validation skips the last partial batch
         self.bone_weight = 0.0  # weight of the bone-length term (0 = published)
         self.velocity_weight = 0.0  # weight of the velocity term (0 = published)
+        self.swap_weight = 0.0  # weight of the label-swap term (0 = published)
         self.adversary_weight = model.config.latent_adversary_weight  # (0 = published)
         # (S, J) segments of the data's skeleton, for the bone-length term; moves with .to()
         self.register_buffer("bones", bone_matrix(skeleton), persistent=False)
@@ -63,6 +64,7 @@ class M2Objective(nn.Module):
         self.classification = getattr(cfg, "classification_loss", self.classification)
         self.bone_weight = getattr(cfg, "bone_length_weight", self.bone_weight)
         self.velocity_weight = getattr(cfg, "velocity_weight", self.velocity_weight)
+        self.swap_weight = getattr(cfg, "label_swap_weight", self.swap_weight)
         batches = getattr(cfg, "valid_batches", None)
         if batches is not None:
             self.valid_drop_last = batches == "drop_last"
@@ -74,7 +76,7 @@ class M2Objective(nn.Module):
         return m2_loss(self.model, x_lab, y_lab, x_unlab, alpha, weight, self.pairing,
                        self.free_bits, self.energy_weight, self.classification,
                        self.bone_weight, self.bones, self.adversary_weight,
-                       self.velocity_weight)
+                       self.velocity_weight, self.swap_weight)
 
 
 def epoch_steps(n_unlabelled_batches: int, max_steps: int) -> int:

@@ -30,8 +30,8 @@ The reference's log prior is log(1/3 + 1e-8); the 3e-8 difference is not reprodu
 Options, all off in the paper (docs/label_steering.md): a learned prior p(z|y) in the KL
 (model/pirounet.py), `bone_weight` (each L(x, y) pays for bone lengths unlike its original's,
 bone_length_error), `velocity_weight` (each L(x, y) pays for velocities unlike its original's,
-velocity_error) and `adversary_weight` (the latent adversary's cross-entropy, added to J;
-model/adversary.py).
+velocity_error), `adversary_weight` (the latent adversary's cross-entropy, added to J) and
+`swap_weight` (codes decoded with another label must be classified as it; model/adversary.py).
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ import torch
 from torch import Tensor
 
 from pirounet.skeletons import Skeleton
-from pirounet.systems.pirounet.model.adversary import adversary_loss
+from pirounet.systems.pirounet.model.adversary import adversary_loss, swap_loss
 from pirounet.systems.pirounet.model.annealing import kl_per_dimension, kl_with_free_bits
 from pirounet.systems.pirounet.model.pirounet import PirouNet, one_hot
 
@@ -186,7 +186,8 @@ def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alph
             free_bits: float = 0.0, energy_weight: float = 0.0,
             classification: str = "per_sample", bone_weight: float = 0.0,
             bones: Tensor | None = None, adversary_weight: float = 0.0,
-            velocity_weight: float = 0.0) -> tuple[Tensor, dict[str, float]]:
+            velocity_weight: float = 0.0,
+            swap_weight: float = 0.0) -> tuple[Tensor, dict[str, float]]:
     """Batch loss J and its named terms (Python floats) for labelled + unlabelled batches.
 
     x_lab (B, T, D) with y_lab (B,) ints or (B, K) one-hot; x_unlab (B_u, T, D).
@@ -201,6 +202,8 @@ def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alph
     labelled batch to J (model/adversary.py); adds "adversary" and "adversary_accuracy".
     velocity_weight: > 0 subtracts velocity_weight * velocity_error from every L(x, y); adds
     "velocity_labelled".
+    swap_weight: > 0 adds swap_weight * swap_loss of the labelled batch's codes to J (each
+    decoded with another label, judged by the fixed q(y|x)); adds "swap" and "swap_accuracy".
     """
     if pairing not in PAIRINGS:
         raise ValueError(f"pairing must be one of {PAIRINGS}, got {pairing!r}")
@@ -214,7 +217,7 @@ def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alph
     # One encoder/decoder pass: the labelled batch, then each label for the unlabelled one
     x_all = torch.cat([x_lab, x_unlab.repeat(k, 1, 1)])  # (B + K*B_u, T, D)
     y_all = torch.cat([y_lab, enumerate_labels(n_unlab, k, x_lab)])  # (B + K*B_u, K)
-    x_hat, _, mean, logvar = model(x_all, y_all)
+    x_hat, z, mean, logvar = model(x_all, y_all)
     prior = model.prior(y_all, mean) if getattr(model, "learned_prior", False) else None
     # (B + K*B_u,) each
     elbo, recon, kl = labelled_elbo(x_all, x_hat, mean, logvar, k, kl_weight, free_bits, prior)
@@ -252,6 +255,10 @@ def m2_loss(model: PirouNet, x_lab: Tensor, y_lab: Tensor, x_unlab: Tensor, alph
             guess = model.adversary(mean[:n_lab]).argmax(dim=1)
         extra["adversary"] = adversary
         extra["adversary_accuracy"] = (guess == y_int).to(x_lab.dtype).mean()
+    if swap_weight > 0:
+        swap, swap_accuracy = swap_loss(model, z[:n_lab], y_lab.argmax(dim=1))
+        total = total + swap_weight * swap
+        extra["swap"], extra["swap_accuracy"] = swap, swap_accuracy
     with torch.no_grad():
         accuracy = (probs_lab.argmax(dim=1) == y_lab.argmax(dim=1)).to(x_lab.dtype).mean()
         values = torch.stack([
