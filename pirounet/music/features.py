@@ -77,8 +77,10 @@ def read_audio(path: str | Path, sr: int) -> np.ndarray:
             warnings.simplefilter("ignore")
             y, _ = librosa.load(path, sr=sr, mono=True)
     except Exception as err:  # noqa: BLE001 - any decoder failure means an unreadable file
-        raise DataError(f"{path}: unreadable audio ({type(err).__name__}: "
-                                   f"{err})") from None
+        # audioread's NoBackendError carries no message: say what it means
+        reason = str(err).strip() or (f"no decoder could read it; is it a whole "
+                                      f"{path.suffix.lstrip('.').upper()} file?")
+        raise DataError(f"{path}: unreadable audio ({type(err).__name__}: {reason})") from None
     if y.size == 0 or not np.isfinite(y).all():
         raise DataError(f"{path}: audio is empty or holds non-finite samples")
     return y

@@ -102,12 +102,24 @@ def _some(names: set[str]) -> str:
     return ", ".join(sorted(names)[:3]) + (", ..." if len(names) > 3 else "")
 
 
+def _check_name(path: Path) -> None:
+    """A name must be text (UTF-8): it names outputs, log lines and report rows."""
+    try:
+        path.name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        raise DataError(f"{path.parent / shown}: the file name is not valid UTF-8 (\ufffd marks "
+                        "the bytes); rename it") from None
+
+
 def pair_by_name(data_dir: str | Path, songs_dir: str | None = None) -> list[Pair]:
     """Every song of the data folder with its dance of data_dir/poses, in name order."""
     data_dir = Path(data_dir)
     folder = songs_folder(data_dir, songs_dir)
     songs = find_songs(folder) if folder is not None else {}
     dances = find_dances(data_dir / "poses")
+    for path in [*songs.values(), *dances.values()]:
+        _check_name(path)
     names = sorted(set(songs) & set(dances))
     lonely_songs, lonely_dances = sorted(set(songs) - set(dances)), sorted(set(dances) - set(songs))
     if names and (lonely_songs or lonely_dances):

@@ -27,6 +27,7 @@ import numpy as np
 from pirounet.systems.learn2dance import gaps, person
 from pirounet.interchange.safe_pickle import load_arrays
 from pirounet.music.errors import DataError
+from pirounet.systems.learn2dance.settings import MAX_FPS
 
 FRAME_NAME = re.compile(r"^(?P<video>.*)_(?P<index>\d{12})_keypoints\.json$")
 KEYPOINT_COUNTS = {75: "body25", 54: "coco18"}  # values per person in pose_keypoints_2d
@@ -129,6 +130,8 @@ def _read_frame(path: Path) -> list[list[float]]:
         data = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise DataError(f"{path}: malformed JSON ({err})") from None
+    except RecursionError:  # e.g. [[[[...]]]] thousands deep: no OpenPose frame looks so
+        raise DataError(f"{path}: JSON nested too deeply to be an OpenPose frame") from None
     if not isinstance(data, dict) or not isinstance(data.get("people"), list):
         raise DataError(f"{path}: expected an object with a 'people' list "
                                    "(OpenPose --write_json output)")
@@ -228,9 +231,9 @@ def dance_fps(path: Path, default: float) -> float:
         where = text_file if text_file.is_file() else meta_file
         raise DataError(f"{where}: expected a frame rate (a number, or "
                                    'meta.json {"fps": number})') from None
-    if not np.isfinite(value) or value <= 0:
+    if not (np.isfinite(value) and 0 < value <= MAX_FPS):
         where = text_file if text_file.is_file() else meta_file
-        raise DataError(f"{where}: frame rate must be > 0, got {value}")
+        raise DataError(f"{where}: frame rate must be in (0, {MAX_FPS:g}], got {value:g}")
     return value
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from pirounet.run import config as core
-from pirounet.run.rules import Rule, above, at_least, between, folder_name, one_of
+from pirounet.run.rules import Rule, at_least, between, folder_name, one_of
 
 DEFAULT_CONFIG = core.defaults_file("learn2dance_config.py")
 
@@ -25,6 +25,8 @@ LONG_GAP_RULES = ("error", "flag")
 MUSIC_FEATURES = ("fact35", "published512")  # pirounet/music/features.py
 BEAT_PHASES = ("low_band", "tracker")  # pirounet/music/features.py
 VOCABULARY_FEATURES = ("normalized", "published")  # vocabulary.py
+MAX_FPS = 240.0  # pose frames a second: high-speed video; more is a typo (audio is read at
+#   fps * audio_hop samples a second, so --fps=10000 asked for 3.7 GiB)
 
 
 def regular_expression(value: Any) -> str | None:
@@ -50,7 +52,7 @@ DATA_RULES: dict[str, Rule] = {
     "run_name": folder_name,
     "synthetic_songs": at_least(1),
     "synthetic_seconds": at_least(4.0),
-    "fps": above(0),
+    "fps": between(0, MAX_FPS, open_low=True),
     "pose_format": one_of(*POSE_FORMATS),
     "aist_view": between(0, 8),
     "person": one_of(*PERSON_RULES),
