@@ -49,7 +49,7 @@ num_workers = 0  # threads that gather the next batches of windows while one tra
 # ----------------------------------------------------------------------------- model
 input_dim = 159  # 53 markers x 3
 label_dim = 3  # effort classes (low, medium, high)
-n_layers = 5  # encoder LSTM layers; the decoder has n_layers - 1 plus one output layer
+n_layers = 5  # encoder LSTM layers (>= 2); the decoder has n_layers - 1 plus one output layer
 h_dim = 100  # LSTM hidden size
 latent_dim = 256  # z size
 neg_slope = 0.0  # LeakyReLU slope in the decoder

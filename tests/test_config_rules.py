@@ -34,7 +34,7 @@ BAD_TRAINING = {
     "split": ["'foo'"], "fraction_label": ["0.0", "1.5"], "train_ratio": ["0.0"],
     "train_lab_frac": ["1.1"], "block_fractions": ["(0.5, 0.5)", "(0, 0, 0)", "(1, -1, 1)"],
     "n_blocks": ["0"], "seq_len": ["1"], "batch_size": ["0"], "num_workers": ["-1"],
-    "input_dim": ["0"], "label_dim": ["0"], "n_layers": ["0"], "h_dim": ["0"],
+    "input_dim": ["0"], "label_dim": ["0"], "n_layers": ["0", "1"], "h_dim": ["0"],
     "latent_dim": ["0"], "h_dim_classif": ["0"], "n_layers_classif": ["-1"],
     "pose_normalization": ["'minmax'"], "decoder_time_features": ["-1"], "kl_weight": ["-1.0"],
     "alpha_scale": ["-0.1"], "unlabelled_pairing": ["'other'"], "kl_warmup_steps": ["-1"],

@@ -17,6 +17,7 @@ import ast
 import difflib
 import io
 import json
+import math
 import runpy
 import textwrap
 import tokenize
@@ -97,12 +98,23 @@ def _type_name(value: Any) -> str:
     return "None" if value is None else type(value).__name__
 
 
+def _finite(value: Any) -> bool:
+    """False when value is, or holds (in a tuple or list), an infinite or NaN float."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (tuple, list)):
+        return all(_finite(v) for v in value)
+    return True
+
+
 def _coerce(key: str, value: Any, defaults: Mapping[str, Any], source: str) -> Any:
-    """Check `value` against the default's type; return it normalised."""
+    """Check `value` against the default's type, and that its numbers are finite."""
     if key not in defaults:
         close = difflib.get_close_matches(key, list(defaults), n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise ConfigError(f"{source}: unknown config key {key!r}{hint}")
+    if not _finite(value):  # 1e999 parses as inf: no setting means that
+        raise ConfigError(f"{source}: config key {key!r} must be a finite number, got {value!r}")
     default = defaults[key]
     if default is None:
         return value

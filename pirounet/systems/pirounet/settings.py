@@ -69,7 +69,7 @@ TRAINING_RULES: dict[str, Rule] = {
     "num_workers": at_least(0),
     "input_dim": at_least(1),
     "label_dim": at_least(1),
-    "n_layers": at_least(1),
+    "n_layers": at_least(2),  # the decoder has n_layers - 1 LSTM layers before its output
     "h_dim": at_least(1),
     "latent_dim": at_least(1),
     "h_dim_classif": at_least(1),
