@@ -18,6 +18,8 @@ import ipaddress
 import json
 import logging
 import re
+import socket
+import threading
 from dataclasses import asdict
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,7 +51,7 @@ STATIC_FILES = {  # URL path -> (file in static/, content type); nothing else is
 }
 BLOCK_URL = re.compile(r"/api/block/([0-9]{1,9})")
 MAX_BODY = 4096  # bytes; a label is a few dozen
-REQUEST_TIMEOUT = 20.0  # seconds: an idle or slow connection is closed after this
+REQUEST_TIMEOUT = 20.0  # seconds a request may take to arrive, in all; then reading stops
 
 
 def _names_this_server(netloc: str, port: int) -> bool:
@@ -186,7 +188,36 @@ class Handler(BaseHTTPRequestHandler):
 
     app: LabelApp  # set on the subclass made by make_server
     server_version = "PirouNetLabelApp"
-    timeout = REQUEST_TIMEOUT  # seconds a connection may sit idle or trickle; then closed
+    timeout = REQUEST_TIMEOUT  # seconds a request may take to arrive, in all (and per read)
+
+    def setup(self) -> None:
+        """Start the request's deadline (one request per connection: HTTP/1.0).
+
+        The socket timeout alone is per read, so a client sending a byte every few seconds
+        would hold a thread forever; after `timeout` seconds in all, reading stops (the
+        client gets a 400 for an unfinished body, or the connection is closed).
+        """
+        super().setup()
+        self._expired = False
+        self._deadline = threading.Timer(self.timeout, self._stop_reading)
+        self._deadline.daemon = True
+        self._deadline.start()
+
+    def parse_request(self) -> bool:
+        """The request line and headers; a request whose headers ran past the deadline is
+        dropped unanswered (what arrived is cut short, not a request to act on)."""
+        return super().parse_request() and not self._expired
+
+    def _stop_reading(self) -> None:
+        self._expired = True
+        try:
+            self.connection.shutdown(socket.SHUT_RD)  # a blocked read returns end-of-file
+        except OSError:  # already closed
+            pass
+
+    def finish(self) -> None:
+        self._deadline.cancel()
+        super().finish()
 
     def _host_allowed(self) -> bool:
         """Host (and Origin, when sent) name this server: an IP literal or localhost, its port.
@@ -252,7 +283,16 @@ class Handler(BaseHTTPRequestHandler):
             self._json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "request too large"})
             return
         try:
-            body = json.loads(self.rfile.read(length))
+            raw = self.rfile.read(length)
+        except OSError:  # the client stopped sending (a read timed out)
+            raw = b""
+        if len(raw) < length:
+            self._json(HTTPStatus.BAD_REQUEST, {
+                "error": f"the body ended after {len(raw)} of its {length} bytes "
+                         f"(Content-Length), or did not arrive within {self.timeout:g} s"})
+            return
+        try:
+            body = json.loads(raw)
             self._json(HTTPStatus.OK, self.app.save(body))
         except (json.JSONDecodeError, UnicodeDecodeError):
             self._json(HTTPStatus.BAD_REQUEST, {"error": "the body is not valid JSON"})
