@@ -137,3 +137,26 @@ def test_segments_are_coloured_by_side_on_every_skeleton():
     vicon = dict(zip(VICON_53.segments, sides(VICON_53)))
     assert vicon[("Lheel", "Ltoe")] == "L" and vicon[("LFHD", "LBHD")] == "L"
     assert vicon[("LBHD", "RBHD")] == vicon[("pelvis", "chest")] == ""
+
+
+def test_blind_export_of_another_skeleton_is_drawn_with_it(tmp_path):
+    from pirounet.skeletons import TANG_23
+    from pirounet.systems.pirounet.data import DataError
+    from pirounet.systems.pirounet.data.label_files import write_blind_info
+    from pirounet.systems.pirounet.label_app import blind_task
+
+    seqs = np.random.default_rng(0).normal(size=(6, SEQ_LEN, 23, 3)).astype(np.float32)
+    np.save(tmp_path / "sequences.npy", seqs)
+    with pytest.raises(DataError, match=r"expected vicon53 poses .* got \(6, 40, 23, 3\)"):
+        blind_task(tmp_path)  # no skeleton recorded: the Vicon layout
+    write_blind_info(tmp_path, "time", 6, TANG_23.to_dict())
+    task = blind_task(tmp_path)
+    assert task.skeleton is TANG_23
+    app = LabelApp(task, tmp_path / "human_labels.csv")
+    frames = np.array(app.block(0)["frames"])
+    assert frames.shape == (SEQ_LEN, TANG_23.n_segments, 2, 3)
+    assert app.state()["skeleton"] == "tang23" and app.state()["suggestions"] is None
+    stick = stick_task().skeleton  # not a known skeleton: rebuilt from its dict
+    np.save(tmp_path / "sequences.npy", seqs[..., :5, :])
+    write_blind_info(tmp_path, "time", 6, stick.to_dict())
+    assert blind_task(tmp_path).skeleton.joints == stick.joints

@@ -181,12 +181,14 @@ def write_blind_file(path: str | Path, rows: np.ndarray | list, durable: bool = 
     return _write_rows(path, rows, durable)
 
 
-def write_blind_info(folder: str | Path, effort: str, n_sequences: int) -> Path:
-    """Record beside the blind export which effort its `time` column holds, and how many rows."""
+def write_blind_info(folder: str | Path, effort: str, n_sequences: int,
+                     skeleton: dict | None = None) -> Path:
+    """Record beside the blind export which effort its `time` column holds, how many rows,
+    and (skeleton: Skeleton.to_dict(), None for Vicon) what the sequences' joints are."""
     if effort not in EFFORTS:
         raise ValueError(f"effort must be one of {list(EFFORTS)}, got {effort!r}")
     info = {"effort": effort, "n_sequences": int(n_sequences), "columns": list(BLIND_COLUMNS),
-            "na": NA}
+            "na": NA, **({"skeleton": skeleton} if skeleton is not None else {})}
     return write_text_atomic(Path(folder) / BLIND_INFO_FILE, json.dumps(info, indent=1) + "\n")
 
 
@@ -201,6 +203,8 @@ def read_blind_info(folder: str | Path) -> dict | None:
         raise LabelFileError(f"{path}: not valid JSON ({err})") from None
     if not isinstance(info, dict) or info.get("effort") not in EFFORTS:
         raise LabelFileError(f"{path}: expected an object with effort one of {list(EFFORTS)}")
+    if not isinstance(info.get("skeleton", {}), dict):
+        raise LabelFileError(f"{path}: \"skeleton\" must be an object (Skeleton.to_dict)")
     return info
 
 

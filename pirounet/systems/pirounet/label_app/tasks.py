@@ -17,6 +17,7 @@ from pirounet.skeletons import VICON_53, Skeleton
 from pirounet.systems.pirounet.data import DataError, load_recordings
 from pirounet.systems.pirounet.data.label_files import (
     BLIND_COLUMNS,
+    BLIND_INFO_FILE,
     BLIND_SEQUENCES_FILE,
     LABEL_COLUMNS,
     NA,
@@ -146,16 +147,30 @@ def recording_task(pattern: str, seq_len: int) -> Task:
     return Task(LABEL_MODE, poses, starts, starts, seq_len, pattern, identity, grid)
 
 
-def blind_task(folder: str | Path) -> Task:
-    """The evaluator's shuffled export <folder>/sequences.npy (n, seq_len, 53, 3), in order.
+def blind_skeleton(folder: str | Path, info: dict) -> Skeleton:
+    """The skeleton blind_export.json records; VICON_53 for exports without one."""
+    if "skeleton" not in info:
+        return VICON_53
+    try:
+        return Skeleton.from_dict(info["skeleton"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise DataError(f"{Path(folder) / BLIND_INFO_FILE}: its skeleton cannot be rebuilt "
+                        f"({err}); expected Skeleton.to_dict() output") from None
 
-    Only this array and blind_export.json (which effort to ask) are read: the conditioning
-    labels stay hidden from the labeler.
+
+def blind_task(folder: str | Path) -> Task:
+    """The evaluator's shuffled export <folder>/sequences.npy (n, seq_len, J, 3), in order.
+
+    Only this array and blind_export.json (which effort to ask, which skeleton) are read: the
+    conditioning labels stay hidden from the labeler.
     """
     path = Path(folder) / BLIND_SEQUENCES_FILE
     if not path.is_file():
         raise DataError(f"{path}: not found; the evaluator writes the blind export there")
-    expected = f"expected (n, L, {len(VICON_53.joints)}, 3) floats with n, L >= 1"
+    info = read_blind_info(folder) or {"effort": "time"}  # older exports: time, Vicon
+    skeleton = blind_skeleton(folder, info)
+    expected = (f"expected (n, L, {skeleton.n_joints}, 3) floats with n, L >= 1 "
+                f"({skeleton.name})")
     try:
         seqs = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as err:
@@ -167,18 +182,18 @@ def blind_task(folder: str | Path) -> Task:
                                                                        np.floating):
         raise DataError(f"{path}: shape {seqs.shape} {seqs.dtype}; {expected}")
     try:
-        markers = VICON_53.as_joints(seqs).astype(np.float32)  # (n, L, 53, 3)
+        markers = skeleton.as_joints(seqs).astype(np.float32)  # (n, L, J, 3)
     except ValueError as err:
         raise DataError(f"{path}: {err}") from err
-    if markers.ndim != 4 or markers.shape[2:] != (len(VICON_53.joints), 3):
+    if markers.ndim != 4 or markers.shape[2:] != (skeleton.n_joints, 3):
         raise DataError(f"{path}: shape {seqs.shape}; {expected}")
     if not np.isfinite(markers).all():
         raise DataError(f"{path}: holds NaN or infinite values")
     n, seq_len = markers.shape[:2]
     keys = np.arange(n)
-    info = read_blind_info(folder) or {"effort": "time"}  # older exports: time
-    poses = markers.reshape(n * seq_len, *markers.shape[2:])  # (n * seq_len, 53, 3)
-    return Task(blind_mode(info["effort"]), poses, keys * seq_len, keys, seq_len, str(path))
+    poses = markers.reshape(n * seq_len, *markers.shape[2:])  # (n * seq_len, J, 3)
+    return Task(blind_mode(info["effort"]), poses, keys * seq_len, keys, seq_len, str(path),
+                skeleton=skeleton)
 
 
 def point_side(name: str, skeleton: Skeleton) -> str:
