@@ -60,9 +60,7 @@ def main() -> None:
         args.labels = f"{tmp.name}/labels_from_app.csv"
     cpu = time.process_time()
     rec = load_recordings(args.data_pattern)
-    skeleton = getattr(rec, "skeleton", None)
-    if skeleton is None:  # recordings read before they carried their skeleton
-        from pirounet.skeletons import VICON_53 as skeleton
+    skeleton = rec.skeleton
     _, starts = label_blocks(rec.offsets, 40)
     scores = block_scores(rec.poses, starts, 40, skeleton)
     rows = read_label_file(args.labels)

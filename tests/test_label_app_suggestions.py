@@ -160,3 +160,22 @@ def test_blind_export_of_another_skeleton_is_drawn_with_it(tmp_path):
     np.save(tmp_path / "sequences.npy", seqs[..., :5, :])
     write_blind_info(tmp_path, "time", 6, stick.to_dict())
     assert blind_task(tmp_path).skeleton.joints == stick.joints
+
+
+def test_a_bvh_recording_is_served_with_its_own_skeleton(tmp_path):
+    from pirounet.interchange.bvh import fit_bvh, write_bvh
+    from pirounet.skeletons import VICON_KEPT_RAW_INDICES
+    from pirounet.systems.pirounet.data.any_mocap import Layout
+    from pirounet.systems.pirounet.data.synthetic import make_synthetic_dataset
+
+    raw = next(iter(make_synthetic_dataset(seed=0, frames=500, n_files=1).recordings.values()))
+    markers = np.transpose(raw, (1, 0, 2))[500:1000][:, VICON_KEPT_RAW_INDICES].copy()
+    markers[..., 2] *= -1.0  # metres, z up
+    write_bvh(tmp_path / "take.bvh", fit_bvh(markers, fps=35.0))
+    task = recording_task(str(tmp_path / "*.bvh"), SEQ_LEN, Layout(fps=25.0))
+    assert task.skeleton.n_joints == 26 and task.skeleton.fps == 25.0  # resampled as trained
+    app = LabelApp(task, tmp_path / "labels.csv")
+    state = app.state()
+    assert state["fps"] == 25.0 and len(state["suggestions"]) == len(task.starts)
+    assert np.array(app.block(0)["frames"]).shape == (SEQ_LEN, task.skeleton.n_segments, 2, 3)
+    assert {"L", "R"} <= set(state["sides"])

@@ -184,3 +184,14 @@ def test_bad_source_marks_name_file_and_line(tmp_path, text, problem):
     with pytest.raises(LabelFileError, match=problem) as err:
         read_label_sources(path)
     assert "labels_from_app.sources.csv" in str(err.value)
+
+
+def test_recordings_identity_keeps_folders_when_names_repeat():
+    from pirounet.systems.pirounet.data.label_files import recordings_identity
+
+    tang = recordings_identity(["d/DANCE_C_2/skeletons.json", "d/DANCE_R_2/skeletons.json"],
+                               [10, 20])
+    assert [r["name"] for r in tang["recordings"]] == ["DANCE_C_2/skeletons.json",
+                                                      "DANCE_R_2/skeletons.json"]
+    vicon = recordings_identity(["d/mariel_a.npy", "d/mariel_b.npy"], [10, 20])
+    assert [r["name"] for r in vicon["recordings"]] == ["mariel_a.npy", "mariel_b.npy"]

@@ -223,9 +223,12 @@ def recordings_identity(files: Collection[str | Path], frames: Collection[int]) 
 
     A start is a frame of the concatenated, trimmed recordings in sorted name order, so adding
     a recording whose name sorts earlier, or changing one's length, shifts every later label.
+    Names that repeat (Tang et al.'s DANCE_*/skeletons.json) keep their folder's name.
     """
-    return {"recordings": [{"name": Path(f).name, "frames": int(n)}
-                           for f, n in zip(files, frames)],
+    names = [Path(f).name for f in files]
+    if len(set(names)) < len(names):
+        names = [f"{Path(f).parent.name}/{Path(f).name}" for f in files]
+    return {"recordings": [{"name": name, "frames": int(n)} for name, n in zip(names, frames)],
             "note": "the recordings, in this order, that the starts of the label file beside "
                     "count through (written by the labeling app; checked by training)"}
 

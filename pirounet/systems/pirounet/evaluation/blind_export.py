@@ -78,7 +78,8 @@ def run_blind_export(ctx: EvalContext) -> dict[str, Any]:
     sequences, labels = shuffled_export(dances, labels, rng, ctx.skeleton)
     save_npy(labels_path, labels)
     save_npy(sequences_path, sequences)
-    write_blind_info(sequences_path.parent, ctx.cfg.effort, len(labels))
+    write_blind_info(sequences_path.parent, ctx.cfg.effort, len(labels),
+                     None if ctx.skeleton is VICON_53 else ctx.skeleton.to_dict())
     log.info("blind export: %d shuffled dances in %s, their labels in %s; label them with "
              "`python -m pirounet.systems.pirounet.label_app --blind %s`", len(labels), sequences_path,
              labels_path, sequences_path.parent)

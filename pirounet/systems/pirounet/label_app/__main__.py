@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from pirounet.systems.pirounet.data import DataError
+from pirounet.systems.pirounet.data.any_mocap import Layout
 from pirounet.systems.pirounet.data.label_files import HUMAN_LABELS_FILE, LABEL_BLOCK, LABELS_FILE
 from pirounet.systems.pirounet.label_app.server import LabelApp, make_server
 from pirounet.systems.pirounet.label_app.tasks import blind_task, recording_task
@@ -25,6 +26,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: local only)")
     p.add_argument("--seq-len", type=int, default=LABEL_BLOCK,
                    help="frames per block (label mode)")
+    p.add_argument("--skeleton", default="", help="recordings outside the Vicon layout, as "
+                   "the training setting: '' = the data's own, a skeleton name or a definition "
+                   ".json")
+    p.add_argument("--fps", type=float, default=0.0, help="as the training setting: the run's "
+                   "frame rate outside the Vicon layout (0 = the first recording's)")
+    p.add_argument("--trim-frames", type=int, default=-1, help="as the training setting "
+                   "trim_frames (-1 = auto)")
     return p.parse_args(argv)
 
 
@@ -42,7 +50,8 @@ def main(argv: list[str] | None = None) -> None:
             task = blind_task(args.blind)
             out = args.out or Path(args.blind) / HUMAN_LABELS_FILE
         else:
-            task = recording_task(args.data, args.seq_len)
+            layout = Layout(args.skeleton, args.fps, args.trim_frames)
+            task = recording_task(args.data, args.seq_len, layout)
             out = args.out or Path("data") / LABELS_FILE
         app = LabelApp(task, out)
     except DataError as err:  # LabelFileError is one

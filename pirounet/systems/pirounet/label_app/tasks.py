@@ -15,6 +15,7 @@ import numpy as np
 from pirounet.interchange.joint_names import side_and_part
 from pirounet.skeletons import VICON_53, Skeleton
 from pirounet.systems.pirounet.data import DataError, load_recordings
+from pirounet.systems.pirounet.data.any_mocap import Layout
 from pirounet.systems.pirounet.data.label_files import (
     BLIND_COLUMNS,
     BLIND_INFO_FILE,
@@ -127,15 +128,17 @@ class Task:
         return [segment_side(pair, self.skeleton) for pair in self.skeleton.segments]
 
 
-def recording_task(pattern: str, seq_len: int) -> Task:
+def recording_task(pattern: str, seq_len: int, layout: Layout | None = None) -> Task:
     """Blocks of seq_len frames at stride seq_len, preprocessed exactly as for training.
 
     The blocks keep the published grid (starts 0, seq_len, 2 seq_len, ... through the
     concatenated recordings), but a block that would span two recordings is not offered: it
     would show the jump from one recording into the next as motion. The task also carries
     the recordings' identity (names and trimmed frames), which LabelApp keeps beside the CSV.
+    layout: how recordings outside the Vicon layout are read; the training run's, so that the
+    starts count the frames training counts. The task carries the recordings' skeleton.
     """
-    rec = load_recordings(pattern)
+    rec = load_recordings(pattern, layout=layout)
     poses = rec.poses
     if len(poses) < seq_len:
         raise DataError(f"{pattern}: {len(poses)} frames after trimming, fewer than one block")
@@ -144,7 +147,8 @@ def recording_task(pattern: str, seq_len: int) -> Task:
         log.info("%d block(s) spanning two recordings are not offered: starts %s",
                  len(grid) - len(starts), ", ".join(map(str, np.setdiff1d(grid, starts)[:10])))
     identity = recordings_identity(rec.files, np.diff(rec.offsets).tolist())
-    return Task(LABEL_MODE, poses, starts, starts, seq_len, pattern, identity, grid)
+    return Task(LABEL_MODE, poses, starts, starts, seq_len, pattern, identity, grid,
+                rec.skeleton)
 
 
 def blind_skeleton(folder: str | Path, info: dict) -> Skeleton:
