@@ -195,3 +195,12 @@ def test_recordings_identity_keeps_folders_when_names_repeat():
                                                       "DANCE_R_2/skeletons.json"]
     vicon = recordings_identity(["d/mariel_a.npy", "d/mariel_b.npy"], [10, 20])
     assert [r["name"] for r in vicon["recordings"]] == ["mariel_a.npy", "mariel_b.npy"]
+
+
+def test_label_origin_of_a_missing_file_is_unknown(tmp_path):
+    from pirounet.systems.pirounet.data.label_files import label_origin
+
+    origin = label_origin(tmp_path / "gone.csv")
+    assert origin["source"].startswith("unknown (label file") and origin["counts"] is None
+    write_label_file(tmp_path / "l.csv", [(0, 1, 1)])
+    assert label_origin(tmp_path / "l.csv")["source"] == "human labels"

@@ -386,6 +386,13 @@ def describe_label_sources(counts: Mapping[str, int]) -> str:
 
 
 def label_origin(labels_path: str | Path) -> dict:
-    """{"file", "source", "counts"}: what a run's tables say about the labels it learned from."""
-    counts = label_source_counts(labels_path)
+    """{"file", "source", "counts"}: what a run's tables say about the labels it learned from.
+
+    A file that cannot be read (moved since training) gives source "unknown (<why>)" and no
+    counts, so a report is still written.
+    """
+    try:
+        counts = label_source_counts(labels_path)
+    except LabelFileError as err:
+        return {"file": str(labels_path), "source": f"unknown ({err})", "counts": None}
     return {"file": str(labels_path), "source": describe_label_sources(counts), "counts": counts}
