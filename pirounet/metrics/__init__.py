@@ -29,7 +29,8 @@ Network-free, on joint trajectories (see features.py for the exact features):
     velocity(seqs, fps=None), acceleration(seqs, fps=None)
 
 Music and motion (beats.py; times in seconds):
-    motion_beats(poses, fps) -> beat times     local minima of the smoothed joint speed
+    motion_beats(poses, fps, detector)         pauses: "fact" (summed speed, order 1/6 s) |
+                                               "bailando" (smoothed mean speed)
     beat_align_score(motion, music, variant)   "fact" (over motion beats) | "bailando" (over
     bas_fact(motion, music), bas_bailando(...)  music beats), sigma 3 frames at 60 fps
 

@@ -15,7 +15,8 @@ differently, and both detectors are here, named for the paper whose code they fo
 
 On a noisy dance (detector jitter) FACT's unsmoothed detector also finds beats in the noise,
 which Bailando's smoothing removes, so the FACT variant scores lower with its own detector
-than with Bailando's. Any skeleton and dimension: poses are (T, J, D) or (T, J * D) with D given (2 or 3).
+than with Bailando's. Any skeleton and dimension: poses are (T, J, D) or (T, J * D) with D
+given (2 or 3).
 
 BAS is the mean, over the beats of one sequence, of exp(-d^2 / (2 sigma^2)), d the distance
 in seconds to the nearest beat of the other sequence. The two variants in use differ in
