@@ -1,5 +1,5 @@
 """3-D motion capture as learn2dance's 2-D poses: the camera on a known pose, and a data
-folder written from Tang et al. and SMPL inputs that the tests make themselves."""
+folder written from Tang et al., SMPL and BVH inputs that the tests make themselves."""
 import json
 from pathlib import Path
 
@@ -7,12 +7,15 @@ import numpy as np
 import pytest
 import soundfile
 
+from pirounet.interchange.bvh import fit_bvh, write_bvh
 from pirounet.interchange.camera import Camera, openpose15_points, to_openpose15
 from pirounet.interchange.motion import Motion
 from pirounet.music.errors import DataError
 from pirounet.skeletons import COCO_17, OPENPOSE_15, SMPL_24, TANG_23, SkeletonError, Skeleton
 from pirounet.systems.learn2dance.from_mocap import convert
 from pirounet.systems.learn2dance.poses import PoseSettings, read_dance
+from pirounet.systems.pirounet.data.mocap import VICON_KEPT_RAW_INDICES
+from pirounet.systems.pirounet.data.synthetic import make_synthetic_dataset
 
 # A dancer standing at the origin facing -y (metres, z up): right side at -x.
 BODY = {"head": (0.0, 0.0, 1.65), "neck": (0.0, 0.0, 1.45), "pelvis": (0.0, 0.0, 0.95),
@@ -119,3 +122,16 @@ def test_a_source_without_dances_lists_what_it_skipped(tmp_path):
     (tmp_path / "take.bvh").write_text("x")
     with pytest.raises(DataError, match=r"take.bvh: no song beside it"):
         convert(tmp_path, tmp_path / "out")
+
+
+def test_a_bvh_beside_its_song_becomes_openpose_poses_at_its_rate(tmp_path):
+    raw = next(iter(make_synthetic_dataset(seed=0, frames=60, n_files=1).recordings.values()))
+    markers = np.transpose(raw, (1, 0, 2))[500:560][:, VICON_KEPT_RAW_INDICES].copy()
+    markers[..., 2] *= -1.0  # (T, 53, 3) metres, z up
+    write_bvh(tmp_path / "src" / "solo.bvh", fit_bvh(markers, fps=35.0))
+    soundfile.write(tmp_path / "src" / "solo.flac", np.zeros(8000, np.float32), 8000)
+    convert(tmp_path / "src", tmp_path / "out", Camera(azimuth_deg=0.0))
+    dance = read_dance(tmp_path / "out" / "poses" / "solo", PoseSettings())
+    assert dance.fps == pytest.approx(35.0) and dance.poses.shape == (60, 15, 2)
+    height = dance.poses[:, 0, 1] - dance.poses[:, [11, 14], 1].min(axis=1)  # nose over ankles
+    assert 1.2 * 200 < np.median(height) < 2.0 * 200  # a standing body, in pixels
