@@ -7,7 +7,8 @@ What is exported (each set that exists; docs/interchange.md):
     results/<run>/generation/conditional.npy   main_eval's conditional dances (K, n, T, 53, 3)
     results/<run>/generation/random.npy        main_eval's random dances (K, n, T, 53, 3)
     results/<run>/to_be_labeled/sequences.npy  the blind export (n, T, 53, 3), shuffled
-    --sample=N                                  N dances per label decoded from z ~ N(0, I)
+    --sample=N                                  N dances per label decoded from z ~ p(z|y),
+                                                the run's prior (N(0, I) unless learned)
                                                 with the run's checkpoint (--checkpoint)
 
 Written to --out (default results/<run>/export/): conditional/label<k>_<i>.<ext>,
@@ -103,7 +104,10 @@ def run_scale(run: str, checkpoint: str, data_pattern: str | None) -> float:
 
 
 def sample_dances(run: str, checkpoint: str, n: int, seed: int) -> np.ndarray:
-    """(K, n, T, 53, 3) dances decoded from z ~ N(0, I) under each of the run's K labels."""
+    """(K, n, T, 53, 3) dances decoded from z ~ p(z|y) under each of the run's K labels.
+
+    p(z|y) is the run's prior: N(0, I) as published, each label's fitted Gaussian under
+    latent_prior="learned" (generation.prior_codes)."""
     from pirounet.systems.pirounet.checkpoint import load_model
     from pirounet.systems.pirounet.generation import generate_random
 
