@@ -116,5 +116,7 @@ def test_a_run_on_machine_labels_says_so_in_its_tables(tmp_path, monkeypatch):
     assert metrics["labels"]["source"] == "machine labels (meter)"
     assert metrics["labels"]["counts"]["machine"] == len(read_label_file(labels))
     assert "| machine labels (meter) |" in metrics["paper_table"]["markdown"]
+    assert any(w.startswith("The run learned from machine labels (meter)")
+               for w in metrics["warnings"])
     report = (tmp_path / "results" / "debug" / "tiny" / "report.html").read_text()
     assert "Labels the run learned from" in report and "machine labels (meter)" in report

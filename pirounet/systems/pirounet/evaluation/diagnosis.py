@@ -20,8 +20,9 @@ The targets were 0.5, 0.6 and 0.5 for the first three until the label-steering o
 
 Warnings (metrics["warnings"], plain sentences): posterior collapse (the evaluated checkpoint's
 KL on the labelled valid windows under KL_COLLAPSE), a label whose conditional dances fell back
-to a Gaussian (no dense tile), the built-in synthetic dancer as data, and an FID recognition
-classifier trained for fewer epochs than the paper's.
+to a Gaussian (no dense tile), the built-in synthetic dancer as data, labels that are not all
+a person's (machine labels (meter)), and an FID recognition classifier trained for fewer
+epochs than the paper's.
 """
 from __future__ import annotations
 
@@ -157,6 +158,12 @@ def run_warnings(metrics: Mapping[str, Any], kl: float | None, synthetic: bool) 
             "The data is the built-in synthetic dancer (pirounet/systems/pirounet/data/synthetic.py; "
             f"{TRUTH_FILE} lies next to the recordings): the numbers check the pipeline and "
             "say nothing about the published results on real dance.")
+    labels = metric_at(metrics, "labels", "source")
+    if labels is not None and not labels.startswith("human labels"):
+        out.append(
+            f"The run learned from {labels} ({metrics['labels']['file']}), not only a person's "
+            "labels: the classifier's accuracy and the effort 'as asked' measure agreement "
+            "with the effort meter's classes, not with a person's judgement.")
     epochs = metric_at(metrics, "quantitative", "recognition_classifier", "epochs")
     if epochs is not None and epochs < PAPER_RECOGNITION_EPOCHS:
         out.append(
