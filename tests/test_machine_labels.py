@@ -22,6 +22,7 @@ from pirounet.systems.pirounet.data.label_files import (
 from pirounet.systems.pirounet.data.labels import load_labels
 from pirounet.systems.pirounet.data.mocap import load_recordings
 from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
+from pirounet.systems.pirounet.label_app.__main__ import main as app_main
 from pirounet.systems.pirounet.machine_labels import main, pick_blocks
 from pirounet.systems.pirounet.suggestions import block_scores, label_blocks
 
@@ -120,3 +121,16 @@ def test_a_run_on_machine_labels_says_so_in_its_tables(tmp_path, monkeypatch):
                for w in metrics["warnings"])
     report = (tmp_path / "results" / "debug" / "tiny" / "report.html").read_text()
     assert "Labels the run learned from" in report and "machine labels (meter)" in report
+
+
+@pytest.mark.parametrize("flag, words", [("--fps=-3", "fps -3.0: expected >= 0"),
+                                         ("--trim_frames=-2", "trim_frames -2: expected >= -1"),
+                                         ("--skeleton=nonsense", "skeleton 'nonsense': expected")])
+def test_layout_options_are_checked_as_training_checks_them(pattern, tmp_path, flag, words):
+    with pytest.raises(SystemExit) as stop:
+        main([f"--data_pattern={pattern}", f"--out={tmp_path / 'm_machine.csv'}", flag])
+    assert str(stop.value).startswith("error: ") and words in str(stop.value)
+    with pytest.raises(SystemExit) as stop:
+        app_main([f"--data={pattern}", f"--out={tmp_path / 'l.csv'}",
+                  flag.replace("trim_frames", "trim-frames")])
+    assert str(stop.value).startswith("error: ") and words in str(stop.value)

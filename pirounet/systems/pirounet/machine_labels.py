@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"error: {out} exists; pass --overwrite to replace it")
     try:
         done = write_machine_labels(args.data_pattern, out, args.share, args.seed, args.seq_len,
-                                    Layout(args.skeleton, args.fps, args.trim_frames))
+                                    Layout(args.skeleton, args.fps, args.trim_frames).checked())
     except DataError as err:
         sys.exit(f"error: {err}")
     t1, t2 = done["thresholds"]

@@ -45,6 +45,17 @@ class Layout:
         return cls(str(getattr(cfg, "skeleton", "") or ""), float(getattr(cfg, "fps", 0) or 0),
                    int(getattr(cfg, "trim_frames", -1)))
 
+    def checked(self) -> Layout:
+        """This layout, or a DataError naming the first value the training rules refuse (for
+        commands that take these settings as options: the app, machine_labels)."""
+        from pirounet.systems.pirounet.settings import TRAINING_RULES
+
+        for key in ("skeleton", "fps", "trim_frames"):
+            problem = TRAINING_RULES[key](getattr(self, key))
+            if problem:
+                raise DataError(f"{key} {getattr(self, key)!r}: expected {problem}")
+        return self
+
 
 def is_vicon_file(path: Path, layout: Layout) -> bool:
     """Whether a recording is read by the published Vicon pipeline (mocap.py)."""

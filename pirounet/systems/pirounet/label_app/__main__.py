@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
             task = blind_task(args.blind)
             out = args.out or Path(args.blind) / HUMAN_LABELS_FILE
         else:
-            layout = Layout(args.skeleton, args.fps, args.trim_frames)
+            layout = Layout(args.skeleton, args.fps, args.trim_frames).checked()
             task = recording_task(args.data, args.seq_len, layout)
             out = args.out or Path("data") / LABELS_FILE
         app = LabelApp(task, out)
