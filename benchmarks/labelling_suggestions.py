@@ -2,6 +2,7 @@
 
     python benchmarks/labelling_suggestions.py --data_pattern='DIR/mariel_*.npy' \
         --labels=DIR/labels_from_app.csv
+    python benchmarks/labelling_suggestions.py --data_pattern='DIR/DANCE_*/skeletons.json'
 
 Without arguments the synthetic set is written to a temporary folder and used (its labels
 are the generator's efforts with a simulated labeler's N/A and 10 % disagreements, so about
@@ -10,6 +11,10 @@ person labels them: after n own labels the meter is calibrated on those n and it
 suggestions for the blocks labelled later are compared with the labels given there
 (held out). "conf>=0.8" is the share of later blocks whose suggestion has confidence >= 0.8,
 and how often those agree: the blocks a person could accept with one key.
+
+With --data_pattern and no --labels (recordings nobody labelled, e.g. the real dances of Tang et
+al. 2018), it prints per recording what the uncalibrated meter suggests: a plausibility check,
+not an accuracy.
 """
 from __future__ import annotations
 
@@ -46,6 +51,22 @@ def held_out_row(scores: np.ndarray, values: np.ndarray, order: np.ndarray, n: i
             "sure_agree": agree[sure].mean() if sure.any() else float("nan")}
 
 
+def per_recording(rec, starts: np.ndarray, scores: np.ndarray, skeleton) -> None:
+    """Median score and the share of each suggested class, per recording (no labels)."""
+    found = suggest(scores, skeleton)
+    names = np.array([rec.file_of(s).parent.name + "/" + rec.file_of(s).name
+                      for s in starts.tolist()])
+    print(f"{len(starts)} blocks; uncalibrated thresholds {found.meter.thresholds[0]:.3g}, "
+          f"{found.meter.thresholds[1]:.3g}")
+    print("| recording | blocks | median score | sustained | neutral | sudden | mean confidence |")
+    print("|---|---|---|---|---|---|---|")
+    for name in dict.fromkeys(names.tolist()):
+        m = names == name
+        share = [(found.values[m] == v).mean() for v in (1, 2, 3)]
+        print(f"| {name} | {m.sum()} | {np.median(scores[m]):.3f} | {share[0]:.2f} | "
+              f"{share[1]:.2f} | {share[2]:.2f} | {found.confidence[m].mean():.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data_pattern", help="recordings (glob)")
@@ -63,6 +84,10 @@ def main() -> None:
     skeleton = rec.skeleton
     _, starts = label_blocks(rec.offsets, 40)
     scores = block_scores(rec.poses, starts, 40, skeleton)
+    if args.labels is None:
+        per_recording(rec, starts, scores, skeleton)
+        print(f"CPU time {time.process_time() - cpu:.1f} s")
+        return
     rows = read_label_file(args.labels)
     time_of = {s: t for s, _, t in rows.tolist() if t in (1, 2, 3)}
     values = np.array([time_of.get(s, 0) for s in starts.tolist()])
