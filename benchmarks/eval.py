@@ -52,7 +52,7 @@ def prepare(workdir: Path) -> list[str]:
     import torch
 
     from pirounet.run.checkpoint import save_checkpoint
-    from pirounet.systems.pirounet.checkpoint import make_checkpoint
+    from pirounet.run.checkpoint import make_checkpoint
     from pirounet.systems.pirounet.data import prepare_data
     from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
     from pirounet.systems.pirounet.model import ModelConfig, PirouNet
@@ -69,7 +69,8 @@ def prepare(workdir: Path) -> list[str]:
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
     metrics = {"train/total": 0.0, "train/accuracy": 0.0, "valid/total": 0.0,
                "valid/accuracy": 0.0}
-    ckpt = make_checkpoint(model, optimizer, 0, metrics, cfg, 0.0, [], None)
+    ckpt = make_checkpoint("pirounet", 0, {"model": model}, {"optimizer": optimizer}, metrics,
+                           cfg.to_dict(), 0.0, [], None)
     save_checkpoint(workdir / "saved_models" / RUN_NAME / "last.pt", ckpt)
     dataset = prepare_data(cfg)
     get_or_train_recognition(cfg, dataset, workdir / RECOGNITION, RecognitionSettings(epochs=1),

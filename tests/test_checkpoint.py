@@ -7,7 +7,9 @@ import torch
 from pirounet.run.checkpoint import (
     CheckpointError,
     check_run_folder,
+    make_checkpoint,
     resolve_checkpoint,
+    restore_training,
     save_checkpoint,
     save_epoch_checkpoints,
 )
@@ -16,8 +18,8 @@ from pirounet.systems.pirounet.checkpoint import (
     PUBLISHED_KEYS,
     load_checkpoint,
     load_model,
-    make_checkpoint,
-    restore_training,
+    published_keys,
+    shape_help,
 )
 from pirounet.systems.pirounet.model import ModelConfig, PirouNet
 from pirounet.systems.pirounet.settings import load_config
@@ -46,7 +48,14 @@ def step(model, optimizer, seed: int = 0) -> None:
 
 
 def checkpoint(model, optimizer, cfg, epoch: int = 1) -> dict:
-    return make_checkpoint(model, optimizer, epoch, METRICS, cfg, 1.5, [rng_state()], "abc123")
+    return {**make_checkpoint("pirounet", epoch, {"model": model}, {"optimizer": optimizer},
+                              METRICS, cfg.to_dict(), 1.5, [rng_state()], "abc123"),
+            **published_keys(METRICS)}
+
+
+def restore(ckpt: dict, model, optimizer, cfg, resume: bool):
+    return restore_training(ckpt, {"model": model}, {"optimizer": optimizer}, resume,
+                            **shape_help(ckpt, cfg))
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -110,7 +119,7 @@ def test_resume_gives_the_same_next_step_as_an_uninterrupted_run(tmp_path):
 
     seed_everything(12345)  # a fresh process: other RNG state, other initial weights
     model2, opt2 = build(cfg)
-    state = restore_training(load_checkpoint(tmp_path / "last.pt"), model2, opt2, cfg,
+    state = restore(load_checkpoint(tmp_path / "last.pt"), model2, opt2, cfg,
                              resume=True)
     assert (state.start_epoch, state.best_valid_loss, state.wandb_run_id) == (2, 1.5, "abc123")
     step(model2, opt2, seed=2)
@@ -128,14 +137,14 @@ def test_published_format_loads_for_training_and_evaluation(tmp_path):
     torch.save(published, tmp_path / "published.pt")
 
     fresh, fresh_opt = build(cfg)  # a new run from its weights
-    state = restore_training(load_checkpoint(tmp_path / "published.pt"), fresh, fresh_opt, cfg,
+    state = restore(load_checkpoint(tmp_path / "published.pt"), fresh, fresh_opt, cfg,
                              resume=False)
     assert state.start_epoch == 1 and not fresh_opt.state
     for key, value in fresh.state_dict().items():
         assert torch.equal(value, model.state_dict()[key])
 
     again, again_opt = build(cfg)  # resuming it
-    state = restore_training(load_checkpoint(tmp_path / "published.pt"), again, again_opt, cfg,
+    state = restore(load_checkpoint(tmp_path / "published.pt"), again, again_opt, cfg,
                              resume=True)
     assert (state.start_epoch, state.best_valid_loss) == (6, 1.25)  # 0-based epoch 4 = 5 done
     assert again_opt.state_dict()["state"][0]["step"] == 1
@@ -154,7 +163,7 @@ def test_mismatch_names_key_both_shapes_and_the_setting(tmp_path):
     other = tiny_cfg("--label_dim=4")
     wrong, wrong_opt = build(other)
     with pytest.raises(CheckpointError) as err:
-        restore_training(load_checkpoint(tmp_path / "last.pt"), wrong, wrong_opt, other, False)
+        restore(load_checkpoint(tmp_path / "last.pt"), wrong, wrong_opt, other, False)
     text = str(err.value)
     assert "classifier.layers.1.weight: checkpoint (3, 16), config (4, 16)" in text
     assert "label_dim=4" in text and str(tmp_path / "last.pt") in text

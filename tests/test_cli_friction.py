@@ -154,8 +154,7 @@ def test_epoch_line_says_when_max_steps_per_epoch_caps_the_epoch(tmp_path, caplo
     caplog.set_level(logging.INFO, logger="pirounet.main")
     for steps, batches in [(40, 430), (40, 40), (0, 430)]:
         cfg = load_config(DEFAULT_CONFIG, [TINY, f"--max_steps_per_epoch={steps}"])
-        train_main.end_of_epoch(cfg, tmp_path, None, metrics, {"epoch": 1}, False, None, 0.5,
-                                batches)
+        train_main.log_epoch(cfg, None, metrics, [tmp_path / "last.pt"], None, 0.5, batches)
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("epoch 1/")]
     assert "(0.5 s, 40 of 430 batches: max_steps_per_epoch)" in lines[0]
     assert all("(0.5 s)  saved last.pt" in line for line in lines[1:]), lines

@@ -120,11 +120,12 @@ def test_keys_named_reads_flags_and_override_files(tmp_path):
 
 
 def test_wandb_agent_runs_get_their_own_run_name(monkeypatch):
-    from pirounet.systems.pirounet import train as train_main
+    from pirounet.run.lifecycle import resolve_config
+    from pirounet.systems.pirounet.settings import TRAINING
 
     monkeypatch.setenv("WANDB_SWEEP_ID", "abc")
     monkeypatch.setenv("WANDB_RUN_ID", "r1")
-    cfg, _ = train_main.resolve_config(["--learning_rate=1e-3"])
+    cfg, _ = resolve_config(TRAINING, ["--learning_rate=1e-3"])
     assert cfg.run_name == "pirounet_dance_r1"
-    cfg, _ = train_main.resolve_config(["--run_name=mine"])
+    cfg, _ = resolve_config(TRAINING, ["--run_name=mine"])
     assert cfg.run_name == "mine"  # a name given on the command line is kept

@@ -12,6 +12,7 @@ import torch
 from conftest import write_recording
 from helpers import data_args
 
+from pirounet.run import lifecycle
 from pirounet.run.checkpoint import CheckpointError, lock_run_folder
 from pirounet.systems.pirounet import train as train_main
 from pirounet.systems.pirounet.data import DataError
@@ -103,7 +104,7 @@ def test_a3_overwrite_deletes_nothing_when_the_run_fails_before_its_first_epoch(
 
     def no_wandb(*args):
         raise TrackingError("wandb could not start")
-    monkeypatch.setattr(train_main, "start_wandb", no_wandb)  # fails after the data checks
+    monkeypatch.setattr(lifecycle, "start_wandb", no_wandb)  # fails after the data checks
     with pytest.raises(TrackingError):
         run(tmp_path, *data_args(data), "--overwrite=True")
     run_dir = tmp_path / "saved_models" / "tiny"
@@ -120,6 +121,29 @@ def test_a4_a_second_run_of_the_same_name_is_refused_while_one_trains(tmp_path, 
         lock.release()
     run(tmp_path, *data_args(data), "--epochs=1")  # free again once the other run ends
     assert (tmp_path / "saved_models" / "tiny" / "last.pt").is_file()
+
+
+def test_a4_a_run_that_finished_while_another_started_is_not_replaced(tmp_path, data,
+                                                                     monkeypatch):
+    # A slow run's data step lasts while a fast run of the same name trains to the end. The
+    # slow run holds the lock from its start, so the fast one is refused; before, the slow
+    # one checked the folder (empty), then locked it and replaced the fast run's last.pt.
+    fast: list[Exception] = []
+    real_prepare = train_main.prepare_data
+
+    def slow_prepare(cfg):
+        monkeypatch.setattr(train_main, "prepare_data", real_prepare)
+        try:
+            run(tmp_path, *data_args(data), "--epochs=1", "--seed=1")
+        except CheckpointError as err:
+            fast.append(err)
+        return real_prepare(cfg)
+
+    monkeypatch.setattr(train_main, "prepare_data", slow_prepare)
+    run(tmp_path, *data_args(data), "--epochs=1")
+    assert fast and "in use by another run" in str(fast[0])
+    saved = torch.load(tmp_path / "saved_models" / "tiny" / "last.pt", weights_only=True)
+    assert saved["config"]["seed"] == 0  # the slow run's, written into a folder it held
 
 
 # ---------------------------------------------------------------- a trained run, shared

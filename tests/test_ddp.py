@@ -24,16 +24,17 @@ def worker(rank: int, world_size: int, port: int, folder: str, args: list[str]) 
                       LOCAL_WORLD_SIZE=str(world_size), MASTER_ADDR="127.0.0.1",
                       MASTER_PORT=str(port), WANDB_MODE="disabled")
     os.chdir(folder)
+    from pirounet.run import lifecycle
     from pirounet.systems.pirounet import train as train_main
 
     saves = []
-    real_save = train_main.save_epoch_checkpoints
+    real_save = lifecycle.save_epoch_checkpoints
 
     def recording_save(*a, **kw):
         saves.append(a[1]["epoch"])
         return real_save(*a, **kw)
 
-    train_main.save_epoch_checkpoints = recording_save
+    lifecycle.save_epoch_checkpoints = recording_save
     model = train_main.main([TINY, *args])
     torch.save({"weights": model.state_dict(), "saves": saves},
                Path(folder) / f"rank{rank}.result")

@@ -243,7 +243,7 @@ def test_export_writes_every_set_at_real_scale_and_samples_from_a_checkpoint(tmp
     import torch
 
     from pirounet.run.checkpoint import save_checkpoint
-    from pirounet.systems.pirounet.checkpoint import make_checkpoint
+    from pirounet.run.checkpoint import make_checkpoint
     from pirounet.systems.pirounet.export import main
     from pirounet.systems.pirounet.model import ModelConfig, PirouNet
     from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
@@ -265,8 +265,9 @@ def test_export_writes_every_set_at_real_scale_and_samples_from_a_checkpoint(tmp
     model = PirouNet(ModelConfig.from_config(cfg))
     metrics = {"train/total": 0.0, "train/accuracy": 0.0, "valid/total": 0.0,
                "valid/accuracy": 0.0}
-    ckpt = make_checkpoint(model, torch.optim.Adam(model.parameters()), 1, metrics, cfg, 0.0,
-                           [], None)
+    ckpt = make_checkpoint("pirounet", 1, {"model": model},
+                           {"optimizer": torch.optim.Adam(model.parameters())}, metrics,
+                           cfg.to_dict(), 0.0, [], None)
     save_checkpoint(tmp_path / "tiny.pt", ckpt)
 
     written = main([f"--run={tmp_path / 'tiny.pt'}", "--to=both", f"--results={results}",

@@ -85,7 +85,7 @@ def test_a_checkpoint_holds_several_models_and_optimizers_and_resumes_them(tmp_p
     fresh_opt = {f"{n}_optimizer": torch.optim.Adam(m.parameters(), lr=1e-3)
                  for n, m in fresh.items()}
     loaded = core.read_checkpoint(tmp_path)
-    state = core.restore_training(loaded, fresh, fresh_opt, resume=True, epochs_done=2)
+    state = core.restore_training(loaded, fresh, fresh_opt, resume=True)
     assert state.start_epoch == 3 and state.best_valid_loss == 0.5
     for name in models:
         for a, b in zip(models[name].state_dict().values(), fresh[name].state_dict().values()):
@@ -95,7 +95,7 @@ def test_a_checkpoint_holds_several_models_and_optimizers_and_resumes_them(tmp_p
     wrong = {"generator": nn.Linear(3, 5)}
     with pytest.raises(CheckpointError, match=r"generator|weight: checkpoint \(4, 3\), config "
                                               r"\(5, 3\)"):
-        core.restore_training(loaded, wrong, {}, resume=False, epochs_done=2)
+        core.restore_training(loaded, wrong, {}, resume=False)
     with pytest.raises(CheckpointError, match="holds no 'discriminator_state_dict'"):
         core.load_weights(loaded, {"discriminator": Critic()})
 

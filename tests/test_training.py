@@ -9,7 +9,10 @@ import pirounet.systems.pirounet.training
 from pirounet.run.checkpoint import CheckpointError
 from pirounet.run.tracking import start_wandb, wandb_logged_in, wandb_mode
 from pirounet.systems.pirounet import train as train_main
-from pirounet.systems.pirounet.checkpoint import PUBLISHED_KEYS, restore_training
+from pirounet.run.checkpoint import restore_training
+from pirounet.run.lifecycle import resolve_config
+from pirounet.systems.pirounet.checkpoint import PUBLISHED_KEYS, load_checkpoint, shape_help
+from pirounet.systems.pirounet.settings import TRAINING
 from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
 from pirounet.systems.pirounet.model import ModelConfig, PirouNet
 from pirounet.run.epochs import NonFiniteLossError
@@ -47,9 +50,10 @@ def starting_model(folder: Path, data_args: list[str], *args: str) -> PirouNet:
     """The model main.py would start training from (epochs >= 1, so no run stops at 0)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(folder)
-        cfg, start = train_main.resolve_config([TINY, *data_args, *args])
+        cfg, start = resolve_config(TRAINING, [TINY, *data_args, *args], load_checkpoint)
     model = PirouNet(ModelConfig.from_config(cfg))
-    restore_training(start, model, torch.optim.Adam(model.parameters()), cfg, cfg.resume)
+    restore_training(start, {"model": model}, {"optimizer": torch.optim.Adam(model.parameters())},
+                     cfg.resume, **shape_help(start, cfg))
     return model
 
 
@@ -195,7 +199,7 @@ def test_wandb_mode_resolution(monkeypatch, tmp_path):
 
 
 def test_disabled_wandb_starts_nothing():
-    cfg = train_main.load_config(train_main.DEFAULT_CONFIG, [TINY])
+    cfg = TRAINING.load([TINY])
     assert start_wandb(cfg, Path("unused"), None) is None
 
 

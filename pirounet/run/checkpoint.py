@@ -56,7 +56,7 @@ def list_checkpoints(folder: Path) -> list[Path]:
 
 
 def is_run(folder: Path) -> bool:
-    """A run folder holds last.pt or best.pt (saved_models/recognition holds neither)."""
+    """A run folder holds last.pt or best.pt (a folder of cached classifiers holds neither)."""
     return (folder / "last.pt").is_file() or (folder / "best.pt").is_file()
 
 
@@ -170,10 +170,12 @@ def check_system(ckpt: Mapping[str, Any], system: str) -> None:
 
 
 def check_state_dict(model: nn.Module, state: Mapping[str, torch.Tensor], source: str,
-                     explain: Callable[[str], str] = lambda key: "the model settings") -> None:
+                     explain: Callable[[str], str] = lambda key: "the model settings",
+                     note: str = "") -> None:
     """Raise a CheckpointError naming every key whose shape differs from model's.
 
-    explain(key) says which settings decide that key's shape, with their values.
+    explain(key) says which settings decide that key's shape, with their values; note ends
+    the message (e.g. the settings where the checkpoint's config and this one differ).
     """
     expected = model.state_dict()
     problems = []
@@ -191,7 +193,8 @@ def check_state_dict(model: nn.Module, state: Mapping[str, torch.Tensor], source
     if not problems:
         return
     shown = problems[:8] + ([f"... and {len(problems) - 8} more"] if len(problems) > 8 else [])
-    raise CheckpointError(f"{source} does not fit the config's model:\n  " + "\n  ".join(shown))
+    raise CheckpointError(f"{source} does not fit the config's model:\n  " + "\n  ".join(shown)
+                          + note)
 
 
 def make_checkpoint(system: str, epoch: int, models: Mapping[str, nn.Module],
@@ -208,26 +211,28 @@ def make_checkpoint(system: str, epoch: int, models: Mapping[str, nn.Module],
 
 
 def load_weights(ckpt: Mapping[str, Any], models: Mapping[str, nn.Module],
-                 explain: Callable[[str], str] = lambda key: "the model settings") -> None:
+                 explain: Callable[[str], str] = lambda key: "the model settings",
+                 note: str = "") -> None:
     """Load each model's "<name>_state_dict" after checking every shape (see check_state_dict)."""
     source = f"checkpoint {ckpt.get('path', '')}".strip()
     for name, model in models.items():
         if state_key(name) not in ckpt:
             raise CheckpointError(f"{source} holds no {state_key(name)!r}")
-        check_state_dict(model, ckpt[state_key(name)], source, explain)
+        check_state_dict(model, ckpt[state_key(name)], source, explain, note)
         model.load_state_dict(ckpt[state_key(name)])
 
 
 def restore_training(ckpt: dict[str, Any], models: Mapping[str, nn.Module],
                      optimizers: Mapping[str, torch.optim.Optimizer], resume: bool,
-                     epochs_done: int, rank: int = 0,
-                     explain: Callable[[str], str] = lambda key: "the model settings"
-                     ) -> TrainingState:
+                     rank: int = 0,
+                     explain: Callable[[str], str] = lambda key: "the model settings",
+                     note: str = "") -> TrainingState:
     """Load every model's weights; when resuming, also the optimizers and this rank's RNG.
 
-    epochs_done: the epochs the checkpoint completed (a system knows how its formats count).
+    The epochs done are ckpt["epochs_done"] when a system's reader set it (an older format
+    that counts otherwise), else ckpt["epoch"].
     """
-    load_weights(ckpt, models, explain)
+    load_weights(ckpt, models, explain, note)
     if not resume:
         log.info("starting a new run from the weights of %s", ckpt["path"])
         return TrainingState()
@@ -251,6 +256,7 @@ def restore_training(ckpt: dict[str, Any], models: Mapping[str, nn.Module],
         log.warning("%s holds no RNG state for rank %d; it keeps its fresh seed", ckpt["path"],
                     rank)
     valid_loss = ckpt.get("best_valid_loss", ckpt.get("valid_loss", math.inf))
+    epochs_done = int(ckpt.get("epochs_done", ckpt.get("epoch", 0)))
     state = TrainingState(start_epoch=epochs_done + 1, best_valid_loss=float(valid_loss),
                           wandb_run_id=ckpt.get("wandb_run_id"))
     log.info("resuming %s at epoch %d", ckpt["path"], state.start_epoch)
@@ -310,7 +316,6 @@ def check_run_folder(folder: Path, resume: bool, overwrite: bool) -> list[Path]:
     return found
 
 
-
 def lock_run_folder(folder: Path) -> FileLock:
     """Hold the run folder for this process; a second run of the same run_name is refused.
 
@@ -324,30 +329,3 @@ def lock_run_folder(folder: Path) -> FileLock:
         raise CheckpointError(
             f"run folder {folder} is in use by another run (pid {holder}); wait for it to "
             f"finish, or choose another --run_name") from None
-
-
-def fingerprint_differences(saved: Mapping[str, Any] | None,
-                            current: Mapping[str, Any]) -> list[str]:
-    """What differs between the data fingerprint a checkpoint carries and the data now loaded.
-
-    [] when they agree, or when the checkpoint carries none (made before fingerprints).
-    """
-    if not saved:
-        return []
-    diffs = []
-    for key in sorted(set(saved) & set(current)):  # what both record
-        old, new = saved[key], current[key]
-        if old == new:
-            continue
-        if key == "recordings" and isinstance(old, list) and isinstance(new, list):
-            old_set = {tuple(r) for r in old}
-            new_set = {tuple(r) for r in new}
-            gone = [r[0] for r in old if tuple(r) not in new_set]
-            added = [r[0] for r in new if tuple(r) not in old_set]
-            diffs.append(f"recordings changed (no longer as saved: {gone or 'none'}; new or "
-                         f"changed: {added or 'none'})")
-        elif key == "labels_sha256":
-            diffs.append("the label file's contents changed")
-        else:
-            diffs.append(f"{key} {old!r} then, {new!r} now")
-    return diffs

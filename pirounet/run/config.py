@@ -205,6 +205,25 @@ def config_from_dict(saved: Mapping[str, Any], defaults_path: str | Path) -> Con
     return Config(values)
 
 
+def run_config(saved: Mapping[str, Any] | None, args: Iterable[str], defaults_path: str | Path,
+               rules: Mapping[str, Rule] | None = None) -> Config:
+    """A run's config rebuilt from the one it saved, with the keys args name on top; checked.
+
+    saved None (a checkpoint in a format without a config): the defaults with all of args,
+    as for a fresh run. The one way training, evaluation and the tools rebuild a run.
+    """
+    args = list(args)
+    given = load_config(defaults_path, args, rules)
+    if saved is None:
+        return given
+    cfg = config_from_dict(saved, defaults_path).replace(
+        **{key: given[key] for key in keys_named(args)})
+    problem = first_problem(cfg.to_dict(), rules or {})
+    if problem is not None:
+        raise ConfigError(f"saved config: {problem}")
+    return cfg
+
+
 # ---- --help: every setting of a defaults file, read from its source
 
 HELP_FLAGS = ("-h", "--help")

@@ -15,16 +15,15 @@ finds saved_models/checkpoint_pirounet_dance.pt when no run folder of that name 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import torch
-from torch import nn
 
 from pirounet.run import checkpoint as core
-from pirounet.run.checkpoint import CheckpointError, TrainingState
-from pirounet.run.config import Config, config_from_dict, keys_named
+from pirounet.run.checkpoint import CheckpointError
+from pirounet.run.config import Config
 from pirounet.systems.pirounet.model import ModelConfig, PirouNet
-from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, SYSTEM, load_config
+from pirounet.systems.pirounet.settings import SYSTEM, TRAINING
 
 PUBLISHED_KEYS = ("epoch", "model_state_dict", "optimizer_state_dict", "loss", "accuracy",
                   "valid_loss", "valid_accuracy")
@@ -80,22 +79,6 @@ def load_checkpoint(source: str | Path, which: str = "last",
     return ckpt
 
 
-def run_config(ckpt: dict[str, Any], args: Iterable[str] = (),
-               defaults_path: str | Path = DEFAULT_CONFIG) -> Config:
-    """The run's config: the one saved in the checkpoint with the keys args name on top.
-
-    args are override files and --key=value strings. A published-format checkpoint holds no
-    config; then it is the defaults with all of args, as for a fresh run. The one way main,
-    main_eval, the recognition CLI and the benchmarks rebuild a run.
-    """
-    args = list(args)
-    given = load_config(defaults_path, args)
-    if ckpt.get("config") is None:
-        return given
-    saved = config_from_dict(ckpt["config"], defaults_path)
-    return saved.replace(**{key: given[key] for key in keys_named(args)})
-
-
 def settings_for(cfg: Config):
     """explain(key) for core.check_state_dict: the settings (with values) behind a key."""
     def explain(key: str) -> str:
@@ -116,29 +99,10 @@ def _differing_settings(saved: dict[str, Any] | None, cfg: Config) -> str:
     return "\nmodel settings that differ: " + "; ".join(diffs) if diffs else ""
 
 
-def _with_differences(err: CheckpointError, ckpt: dict[str, Any], cfg: Config) -> CheckpointError:
-    """err, plus the model settings where the checkpoint's config and cfg disagree."""
-    if "does not fit the config" not in str(err):
-        return err
-    return CheckpointError(f"{err}{_differing_settings(ckpt.get('config'), cfg)}")
-
-
-def load_weights(model: nn.Module, ckpt: dict[str, Any], cfg: Config) -> None:
-    """Load a checkpoint's weights into model after checking every shape against cfg."""
-    try:
-        core.load_weights(ckpt, {"model": model}, settings_for(cfg))
-    except CheckpointError as err:
-        raise _with_differences(err, ckpt, cfg) from None
-
-
-def restore_training(ckpt: dict[str, Any], model: nn.Module, optimizer: torch.optim.Optimizer,
-                     cfg: Config, resume: bool, rank: int = 0) -> TrainingState:
-    """Load weights (every shape checked against cfg); when resuming, the optimizer and RNG."""
-    try:
-        return core.restore_training(ckpt, {"model": model}, {"optimizer": optimizer}, resume,
-                                     ckpt["epochs_done"], rank, settings_for(cfg))
-    except CheckpointError as err:
-        raise _with_differences(err, ckpt, cfg) from None
+def shape_help(ckpt: dict[str, Any], cfg: Config) -> dict[str, Any]:
+    """explain and note for core.load_weights / restore_training: the settings behind each
+    state-dict key, and the model settings where the checkpoint's config and cfg differ."""
+    return {"explain": settings_for(cfg), "note": _differing_settings(ckpt.get("config"), cfg)}
 
 
 def load_model(source: str | Path, cfg: Config | None = None, which: str = "last",
@@ -149,46 +113,31 @@ def load_model(source: str | Path, cfg: Config | None = None, which: str = "last
     """
     ckpt = load_checkpoint(source, which)
     if ckpt.get("config") is not None:
-        run_cfg = run_config(ckpt)
+        run_cfg = TRAINING.rebuild(ckpt["config"])
     elif cfg is not None:
         run_cfg = cfg
     else:
         raise CheckpointError(f"{ckpt['path']} is in the published format and holds no config; "
                               "pass the config it was trained with as cfg")
     model = PirouNet(ModelConfig.from_config(run_cfg))
-    load_weights(model, ckpt, run_cfg)
+    core.load_weights(ckpt, {"model": model}, **shape_help(ckpt, run_cfg))
     return model.to(device).eval(), run_cfg, ckpt
 
 
-def make_checkpoint(model: nn.Module, optimizer: torch.optim.Optimizer, epoch: int,
-                    metrics: dict[str, float], cfg: Config, best_valid_loss: float,
-                    rng_states: list[dict[str, Any]], wandb_run_id: str | None,
-                    data_fingerprint: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The generic checkpoint plus the published keys; model is the unwrapped model.
-
-    data_fingerprint: what the data was (pirounet/systems/pirounet/data/prepare.py), checked on resume
-    and by main_eval (check_data_fingerprint).
-    """
-    ckpt = core.make_checkpoint(SYSTEM, epoch, {"model": model}, {"optimizer": optimizer},
-                                metrics, cfg.to_dict(), best_valid_loss, rng_states, wandb_run_id)
-    if data_fingerprint is not None:
-        ckpt["data_fingerprint"] = data_fingerprint
-    ckpt.update(loss=metrics["train/total"], accuracy=metrics["train/accuracy"],
-                valid_loss=metrics["valid/total"], valid_accuracy=metrics["valid/accuracy"])
-    return ckpt
+def published_keys(metrics: dict[str, float]) -> dict[str, float]:
+    """The published format's loss and accuracy keys, from an epoch's metrics."""
+    return {"loss": metrics["train/total"], "accuracy": metrics["train/accuracy"],
+            "valid_loss": metrics["valid/total"], "valid_accuracy": metrics["valid/accuracy"]}
 
 
-# ---- data safety (issue 12): the data a checkpoint was trained on
-def check_data_fingerprint(ckpt: dict[str, Any], fingerprint: dict[str, Any],
-                           on_change: str = "refuse", setting: str = "on_data_change") -> list[str]:
-    """Compare the checkpoint's data fingerprint with the data now loaded; returns differences.
-
-    on_change "refuse": a CheckpointError lists them; "warn": the caller logs them.
-    """
-    diffs = core.fingerprint_differences(ckpt.get("data_fingerprint"), fingerprint)
-    if diffs and on_change == "refuse":
-        raise CheckpointError(
-            f"the data differs from what {ckpt.get('path', 'the checkpoint')} was trained on: "
-            + "; ".join(diffs) + f". Its losses and best.pt refer to the old data; set "
-            f"--{setting}=warn to go on anyway, or start a new run")
-    return diffs
+def describe_change(key: str, old: Any, new: Any) -> str:
+    """A difference of PirouNet's data fingerprint (data/prepare.py), in words."""
+    if key == "recordings" and isinstance(old, list) and isinstance(new, list):
+        old_set, new_set = {tuple(r) for r in old}, {tuple(r) for r in new}
+        gone = [r[0] for r in old if tuple(r) not in new_set]
+        added = [r[0] for r in new if tuple(r) not in old_set]
+        return (f"recordings changed (no longer as saved: {gone or 'none'}; new or changed: "
+                f"{added or 'none'})")
+    if key == "labels_sha256":
+        return "the label file's contents changed"
+    return f"{key} {old!r} then, {new!r} now"

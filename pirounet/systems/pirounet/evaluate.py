@@ -33,7 +33,8 @@ from pirounet.run.checkpoint import (
 from pirounet.run.config import Config, ConfigError, cli_key, keys_named, read_settings
 from pirounet.run.runtime import seed_everything, set_threads
 from pirounet.run.tracking import close_logging, setup_logging
-from pirounet.systems.pirounet.checkpoint import check_data_fingerprint, published_file
+from pirounet.run.lifecycle import check_data_fingerprint
+from pirounet.systems.pirounet.checkpoint import describe_change, published_file
 from pirounet.systems.pirounet.data import DataError
 from pirounet.systems.pirounet.data.label_files import label_origin
 from pirounet.systems.pirounet.evaluation import (
@@ -165,7 +166,7 @@ def check_data(ctx: EvalContext, eval_cfg: Config) -> dict[str, Any]:
                      list(eval_cfg.train_overrides), key)
             saved.pop(key, None)
         ckpt = {**ckpt, "data_fingerprint": saved}
-    diffs = check_data_fingerprint(ckpt, fingerprint, on_change)
+    diffs = check_data_fingerprint(ckpt, fingerprint, on_change, describe_change)
     for diff in diffs:
         log.warning("on_data_change=warn: evaluating although %s", diff)
     if diffs:

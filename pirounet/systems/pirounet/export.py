@@ -87,10 +87,11 @@ def run_scale(run: str, checkpoint: str, data_pattern: str | None) -> float:
 
     cfg = None
     if data_pattern is None:
-        from pirounet.systems.pirounet.checkpoint import load_checkpoint, run_config
+        from pirounet.systems.pirounet.checkpoint import load_checkpoint
+        from pirounet.systems.pirounet.settings import TRAINING
 
         try:
-            cfg = run_config(load_checkpoint(run, checkpoint))
+            cfg = TRAINING.rebuild(load_checkpoint(run, checkpoint).get("config"))
         except Exception as err:  # noqa: BLE001 - any reason: the user gets one way out
             raise ExportError(f"cannot read run {run!r}'s config to find its recordings ({err});"
                               " give --data_pattern or --scale") from None

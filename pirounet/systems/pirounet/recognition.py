@@ -348,14 +348,13 @@ def parse_recognition_args(args: list[str]) -> tuple[RecognitionSettings, Path |
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry: train the recognition classifier and write its checkpoint."""
     from pirounet.run.runtime import resolve_device
-    from pirounet.systems.pirounet.checkpoint import load_checkpoint, run_config
+    from pirounet.systems.pirounet.checkpoint import load_checkpoint
     from pirounet.systems.pirounet.data import prepare_data
-    from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
+    from pirounet.systems.pirounet.settings import TRAINING
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings, out, run, rest = parse_recognition_args(sys.argv[1:] if argv is None else argv)
-    cfg = load_config(DEFAULT_CONFIG, rest) if run is None else run_config(load_checkpoint(run),
-                                                                             rest)
+    cfg = TRAINING.rebuild(None if run is None else load_checkpoint(run).get("config"), rest)
     data = prepare_data(cfg)
     path = out or default_recognition_path(cfg, data)
     if path.exists():

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from pirounet.run import config as core
+from pirounet.run.lifecycle import SettingsFile
 from pirounet.run.rules import (
     WANDB_MODES,
     Rule,
@@ -135,7 +136,7 @@ EVAL_RULES: dict[str, Rule] = {
 }
 
 # ---- data safety (issue 12): what a resume or an evaluation does when the data changed
-DATA_CHANGES = ("refuse", "warn")  # pirounet/systems/pirounet/checkpoint.py, check_data_fingerprint
+DATA_CHANGES = ("refuse", "warn")  # pirounet/run/lifecycle.py, check_data_fingerprint
 TRAINING_RULES["on_data_change"] = one_of(*DATA_CHANGES)
 EVAL_RULES["on_data_change"] = one_of(*DATA_CHANGES)
 
@@ -182,3 +183,7 @@ def load_config(defaults_path: str | Path = DEFAULT_CONFIG,
                 args: Iterable[str] = ()) -> core.Config:
     """Defaults, override files and --key=value (see pirounet/run/config.py), then the rules."""
     return core.load_config(defaults_path, args, rules_for(defaults_path))
+
+
+TRAINING = SettingsFile(SYSTEM, DEFAULT_CONFIG, TRAINING_RULES)  # what main.py loads
+EVALUATION = SettingsFile(SYSTEM, EVAL_CONFIG, EVAL_RULES)  # what main_eval.py loads

@@ -35,8 +35,9 @@ from torch import Tensor
 
 from pirounet.run.config import Config, keys_named
 from pirounet.run.runtime import resolve_device
-from pirounet.systems.pirounet.checkpoint import load_checkpoint, load_weights, run_config
+from pirounet.run.checkpoint import load_weights
 from pirounet.skeletons import Skeleton
+from pirounet.systems.pirounet.checkpoint import load_checkpoint, shape_help
 from pirounet.systems.pirounet.data import Dataset, prepare_data
 from pirounet.systems.pirounet.data.prepare import check_skeleton
 from pirounet.systems.pirounet.efforts import class_name
@@ -50,7 +51,7 @@ from pirounet.systems.pirounet.generation import (
     sample_codes,
 )
 from pirounet.systems.pirounet.model import ModelConfig, PirouNet
-from pirounet.systems.pirounet.settings import DEFAULT_CONFIG
+from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, TRAINING
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +295,7 @@ def training_config(eval_cfg: Config, ckpt: dict[str, Any]) -> Config:
                  overrides)
     elif overrides:
         log.info("training config of %s, with train_overrides %s", ckpt["path"], overrides)
-    return run_config(ckpt, overrides)
+    return TRAINING.rebuild(ckpt.get("config"), overrides)
 
 
 def results_name(eval_cfg: Config, cfg: Config, ckpt: dict[str, Any]) -> str:
@@ -318,7 +319,7 @@ def load_context(eval_cfg: Config, workers: int = 1) -> EvalContext:
     cfg = training_config(eval_cfg, ckpt)
     device = resolve_device(eval_cfg.device)
     model = PirouNet(ModelConfig.from_config(cfg))
-    load_weights(model, ckpt, cfg)  # names every mismatched key and the settings behind it
+    load_weights(ckpt, {"model": model}, **shape_help(ckpt, cfg))  # names each mismatch
     model.to(device).eval()
     # Evaluation reads the data the run was trained on; it never writes a stand-in data set.
     dataset = prepare_data(cfg.replace(synthetic_if_missing=False))
