@@ -90,6 +90,8 @@ save_every = 0  # also keep epoch_<N>.pt every N epochs (0 = only last.pt and be
 resume = False  # continue run_name from its last.pt (weights, optimizer, RNG, history)
 load_from_checkpoint = None  # None | run name, run folder or .pt: start from its weights
 overwrite = False  # True: a new run may replace run_name's old checkpoints
+on_data_change = "refuse"  # resuming on songs or dances that changed since the checkpoint:
+#   "refuse" | "warn" (go on anyway, logging what changed)
 wandb_mode = "offline"  # "offline" | "online" | "auto" | "disabled" (env WANDB_MODE wins)
 wandb_project = "learn2dance"  # wandb project
 wandb_entity = None  # wandb team or user (None = your default)

@@ -12,8 +12,10 @@ seed = 0  # seeds the sampled dances and the bootstrap
 load_from_checkpoint = "learn2dance"  # run name (saved_models/<name>/), run folder or .pt file
 checkpoint = "best"  # "best" (lowest valid loss) | "last" | "epoch_<N>" of a run
 results_root = "results"  # results go to results_root/<name>/
-name = ""  # results folder name; "" = the run's name
+name = ""  # results folder name; "" = the run's name, plus "_<checkpoint>" unless "last"
 cpu_threads = 0  # torch CPU threads; 0 = the cores this process may use
+on_data_change = "refuse"  # the songs or dances differ from the run's data fingerprint:
+#   "refuse" | "warn" (evaluate anyway; metrics.json records data_changed)
 
 # ----------------------------------------------------------------------------- metrics
 split = "test"  # the held-out songs to dance to: "test" | "valid"

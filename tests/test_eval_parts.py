@@ -11,14 +11,13 @@ from pirounet.metrics import ajd, feature_fid, kinetic_features
 from pirounet.systems.pirounet.data.label_files import write_blind_file, write_blind_info
 from pirounet.systems.pirounet.evaluation import (
     EvalError,
-    json_ready,
     paper_table,
     read_blind_labels,
     recognition_scores,
     run_recognition_accuracy,
     tile_summary,
-    write_metrics,
 )
+from pirounet.run.results import json_ready, write_metrics
 from pirounet.systems.pirounet.evaluation.context import training_config
 from pirounet.systems.pirounet.evaluation.quantitative import FeatureReference, chunked_ajd, feature_subset
 from pirounet.systems.pirounet.evaluation.recognition_accuracy import match_export

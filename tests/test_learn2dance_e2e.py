@@ -84,7 +84,7 @@ def test_main_eval_writes_metrics_and_report(workdir):
     metrics = eval_entry.main(["learn2dance", "--load_from_checkpoint=run",
                                "--bootstrap_iterations=2", "--n_animations=1",
                                "--feature_window_s=1.0"])
-    folder = workdir / "results" / "run"
+    folder = workdir / "results" / "run_best"  # checkpoint="best", the default
     assert (folder / "report.html").is_file()
     saved = json.loads((folder / "metrics.json").read_text())
     for group in ("token_accuracy", "beat_align_score", "features_2d", "speed", "style",

@@ -259,6 +259,6 @@ def test_main_eval_scores_a_seq_gan_run(workdir):
 def test_main_eval_scores_a_pose_gan_run(workdir):
     eval_entry.main(["learn2dance", "--load_from_checkpoint=pg", "--bootstrap_iterations=2",
                      "--animation=none"])
-    saved = json.loads((workdir / "results/pg/metrics.json").read_text())
+    saved = json.loads((workdir / "results/pg_best/metrics.json").read_text())
     assert saved["model"] == "pose_gan" and np.isfinite(saved["pose_frechet"]["mean"])
     assert saved["pose_frechet_real_train"] >= 0

@@ -4,7 +4,7 @@ Tiny seeded runs of both systems (PirouNet: train + main_eval; learn2dance: musi
 main_eval, pose GAN and sequence GAN, each
 evaluated) are compared with tests/fixtures/same_seed_numbers.json:
 each model tensor by its sum, absolute sum and first and last values, and every number of
-metrics.json (timings aside). Re-record only for a change meant to alter the numbers:
+metrics.json (timings aside; null compares equal to a recorded NaN). Re-record only for a change meant to alter the numbers:
 
     python tests/test_same_seed_same_numbers.py --record
 
@@ -81,6 +81,8 @@ def numbers(value, path: str = "") -> dict[str, float]:
             out.update(numbers(item, f"{path}[{i}]"))
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         out[path] = float(value)
+    elif value is None:  # a non-finite number, as metrics.json writes it (or a None setting)
+        out[path] = math.nan
     return out
 
 
@@ -115,7 +117,7 @@ def learn2dance_numbers(root: Path) -> dict:
             main_eval.main(["learn2dance", f"--load_from_checkpoint={run}", "--animation=none",
                             *L2D_EVAL])
     runs, results = root / "saved_models", root / "results"
-    return {run: run_digest(runs / run, results / run / "metrics.json")
+    return {run: run_digest(runs / run, results / f"{run}_best" / "metrics.json")
             for run in ("m2d", "pg", "sg")}
 
 

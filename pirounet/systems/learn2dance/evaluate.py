@@ -6,14 +6,14 @@
 
 Settings: learn2dance_eval_config.py, then override files, then --key=value. The model, its
 vocabulary and the data settings are rebuilt from the checkpoint's saved config, and the
-held-out songs are those of that run's split. Everything goes to results/<name>/:
+held-out songs are those of that run's split. Everything goes to results/<name>/ (<name>: the
+run's name, plus "_<checkpoint>" unless it is "last", so best.pt and last.pt keep apart):
 metrics.json (every number with its bootstrap interval, both configs, the checkpoint),
 eval.log, plots/, dances/ (held-out songs danced, the real dance beside, with the song as
 soundtrack) and report.html. It runs on the CPU. docs/learn2dance_model.md defines every metric.
 """
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import time
@@ -30,23 +30,21 @@ from pirounet.systems.learn2dance.music2dance.data import songs_from_prepared
 from pirounet.systems.learn2dance.music2dance.evaluation import evaluate_songs, grouped
 from pirounet.systems.learn2dance.music2dance.generate import (DanceModel, GenerationSettings,
                                                                PlaybackError, SongTooShortError)
-from pirounet.systems.learn2dance.music2dance.settings import (DEFAULT_CONFIG, EVAL_CONFIG,
-                                                       TRAINING_RULES, load_eval_config)
+from pirounet.systems.learn2dance.music2dance.settings import EVAL_CONFIG, EVALUATION, TRAINING
 from pirounet.systems.learn2dance.music2dance.trust import (beat_reference, beat_warnings,
                                                             style_skipped)
 from pirounet.music.pairs import pair_by_name
-from pirounet.systems.learn2dance.prepare import prepare
-from pirounet.run.atomic import write_text_atomic
+from pirounet.systems.learn2dance.fingerprint import data_fingerprint, describe_change
+from pirounet.systems.learn2dance.prepare import Prepared, prepare
 from pirounet.run.checkpoint import CheckpointError, check_system, read_checkpoint
-from pirounet.run.config import Config, ConfigError, config_from_dict
-from pirounet.run.rules import first_problem
+from pirounet.run.config import Config, ConfigError
+from pirounet.run.results import check_eval_data, results_name, write_metrics
 from pirounet.run.runtime import seed_everything, set_threads
 from pirounet.run.tracking import HISTORY_FILE, close_logging, read_history, setup_logging
 from pirounet.viz.plots import plot_training_curves
 from pirounet.viz.report import write_report
 from pirounet.viz.tables import Guide
 
-SYSTEM = "learn2dance"
 DEFAULTS = EVAL_CONFIG  # learn2dance_eval_config.py
 USER_ERRORS = (ConfigError, CheckpointError, DataError, SongTooShortError, PlaybackError)
 OWN_FOLDERS = ("plots", "dances")  # cleared before a new evaluation writes them
@@ -83,18 +81,8 @@ GUIDE = Guide(
     })
 
 
-def training_config(ckpt: dict[str, Any]) -> Config:
-    """The run's config from its checkpoint, checked with the training rules."""
-    cfg = config_from_dict(ckpt["config"], DEFAULT_CONFIG)
-    problem = first_problem(cfg.to_dict(), TRAINING_RULES)
-    if problem is not None:
-        raise CheckpointError(f"{ckpt['path']}: saved config: {problem}")
-    return cfg
-
-
-def results_folder(eval_cfg: Config, train_cfg: Config) -> Path:
-    """results_root/<name>, the run's name unless name is set; this tool's folders cleared."""
-    folder = Path(eval_cfg.results_root) / (eval_cfg.name or train_cfg.run_name)
+def clear_own_folders(folder: Path) -> Path:
+    """Make results_root/<name>, clearing the folders of figures this tool writes into it."""
     for sub in OWN_FOLDERS:
         shutil.rmtree(folder / sub, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
@@ -122,10 +110,9 @@ def animate_dances(model: DanceModel, songs, audio: dict[str, Path], folder: Pat
 
 
 def evaluate_music2dance(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, Any],
-                         folder: Path) -> dict[str, Any]:
+                         prepared: Prepared, folder: Path) -> dict[str, Any]:
     """Every metric, plot and animation of a music2dance run; returns the metrics."""
     timing, tic = {}, time.perf_counter()
-    prepared = prepare(train_cfg)
     songs = songs_from_prepared(prepared, beat_channel=None)  # beats from the data only
     held = [s for s in songs if s.split == eval_cfg.split]
     train = [s for s in songs if s.split == "train"]
@@ -184,24 +171,28 @@ def main(args: list[str]) -> dict[str, Any]:
     """Evaluate as configured by args (override files and --key=value); returns the metrics."""
     setup_logging(None)
     try:
-        eval_cfg = load_eval_config(args)
+        eval_cfg = EVALUATION.load(args)
         ckpt = read_checkpoint(eval_cfg.load_from_checkpoint, eval_cfg.checkpoint)
-        check_system(ckpt, SYSTEM)
-        train_cfg = training_config(ckpt)
+        check_system(ckpt, EVALUATION.system)
+        train_cfg = TRAINING.rebuild(ckpt["config"])
         seed_everything(eval_cfg.seed)
         set_threads(eval_cfg.cpu_threads)
-        folder = results_folder(eval_cfg, train_cfg)
+        name = results_name(eval_cfg.name, eval_cfg.load_from_checkpoint, eval_cfg.checkpoint,
+                            train_cfg.run_name)
+        folder = clear_own_folders(Path(eval_cfg.results_root) / name)
         setup_logging(folder / "eval.log")
+        prepared = prepare(train_cfg)  # evaluation never writes data
+        data = check_eval_data(ckpt, data_fingerprint(prepared), eval_cfg.on_data_change,
+                               describe_change)
         with torch.no_grad():
-            metrics = EVALUATORS[train_cfg.model](eval_cfg, train_cfg, ckpt, folder)
-        name = folder.name
+            metrics = EVALUATORS[train_cfg.model](eval_cfg, train_cfg, ckpt, prepared, folder)
         metrics = {"name": name, "checkpoint": ckpt["path"], "model": train_cfg.model,
                    "mode": train_cfg.mode, "split": eval_cfg.split, "epoch": ckpt.get("epoch"),
-                   **metrics, "configs": {"evaluation": eval_cfg.to_dict(),
-                                          "training": train_cfg.to_dict()}}
-        write_text_atomic(folder / "metrics.json", json.dumps(metrics, indent=1) + "\n")
+                   **data, **metrics, "configs": {"evaluation": eval_cfg.to_dict(),
+                                                  "training": train_cfg.to_dict()}}
+        path = write_metrics(folder, metrics)
         report = write_report(folder, metrics, f"learn2dance evaluation: {name}", GUIDE)
-        log.info("wrote %s and %s", folder / "metrics.json", report)
+        log.info("wrote %s and %s", path, report)
         return metrics
     finally:
         close_logging()

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -30,55 +28,33 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from pirounet.music.errors import DataError
+from pirounet.music.features import BEAT_CHANNEL
+from pirounet.run.checkpoint import CheckpointError
+from pirounet.run.config import Config, ConfigError
+from pirounet.run.distributed import barrier, cleanup_distributed, setup_distributed
+from pirounet.run.epochs import NonFiniteLossError, epoch_metrics
+from pirounet.run.lifecycle import Run, open_run, resolve_config
+from pirounet.run.runtime import start_process
+from pirounet.run.tracking import TrackingError, setup_logging
+from pirounet.systems.learn2dance.fingerprint import data_fingerprint, describe_change
 from pirounet.systems.learn2dance.gan.train_pose import train_pose_gan
 from pirounet.systems.learn2dance.gan.train_seq import load_pose_generator, train_seq_gan
-from pirounet.music.features import BEAT_CHANNEL
 from pirounet.systems.learn2dance.music2dance.beat_sync import MotionLibrary
 from pirounet.systems.learn2dance.music2dance.data import (MusicScaler, Windows, long_enough,
                                                            songs_from_prepared, window_length)
-from pirounet.systems.learn2dance.music2dance.model import ModelSettings, MusicEncoder, PoseDecoder
+from pirounet.systems.learn2dance.music2dance.model import (ModelSettings, MusicEncoder,
+                                                            PoseDecoder)
 from pirounet.systems.learn2dance.music2dance.objective import MoveObjective
-from pirounet.systems.learn2dance.music2dance.settings import DEFAULT_CONFIG, load_training_config
+from pirounet.systems.learn2dance.music2dance.settings import DEFAULT_CONFIG, TRAINING
 from pirounet.systems.learn2dance.music2dance.training import train_epoch, validate
 from pirounet.systems.learn2dance.prepare import prepare, summary
 from pirounet.systems.learn2dance.synthetic import ensure_dataset, written_notice
-from pirounet.run.checkpoint import (CheckpointError, TrainingState, check_run_folder,
-                                     check_system, make_checkpoint, read_checkpoint,
-                                     restore_training, run_folder, save_epoch_checkpoints)
-from pirounet.run.config import Config, ConfigError, keys_named, read_settings
-from pirounet.run.distributed import (barrier, cleanup_distributed, gather_to_main,
-                                      setup_distributed)
-from pirounet.run.epochs import NonFiniteLossError, epoch_metrics
-from pirounet.run.runtime import rng_state, start_process
-from pirounet.run.tracking import (HISTORY_FILE, TrackingError, append_history, close_logging,
-                                   finish_wandb, log_metrics, log_to_file, setup_logging,
-                                   start_wandb, trim_history)
 
 log = logging.getLogger("pirounet.systems.learn2dance.train")
 
-SYSTEM = "learn2dance"
 DEFAULTS = DEFAULT_CONFIG  # learn2dance_config.py
 USER_ERRORS = (ConfigError, CheckpointError, DataError, NonFiniteLossError,
                TrackingError)
-
-
-def resolve_config(args: list[str]) -> tuple[Config, dict[str, Any] | None]:
-    """The run's config and the checkpoint it starts from (None for a fresh start)."""
-    cfg = load_training_config(args)
-    if os.environ.get("WANDB_SWEEP_ID") and "run_name" not in keys_named(args):
-        # A wandb agent passes no run name: give each sweep run its own folder.
-        args = [*args, f"--run_name={cfg.run_name}_{os.environ.get('WANDB_RUN_ID', 'sweep')}"]
-        cfg = load_training_config(args)
-    source = cfg.load_from_checkpoint or (cfg.run_name if cfg.resume else None)
-    if source is None:
-        return cfg, None
-    ckpt = read_checkpoint(source)
-    check_system(ckpt, SYSTEM)
-    if cfg.resume:  # the saved config, then whatever the command line names
-        known = read_settings(DEFAULTS)
-        saved = [f"--{k}={v!r}" for k, v in ckpt["config"].items() if k in known]
-        cfg = load_training_config([*saved, *args])
-    return cfg, ckpt
 
 
 def training_fps(songs) -> float:
@@ -134,7 +110,7 @@ class _Both:
             optimizer.step()
 
 
-def train_music2dance(cfg: Config, prepared, run_dir: Path, ddp, device: torch.device,
+def train_music2dance(cfg: Config, prepared, run: Run, ddp, device: torch.device,
                       start: dict[str, Any] | None) -> dict[str, torch.nn.Module]:
     """The music->dance model's training loop; returns {"encoder", "decoder"}."""
     # Data: windows of equal length, cut from the training and validation songs
@@ -161,10 +137,7 @@ def train_music2dance(cfg: Config, prepared, run_dir: Path, ddp, device: torch.d
     optimizers = {"encoder_optimizer": make_optimizer(cfg, encoder),
                   "decoder_optimizer": make_optimizer(cfg, decoder)}  # one each, as published
     models = {"encoder": encoder, "decoder": decoder}
-    state = TrainingState()
-    if start is not None:
-        state = restore_training(start, models, optimizers, cfg.resume,
-                                 int(start.get("epoch", 0)), ddp.rank)
+    state = run.start(start, models, optimizers)
     train_objective = objective
     if ddp.enabled:  # DDP broadcasts rank 0's weights, so every rank starts the same
         ids = [device.index] if device.type == "cuda" else None
@@ -174,48 +147,28 @@ def train_music2dance(cfg: Config, prepared, run_dir: Path, ddp, device: torch.d
              "centroids": torch.from_numpy(prepared.vocabulary.centroids),
              "pose_units": prepared.pose_units, "fps": training_fps(songs),
              "motion_library": library_arrays(train_songs, cfg.chunk_frames)}
-    run = start_wandb(cfg, run_dir, state.wandb_run_id) if ddp.is_main else None
-    if ddp.is_main:
-        trim_history(run_dir / HISTORY_FILE, state.start_epoch - 1)
     log.info("%s mode; encoder %d, decoder %d parameters; epochs %d to %d", cfg.mode,
              sum(p.numel() for p in encoder.parameters()),
              sum(p.numel() for p in decoder.parameters()), state.start_epoch, cfg.epochs)
 
     # Train
-    try:
+    with run.non_finite_stop():
         for epoch in range(state.start_epoch, cfg.epochs + 1):
             tic = time.perf_counter()
-            try:
-                train_terms = train_epoch(train_objective, _Both(optimizers), train, epoch,
-                                          device, cfg.grad_clip, cfg.max_steps_per_epoch,
-                                          show_progress=ddp.is_main and cfg.progress)
-            except NonFiniteLossError as err:
-                last = run_dir / "last.pt"
-                log.error("%s. Training stopped; the last good checkpoint is %s", err,
-                          last if last.exists() else "none (no epoch finished)")
-                raise
+            train_terms = train_epoch(train_objective, _Both(optimizers), train, epoch, device,
+                                      cfg.grad_clip, cfg.max_steps_per_epoch,
+                                      show_progress=ddp.is_main and cfg.progress)
             metrics = epoch_metrics(epoch, train_terms, validate(objective, valid, device))
-            rng_states = gather_to_main(rng_state())  # every rank's RNG, for an exact resume
+            score = metrics["valid/total"]  # the training loss when there are no valid songs
+            score = score if math.isfinite(score) else metrics["train/total"]
+            saved = run.end_epoch(metrics, score, models, optimizers, extra)
             if ddp.is_main:
-                score = metrics["valid/total"]
-                score = score if math.isfinite(score) else metrics["train/total"]
-                is_best = score < state.best_valid_loss
-                state.best_valid_loss = min(state.best_valid_loss, score)
-                run_id = run.id if run is not None else state.wandb_run_id
-                ckpt = make_checkpoint(SYSTEM, epoch, models, optimizers, metrics,
-                                       cfg.to_dict(), state.best_valid_loss, rng_states, run_id)
-                ckpt.update(extra)
-                append_history(run_dir / HISTORY_FILE, metrics)  # before the checkpoint
-                log_metrics(run, metrics, epoch)
-                saved = save_epoch_checkpoints(run_dir, ckpt, is_best, cfg.save_every)
                 log.info("epoch %d/%d  train loss %.4f acc %.3f  valid loss %.4f acc %.3f "
                          "top-5 %.3f  (%.1f s) saved %s", epoch, cfg.epochs,
                          metrics["train/total"], metrics["train/accuracy"],
                          metrics["valid/total"], metrics["valid/accuracy"],
                          metrics["valid/top5_accuracy"], time.perf_counter() - tic,
                          ", ".join(p.name for p in saved))
-    finally:
-        finish_wandb(run)
     return models
 
 
@@ -233,38 +186,28 @@ CHECKS: dict[str, Callable[[Config], Any]] = {
 
 def main(args: list[str]) -> dict[str, torch.nn.Module]:
     """Train as configured by args (override files and --key=value); returns the models."""
-    # Setup: settings are checked before anything is written to the run folder
+    # Setup: settings are checked before the run folder is touched
     ddp = setup_distributed()
-    cfg, start = resolve_config(args)
+    cfg, start = resolve_config(TRAINING, args)
     if cfg.model in CHECKS:
         CHECKS[cfg.model](cfg)
-    run_dir = run_folder(cfg.run_name)
-    stale = check_run_folder(run_dir, cfg.resume, cfg.overwrite)
     setup_logging(None, ddp.is_main)  # console now; train.log once the data is read
-    device = start_process(cfg.device, cfg.cpu_threads, cfg.seed, ddp)
-    if device.type == "cpu":
-        # Gradients that fade along 1200 LSTM steps become denormal floats, which the CPU
-        # handles ~4x slower (the published mode's one-vector loss: 4.4 s -> 1.3 s a step).
-        torch.set_flush_denormal(True)
+    with open_run(cfg, TRAINING.system, ddp) as run:  # held until the run ends
+        device = start_process(cfg.device, cfg.cpu_threads, cfg.seed, ddp)
+        if device.type == "cpu":
+            # Gradients that fade along 1200 LSTM steps become denormal floats, which the CPU
+            # handles ~4x slower (the published mode's one-vector loss: 4.4 s -> 1.3 s a step).
+            torch.set_flush_denormal(True)
 
-    try:
         # Data: the synthetic set is written once, by rank 0, before anyone reads it
         if ddp.is_main and ensure_dataset(cfg):
             log.warning(written_notice(cfg))
         barrier()
         prepared = prepare(cfg)
-
-        # Run folder
-        log_to_file(run_dir / "train.log", ddp.is_main)
-        if ddp.is_main:
-            for path in stale:
-                log.warning("overwrite=True: deleting %s of the previous run", path)
-                path.unlink()
-            cfg.save_json(run_dir / "config.json")
+        run.check_data(start, data_fingerprint(prepared), describe_change)
+        run.begin(cfg)
         log.info("run %s on %s (%d process(es)); config in %s\n%s", cfg.run_name, device,
-                 ddp.world_size, run_dir / "config.json", summary(prepared))
-        models = TRAINERS[cfg.model](cfg, prepared, run_dir, ddp, device, start)
-    finally:
-        close_logging()
+                 ddp.world_size, run.folder / "config.json", summary(prepared))
+        models = TRAINERS[cfg.model](cfg, prepared, run, ddp, device, start)
     cleanup_distributed()
     return models

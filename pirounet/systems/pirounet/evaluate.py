@@ -33,7 +33,8 @@ from pirounet.run.checkpoint import (
 from pirounet.run.config import Config, ConfigError, cli_key, keys_named, read_settings
 from pirounet.run.runtime import seed_everything, set_threads
 from pirounet.run.tracking import close_logging, setup_logging
-from pirounet.run.lifecycle import check_data_fingerprint
+from pirounet.run.lifecycle import FINGERPRINT_KEY
+from pirounet.run.results import check_eval_data, write_metrics
 from pirounet.systems.pirounet.checkpoint import describe_change, published_file
 from pirounet.systems.pirounet.data import DataError
 from pirounet.systems.pirounet.data.label_files import label_origin
@@ -53,7 +54,6 @@ from pirounet.systems.pirounet.evaluation import (
     run_recognition_accuracy,
     run_reconstruction_figures,
     tile_summary,
-    write_metrics,
 )
 from pirounet.systems.pirounet.evaluation.diagnosis import diagnose
 from pirounet.systems.pirounet.evaluation.results import write_eval_report
@@ -146,32 +146,18 @@ def check_data(ctx: EvalContext, eval_cfg: Config) -> dict[str, Any]:
 
     With train_overrides, a different effort or split is what was asked for; the recordings
     and the label file must still be those of training.
-
-    on_data_change "refuse": a CheckpointError says what changed; "warn": it is logged and
-    recorded as data_changed in metrics.json.
     """
     fingerprint = dict(getattr(ctx.dataset, "fingerprint", None) or {})
-    out: dict[str, Any] = {"data_fingerprint": fingerprint}
     path = ctx.checkpoint.get("path") if isinstance(ctx.checkpoint, dict) else None
-    if not fingerprint or not path:
-        return out
+    if not path:
+        return {FINGERPRINT_KEY: fingerprint}
     ckpt = read_checkpoint(path)
-    on_change = eval_cfg.on_data_change
-    if eval_cfg.train_overrides:  # a split asked for on purpose: only the data itself must match
-        saved = dict(ckpt.get("data_fingerprint") or {})
-        asked = [key for key in SPLIT_KEYS if saved.get(key, fingerprint.get(key)) !=
-                 fingerprint.get(key)]
-        for key in asked:
+    asked = SPLIT_KEYS if eval_cfg.train_overrides else ()
+    for key in asked:
+        if (ckpt.get(FINGERPRINT_KEY) or {}).get(key, fingerprint.get(key)) != fingerprint.get(key):
             log.info("train_overrides %s: the data fingerprint's %s differs from training's",
                      list(eval_cfg.train_overrides), key)
-            saved.pop(key, None)
-        ckpt = {**ckpt, "data_fingerprint": saved}
-    diffs = check_data_fingerprint(ckpt, fingerprint, on_change, describe_change)
-    for diff in diffs:
-        log.warning("on_data_change=warn: evaluating although %s", diff)
-    if diffs:
-        out["data_changed"] = diffs
-    return out
+    return check_eval_data(ckpt, fingerprint, eval_cfg.on_data_change, describe_change, asked)
 
 
 def shown(path: Path) -> str:

@@ -28,7 +28,7 @@ from pirounet.systems.learn2dance.gan.predict import hold_last, joint_error, pre
 from pirounet.systems.learn2dance.gan.train_pose import latent_walks, pose_distance
 from pirounet.systems.learn2dance.gan.train_seq import sample_sequences
 from pirounet.music.features import BEAT_CHANNEL
-from pirounet.systems.learn2dance.prepare import prepare
+from pirounet.systems.learn2dance.prepare import Prepared
 from pirounet.metrics.beats import beat_align_score, motion_beats
 from pirounet.metrics.bones import bone_length_ratio, bone_length_variation
 from pirounet.metrics.distribution import activation_statistics, diversity, frechet_distance
@@ -143,10 +143,9 @@ def training_curves(ckpt: dict[str, Any], folder: Path, valid_term: str) -> dict
 
 
 def evaluate_seq_gan(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, Any],
-                     folder: Path) -> dict[str, Any]:
+                     prepared: Prepared, folder: Path) -> dict[str, Any]:
     """Every metric, the prediction task and the animations of a seq_gan run."""
     timing, tic = {}, time.perf_counter()
-    prepared = prepare(train_cfg)
     stats = MusicStats(ckpt["music_stats"]["mean"].numpy(), ckpt["music_stats"]["std"].numpy())
     length, units = train_cfg.gan_window, train_cfg.gan_poses
     held = WindowSet(prepared, split_songs(prepared, eval_cfg.split), units, length, stats)
@@ -253,9 +252,8 @@ def evaluate_seq_gan(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, Any],
 
 
 def evaluate_pose_gan(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, Any],
-                      folder: Path) -> dict[str, Any]:
+                      prepared: Prepared, folder: Path) -> dict[str, Any]:
     """A pose_gan run: single generated poses against held-out poses, and latent walks."""
-    prepared = prepare(train_cfg)
     held = pose_array(prepared, eval_cfg.split, train_cfg.gan_poses)  # (N, 30)
     train = pose_array(prepared, "train", train_cfg.gan_poses)
     generator = PoseGenerator(GanSettings.from_config(train_cfg))

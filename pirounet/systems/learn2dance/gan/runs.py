@@ -1,14 +1,13 @@
-"""What both GAN stages do around their steps: optimizers, the end of an epoch, samples.
+"""What both GAN stages do around their steps: optimizers, the adversarial epoch, samples.
 
-The end of an epoch appends the history line, logs to wandb, saves last.pt (best.pt on a new
-lowest validation score, epoch_<N>.pt every save_every) and, every sample_every epochs, draws
-samples/epoch_<N>.gif from poses the stage generated.
+The run itself (resume, the end of an epoch, the non-finite stop) is the lifecycle's
+(pirounet/run/lifecycle.py); every sample_every epochs a stage draws samples/epoch_<N>.gif
+from poses it generated.
 """
 from __future__ import annotations
 
 import logging
 import math
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
 
@@ -17,16 +16,13 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from pirounet.run.checkpoint import (TrainingState, make_checkpoint, restore_training,
-                                     save_epoch_checkpoints)
 from pirounet.run.config import Config, ConfigError
 from pirounet.run.epochs import NonFiniteLossError
-from pirounet.run.runtime import rng_state
-from pirounet.run.tracking import (HISTORY_FILE, append_history, finish_wandb, log_animation,
-                                   log_metrics, start_wandb, trim_history)
+from pirounet.run.lifecycle import Run
+from pirounet.run.tracking import log_animation
 
 log = logging.getLogger("pirounet.systems.learn2dance.gan")
-SYSTEM = "learn2dance"
+SYSTEM = "learn2dance"  # the maker a first stage's checkpoint must name
 
 
 def refuse_ddp(ddp, model: str) -> None:
@@ -45,21 +41,15 @@ def make_optimizers(cfg: Config, generator: nn.Module,
     return {"generator_optimizer": adam(generator), "critic_optimizer": adam(critic)}
 
 
-def start_networks(cfg: Config, generator: nn.Module, critic: nn.Module,
-                   start: dict[str, Any] | None, run_dir: Path):
-    """(models, optimizers, training state, wandb run) for a stage, resumed when start is.
+def start_networks(run: Run, cfg: Config, generator: nn.Module, critic: nn.Module,
+                   start: dict[str, Any] | None):
+    """(models, optimizers, training state) of a stage, resumed when start is given.
 
     models are {"generator", "critic"}; the optimizers one Adam each (make_optimizers).
     """
     models = {"generator": generator, "critic": critic}
     optimizers = make_optimizers(cfg, generator, critic)
-    state = TrainingState()
-    if start is not None:  # one process (refuse_ddp), so rank 0's RNG
-        state = restore_training(start, models, optimizers, cfg.resume,
-                                 int(start.get("epoch", 0)))
-    run = start_wandb(cfg, run_dir, state.wandb_run_id)
-    trim_history(run_dir / HISTORY_FILE, state.start_epoch - 1)
-    return models, optimizers, state, run
+    return models, optimizers, run.start(start, models, optimizers)
 
 
 def progress(cfg: Config, order: list, epoch: int) -> tqdm:
@@ -110,40 +100,10 @@ def check_finite(terms: dict[str, float], epoch: int, step: int, n_steps: int) -
                                  f"finite ({shown})")
 
 
-@contextmanager
-def stage_run(run_dir: Path, run: Any):
-    """Around a stage's epochs: on a non-finite loss, log where the last good checkpoint is
-    (then re-raise); always finish the wandb run."""
-    try:
-        yield
-    except NonFiniteLossError as err:
-        last = run_dir / "last.pt"
-        log.error("%s. Training stopped; the last good checkpoint is %s", err,
-                  last if last.exists() else "none (no epoch finished)")
-        raise
-    finally:
-        finish_wandb(run)
-
-
 def mean_terms(rows: list[dict[str, float]]) -> dict[str, float]:
     """The mean of each named term over an epoch's steps ({} with no steps)."""
     names = dict.fromkeys(k for row in rows for k in row)  # a generator term may skip steps
     return {k: float(np.mean([r[k] for r in rows if k in r])) for k in names}
-
-
-def end_epoch(cfg: Config, run_dir: Path, run: Any, state: TrainingState, epoch: int,
-              models: dict[str, nn.Module], optimizers: dict[str, torch.optim.Optimizer],
-              metrics: dict[str, float], score: float, extra: dict[str, Any]) -> list[Path]:
-    """History, wandb, last.pt / best.pt (lowest score) / epoch_<N>.pt; returns the saved."""
-    is_best = math.isfinite(score) and score < state.best_valid_loss
-    state.best_valid_loss = min(state.best_valid_loss, score)
-    run_id = run.id if run is not None else state.wandb_run_id
-    ckpt = make_checkpoint(SYSTEM, epoch, models, optimizers, metrics, cfg.to_dict(),
-                           state.best_valid_loss, [rng_state()], run_id)
-    ckpt.update(extra)
-    append_history(run_dir / "history.jsonl", metrics)  # before the checkpoint
-    log_metrics(run, metrics, epoch)
-    return save_epoch_checkpoints(run_dir, ckpt, is_best, cfg.save_every)
 
 
 def samples_due(cfg: Config, epoch: int) -> bool:
@@ -151,13 +111,13 @@ def samples_due(cfg: Config, epoch: int) -> bool:
     return cfg.sample_every > 0 and (epoch % cfg.sample_every == 0 or epoch == cfg.gan_epochs)
 
 
-def write_samples(cfg: Config, run_dir: Path, run: Any, epoch: int, seqs: np.ndarray,
-                  titles: list[str], fps: float) -> Path:
+def write_samples(run: Run, epoch: int, seqs: np.ndarray, titles: list[str],
+                  fps: float) -> Path:
     """samples/epoch_<N>.gif of flat pose sequences (N, T, 30), logged to wandb."""
     from pirounet.skeletons import OPENPOSE_15
     from pirounet.viz.animation import animate
 
-    path = animate(list(seqs), run_dir / "samples" / f"epoch_{epoch}.gif", titles=titles,
+    path = animate(list(seqs), run.folder / "samples" / f"epoch_{epoch}.gif", titles=titles,
                    fps=fps, skeleton=OPENPOSE_15)
-    log_animation(run, "samples", path, epoch)
+    log_animation(run.tracker, "samples", path, epoch)
     return path

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +29,7 @@ from pirounet.systems.learn2dance.gan.models import (
 from pirounet.systems.learn2dance.gan.penalty import gradient_penalty
 from pirounet.metrics.distribution import activation_statistics, frechet_distance
 from pirounet.run.config import Config
+from pirounet.run.lifecycle import Run
 
 log = logging.getLogger("pirounet.systems.learn2dance.gan.train_pose")
 VALID_POSES = 2000  # generated and held-out poses compared by the validation score
@@ -75,7 +75,7 @@ def latent_walks(generator: nn.Module, z_dim: int, frames: int, seed: int,
     return poses
 
 
-def train_pose_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.device,
+def train_pose_gan(cfg: Config, prepared, run: Run, ddp, device: torch.device,
                    start: dict[str, Any] | None) -> dict[str, torch.nn.Module]:
     """The pose GAN's training loop; returns {"generator", "critic"}."""
     runs.refuse_ddp(ddp, "pose_gan")
@@ -90,13 +90,13 @@ def train_pose_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devi
     # Model
     settings = GanSettings.from_config(cfg)
     generator, critic = PoseGenerator(settings).to(device), PoseDiscriminator(settings).to(device)
-    models, optimizers, state, run = runs.start_networks(cfg, generator, critic, start, run_dir)
+    models, optimizers, state = runs.start_networks(run, cfg, generator, critic, start)
     log.info("pose GAN: generator %d, critic %d parameters; epochs %d to %d",
              n_parameters(generator), n_parameters(critic), state.start_epoch, cfg.gan_epochs)
     extra = {"gan_poses": cfg.gan_poses, "fps": fps}
 
     # Train
-    with runs.stage_run(run_dir, run):
+    with run.non_finite_stop():
         for epoch in range(state.start_epoch, cfg.gan_epochs + 1):
             tic = time.perf_counter()
             order = batches(len(poses), cfg.pose_batch_size, cfg.seed, epoch,
@@ -113,10 +113,9 @@ def train_pose_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devi
             score = pose_distance(generator, held, cfg.z_dim, cfg.seed, device)
             metrics = {"epoch": epoch, **{f"train/{k}": v for k, v in train.items()},
                        "valid/pose_frechet": score}
-            saved = runs.end_epoch(cfg, run_dir, run, state, epoch, models, optimizers,
-                                   metrics, score, extra)
+            saved = run.end_epoch(metrics, score, models, optimizers, extra)
             if runs.samples_due(cfg, epoch):
-                runs.write_samples(cfg, run_dir, run, epoch,
+                runs.write_samples(run, epoch,
                                    latent_walks(generator, cfg.z_dim, 30, cfg.seed, device),
                                    ["latent walk"] * 3, fps)
             log.info("epoch %d/%d  critic %.4f  W %.4f  gp %.4f  generator %.4f  valid pose "

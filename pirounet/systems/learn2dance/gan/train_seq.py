@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -43,6 +42,7 @@ from pirounet.run.checkpoint import (
     read_checkpoint,
 )
 from pirounet.run.config import Config, ConfigError
+from pirounet.run.lifecycle import Run
 from pirounet.skeletons import OPENPOSE_15
 
 log = logging.getLogger("pirounet.systems.learn2dance.gan.train_seq")
@@ -149,7 +149,7 @@ def window_score(generator: nn.Module, pose_generator: nn.Module, held: WindowSe
     return reference.fid(geometric_features(fake.numpy(), skeleton=OPENPOSE_15))
 
 
-def train_seq_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.device,
+def train_seq_gan(cfg: Config, prepared, run: Run, ddp, device: torch.device,
                   start: dict[str, Any] | None) -> dict[str, torch.nn.Module]:
     """The sequence GAN's training loop; returns {"generator", "critic", "pose_generator"}."""
     runs.refuse_ddp(ddp, "seq_gan")
@@ -172,7 +172,7 @@ def train_seq_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devic
     # Model
     settings = GanSettings.from_config(cfg, music_dim=windows.music.shape[1])
     generator, critic = SeqGenerator(settings).to(device), SeqDiscriminator(settings).to(device)
-    models, optimizers, state, run = runs.start_networks(cfg, generator, critic, start, run_dir)
+    models, optimizers, state = runs.start_networks(run, cfg, generator, critic, start)
     log.info("sequence GAN (%s loss, music %s): generator %d, critic %d parameters; epochs %d "
              "to %d", cfg.gan_loss, cfg.gan_music, n_parameters(generator), n_parameters(critic),
              state.start_epoch, cfg.gan_epochs)
@@ -182,7 +182,7 @@ def train_seq_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devic
     saved_models = {**models, "pose_generator": pose_generator}
 
     # Train
-    with runs.stage_run(run_dir, run):
+    with run.non_finite_stop():
         for epoch in range(state.start_epoch, cfg.gan_epochs + 1):
             tic = time.perf_counter()
             order = batches(len(windows), cfg.seq_batch_size, cfg.seed, epoch,
@@ -204,13 +204,12 @@ def train_seq_gan(cfg: Config, prepared, run_dir: Path, ddp, device: torch.devic
             score = window_score(generator, pose_generator, held, reference, cfg, device)
             metrics = {"epoch": epoch, **{f"train/{k}": v for k, v in train.items()},
                        "valid/fid_g_2d": score}
-            saved = runs.end_epoch(cfg, run_dir, run, state, epoch, saved_models, optimizers,
-                                   metrics, score, extra)
+            saved = run.end_epoch(metrics, score, saved_models, optimizers, extra)
             if runs.samples_due(cfg, epoch):
                 music = held.take(take[:3])[1] if cfg.gan_music else None
                 seqs = sample_sequences(generator, pose_generator, 3, cfg.z_dim, cfg.seq_z_dim,
                                         music, cfg.seed, device).numpy()
-                runs.write_samples(cfg, run_dir, run, epoch, seqs, ["generated"] * 3,
+                runs.write_samples(run, epoch, seqs, ["generated"] * 3,
                                    windows.fps)
             log.info("epoch %d/%d  critic %.4f  generator %.4f  valid FID_g (2-D) %.3f  "
                      "(%.1f s) saved %s", epoch, cfg.gan_epochs, metrics["train/critic"],

@@ -14,6 +14,7 @@ from pirounet.systems.learn2dance.gan.settings import GAN_MODELS, GAN_RULES
 from pirounet.systems.learn2dance.music2dance.generate import PLAYBACKS, SAMPLINGS, TRANSITIONS
 from pirounet.systems.learn2dance.music2dance.objective import MODES, POOLINGS
 from pirounet.run import config as core
+from pirounet.run.lifecycle import SettingsFile
 from pirounet.run.rules import (WANDB_MODES, Rule, above, at_least, checkpoint_name,
                                 between, device_name, folder_name, one_of)
 
@@ -23,6 +24,7 @@ MODELS = ("music2dance", *GAN_MODELS)  # the `model` setting; the GAN stages: ga
 OPTIMIZERS = ("adam", "sgd")
 ANIMATIONS = ("mp4", "gif", "none")
 EVAL_SPLITS = ("test", "valid")
+DATA_CHANGES = ("refuse", "warn")  # pirounet/run/lifecycle.py, check_data_fingerprint
 
 MODEL_RULES: dict[str, Rule] = {
     "model": one_of(*MODELS),
@@ -43,6 +45,7 @@ MODEL_RULES: dict[str, Rule] = {
     "max_steps_per_epoch": at_least(0),
     "save_every": at_least(0),
     "wandb_mode": one_of(*WANDB_MODES),
+    "on_data_change": one_of(*DATA_CHANGES),
     "sampling": one_of(*SAMPLINGS),
     "top_k": at_least(1),
     "playback": one_of(*PLAYBACKS),
@@ -57,6 +60,7 @@ EVAL_RULES: dict[str, Rule] = {
     "system": one_of(data_settings.SYSTEM),
     "checkpoint": checkpoint_name,
     "name": lambda value: folder_name(value, empty_ok=True),
+    "on_data_change": one_of(*DATA_CHANGES),
     "cpu_threads": at_least(0),
     "split": one_of(*EVAL_SPLITS),
     "bootstrap_iterations": at_least(1),
@@ -83,3 +87,7 @@ def load_training_config(args: Iterable[str] = ()) -> core.Config:
 def load_eval_config(args: Iterable[str] = ()) -> core.Config:
     """learn2dance_eval_config.py, override files and --key=value; evaluation rules."""
     return core.load_config(EVAL_CONFIG, args, EVAL_RULES)
+
+
+TRAINING = SettingsFile(data_settings.SYSTEM, DEFAULT_CONFIG, TRAINING_RULES)  # main.py
+EVALUATION = SettingsFile(data_settings.SYSTEM, EVAL_CONFIG, EVAL_RULES)  # main_eval.py

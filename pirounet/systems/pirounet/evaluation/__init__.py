@@ -27,18 +27,12 @@ from pirounet.systems.pirounet.evaluation.recognition_accuracy import (
                                                       recognition_scores,
                                                       run_recognition_accuracy,
 )
-from pirounet.systems.pirounet.evaluation.results import (
-                                                      clear_figures,
-                                                      json_ready,
-                                                      write_eval_report,
-                                                      write_metrics,
-)
+from pirounet.systems.pirounet.evaluation.results import clear_figures, write_eval_report
 
 __all__ = [
-    "EvalContext", "EvalError", "clear_figures", "diagnose", "headline", "json_ready",
+    "EvalContext", "EvalError", "clear_figures", "diagnose", "headline",
     "labelled_share", "load_context", "paper_table", "paper_table_row", "read_blind_labels",
     "recognition_scores", "run_blind_export", "run_classification", "run_entanglement",
     "run_generation_figures", "run_latent_space", "run_quantitative", "run_recognition_accuracy",
     "run_reconstruction_figures", "run_warnings", "tile_summary", "write_eval_report",
-    "write_metrics",
 ]

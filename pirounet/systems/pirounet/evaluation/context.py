@@ -36,6 +36,7 @@ from torch import Tensor
 from pirounet.run.config import Config, keys_named
 from pirounet.run.runtime import resolve_device
 from pirounet.run.checkpoint import load_weights
+from pirounet.run.results import results_name
 from pirounet.skeletons import Skeleton
 from pirounet.systems.pirounet.checkpoint import load_checkpoint, shape_help
 from pirounet.systems.pirounet.data import Dataset, prepare_data
@@ -298,17 +299,6 @@ def training_config(eval_cfg: Config, ckpt: dict[str, Any]) -> Config:
     return TRAINING.rebuild(ckpt.get("config"), overrides)
 
 
-def results_name(eval_cfg: Config, cfg: Config, ckpt: dict[str, Any]) -> str:
-    """eval_cfg.name, else the run name (+ "_<checkpoint>" unless it is "last")."""
-    if eval_cfg.name:
-        return eval_cfg.name
-    source = Path(str(eval_cfg.load_from_checkpoint))
-    if source.suffix == ".pt":  # a file: its run's name, or the file name if it has no config
-        return cfg.run_name if ckpt.get("config") is not None else source.stem
-    suffix = "" if eval_cfg.checkpoint == "last" else f"_{eval_cfg.checkpoint}"
-    return source.name + suffix
-
-
 def load_context(eval_cfg: Config, workers: int = 1) -> EvalContext:
     """Load the checkpoint named by eval_cfg, rebuild its model and data, make the results dir.
 
@@ -324,7 +314,9 @@ def load_context(eval_cfg: Config, workers: int = 1) -> EvalContext:
     # Evaluation reads the data the run was trained on; it never writes a stand-in data set.
     dataset = prepare_data(cfg.replace(synthetic_if_missing=False))
     check_skeleton(ckpt.get("data_fingerprint"), dataset)  # one line if another skeleton
-    results_dir = Path(eval_cfg.results_root) / results_name(eval_cfg, cfg, ckpt)
+    run_name = cfg.run_name if ckpt.get("config") is not None else None
+    results_dir = Path(eval_cfg.results_root) / results_name(
+        eval_cfg.name, eval_cfg.load_from_checkpoint, eval_cfg.checkpoint, run_name)
     results_dir.mkdir(parents=True, exist_ok=True)
     info = {"path": ckpt["path"], "epoch": int(ckpt.get("epoch", -1)), "format": fmt}
     log.info("evaluating %s (epoch %d, %s format) on %s; results in %s", info["path"],

@@ -1,22 +1,15 @@
-"""metrics.json: every number of an evaluation as plain JSON, written atomically; and the
-same numbers arranged for report.html."""
+"""An evaluation's numbers arranged for report.html (metrics.json: pirounet/run/results.py)."""
 from __future__ import annotations
 
-import json
 import logging
-import math
 from pathlib import Path
 from typing import Any, Mapping
 
-import numpy as np
-
-from pirounet.run.atomic import write_text_atomic
 from pirounet.systems.pirounet.evaluation.guide import COMPARISON, GUIDE
 from pirounet.viz.report import write_report
 
 log = logging.getLogger(__name__)
 
-METRICS_FILE = "metrics.json"
 FIGURE_SUFFIXES = (".png", ".gif", ".mp4")
 
 
@@ -27,36 +20,6 @@ def metric_at(metrics: Mapping[str, Any], *path: str) -> Any:
             return None
         metrics = metrics[key]
     return metrics
-
-
-def json_ready(value: Any, path: str = "", bad: list[str] | None = None) -> Any:
-    """Plain JSON values (numpy and tuples converted); non-finite floats become None.
-
-    The key path of every non-finite float is appended to `bad`, so it can be reported.
-    """
-    if isinstance(value, dict):
-        return {str(k): json_ready(v, f"{path}.{k}" if path else str(k), bad)
-                for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [json_ready(v, f"{path}[{i}]", bad) for i, v in enumerate(value)]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        if bad is not None:
-            bad.append(path)
-        return None
-    return value
-
-
-def write_metrics(results_dir: Path, metrics: dict[str, Any]) -> Path:
-    """Write results_dir/metrics.json (temp file, then os.replace); warn about non-finite values."""
-    bad: list[str] = []
-    text = json.dumps(json_ready(metrics, bad=bad), indent=2, allow_nan=False)
-    if bad:
-        log.warning("non-finite values written as null in %s: %s", METRICS_FILE, ", ".join(bad))
-    return write_text_atomic(results_dir / METRICS_FILE, text + "\n")
 
 
 def clear_figures(folder: Path) -> None:
@@ -81,15 +44,6 @@ def _compact(value: Any) -> Any:
     return value
 
 
-def _lookup(metrics: dict[str, Any], path: tuple[str, ...]) -> Any:
-    """metrics[path[0]][path[1]]... or None when any key is missing."""
-    for key in path:
-        if not isinstance(metrics, dict) or key not in metrics:
-            return None
-        metrics = metrics[key]
-    return metrics
-
-
 def _mean_std(value: Any) -> Any:
     """A bootstrap summary as {"mean", "std"}; anything else as it is."""
     if isinstance(value, dict) and {"mean", "std"} <= set(value):
@@ -106,7 +60,7 @@ def comparison(generated: dict[str, Any], metrics: dict[str, Any]) -> dict[str, 
     for name, summary in generated.items():
         real, better = COMPARISON.get(name, ("—", ""))
         if isinstance(real, tuple):
-            real = _lookup(metrics, real)
+            real = metric_at(metrics, *real)
         ci = ([summary["ci95_low"], summary["ci95_high"]] if isinstance(summary, dict)
               and {"ci95_low", "ci95_high"} <= set(summary) else None)
         rows[name] = {"generated": _mean_std(summary), "95 % CI": ci,
