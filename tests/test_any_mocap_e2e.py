@@ -90,3 +90,21 @@ def test_recordings_of_two_skeletons_are_refused_by_file(tmp_path, caplog):
     with caplog.at_level(logging.INFO), pytest.raises(DataError, match=r"1\.npz: skeleton 1 "
                                                       r"\(9 joints\), but .*0\.npz has 0"):
         load_recordings(str(tmp_path / "*.npz"))
+
+
+def test_a_bvh_runs_dances_export_on_its_own_skeleton(bvh_run, monkeypatch):
+    from pirounet.interchange.joints3d import read_motion
+    from pirounet.systems.pirounet.export import export_run
+
+    monkeypatch.chdir(bvh_run)
+    if not (bvh_run / "results" / "debug" / "tiny" / "generation").is_dir():
+        main_eval.main([DEBUG, "--load_from_checkpoint=tiny", "--cpu_threads=1",
+                        "--latent_space=False", "--entanglement=False", "--quantitative=False"])
+    written = export_run("tiny", "both", results=bvh_run / "results" / "debug" / "tiny",
+                         scale=2.0)
+    bvh = next(p for p in written if p.suffix == ".bvh")
+    back = read_motion(bvh)  # the run's joint tree, written with position channels
+    ckpt = torch.load(bvh_run / "saved_models" / "tiny" / "last.pt", weights_only=True)
+    assert set(back.skeleton.joints) == set(ckpt["data_fingerprint"]["skeleton"]["joints"])
+    assert back.fps == pytest.approx(25.0) and back.skeleton.body["Lhand"] == ("LeftWrist_end",)
+    assert any(p.suffix == ".c3d" for p in written)

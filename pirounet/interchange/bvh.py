@@ -300,3 +300,42 @@ def write_bvh(path: str | Path, motion: BvhMotion) -> Path:
 def markers_to_bvh(path: str | Path, markers_m: np.ndarray, fps: float = VICON_53.fps) -> Path:
     """fit_bvh then write_bvh: a (T, 53, 3) metres z-up dance as a .bvh file."""
     return write_bvh(path, fit_bvh(markers_m, fps))
+
+
+def tree_bvh_text(positions_m: np.ndarray, skeleton: Skeleton, fps: float) -> str:
+    """BVH text of any joint tree that keeps every joint's position exactly.
+
+    positions_m (T, J, 3) metres, z up, of a skeleton with parents and one root. Each joint
+    has position channels holding its offset from its parent per frame (rotations zero), so
+    forward kinematics gives the positions back; the OFFSETs are the median offsets. What a
+    viewer draws is right; the rotations a rig would retarget are not fitted (a marker-fitted
+    hierarchy exists for VICON_53 only: fit_bvh).
+    """
+    parents = list(skeleton.parents)
+    roots = [i for i, p in enumerate(parents) if p < 0]
+    if len(roots) != 1:
+        raise ValueError(f"skeleton {skeleton.name}: a BVH needs one joint tree with one root; "
+                         f"it has {len(roots) if parents else 'no'} root(s)")
+    p = to_bvh_axes(skeleton.as_joints(positions_m))  # (T, J, 3) cm, Y up
+    local = p - p[:, [max(q, 0) for q in parents]]
+    local[:, roots[0]] = p[:, roots[0]]
+    offsets = np.median(local, axis=0)
+    kids = {i: [k for k, q in enumerate(parents) if q == i] for i in range(len(parents))}
+    lines, order = ["HIERARCHY"], []
+
+    def joint(i: int, depth: int) -> None:
+        pad = "  " * depth
+        order.append(i)
+        lines.append(f"{pad}{'ROOT' if parents[i] < 0 else 'JOINT'} {skeleton.joints[i]}")
+        lines.append(f"{pad}{{")
+        lines.append(f"{pad}  OFFSET " + " ".join(f"{v:.6f}" for v in offsets[i]))
+        lines.append(f"{pad}  CHANNELS 6 Xposition Yposition Zposition {' '.join(CHANNELS)}")
+        for k in kids[i]:
+            joint(k, depth + 1)
+        lines.append(f"{pad}}}")
+
+    joint(roots[0], 0)
+    lines += ["MOTION", f"Frames: {len(p)}", f"Frame Time: {1.0 / fps:.8f}"]
+    values = np.concatenate([local[:, order], np.zeros_like(local[:, order])], axis=-1)
+    lines += [" ".join(f"{v:.6f}" for v in row) for row in values.reshape(len(p), -1)]
+    return "\n".join(lines) + "\n"

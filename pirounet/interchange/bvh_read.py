@@ -54,6 +54,24 @@ def _local(joints) -> tuple[np.ndarray, np.ndarray]:
     return np.swapaxes(t, 0, 1), np.swapaxes(q, 0, 1)
 
 
+def end_site_owners(text: str) -> set[str]:
+    """Names of the joints that have an End Site block in the BVH text (bvhio gives every leaf
+    one, (0, 1, 0) where the file has none)."""
+    owners, stack, pending = set(), [], None
+    for line in text.split("MOTION", 1)[0].splitlines():
+        words = line.split()
+        if words[:1] in (["ROOT"], ["JOINT"]):
+            pending = " ".join(words[1:])
+        elif words[:2] == ["End", "Site"]:
+            owners.add(stack[-1])
+            pending = ""
+        elif words[:1] == ["{"]:
+            stack.append(pending)
+        elif words[:1] == ["}"]:
+            stack.pop()
+    return owners
+
+
 def forward_kinematics(translations: np.ndarray, quaternions: np.ndarray,
                        parents: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """World positions (T, J, 3) and rotation matrices (T, J, 3, 3); parents come first."""
@@ -94,9 +112,10 @@ def read_bvh(path: str | Path, units: str = "auto") -> Motion:
     t, q = _local(joints)
     pos, rot = forward_kinematics(t, q, parents)
     names = [j.Name for j in joints]
-    leaves = [i for i, j in enumerate(joints) if not j.Children]
-    tips = np.array([[j.EndSite.x, j.EndSite.y, j.EndSite.z] for j in map(joints.__getitem__,
-                                                                            leaves)])
+    with_end = end_site_owners(path.read_text(errors="replace"))
+    leaves = [i for i, j in enumerate(joints) if not j.Children and j.Name in with_end]
+    tips = np.array([[joints[i].EndSite.x, joints[i].EndSite.y, joints[i].EndSite.z]
+                     for i in leaves]).reshape(-1, 3)
     ends = pos[:, leaves] + np.einsum("tlij,lj->tli", rot[:, leaves], tips)  # (T, L, 3)
     pos = np.concatenate([pos, ends], axis=1)
     names += [f"{names[i]}_end" for i in leaves]

@@ -31,10 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pirounet.interchange.bvh import fit_bvh, write_bvh
+from pirounet.interchange.bvh import fit_bvh, tree_bvh_text, write_bvh
 from pirounet.interchange.c3d import write_c3d
 from pirounet.run.checkpoint import CheckpointError
-from pirounet.skeletons import VICON_53
+from pirounet.skeletons import VICON_53, Skeleton
 
 log = logging.getLogger("pirounet.systems.pirounet.export")
 FORMATS = ("bvh", "c3d", "both")
@@ -46,14 +46,26 @@ class ExportError(ValueError):
     """Nothing to export, or no way to know the real scale."""
 
 
-def find_sets(results_dir: Path) -> dict[str, np.ndarray]:
-    """The dance sets main_eval saved under results_dir: name -> (..., T, 53, 3) arrays."""
+def find_sets(results_dir: Path, skeleton: Skeleton = VICON_53) -> dict[str, np.ndarray]:
+    """The dance sets main_eval saved under results_dir: name -> (..., T, J, 3) arrays."""
     found = {}
     for name, rel in SETS.items():
         path = results_dir / rel
         if path.is_file():
-            found[name] = VICON_53.as_joints(np.load(path, allow_pickle=False))
+            found[name] = skeleton.as_joints(np.load(path, allow_pickle=False))
     return found
+
+
+def run_skeleton(run: str, checkpoint: str) -> Skeleton:
+    """The skeleton a run's checkpoint records; VICON_53 when it records none or is unread."""
+    from pirounet.systems.pirounet.checkpoint import load_checkpoint
+    from pirounet.systems.pirounet.data.prepare import recorded_skeleton
+
+    try:
+        ckpt = load_checkpoint(run, checkpoint)
+    except CheckpointError:  # dances without their run: the published layout, as before
+        return VICON_53
+    return recorded_skeleton(ckpt.get("data_fingerprint"))
 
 
 def dance_names(name: str, dances: np.ndarray) -> list[tuple[str, np.ndarray]]:
@@ -71,18 +83,34 @@ def to_metres(dance: np.ndarray, scale: float) -> np.ndarray:
 
 
 def write_dance(dance_m: np.ndarray, stem: Path, formats: Sequence[str],
-                fps: float = VICON_53.fps) -> list[Path]:
-    """Write one real-scale dance (T, 53, 3) as stem.bvh and/or stem.c3d; returns paths."""
+                fps: float | None = None, skeleton: Skeleton = VICON_53) -> list[Path]:
+    """Write one real-scale dance (T, J, 3) as stem.bvh and/or stem.c3d; returns paths.
+
+    BVH: VICON_53 gets the marker-fitted hierarchy (fit_bvh); a skeleton with a joint tree
+    gets its own tree with position channels (tree_bvh_text); a marker set without one
+    cannot be written as BVH (ExportError).
+    """
+    fps = skeleton.fps if fps is None else fps
     written = []
     if "c3d" in formats:
-        written.append(write_c3d(stem.with_suffix(".c3d"), VICON_53.joints, dance_m, fps))
+        written.append(write_c3d(stem.with_suffix(".c3d"), skeleton.joints, dance_m, fps))
     if "bvh" in formats:
-        written.append(write_bvh(stem.with_suffix(".bvh"), fit_bvh(dance_m, fps)))
+        path = stem.with_suffix(".bvh")
+        if skeleton.same_layout(VICON_53):
+            written.append(write_bvh(path, fit_bvh(dance_m, fps)))
+        elif skeleton.parents:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(tree_bvh_text(dance_m, skeleton, fps))
+            written.append(path)
+        else:
+            raise ExportError(f"skeleton {skeleton.name} has no joint tree (parents) to write "
+                              "as BVH; export --to=c3d")
     return written
 
 
 def run_scale(run: str, checkpoint: str, data_pattern: str | None) -> float:
     """Model units per metre for a run: from data_pattern, else from the run's own data."""
+    from pirounet.systems.pirounet.data.any_mocap import Layout
     from pirounet.systems.pirounet.data.mocap import C3DOptions, DataError, normalisation
 
     cfg = None
@@ -98,14 +126,15 @@ def run_scale(run: str, checkpoint: str, data_pattern: str | None) -> float:
         data_pattern = cfg.data_pattern
     try:
         return normalisation(data_pattern, getattr(cfg, "max_gap_frames", 35),
-                             C3DOptions.from_config(cfg))
+                             C3DOptions.from_config(cfg), Layout.from_config(cfg))
     except DataError as err:
         raise ExportError(f"cannot find the real scale from the recordings ({err}); "
                           "give --data_pattern or --scale") from None
 
 
-def sample_dances(run: str, checkpoint: str, n: int, seed: int) -> np.ndarray:
-    """(K, n, T, 53, 3) dances decoded from z ~ p(z|y) under each of the run's K labels.
+def sample_dances(run: str, checkpoint: str, n: int, seed: int,
+                  skeleton: Skeleton = VICON_53) -> np.ndarray:
+    """(K, n, T, J, 3) dances decoded from z ~ p(z|y) under each of the run's K labels.
 
     p(z|y) is the run's prior: N(0, I) as published, each label's fitted Gaussian under
     latent_prior="learned" (generation.prior_codes)."""
@@ -115,7 +144,7 @@ def sample_dances(run: str, checkpoint: str, n: int, seed: int) -> np.ndarray:
     model, _, _ = load_model(run, which=checkpoint)
     k = model.config.label_dim
     x = generate_random(model, k * n, np.repeat(np.arange(k), n), seed).cpu().numpy()
-    return VICON_53.as_joints(x).reshape(k, n, *VICON_53.as_joints(x).shape[1:])
+    return skeleton.as_joints(x).reshape(k, n, *skeleton.as_joints(x).shape[1:])
 
 
 def export_run(run: str, to: str = "bvh", out: str | Path | None = None, *,
@@ -125,9 +154,10 @@ def export_run(run: str, to: str = "bvh", out: str | Path | None = None, *,
     """Export every dance set of a run (and `sample` new ones per label); returns the files."""
     formats = ("bvh", "c3d") if to == "both" else (to,)
     results_dir = Path(results) if results is not None else Path("results") / run
-    sets = find_sets(results_dir)
+    skeleton = run_skeleton(run, checkpoint)
+    sets = find_sets(results_dir, skeleton)
     if sample > 0:
-        sets["sampled"] = sample_dances(run, checkpoint, sample, seed)
+        sets["sampled"] = sample_dances(run, checkpoint, sample, seed, skeleton)
     if not sets:
         raise ExportError(
             f"no dances to export: {results_dir}/ holds none of {', '.join(SETS.values())} "
@@ -138,7 +168,8 @@ def export_run(run: str, to: str = "bvh", out: str | Path | None = None, *,
     written = []
     for name, dances in sets.items():
         for stem, dance in dance_names(name, dances):
-            written += write_dance(to_metres(dance, scale), out / name / stem, formats)
+            written += write_dance(to_metres(dance, scale), out / name / stem, formats,
+                                   skeleton=skeleton)
         log.info("%s: %d dances -> %s/", name, len(dance_names(name, dances)), out / name)
     return written
 

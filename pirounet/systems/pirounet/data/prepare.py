@@ -18,7 +18,7 @@ from pirounet.systems.pirounet.data.label_files import (
 )
 from pirounet.systems.pirounet.data.labels import load_labels, read_label_rows
 from pirounet.systems.pirounet.data.loaders import WindowLoader
-from pirounet.skeletons import VICON_53
+from pirounet.skeletons import VICON_53, Skeleton
 from pirounet.systems.pirounet.data.any_mocap import Layout
 from pirounet.systems.pirounet.data.mocap import (
     C3DOptions,
@@ -223,6 +223,12 @@ def match_input_dim(cfg, data: Dataset, may_change: bool):
     raise DataError(f"the run learns poses of {cfg.input_dim} values, but the recordings "
                     f"({cfg.data_pattern}) are {skeleton.name}: {skeleton.n_joints} joints x 3 "
                     f"= {skeleton.pose_dim}; a run learns one skeleton")
+
+
+def recorded_skeleton(fingerprint: dict | None):
+    """The skeleton a run's data fingerprint records (VICON_53 where it records none)."""
+    recorded = (fingerprint or {}).get("skeleton")
+    return VICON_53 if recorded is None else Skeleton.from_dict(recorded)
 
 
 def check_skeleton(saved: dict | None, data: Dataset) -> None:
