@@ -11,11 +11,10 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 import torch
-
-from pirounet.skeletons import VICON_53
 from PIL import Image
 
 from pirounet.run.tracking import read_history
+from pirounet.skeletons import VICON_53
 from pirounet.systems.pirounet.data.prepare import Dataset
 from pirounet.systems.pirounet.data.synthetic import TRUTH_FILE
 from pirounet.systems.pirounet.evaluation.diagnosis import (
