@@ -247,8 +247,30 @@ def mp4_available() -> bool:
     return ffmpeg_path() is not None
 
 
-def _writer(path: Path, fps: float) -> tuple[PillowWriter | FFMpegWriter, dict]:
-    """GifWriter for .gif, FFMpegWriter for .mp4, and the rcParams it is to run under."""
+class SoundtrackWriter(FFMpegWriter):
+    """FFMpegWriter with a song as ffmpeg's second input: H.264 video with AAC sound.
+
+    Frames are piped to ffmpeg as they are drawn, so memory stays flat however long the
+    song (drawing a GIF first and adding the sound after held every frame: 3.9 GB for a
+    10-minute song). The MP4 ends with the shorter of the frames and the song.
+    """
+
+    def __init__(self, audio: str | Path, fps: float):
+        super().__init__(fps=fps, codec="h264", extra_args=[
+            "-map", "0:v:0", "-map", "1:a:0", "-pix_fmt", "yuv420p", "-c:a", "aac",
+            "-b:a", "128k", "-shortest", "-movflags", "+faststart"])
+        self.audio = Path(audio)
+
+    def _args(self) -> list[str]:
+        """matplotlib's command (frames from the pipe), with the song as a second input."""
+        args = super()._args()
+        pipe = args.index("pipe:")
+        return args[:pipe + 1] + ["-i", str(self.audio)] + args[pipe + 1:]
+
+
+def _writer(path: Path, fps: float, audio: str | Path | None = None
+            ) -> tuple[PillowWriter | FFMpegWriter, dict]:
+    """GifWriter for .gif, FFMpegWriter for .mp4 (with audio: SoundtrackWriter), rcParams."""
     suffix = path.suffix.lower()
     if suffix == ".gif":
         return GifWriter(fps=fps), {}
@@ -261,7 +283,9 @@ def _writer(path: Path, fps: float) -> tuple[PillowWriter | FFMpegWriter, dict]:
                 "for a .gif path instead"
             )
         # matplotlib adds yuv420p and even sizes; the binary is chosen by rcParams
-        return FFMpegWriter(fps=fps, codec="h264"), {"animation.ffmpeg_path": exe}
+        writer = FFMpegWriter(fps=fps, codec="h264") if audio is None else (
+            SoundtrackWriter(audio, fps))
+        return writer, {"animation.ffmpeg_path": exe}
     raise ValueError(f"cannot write {path}: use a .gif or .mp4 path")
 
 
@@ -275,6 +299,7 @@ def animate(
     *,
     label_names: Sequence[str] | None = None,
     skeleton: Skeleton = VICON_53,
+    audio: str | Path | None = None,
 ) -> Path:
     """Write sequences side by side as a stick-figure GIF (or MP4 with ffmpeg); returns path.
 
@@ -284,12 +309,13 @@ def animate(
     labels: classes (ints or names) shown in the titles and used as panel colours; an int k
     is shown as label_names[k] when label_names are given, else as "class k".
     fps: playback rate, default the skeleton's. A .mp4 path uses the system ffmpeg, else the
-    one imageio-ffmpeg bundles; RuntimeError when neither exists (no silent fallback to GIF). Panels of different lengths hold their last pose
-    until the longest one ends.
+    one imageio-ffmpeg bundles; RuntimeError when neither exists (no silent fallback to GIF).
+    audio: a song for an MP4's soundtrack, streamed with the frames (soundtrack.py).
+    Panels of different lengths hold their last pose until the longest one ends.
     """
     path = Path(path)
     fps = skeleton.fps if fps is None else fps
-    writer, rc = _writer(path, fps)
+    writer, rc = _writer(path, fps, audio)
     panels = as_sequences(seqs, skeleton=skeleton)
     ghosts = match_ghosts(ghost, len(panels), skeleton=skeleton)
     names = panel_titles(len(panels), titles, labels, label_names)

@@ -3,14 +3,18 @@ binary that the imageio-ffmpeg package bundles (no system package needed).
 
     path = animate_with_soundtrack(poses, "song.wav", "dance.mp4", skeleton=OPENPOSE_15)
 
-The figures are drawn by `animate` (a GIF whose frame delays keep the true frame rate), then
-ffmpeg encodes them as H.264 with the song as AAC, cut to the shorter of the two. When that
-cannot be done (imageio-ffmpeg is not installed, or ffmpeg fails) the silent GIF is kept
-next to the asked-for path, and one log line says why: the caller gets the path written.
+The figures are drawn by `animate` and piped frame by frame into ffmpeg, which encodes them
+as H.264 with the song as AAC, cut to the shorter of the two: memory stays flat however long
+the song. When that cannot be done (no ffmpeg, or ffmpeg fails) a silent GIF (frame delays
+that keep the true frame rate) is written next to the asked-for path, and one log line says
+why: the caller gets the path written. `mux` adds a song to an animation file already
+written (the older path, which drew the whole GIF in memory first; kept for
+benchmarks/dance_video.py to compare against).
 """
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 from pathlib import Path
 from typing import Sequence
@@ -67,21 +71,22 @@ def animate_with_soundtrack(seqs: SeqInput, audio: str | Path, path: str | Path,
 
     A .gif path writes a silent GIF. If the MP4 cannot be made, the silent GIF is written
     beside it (same name, .gif) and logged, unless fallback_gif=False (then SoundtrackError).
+    The MP4 is encoded into a temporary file beside `path` and moved over it when complete.
     """
     path, audio = Path(path), Path(audio)
     fps = skeleton.fps if fps is None else fps
     gif = path.with_suffix(".gif")
-    animate(seqs, gif, titles=titles, fps=fps, skeleton=skeleton)
     if path.suffix.lower() == ".gif":
-        return gif
+        return animate(seqs, gif, titles=titles, fps=fps, skeleton=skeleton)
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")  # ffmpeg reads the suffix
     try:
-        mux(gif, audio, path, fps)
-    except SoundtrackError as err:
+        animate(seqs, partial, titles=titles, fps=fps, skeleton=skeleton, audio=audio)
+        os.replace(partial, path)
+        return path
+    except (OSError, RuntimeError, subprocess.CalledProcessError) as err:
+        partial.unlink(missing_ok=True)
         if not fallback_gif:
-            gif.unlink(missing_ok=True)
-            raise
-        log.warning("no MP4 with sound for %s (%s); wrote the silent animation %s instead",
+            raise SoundtrackError(f"ffmpeg could not write {path}: {err}") from err
+        log.warning("no MP4 with sound for %s (%s); writing the silent animation %s instead",
                     path, err, gif)
-        return gif
-    gif.unlink(missing_ok=True)
-    return path
+    return animate(seqs, gif, titles=titles, fps=fps, skeleton=skeleton)
