@@ -55,7 +55,8 @@ def tiny_learn2dance_checkpoint(path: Path, *args: str) -> Path:
     from pirounet.systems.learn2dance.music2dance.settings import load_training_config
 
     cfg = load_training_config(["--music_emb=4", "--hidden_size=4", "--lstm_layers=1",
-                                "--n_moves=4", "--animation='none'", *args])
+                                "--n_moves=4", "--animation='none'",
+                                "--playback='published'", *args])  # no motion library here
     settings = ModelSettings(music_dim=35, music_emb=4, hidden=4, layers=1, n_moves=4)
     encoder, decoder = MusicEncoder(settings), PoseDecoder(settings)
     ckpt = make_checkpoint("learn2dance", 1, {"encoder": encoder, "decoder": decoder},
