@@ -14,7 +14,14 @@ from pirounet.interchange.joint_names import infer_body
 from pirounet.interchange.joints3d import read_motion
 from pirounet.interchange.motion import Motion, MotionError
 from pirounet.interchange.skeleton_file import read_skeleton_file, write_skeleton_file
-from pirounet.skeletons import COCO_17, SMPL_24, TANG_23, VICON_53, VICON_KEPT_RAW_INDICES
+from pirounet.skeletons import (
+    COCO_17,
+    SMPL_24,
+    TANG_23,
+    VICON_53,
+    VICON_KEPT_RAW_INDICES,
+    SkeletonError,
+)
 from pirounet.systems.pirounet.data.synthetic import make_synthetic_dataset
 
 TINY_BVH = """HIERARCHY
@@ -90,6 +97,11 @@ def test_a_tiny_bvh_reads_to_known_positions(tmp_path):
     assert body["pelvis"] == ("Hips",) and body["head"] == ("Head",)
     assert body["Lhip"] == ("LeftUpLeg",) and body["Lknee"] == ("LeftLeg",)
     assert "Rhand" not in body  # a skeleton without hands says so when asked (require)
+    from pirounet.systems.pirounet.effort_meter import EffortMeter
+
+    with pytest.raises(SkeletonError, match=r"skeleton tiny has no '[LR]hand' body point, "
+                       "which the Time-Effort meter"):
+        EffortMeter(skeleton=motion.skeleton)
 
 
 def test_the_projects_own_bvh_reads_back_to_the_marker_centres(tmp_path):
