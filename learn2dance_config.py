@@ -54,6 +54,8 @@ vocabulary_features = "normalized"  # "normalized": root-centred poses in torso 
 published_vocabulary = None  # None | path to the published clusters.npy (128, 900): use it as
 #   the vocabulary instead of fitting one (needs vocabulary_features="published", mirror_x)
 split_fractions = (0.6, 0.1, 0.3)  # train / valid / test share of the songs (split by song)
+test_songs = ()  # names of the songs to hold out for test (e.g. one of each style); the others
+#   are split into train / valid by split_fractions. () = test songs by split_fractions too
 
 # ----------------------------------------------------------------------------- model
 # The music->dance model (pirounet/systems/learn2dance/music2dance/, docs/learn2dance_model.md): a music

@@ -229,11 +229,25 @@ def check_folders(cfg: Any) -> None:
                         "for the prepared arrays: move the file, or set --cache_dir elsewhere")
 
 
+def song_splits(names: list[str], cfg: Any) -> dict[str, str]:
+    """Each song's split: test_songs held out for test when given, the rest by fractions."""
+    if not cfg.test_songs:
+        return split_by_song(names, cfg.split_fractions, cfg.seed)
+    unknown = sorted(set(cfg.test_songs) - set(names))
+    if unknown:
+        raise DataError(f"test_songs: {', '.join(unknown)} not among the songs of "
+                        f"{cfg.data_dir} ({', '.join(names)})")
+    train, valid, _ = cfg.split_fractions
+    rest = [name for name in names if name not in cfg.test_songs]
+    return {**split_by_song(rest, (train, valid, 0.0), cfg.seed),
+            **{name: "test" for name in cfg.test_songs}}
+
+
 def prepare(cfg: Any) -> Prepared:
     """Pair, read, align, split and tokenise every song of cfg.data_dir (see module doc)."""
     check_folders(cfg)
     pairs = pair_by_name(cfg.data_dir, cfg.songs_dir)
-    splits = split_by_song([p.name for p in pairs], cfg.split_fractions, cfg.seed)
+    splits = song_splits([p.name for p in pairs], cfg)
     log.info("%d songs with their dances in %s (first read: a few seconds each; then cached "
              "in %s)", len(pairs), cfg.data_dir, cache_folder(cfg))
     songs, bar = [], not _progress(cfg)  # a bar on a terminal, else a line a song

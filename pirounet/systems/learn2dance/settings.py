@@ -47,6 +47,12 @@ def split_fractions(value: Any) -> str | None:
     return None if ok else "3 entries (train, valid, test), each >= 0, train > 0"
 
 
+def song_names(value: Any) -> str | None:
+    """A tuple of song names (strings)."""
+    ok = isinstance(value, (tuple, list)) and all(isinstance(v, str) for v in value)
+    return None if ok else "a tuple of song names, e.g. (\"DANCE_C_2\", \"DANCE_W_1\")"
+
+
 DATA_RULES: dict[str, Rule] = {
     "system": one_of(SYSTEM),
     "run_name": folder_name,
@@ -68,6 +74,7 @@ DATA_RULES: dict[str, Rule] = {
     "n_moves": at_least(1),
     "vocabulary_features": one_of(*VOCABULARY_FEATURES),
     "split_fractions": split_fractions,
+    "test_songs": song_names,
     "style_pattern": regular_expression,
 }
 

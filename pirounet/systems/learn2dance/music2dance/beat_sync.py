@@ -25,13 +25,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 
 from pirounet.metrics.beats import SMOOTH_S, motion_beats_bailando
 
 MIN_SEGMENT_S = 0.2  # shorter segments (jitter between two close cuts) are merged
 SNAP_S = 0.15  # a beat's cut moves to the dancer's stop when one is this close (seconds)
 VELOCITY_WEIGHT = 0.1  # continuity cost: pose distance + this x velocity distance (per s)
-WARP_WEIGHT = 1.0  # cost of a time warp: this x |log(segment length / interval length)|
+WARP_WEIGHT = 5.0  # cost of a time warp: this x |log(segment length / interval length)|
+JITTER_SIGMA = 1.0  # frames: what a Gaussian this wide smooths away is a recording's jitter
 
 
 @dataclass
@@ -125,12 +127,20 @@ def beat_intervals(beats: np.ndarray, n_frames: int, fps: float,
 
 
 def warp(frames: np.ndarray, n: int) -> np.ndarray:
-    """frames (L + 1, J, D) resampled linearly to (n + 1, J, D): same ends, new length."""
+    """frames (L + 1, J, D) resampled to (n + 1, J, D): same ends, new length.
+
+    The smooth movement is resampled linearly; the frame-to-frame jitter of the recording on
+    top of it is carried by the nearest frame. Interpolating the jitter too would average it
+    away, and the dance would move more smoothly (lower kinetic energy) than the real one.
+    """
+    frames = np.asarray(frames, np.float64)
+    smooth = gaussian_filter1d(frames, JITTER_SIGMA, axis=0, mode="nearest")
     src = np.linspace(0, len(frames) - 1, n + 1)
     lo = np.floor(src).astype(int)
     hi = np.minimum(lo + 1, len(frames) - 1)
     w = (src - lo)[:, None, None]
-    return (1 - w) * frames[lo] + w * frames[hi]
+    jitter = (frames - smooth)[np.round(src).astype(int)]
+    return (1 - w) * smooth[lo] + w * smooth[hi] + jitter
 
 
 def smoothstep(x: np.ndarray) -> np.ndarray:
