@@ -78,3 +78,13 @@ def test_segments_are_real_motion_not_averages():
     speed = np.linalg.norm(np.diff(poses, axis=0), axis=-1).mean()
     real_speed = np.linalg.norm(np.diff(real, axis=0), axis=-1).mean()
     assert 0.8 < speed / real_speed < 1.25
+
+
+def test_a_dance_with_known_beats_is_cut_beat_to_beat():
+    """A dancer who stops twice a beat: the segments are one beat long, cut at the stops."""
+    poses = stop_and_go(600, 0.35)
+    beats = 0.7 * np.arange(1, 28) + 0.03  # a beat every other stop, the stops 1 frame off
+    lib = MotionLibrary.of([poses], [np.zeros(20, np.int64)], [beats], 30, FPS)
+    assert np.allclose(lib.lengths, 0.7 * FPS, atol=2)
+    stops = lib.bounds[:-1] - np.arange(len(lib))  # each segment's first frame in the dance
+    assert np.abs(stops / FPS - 0.7 * np.round(stops / FPS / 0.7)).max() <= 1.5 / FPS
