@@ -95,6 +95,10 @@ def test_main_eval_writes_metrics_and_report(workdir):
     bas = saved["beat_align_score"]
     assert {"generated", "control_other_song", "real_dance"} <= set(bas["fact"])
     assert {"generated", "control_other_song", "real_dance"} <= set(bas["bailando"])
+    assert {"real_dance_other_songs_beats", "real_dance_beats_half_beat_later"} <= set(bas["fact"])
+    # the synthetic set's true beats, and the report says so
+    assert set(saved["beat_reference"]["sources"]) == {"truth.json"}
+    assert isinstance(saved["warnings"], list)
     assert "fid_k_2d" in saved["features_2d"] and "fid_g_2d" in saved["features_2d"]
     assert metrics["animations"] and (workdir / metrics["animations"][0]).is_file()
 

@@ -75,7 +75,11 @@ def test_beats_files_and_styles_csv_and_a_name_pattern(synthetic_set, tmp_path):
     (data / "beats" / "song_001.txt").write_text("# beat times\n0.5, 1.0\n1.5 2.0\n")
     (data / "styles.csv").write_text("name,style\nsong_000,waltz\n")
     cfg = load_config(TINY + [f"--data_dir={data}", "--style_pattern=song_00(?P<style>[12])"])
-    songs = {s.name: s for s in prepare.prepare(cfg).songs}
+    prepared = prepare.prepare(cfg)
+    songs = {s.name: s for s in prepared.songs}
+    text = prepare.summary(prepared)
+    assert "beats: 1 from beats/, 3 tracked on the song" in text
+    assert "styles: 3 of 4 songs, 3 styles (1, 2, waltz)" in text
     assert songs["song_001"].beats.tolist() == [0.5, 1.0, 1.5, 2.0]
     assert songs["song_001"].beat_source == "beats/song_001.txt"
     assert songs["song_000"].beats is None and songs["song_000"].beat_source is None

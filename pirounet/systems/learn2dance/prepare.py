@@ -292,6 +292,17 @@ def summary(prepared: Prepared) -> str:
                  f"({prepared.pose_units}), {used} in use")
     lines.append(f"music: {prepared.music_features}, "
                  f"{prepared.songs[0].music.shape[1]} features a frame")
+    kinds = ["beats/" if s.beat_source.startswith("beats/") else s.beat_source
+             for s in prepared.songs if s.beat_source is not None]  # beats/<name>.txt: beats/
+    tracked = len(prepared.songs) - len(kinds)
+    parts = [f"{kinds.count(k)} from {k}" for k in sorted(set(kinds))]
+    lines.append("beats: " + ", ".join(parts + ([f"{tracked} tracked on the song"]
+                                               if tracked else [])))
+    styles = sorted({s.style for s in prepared.songs if s.style is not None})
+    styled = sum(s.style is not None for s in prepared.songs)
+    lines.append(f"styles: {styled} of {len(prepared.songs)} songs, {len(styles)} styles"
+                 + (f" ({', '.join(styles[:8])})" if styles else " (no truth.json, "
+                    "styles.csv or style_pattern: no style figure)"))
     return "\n".join(lines)
 
 
