@@ -181,6 +181,14 @@ def test_mismatch_of_a_published_checkpoint_lists_missing_layers(tmp_path):
         load_model(tmp_path / "p.pt", deeper)
 
 
+def test_a_learned_prior_missing_from_the_config_names_the_setting(tmp_path):
+    cfg = tiny_cfg("--latent_prior='learned'")
+    model, _ = build(cfg)
+    torch.save({"epoch": 0, "model_state_dict": model.state_dict()}, tmp_path / "p.pt")
+    with pytest.raises(CheckpointError, match=r"prior_mean.*latent_prior='standard_normal'"):
+        load_model(tmp_path / "p.pt", tiny_cfg())
+
+
 def test_not_a_checkpoint_is_a_clear_error(tmp_path):
     torch.save({"weights": torch.zeros(1)}, tmp_path / "x.pt")
     with pytest.raises(CheckpointError, match="model_state_dict"):

@@ -39,6 +39,9 @@ KEY_SETTINGS = (
     ("classifier.dense.", ("seq_len", "input_dim", "h_dim_classif")),
     ("classifier.layers.", ("h_dim_classif", "n_layers_classif", "label_dim")),
     ("pose_", ("pose_normalization", "input_dim")),
+    ("decoder.init_state.", ("decoder_initial_state", "latent_dim", "h_dim", "n_layers")),
+    ("prior_", ("latent_prior", "label_dim", "latent_dim")),
+    ("adversary.", ("latent_adversary_weight", "latent_dim", "h_dim_classif", "label_dim")),
 )
 
 
