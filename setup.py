@@ -8,8 +8,9 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-DEFAULTS = ("default_config.py", "eval_config.py",  # PirouNet
-            "learn2dance_config.py", "learn2dance_eval_config.py")  # learn2dance
+# Every system's defaults files: default_config.py, eval_config.py (PirouNet) and
+# <system>_config.py, <system>_eval_config.py (learn2dance, and any system added later).
+DEFAULTS = sorted(p.name for p in Path(__file__).parent.glob("*config.py"))
 
 
 class BuildWithDefaults(build_py):

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from pirounet.run import systems
+
 REPO = Path(__file__).resolve().parents[1]
 CORE = ("pirounet.run", "pirounet.skeletons", "pirounet.metrics", "pirounet.viz",
         "pirounet.synthetic", "pirounet.interchange", "pirounet.music")
-SYSTEMS = ("pirounet.systems.pirounet", "pirounet.systems.learn2dance")
+SYSTEMS = tuple(systems.SYSTEMS.values())  # the registry main.py and main_eval.py use
 
 
 def module_name(path: Path, root: Path) -> str:

@@ -297,11 +297,6 @@ def write_bvh(path: str | Path, motion: BvhMotion) -> Path:
     return path
 
 
-def markers_to_bvh(path: str | Path, markers_m: np.ndarray, fps: float = VICON_53.fps) -> Path:
-    """fit_bvh then write_bvh: a (T, 53, 3) metres z-up dance as a .bvh file."""
-    return write_bvh(path, fit_bvh(markers_m, fps))
-
-
 def tree_bvh_text(positions_m: np.ndarray, skeleton: Skeleton, fps: float) -> str:
     """BVH text of any joint tree that keeps every joint's position exactly.
 

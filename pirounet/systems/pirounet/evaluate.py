@@ -57,7 +57,7 @@ from pirounet.systems.pirounet.evaluation import (
 )
 from pirounet.systems.pirounet.evaluation.diagnosis import diagnose
 from pirounet.systems.pirounet.evaluation.results import write_eval_report
-from pirounet.systems.pirounet.settings import EVAL_CONFIG, load_config
+from pirounet.systems.pirounet.settings import EVAL_CONFIG, EVALUATION
 
 DEFAULTS = EVAL_DEFAULTS = EVAL_CONFIG  # eval_config.py
 REPO = Path(__file__).resolve().parents[3]  # a checkout: main.py, main_eval.py, configs/
@@ -212,7 +212,7 @@ def main(args: list[str]) -> dict[str, Any]:
     """Evaluate as configured by args (override files and --key=value); returns the metrics."""
     setup_logging(None)
     try:
-        eval_cfg = load_config(EVAL_DEFAULTS, args)
+        eval_cfg = EVALUATION.load(args)
         check_run(eval_cfg, args)
         cores = set_threads(eval_cfg.cpu_threads)
         # Cores are used by running parts of many windows side by side (EvalContext); each op
