@@ -235,10 +235,10 @@ def open_run(cfg: Config, system: str, ddp) -> Iterator[Run]:
 
     The lock comes first: a run of the same name that finished between this run's check and
     its lock would otherwise be replaced without --overwrite. A folder this call made that
-    holds only the lock when the run fails is removed again.
+    holds only the lock when the run fails is removed again (with saved_models/, if made too).
     """
     folder = run_folder(cfg.run_name)
-    existed = folder.exists()
+    made = [p for p in (folder, *folder.parents) if not p.exists()]  # innermost first
     lock = lock_run_folder(folder) if ddp.is_main else None
     run = None
     try:
@@ -249,7 +249,9 @@ def open_run(cfg: Config, system: str, ddp) -> Iterator[Run]:
             finish_wandb(run.tracker)
         close_logging()
         if lock is not None:
-            if not existed and [p.name for p in folder.iterdir()] == [lock.path.name]:
+            if made and [p.name for p in folder.iterdir()] == [lock.path.name]:
                 lock.path.unlink()  # while still held, so no other run holds a stale copy
-                folder.rmdir()
+                for path in made:
+                    if not any(path.iterdir()):
+                        path.rmdir()
             lock.release()
