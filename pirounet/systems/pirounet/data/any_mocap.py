@@ -1,8 +1,9 @@
 """Recordings of any motion capture: BVH, joint arrays, Tang et al. dances, C3D by definition.
 
 The Vicon layout (.npy (55, T, 3), .c3d without a skeleton definition beside it) keeps the
-published steps (mocap.py). Any other recording is read by pirounet.interchange.joints3d.read_motion (joint positions in metres,
-z up, with their skeleton) and then, per file:
+published steps (mocap.py). Any other recording is read by
+pirounet.interchange.joints3d.read_motion (joint positions in metres, z up, with their
+skeleton) and then, per file:
 
   1. resampled linearly to the run's frame rate (`fps`; 0 = the first file's rate), in the log;
   2. trimmed by `trim_frames` at each end (-1 = auto = 0 here: the published 500 frames are
