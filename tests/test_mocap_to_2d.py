@@ -116,6 +116,8 @@ def test_a_tang_folder_and_an_smpl_csv_become_a_learn2dance_data_folder(tmp_path
 
 
 def test_a_source_without_dances_lists_what_it_skipped(tmp_path):
+    with pytest.raises(DataError, match=r"missing: no such folder"):
+        convert(tmp_path / "missing", tmp_path / "out")
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(DataError, match=r"no dance found .*skipped: notes.txt"):
         convert(tmp_path, tmp_path / "out")

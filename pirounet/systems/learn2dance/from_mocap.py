@@ -40,8 +40,10 @@ BODY25 = 25  # OpenPose BODY_25 keypoints a person; the first 15 are OPENPOSE_15
 
 def find_entries(source: Path) -> list[tuple[str, Path, Path]]:
     """(name, motion path, song path) of every dance in source, in name order."""
+    if not source.is_dir():
+        raise DataError(f"{source}: no such folder")
     entries, skipped = [], []
-    for path in sorted(source.iterdir()) if source.is_dir() else []:
+    for path in sorted(source.iterdir()):
         if path.name.startswith("."):
             continue
         if path.is_dir() and (path / "skeletons.json").is_file():
