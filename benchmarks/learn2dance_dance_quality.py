@@ -41,7 +41,7 @@ from pirounet.metrics.beats import SIGMA_S, SMOOTH_S  # noqa: E402
 from pirounet.music.features import BEAT_CHANNEL  # noqa: E402
 from pirounet.run.checkpoint import read_checkpoint  # noqa: E402
 from pirounet.skeletons import OPENPOSE_15  # noqa: E402
-from pirounet.systems.learn2dance.evaluate import training_config  # noqa: E402
+from pirounet.systems.learn2dance.music2dance.settings import TRAINING  # noqa: E402
 from pirounet.systems.learn2dance.music2dance.beat_sync import MotionLibrary  # noqa: E402
 from pirounet.systems.learn2dance.music2dance.data import songs_from_prepared  # noqa: E402
 from pirounet.systems.learn2dance.music2dance.evaluation import (evaluate_songs,  # noqa: E402
@@ -58,7 +58,7 @@ PLAYBACKS = {"published": GenerationSettings(playback="published"),
 def load(run: str, checkpoint: str) -> tuple[DanceModel, list, list]:
     """The run's model, held-out (test) songs and training songs."""
     ckpt = read_checkpoint(run, checkpoint)
-    cfg = training_config(ckpt)
+    cfg = TRAINING.rebuild(ckpt["config"])
     prepared = prepare(cfg)
     channel = BEAT_CHANNEL if prepared.music_features == "fact35" else None
     songs = songs_from_prepared(prepared, channel)
