@@ -73,8 +73,8 @@ test_ajd = "mean"  # "mean": the test AJD is the mean over windows | "mean_and_r
 real_feature_windows = 2000  # real windows (a seeded subset) behind kinetic / geometric FID,
 #                              bones and the effort meter; 0 = all. FID and novelty use all.
 novelty_threshold = 0.01  # RMS marker distance (pose units) under which a dance counts as a copy
-recognition_path = ""  # FID classifier; "" = saved_models/recognition/<effort>_<split>.pt
-recognition_epochs = 400  # epochs when it has to be trained (it is cached after that)
+fid_classifier_path = ""  # FID classifier; "" = saved_models/fid_classifier/<effort>_<split>.pt
+fid_classifier_epochs = 400  # epochs when it has to be trained (it is cached after that)
 
 # ----------------------------------------------------------------------------- qualitative
 n_animations = 3  # animations per kind (conditional, random), each with one panel per label

@@ -4,7 +4,7 @@
 
 Setup (not timed): the full-size synthetic set (6 files, ~38,300 frames) is written to a
 temp dir, a randomly initialised PirouNet_dance-size model (1,652,311 parameters) is saved
-there as a checkpoint of our format, and the recognition classifier is trained for one epoch
+there as a checkpoint of our format, and the FID classifier is trained for one epoch
 and cached: its training is EXCLUDED from the timed runs (its quality does not change their
 cost). Timed: one `python main_eval.py` process per stat_sampling_size, with the paper's
 settings (10 generations per label, dense tiles (0.1, 0.2, 0.4), 200 diversity pairs, 70
@@ -43,12 +43,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_NAME = "bench"
-RECOGNITION = "saved_models/recognition/bench.pt"
+FID_CLASSIFIER = "saved_models/fid_classifier/bench.pt"
 PUBLISHED_PRESET = ROOT / "configs" / "eval_published_code.py"
 
 
 def prepare(workdir: Path) -> list[str]:
-    """Write data, checkpoint and cached recognition classifier; returns the data overrides."""
+    """Write data, checkpoint and cached FID classifier; returns the data overrides."""
     import torch
 
     from pirounet.run.checkpoint import save_checkpoint
@@ -56,7 +56,8 @@ def prepare(workdir: Path) -> list[str]:
     from pirounet.systems.pirounet.data import prepare_data
     from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
     from pirounet.systems.pirounet.model import ModelConfig, PirouNet
-    from pirounet.systems.pirounet.recognition import RecognitionSettings, get_or_train_recognition
+    from pirounet.systems.pirounet.fid_classifier import (FidClassifierSettings,
+                                                          get_or_train_fid_classifier)
     from pirounet.systems.pirounet.settings import load_config
 
     data = workdir / "data"
@@ -73,10 +74,10 @@ def prepare(workdir: Path) -> list[str]:
                            cfg.to_dict(), 0.0, [], None)
     save_checkpoint(workdir / "saved_models" / RUN_NAME / "last.pt", ckpt)
     dataset = prepare_data(cfg)
-    get_or_train_recognition(cfg, dataset, workdir / RECOGNITION, RecognitionSettings(epochs=1),
-                             log=lambda _: None)
+    get_or_train_fid_classifier(cfg, dataset, workdir / FID_CLASSIFIER,
+                                FidClassifierSettings(epochs=1), log=lambda _: None)
     print(f"setup (not timed): {len(dataset.poses)} frames, split {dataset.split.sizes()}; "
-          f"recognition classifier trained for 1 epoch and cached at {RECOGNITION}")
+          f"FID classifier trained for 1 epoch and cached at {FID_CLASSIFIER}")
     return overrides
 
 
@@ -88,7 +89,7 @@ def timed_eval(workdir: Path, stat_sampling_size: int, threads: int,
     """
     args = [sys.executable, str(ROOT / "main_eval.py"), *presets,
             f"--load_from_checkpoint={RUN_NAME}", "--results_root=results",
-            f"--recognition_path={RECOGNITION}", f"--stat_sampling_size={stat_sampling_size}",
+            f"--fid_classifier_path={FID_CLASSIFIER}", f"--stat_sampling_size={stat_sampling_size}",
             f"--name={name}", f"--cpu_threads={threads}",
             "--n_per_label=10", "--quantitative=True", "--classification=True",
             "--qualitative_generation=False", "--reconstruction=False", "--latent_space=False",

@@ -118,8 +118,9 @@ def main() -> None:
              "--synthetic_if_missing=False", f"--seed={opts.seed}", "--cpu_threads=1",
              *opts.train_arg]
     evaluate = [str(ROOT / "main_eval.py"), str(ROOT / "configs" / "eval_quickstart.py"),
-                f"--load_from_checkpoint={RUN}", "--recognition_path=saved_models/recognition/"
-                "real_dance.pt", "--latent_space=False", "--entanglement=False",
+                f"--load_from_checkpoint={RUN}",
+                "--fid_classifier_path=saved_models/fid_classifier/real_dance.pt",
+                "--latent_space=False", "--entanglement=False",
                 "--blind_export=False", "--recognition_accuracy=False", "--cpu_threads=1"]
     times = {"labels": timed(machine_labels, data, workdir, opts.seed),
              "train": timed(run, train, workdir),

@@ -110,10 +110,10 @@ def fake_run(root: Path, name: str, checkpoint: str = "last.pt") -> None:
 def test_main_eval_without_the_default_run_lists_runs_and_the_command(tmp_path):
     fake_run(tmp_path, "quickstart")
     fake_run(tmp_path, "other", "best.pt")
-    fake_run(tmp_path, "recognition", "time_paper.pt")  # cached FID classifiers, not a run
+    fake_run(tmp_path, "fid_classifier", "time_paper.pt")  # cached FID classifiers, not a run
     line = one_error_line(entry("main_eval.py", cwd=tmp_path))
     assert "saved_models/pirounet_dance" in line and "the default" in line
-    assert "runs in saved_models/: other, quickstart;" in line and "recognition" not in line
+    assert "runs in saved_models/: other, quickstart;" in line and "fid_classifier" not in line
     assert re.search(r"`python \S*main_eval\.py \S*configs/eval_quickstart\.py`", line), line
     assert re.search(r"`python \S*main_eval\.py --load_from_checkpoint=other`", line), line
     assert not (tmp_path / "results").exists()
@@ -130,7 +130,7 @@ def test_main_eval_keeps_the_other_arguments_in_its_suggestion(tmp_path, monkeyp
 
 def test_main_eval_with_no_runs_at_all_says_how_to_train_one(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    fake_run(tmp_path, "recognition", "quickstart.pt")
+    fake_run(tmp_path, "fid_classifier", "quickstart.pt")
     with pytest.raises(CheckpointError, match=r"no runs in saved_models/ yet; train one first, "
                                               r"e\.g\. `python \S*main\.py \S*quickstart\.py`"):
         main_eval.main([])
@@ -138,7 +138,7 @@ def test_main_eval_with_no_runs_at_all_says_how_to_train_one(tmp_path, monkeypat
 
 def test_run_listing_leaves_out_folders_without_last_or_best(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    fake_run(tmp_path, "recognition", "time_paper.pt")
+    fake_run(tmp_path, "fid_classifier", "time_paper.pt")
     fake_run(tmp_path, "a_run")
     assert list_runs() == ["a_run"]
     with pytest.raises(CheckpointError, match=r"in saved_models/: a_run$"):

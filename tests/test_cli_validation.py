@@ -67,9 +67,10 @@ def test_main_eval_refuses_a_bad_setting_in_one_line(tmp_path, arg, says):
     assert says in the_error(entry("main_eval.py", arg, cwd=tmp_path), tmp_path)
 
 
-def test_recognition_refuses_a_bad_setting_in_one_line(tmp_path):
+def test_fid_classifier_refuses_a_bad_setting_in_one_line(tmp_path):
     environ = {**os.environ, "WANDB_MODE": "disabled", "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([sys.executable, "-m", "pirounet.systems.pirounet.recognition", "--batch_size=0"],
+    proc = subprocess.run([sys.executable, "-m", "pirounet.systems.pirounet.fid_classifier",
+                           "--batch_size=0"],
                           cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=300)
     assert "batch_size=0 is not allowed" in the_error(proc, tmp_path)
     assert list(tmp_path.iterdir()) == []

@@ -53,7 +53,7 @@ BAD_EVAL = {
     "density_thresholds": ["(0.8, 0.75)", "(0.8, 0.75, 1.5)"],
     "min_counts": ["(3, 3)", "(3, 3, -1)"], "n_per_label": ["0"], "stat_sampling_size": ["0"],
     "diversity_pairs": ["0"], "multimodality_pairs": ["0"], "real_feature_windows": ["-1"],
-    "novelty_threshold": ["-0.1"], "recognition_epochs": ["0"], "n_animations": ["-1"],
+    "novelty_threshold": ["-0.1"], "fid_classifier_epochs": ["0"], "n_animations": ["-1"],
     "n_reconstructions": ["-1"], "animation_frames": ["-1"], "comic_panels": ["0"],
     "entanglement_draws": ["0"], "blind_per_label": ["0"], "published_model": ["'both'"],
     "tile_rule": ["'literal'"], "tile_fit": ["'twice'"], "partial_batches": ["'skip'"],

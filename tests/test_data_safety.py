@@ -220,17 +220,18 @@ def test_b1_main_eval_checks_and_records_the_fingerprint(trained):
     assert out["data_fingerprint"] == other and "split_sizes" in out["data_changed"][0]
 
 
-def test_b2_recognition_cache_is_keyed_by_the_data(trained):
+def test_b2_fid_classifier_cache_is_keyed_by_the_data(trained):
     from types import SimpleNamespace
 
-    from pirounet.systems.pirounet.recognition import data_info, default_recognition_path
+    from pirounet.systems.pirounet.fid_classifier import data_info, default_fid_classifier_path
 
     fp = torch.load(trained / "saved_models" / "tiny" / "last.pt",
                     weights_only=True)["data_fingerprint"]
     cfg = load_config(DEFAULT_CONFIG)
-    one = default_recognition_path(cfg, SimpleNamespace(fingerprint=fp))
-    same = default_recognition_path(cfg, SimpleNamespace(fingerprint=dict(fp)))
-    other = default_recognition_path(cfg, SimpleNamespace(fingerprint={**fp, "labels_sha256": "0"}))
+    one = default_fid_classifier_path(cfg, SimpleNamespace(fingerprint=fp))
+    same = default_fid_classifier_path(cfg, SimpleNamespace(fingerprint=dict(fp)))
+    other = default_fid_classifier_path(
+        cfg, SimpleNamespace(fingerprint={**fp, "labels_sha256": "0"}))
     assert one == same != other and one.name.startswith("time_paper_")
     dataset = SimpleNamespace(fingerprint=fp, seq_len=40, poses=torch.zeros(2, 159),
                               split=SimpleNamespace(train_lab=[1], valid_lab=[2]))
@@ -345,10 +346,10 @@ def test_c_too_few_labels_is_one_data_error(tmp_path, data, rows):
     assert not (tmp_path / "saved_models" / "tiny" / "last.pt").exists()
 
 
-def test_c_corrupt_blind_labels_and_recognition_cache_are_one_error(tmp_path):
+def test_c_corrupt_blind_labels_and_fid_classifier_cache_are_one_error(tmp_path):
     from pirounet.systems.pirounet.evaluation.context import EvalError
     from pirounet.systems.pirounet.evaluation.recognition_accuracy import load_conditioning_labels
-    from pirounet.systems.pirounet.recognition import load_recognition
+    from pirounet.systems.pirounet.fid_classifier import load_fid_classifier
 
     bad = tmp_path / "blind_labels.npy"
     bad.write_bytes(b"\x93NUMPY garbage")
@@ -357,10 +358,10 @@ def test_c_corrupt_blind_labels_and_recognition_cache_are_one_error(tmp_path):
     cache = tmp_path / "time_paper.pt"
     cache.write_bytes(b"PK\x03\x04 not a checkpoint")
     with pytest.raises(DataError, match="time_paper.pt cannot be read.*delete it"):
-        load_recognition(cache)
+        load_fid_classifier(cache)
     torch.save({"model_state_dict": {"x": torch.zeros(2)}}, cache)
     with pytest.raises(DataError, match="not a usable classifier"):
-        load_recognition(cache)
+        load_fid_classifier(cache)
 
 
 def _edit_checkpoint(path: Path, **changes) -> None:

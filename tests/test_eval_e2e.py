@@ -54,7 +54,7 @@ EXPECTED_KEYS = (
     + ["quantitative.real.bone_length_variation", "quantitative.ajd.train",
        "quantitative.ajd.valid", "quantitative.ajd.test",
        "quantitative.effort_meter.real_test_accuracy",
-       "quantitative.recognition_classifier.held_out_accuracy",
+       "quantitative.fid_classifier.held_out_accuracy",
        "quantitative.steering.label_swap.as_asked", "quantitative.steering.label_swap.ordered",
        "quantitative.steering.prior.diversity.mean", "quantitative.steering.verdict",
        "headline.label_swap_as_asked.value", "headline.prior_as_asked.value",
@@ -69,7 +69,7 @@ EXPECTED_KEYS = (
        "paper_table.markdown", "paper_table.latex", "paper_table.row.FID",
        "checkpoint.path", "checkpoint.epoch", "eval_config.seed", "training_config.h_dim",
        "timing_s.quantitative", "quantitative.ajd_mean_pose.valid",
-       "quantitative.recognition_classifier.epochs", "posterior_kl.mean",
+       "quantitative.fid_classifier.epochs", "posterior_kl.mean",
        "training_curves.figure", "warnings"]
     + [f"headline.{k}.{f}" for k in ("reconstruction_vs_mean_pose", "effort_as_asked",
                                      "diversity_vs_real") for f in ("value", "passed")]
@@ -252,7 +252,7 @@ def test_space_effort_run_never_meets_the_time_meter(run_root, monkeypatch):
     main.main([str(ROOT / "configs" / "tiny.py"), *data_args(run_root), "--run_name=space",
                "--effort=space", "--split=ratio", "--shuffle_data=True"])
     metrics = main_eval.main([DEBUG, "--load_from_checkpoint=space",
-                              "--recognition_path=saved_models/recognition/space_debug.pt",
+                              "--fid_classifier_path=saved_models/fid_classifier/space_debug.pt",
                               "--recognition_accuracy=False"])
     quantitative = metrics["quantitative"]
     assert "space" in quantitative["effort_meter"]["skipped"]

@@ -340,7 +340,7 @@ def metrics_text(root: Path) -> str:
     FID classifier was trained now or read from its cache (the first run trains it)."""
     metrics = json.loads((root / "results" / "debug" / "threads" / "metrics.json").read_text())
     metrics.pop("timing_s")
-    metrics["quantitative"]["recognition_classifier"].pop("trained_now")
+    metrics["quantitative"]["fid_classifier"].pop("trained_now")
     metrics["eval_config"].pop("cpu_threads")
     return json.dumps(metrics, sort_keys=True)
 

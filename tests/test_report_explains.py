@@ -47,7 +47,7 @@ def evaluated(**changes) -> dict:
             "ajd": {"train": 0.01, "valid": 0.02, "test": 0.03},
             "ajd_mean_pose": {"train": 0.1, "valid": 0.08, "test": 0.1},
             "effort_meter": {"real_test_accuracy": 0.7},
-            "recognition_classifier": {"held_out_accuracy": 0.8, "epochs": 400},
+            "fid_classifier": {"held_out_accuracy": 0.8, "epochs": 400},
         },
         "conditional_generation": {
             "low": {"n_points": 50, "fallback": False},
@@ -115,10 +115,10 @@ def test_each_warning_on_its_own():
     assert "synthetic dancer" in synthetic
 
     metrics = evaluated()
-    metrics["quantitative"]["recognition_classifier"]["epochs"] = 5
+    metrics["quantitative"]["fid_classifier"]["epochs"] = 5
     (short,) = run_warnings(metrics, None, False)
     assert "5 epoch(s)" in short and "400" in short
-    del metrics["quantitative"]["recognition_classifier"]["epochs"]  # published: unknown
+    del metrics["quantitative"]["fid_classifier"]["epochs"]  # published: unknown
     assert run_warnings(metrics, None, False) == []
 
 
@@ -250,8 +250,8 @@ def test_report_explains_itself(tmp_path):
     curves = page[page.index("<section id=training>"):page.index("<section id=metrics>")]
     assert "data:image/png;base64," in curves
     assert page.count("data:image/png;base64,") == 1  # not again among the figures
-    assert "FID (recognition-classifier features)<code class=key>fid</code>" not in page
-    assert re.search(r"FID \(recognition-classifier features\)</span><code class=key>fid<", page)
+    assert "FID (FID-classifier features)<code class=key>fid</code>" not in page
+    assert re.search(r"FID \(FID-classifier features\)</span><code class=key>fid<", page)
     assert "<th>real data</th>" in page and "<th>better is</th>" in page
     configs = page[page.index("<section id=configs>"):]
     assert configs.count("<details>") == 2 and "open" not in configs

@@ -50,7 +50,7 @@ def test_help_names_the_system():
 
 @pytest.mark.parametrize("module", ["pirounet.systems.pirounet.label_app", "pirounet.run.sweep",
                                     "pirounet.systems.pirounet.data.synthetic",
-                                    "pirounet.systems.pirounet.recognition"])
+                                    "pirounet.systems.pirounet.fid_classifier"])
 def test_the_python_m_commands_answer_help(module):
     out = subprocess.run([sys.executable, "-m", module, "--help"], cwd=REPO,
                          capture_output=True, text=True)

@@ -154,9 +154,21 @@ def _parse_cli_value(text: str) -> Any:
         return text  # a bare word such as --effort=space is a string
 
 
+def _renamed(key: str, renamed: Mapping[str, str], source: str) -> None:
+    """A ConfigError naming the new key when key is one a defaults file renamed."""
+    if key in renamed:
+        raise ConfigError(f"{source}: config key {key!r} is now called {renamed[key]!r}; "
+                          f"rename it there")
+
+
 def load_config(defaults_path: str | Path, args: Iterable[str] = (),
-                rules: Mapping[str, Rule] | None = None) -> Config:
-    """Defaults, then override files (*.py), then --key=value, in the order given; then rules."""
+                rules: Mapping[str, Rule] | None = None,
+                renamed: Mapping[str, str] | None = None) -> Config:
+    """Defaults, then override files (*.py), then --key=value, in the order given; then rules.
+
+    renamed: {old key: new key} of keys the defaults file renamed; an old one is an error
+    that names the new one.
+    """
     defaults = read_settings(defaults_path)
     values = dict(defaults)
     for arg in args:
@@ -165,9 +177,11 @@ def load_config(defaults_path: str | Path, args: Iterable[str] = (),
                 raise ConfigError(f"command-line setting {arg!r} must be written --key=value "
                                   "(--help lists every setting)")
             key, text = cli_key(arg), arg.partition("=")[2]
+            _renamed(key, renamed or {}, arg)
             values[key] = _coerce(key, _parse_cli_value(text), defaults, source=arg)
         elif arg.endswith(".py"):
             for key, value in read_settings(arg).items():
+                _renamed(key, renamed or {}, arg)
                 values[key] = _coerce(key, value, defaults, source=arg)
         else:
             raise ConfigError(

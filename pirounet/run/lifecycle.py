@@ -25,7 +25,7 @@ import logging
 import math
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
@@ -72,10 +72,11 @@ class SettingsFile:
     system: str  # "pirounet" | "learn2dance": the `system` key and the checkpoints' maker
     defaults: Path  # e.g. default_config.py, learn2dance_eval_config.py
     rules: Mapping[str, Rule]  # checked on every config, rebuilt ones too
+    renamed: Mapping[str, str] = field(default_factory=dict)  # old key -> its new name
 
     def load(self, args: Iterable[str] = ()) -> Config:
         """Defaults, override files and --key=value, checked by the rules."""
-        return load_config(self.defaults, args, self.rules)
+        return load_config(self.defaults, args, self.rules, self.renamed)
 
     def rebuild(self, saved: Mapping[str, Any] | None, args: Iterable[str] = ()) -> Config:
         """A run's saved config with the keys args name on top (see config.run_config)."""

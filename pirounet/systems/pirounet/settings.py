@@ -125,7 +125,7 @@ EVAL_RULES: dict[str, Rule] = {
     "test_ajd": one_of(*TEST_AJD),
     "real_feature_windows": at_least(0),
     "novelty_threshold": at_least(0),
-    "recognition_epochs": at_least(1),
+    "fid_classifier_epochs": at_least(1),
     "n_animations": at_least(0),
     "n_reconstructions": at_least(0),
     "animation_frames": at_least(0),
@@ -179,11 +179,16 @@ def rules_for(defaults_path: str | Path) -> Mapping[str, Rule]:
     return RULES_BY_FILE.get(Path(defaults_path).name, {})
 
 
+# Keys a defaults file renamed: an old one in an override file is an error naming the new one.
+EVAL_RENAMED = {"recognition_path": "fid_classifier_path",  # "recognition" was also the
+                "recognition_epochs": "fid_classifier_epochs"}  # human blind labelling
+
+TRAINING = SettingsFile(SYSTEM, DEFAULT_CONFIG, TRAINING_RULES)  # what main.py loads
+EVALUATION = SettingsFile(SYSTEM, EVAL_CONFIG, EVAL_RULES, EVAL_RENAMED)  # main_eval.py
+
+
 def load_config(defaults_path: str | Path = DEFAULT_CONFIG,
                 args: Iterable[str] = ()) -> core.Config:
     """Defaults, override files and --key=value (see pirounet/run/config.py), then the rules."""
-    return core.load_config(defaults_path, args, rules_for(defaults_path))
-
-
-TRAINING = SettingsFile(SYSTEM, DEFAULT_CONFIG, TRAINING_RULES)  # what main.py loads
-EVALUATION = SettingsFile(SYSTEM, EVAL_CONFIG, EVAL_RULES)  # what main_eval.py loads
+    renamed = EVAL_RENAMED if Path(defaults_path).name == EVAL_CONFIG.name else {}
+    return core.load_config(defaults_path, args, rules_for(defaults_path), renamed)

@@ -21,7 +21,7 @@ The targets were 0.5, 0.6 and 0.5 for the first three until the label-steering o
 Warnings (metrics["warnings"], plain sentences): posterior collapse (the evaluated checkpoint's
 KL on the labelled valid windows under KL_COLLAPSE), a label whose conditional dances fell back
 to a Gaussian (no dense tile), the built-in synthetic dancer as data, labels that are not all
-a person's (machine labels (meter)), and an FID recognition classifier trained for fewer
+a person's (machine labels (meter)), and an FID classifier trained for fewer
 epochs than the paper's.
 """
 from __future__ import annotations
@@ -164,10 +164,10 @@ def run_warnings(metrics: Mapping[str, Any], kl: float | None, synthetic: bool) 
             f"The run learned from {labels} ({metrics['labels']['file']}), not only a person's "
             "labels: the classifier's accuracy and the effort 'as asked' measure agreement "
             "with the effort meter's classes, not with a person's judgement.")
-    epochs = metric_at(metrics, "quantitative", "recognition_classifier", "epochs")
+    epochs = metric_at(metrics, "quantitative", "fid_classifier", "epochs")
     if epochs is not None and epochs < PAPER_RECOGNITION_EPOCHS:
         out.append(
-            f"The recognition classifier behind FID, diversity and multimodality was trained "
+            f"The FID classifier behind FID, diversity and multimodality was trained "
             f"for {epochs} epoch(s), not the paper's {PAPER_RECOGNITION_EPOCHS}: those numbers "
             f"are not comparable to the paper's.")
     return out

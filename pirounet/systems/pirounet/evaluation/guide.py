@@ -28,7 +28,7 @@ NAMES = {
     "quantitative.ajd": "Reconstruction error (AJD)",
     "quantitative.ajd_running_sum": "AJD as the reference code sums it (running sum)",
     "quantitative.effort_meter": "Effort meter",
-    "quantitative.recognition_classifier": "Recognition classifier (features of FID)",
+    "quantitative.fid_classifier": "FID classifier (features of FID)",
     "quantitative.settings": "Sampling settings",
     "classification": "Effort classifier q(y|x)",
     "qualitative_generation": "Animations",
@@ -43,8 +43,8 @@ NAMES = {
     "eval_config": "Evaluation config",
     "training_config": "Training config",
     # metrics
-    "fid": "FID (recognition-classifier features)",
-    "diversity": "Diversity (recognition-classifier features)",
+    "fid": "FID (FID-classifier features)",
+    "diversity": "Diversity (FID-classifier features)",
     "multimodality": "Multimodality (within-label diversity)",
     "kinetic_fid": "Kinetic FID (velocity / acceleration features)",
     "geometric_fid": "Geometric FID (pose-relation features)",
@@ -161,7 +161,7 @@ NOTES = {
         "two thresholds fit on real labelled windows to tell sustained / neutral / sudden. Its accuracy "
         "on real test windows is the best the 'as asked' rate of generated dances can expect. "
         "Higher is better; chance is one in the number of labels (1/3)."),
-    "quantitative.recognition_classifier": (
+    "quantitative.fid_classifier": (
         "The classifier whose features FID, diversity and multimodality are computed on: a "
         "dense network trained to recognise the effort of real windows (paper: 400 epochs). The "
         "higher its held-out accuracy, the more those features mean. Cached at path, reused."),

@@ -3,7 +3,7 @@
 Per bootstrap iteration i (of stat_sampling_size), n_per_label dances per label are drawn from
 the dense tiles and decoded. Every figure is then reported as mean ± std and 95 % CI over the
 iterations (pirounet.metrics.summarize). What does not depend on the draw is computed ONCE:
-the training codes and dense tiles (EvalContext), the real windows' recognition activations,
+the training codes and dense tiles (EvalContext), the real windows' FID-classifier activations,
 kinetic / geometric features and bone lengths (RealReference). The heavy per-dance work
 (decoding, activations, features, novelty) runs in one batch over all iterations' dances; only
 the cheap statistics are taken per iteration.
@@ -16,7 +16,7 @@ heavily (stride 1 and the +-7 label augmentation), so a subset carries nearly al
 variety, while the features of all ~8,000 cost several seconds.
 
 On the generated dances:
-- fid, diversity, multimodality: on the recognition classifier's activations (paper);
+- fid, diversity, multimodality: on the FID classifier's activations (paper);
 - kinetic_fid, geometric_fid: network-free FIDs on hand-made features (AIST++, Bailando);
 - bone_length_variation, bone_length_ratio: segment-length steadiness, generated / real;
 - start_speed_ratio: mean marker speed over a dance's first START_FRAMES frame steps, over
@@ -78,10 +78,10 @@ from pirounet.systems.pirounet.effort_meter import EffortMeter
 from pirounet.systems.pirounet.evaluation.context import PARTS, EvalContext, EvalError
 from pirounet.systems.pirounet.evaluation.steering import steering_metrics
 from pirounet.systems.pirounet.generation import draw_plane_points
-from pirounet.systems.pirounet.recognition import (
-    RecognitionSettings,
-    get_or_train_recognition,
-    recognition_activations,
+from pirounet.systems.pirounet.fid_classifier import (
+    FidClassifierSettings,
+    get_or_train_fid_classifier,
+    fid_classifier_activations,
 )
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class RealReference:
 
     windows: np.ndarray  # (N, T, D) float32, the novelty search set
     labels: np.ndarray  # (N,)
-    acts: np.ndarray  # (N, F) recognition activations
+    acts: np.ndarray  # (N, F) FID-classifier activations
     act_stats: tuple[np.ndarray, np.ndarray]  # their mean (F,) and covariance (F, F)
     kinetic: FeatureReference
     geometric: FeatureReference
@@ -131,7 +131,7 @@ def real_reference(recognizer: torch.nn.Module, x: Tensor, y: np.ndarray, batch_
     labels are another effort, e.g. Space) leaves the Time-Effort meter out.
     """
     windows = x.numpy()
-    acts = recognition_activations(recognizer, x, batch_size)
+    acts = fid_classifier_activations(recognizer, x, batch_size)
     sub = feature_subset(len(windows), n_feature_windows, seed)
     some, some_y = windows[sub], y[sub]  # (n_sub, T, D), (n_sub,)
     return RealReference(
@@ -192,7 +192,7 @@ def generated_metrics(ctx: EvalContext, real: RealReference, recognizer: torch.n
     flat = dances.reshape(n_iter * m, *dances.shape[2:])  # (I * M, T, D)
 
     # Per-dance work in one batch over every iteration, then split back: (I, M, ...)
-    acts = recognition_activations(recognizer, torch.from_numpy(flat), e.batch_size)
+    acts = fid_classifier_activations(recognizer, torch.from_numpy(flat), e.batch_size)
     acts = acts.reshape(n_iter, m, -1)
     skeleton = ctx.skeleton
     kinetic = kinetic_features(flat, skeleton=skeleton).reshape(n_iter, m, -1)
@@ -319,12 +319,12 @@ def effort_meter_accuracy(ctx: EvalContext, meter: EffortMeter) -> dict[str, Any
             "real_test_balanced_accuracy": balanced_accuracy(y, predicted, len(ctx.tiles))}
 
 
-def recognition_classifier(ctx: EvalContext) -> tuple[torch.nn.Module, dict[str, Any]]:
+def fid_classifier(ctx: EvalContext) -> tuple[torch.nn.Module, dict[str, Any]]:
     """The FID classifier, loaded from its cache or trained now (and then cached); its info."""
     e = ctx.eval_cfg
-    model, info = get_or_train_recognition(
-        ctx.cfg, ctx.dataset, e.recognition_path or None,
-        RecognitionSettings(epochs=e.recognition_epochs), ctx.device, log.info)
+    model, info = get_or_train_fid_classifier(
+        ctx.cfg, ctx.dataset, e.fid_classifier_path or None,
+        FidClassifierSettings(epochs=e.fid_classifier_epochs), ctx.device, log.info)
     out = {"path": info["path"], "held_out_accuracy": info["valid_accuracy"],
            "trained_now": info["trained"]}
     if info["data"]:  # our own format; a published classifier does not say how it was trained
@@ -336,7 +336,7 @@ def run_quantitative(ctx: EvalContext) -> dict[str, Any]:
     """Every quantitative metric, as a JSON-ready dict (see the module docstring)."""
     e = ctx.eval_cfg
     ctx.check_label_counts()  # before any long work
-    recognizer, recog_info = recognition_classifier(ctx)
+    recognizer, recog_info = fid_classifier(ctx)
     x, y = ctx.train
     time_effort = ctx.cfg.effort == "time"
     real = real_reference(recognizer, x, y, e.batch_size, e.real_feature_windows, e.seed,
@@ -357,7 +357,7 @@ def run_quantitative(ctx: EvalContext) -> dict[str, Any]:
         "effort_meter": (effort_meter_accuracy(ctx, real.meter) if time_effort else
                          {"skipped": f"the automatic meter measures Time Effort; this run learned "
                                      f"{ctx.cfg.effort} effort"}),
-        "recognition_classifier": recog_info,
+        "fid_classifier": recog_info,
         "settings": {k: e[k] for k in ("n_per_label", "stat_sampling_size", "diversity_pairs",
                                        "multimodality_pairs", "novelty_threshold",
                                        "real_feature_windows", "tile_rule", "tile_fit",

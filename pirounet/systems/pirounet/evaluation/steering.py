@@ -9,7 +9,7 @@ quantitative.steering in metrics.json (run_quantitative calls steering_metrics):
   (low < medium < high), a check that needs no fitted judge.
 - prior: n_per_label dances per label and bootstrap iteration decoded from p(z|y) (the paper's
   random generation: N(0, I) unless latent_prior="learned"): the meter's "as asked" rate and
-  diversity on the recognition activations, with the real diversity of the same iteration.
+  diversity on the FID-classifier activations, with the real diversity of the same iteration.
 - verdict: one sentence, whether the label steers (the report shows it next to the strip).
 run_entanglement draws results/<name>/entanglement/label_swap_strip.png with swap_strip.
 """
@@ -25,7 +25,7 @@ from pirounet.metrics import acceleration, accuracy, diversity, iteration_rngs, 
 from pirounet.skeletons import VICON_53, Skeleton
 from pirounet.systems.pirounet.evaluation.context import EvalContext
 from pirounet.systems.pirounet.generation import label_swap, posterior_params, prior_codes
-from pirounet.systems.pirounet.recognition import recognition_activations
+from pirounet.systems.pirounet.fid_classifier import fid_classifier_activations
 from pirounet.viz import comic_strip
 
 PRIOR_STREAM = 5  # seeds the prior draws apart from the other draws
@@ -96,7 +96,7 @@ def steering_metrics(ctx: EvalContext, meter, recognizer: torch.nn.Module,
     rngs = iteration_rngs(e.stat_sampling_size, e.seed)
     dances, labels = prior_dances(ctx, len(rngs))  # (I, M, T, D)
     flat = dances.reshape(-1, *dances.shape[2:])
-    acts = recognition_activations(recognizer, torch.from_numpy(flat), e.batch_size)
+    acts = fid_classifier_activations(recognizer, torch.from_numpy(flat), e.batch_size)
     acts = acts.reshape(len(rngs), len(labels), -1)
     effort = meter.predict(flat).reshape(len(rngs), len(labels))
     runs = [{"effort_recognition_rate": accuracy(labels, effort[i]),

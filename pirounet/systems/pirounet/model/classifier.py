@@ -1,7 +1,7 @@
 """Dense classifier q(y|x) on a flattened pose sequence.
 
 The same design serves twice: inside PirouNet as q(y|x) (h 100, 2 hidden layers), and
-alone as the FID recognition classifier (h 250, 13 hidden layers, slope 0.4295...), whose
+alone as the FID classifier (h 250, 13 hidden layers, slope 0.4295...), whose
 last hidden layer gives the activations for FID. State-dict keys: `dense.*` and
 `layers.0 ... layers.{n_layers}.*`, where the last one is the output layer.
 """

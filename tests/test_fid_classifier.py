@@ -1,29 +1,29 @@
-"""The FID recognition classifier: layout, training on an easy set, checkpoints and caching."""
+"""The FID classifier: layout, training on an easy set, checkpoints and caching."""
 import dataclasses
 
 import numpy as np
 import pytest
 import torch
 
-import pirounet.systems.pirounet.recognition as recognition
+import pirounet.systems.pirounet.fid_classifier as fid_classifier
 from pirounet.systems.pirounet.data import prepare_data
 from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
-from pirounet.systems.pirounet.recognition import (
-    RecognitionSettings,
-    build_recognition,
-    get_or_train_recognition,
-    load_recognition,
-    parse_recognition_args,
-    recognition_activations,
-    save_recognition,
-    train_recognition,
+from pirounet.systems.pirounet.fid_classifier import (
+    FidClassifierSettings,
+    build_fid_classifier,
+    get_or_train_fid_classifier,
+    load_fid_classifier,
+    parse_fid_classifier_args,
+    fid_classifier_activations,
+    save_fid_classifier,
+    train_fid_classifier,
 )
 from pirounet.systems.pirounet.settings import load_config
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-TINY = RecognitionSettings(h_dim=16, n_layers=2, epochs=2, batch_size=32)
+TINY = FidClassifierSettings(h_dim=16, n_layers=2, epochs=2, batch_size=32)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def easy_set(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def test_published_layout():
-    model = build_recognition(RecognitionSettings(), seq_len=40, input_dim=159, label_dim=3)
+    model = build_fid_classifier(FidClassifierSettings(), seq_len=40, input_dim=159, label_dim=3)
     shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     expected = {"dense.weight": (250, 6360), "dense.bias": (250,),
                 "layers.13.weight": (3, 250), "layers.13.bias": (3,)}
@@ -52,31 +52,31 @@ def test_published_layout():
     expected |= {f"layers.{i}.bias": (250,) for i in range(13)}
     assert shapes == expected
     assert model.neg_slope == 0.42950429805116874
-    assert recognition_activations(model, torch.zeros(2, 40, 159)).shape == (2, 250)
+    assert fid_classifier_activations(model, torch.zeros(2, 40, 159)).shape == (2, 250)
 
 
 def test_training_separates_an_easy_set():
     x, y = easy_set(300, seed=0)
     x_val, y_val = easy_set(90, seed=1)
-    settings = RecognitionSettings(h_dim=32, n_layers=2, epochs=6, batch_size=32,
+    settings = FidClassifierSettings(h_dim=32, n_layers=2, epochs=6, batch_size=32,
                                    learning_rate=1e-3)
-    model, history = train_recognition(x, y, x_val, y_val, settings)
+    model, history = train_fid_classifier(x, y, x_val, y_val, settings)
     assert len(history["valid_accuracy"]) == 6
     assert history["best_valid_accuracy"] == max(history["valid_accuracy"]) >= 0.95
     predicted = model.logits(x_val).argmax(dim=1)  # the kept weights are the best epoch's
     assert (predicted == y_val).float().mean().item() == history["best_valid_accuracy"]
-    again, _ = train_recognition(x, y, x_val, y_val, settings)
+    again, _ = train_fid_classifier(x, y, x_val, y_val, settings)
     torch.testing.assert_close(again.state_dict(), model.state_dict())  # seeded
 
 
 def test_save_load_round_trip(tmp_path):
     x, y = easy_set(60, seed=0)
-    model, history = train_recognition(x, y, x, y, TINY)
-    path = save_recognition(tmp_path / "sub" / "r.pt", model, TINY, history, {"effort": "time"})
+    model, history = train_fid_classifier(x, y, x, y, TINY)
+    path = save_fid_classifier(tmp_path / "sub" / "r.pt", model, TINY, history, {"effort": "time"})
     assert [p.name for p in path.parent.iterdir()] == ["r.pt"]  # no temp file left
     checkpoint = torch.load(path, weights_only=True)
     assert checkpoint["settings"]["h_dim"] == 16
-    loaded, info = load_recognition(path)
+    loaded, info = load_fid_classifier(path)
     torch.testing.assert_close(loaded.state_dict(), model.state_dict())
     assert info["settings"] == dataclasses.asdict(TINY)
     assert info["valid_accuracy"] == history["best_valid_accuracy"]
@@ -97,53 +97,67 @@ def test_published_checkpoint_loads(tmp_path):
     torch.save(published, tmp_path / "published.pt")
     torch.save(state, tmp_path / "bare.pt")
     for name in ("published.pt", "bare.pt"):
-        model, info = load_recognition(tmp_path / name)
+        model, info = load_fid_classifier(tmp_path / name)
         torch.testing.assert_close(model.state_dict(), state)
         assert len(model.layers) == 14 and info["label_dim"] == 3 and info["data"] == {}
-    assert load_recognition(tmp_path / "published.pt")[1]["valid_accuracy"] == 0.75
+    assert load_fid_classifier(tmp_path / "published.pt")[1]["valid_accuracy"] == 0.75
 
 
 def test_get_or_train_trains_once_then_loads(tmp_path, data_args, monkeypatch):
     cfg = load_config("default_config.py", data_args)
     dataset = prepare_data(cfg)
     path, lines = tmp_path / "recog.pt", []
-    model, info = get_or_train_recognition(cfg, dataset, path, TINY, log=lines.append)
+    model, info = get_or_train_fid_classifier(cfg, dataset, path, TINY, log=lines.append)
     assert info["trained"] and path.exists()
-    assert lines[0].startswith(f"recognition classifier not found at {path}, training it (2 ")
+    assert lines[0].startswith(f"FID classifier not found at {path}, training it (2 ")
     assert info["data"]["effort"] == "time" and info["data"]["n_train"] == len(
         dataset.split.train_lab)
 
     def no_training(*args, **kwargs):
         raise AssertionError("the cached classifier should have been loaded")
 
-    monkeypatch.setattr(recognition, "train_recognition", no_training)
-    cached, info2 = get_or_train_recognition(cfg, dataset, path, TINY, log=lines.append)
+    monkeypatch.setattr(fid_classifier, "train_fid_classifier", no_training)
+    cached, info2 = get_or_train_fid_classifier(cfg, dataset, path, TINY, log=lines.append)
     assert not info2["trained"] and "loaded from" in lines[-1]
     torch.testing.assert_close(cached.state_dict(), model.state_dict())
     with pytest.raises(ValueError, match="effort='time', but this run uses effort='space'"):
         space = cfg.replace(effort="space")
-        get_or_train_recognition(space, prepare_data(space), path, TINY, log=lines.append)
+        get_or_train_fid_classifier(space, prepare_data(space), path, TINY, log=lines.append)
 
 
 def test_cli_trains_and_writes(tmp_path, data_args, capsys):
     out = tmp_path / "cli.pt"
-    recognition.main(data_args + ["--epochs=1", "--recog_h_dim=8", "--recog_n_layers=1",
+    fid_classifier.main(data_args + ["--epochs=1", "--recog_h_dim=8", "--recog_n_layers=1",
                                   f"--out={out}"])
     assert f"wrote {out}" in capsys.readouterr().out
-    model, info = load_recognition(out)
+    model, info = load_fid_classifier(out)
     assert info["settings"]["epochs"] == 1 and model.dense.out_features == 8
     with pytest.raises(SystemExit, match="exists"):
-        recognition.main(data_args + [f"--out={out}"])
+        fid_classifier.main(data_args + [f"--out={out}"])
 
 
 def test_cli_argument_split():
-    settings, out, run, rest = parse_recognition_args(
+    settings, out, run, rest = parse_fid_classifier_args(
         ["configs/x.py", "--epochs=5", "--recog_learning_rate=1e-3", "--effort=space",
          "--run=tiny"])
     assert (settings.epochs, settings.learning_rate, out, run) == (5, 1e-3, None, "tiny")
     assert rest == ["configs/x.py", "--effort=space"]
     with pytest.raises(ValueError, match="expects a int"):
-        parse_recognition_args(["--epochs=2.5"])
-    with pytest.raises(ValueError, match="unknown recognition setting"):
-        parse_recognition_args(["--recog_width=3"])
-    assert np.isclose(parse_recognition_args(["--recog_neg_slope=0"])[0].neg_slope, 0.0)
+        parse_fid_classifier_args(["--epochs=2.5"])
+    with pytest.raises(ValueError, match="unknown FID-classifier setting"):
+        parse_fid_classifier_args(["--recog_width=3"])
+    assert np.isclose(parse_fid_classifier_args(["--recog_neg_slope=0"])[0].neg_slope, 0.0)
+
+
+@pytest.mark.parametrize("old, new", [("recognition_path", "fid_classifier_path"),
+                                      ("recognition_epochs", "fid_classifier_epochs")])
+def test_an_old_key_names_its_new_name(tmp_path, old, new):
+    from pirounet.run.config import ConfigError
+    from pirounet.systems.pirounet.settings import EVALUATION
+
+    override = tmp_path / "mine.py"
+    override.write_text(f"{old} = 3\n")
+    with pytest.raises(ConfigError, match=rf"mine.py: config key '{old}' is now called '{new}'"):
+        EVALUATION.load([str(override)])
+    with pytest.raises(ConfigError, match=rf"is now called '{new}'"):
+        EVALUATION.load([f"--{old}=3"])

@@ -1,4 +1,4 @@
-"""The FID recognition classifier: PirouNet's classifier design, trained alone on labelled windows.
+"""The FID classifier: PirouNet's classifier design, trained alone on labelled windows.
 
 FID, diversity and multimodality are measured on its last hidden layer
 (docs/published_method.md, "Model"):
@@ -6,17 +6,18 @@ h 250, 13 hidden layers, LeakyReLU slope 0.4295..., cross-entropy, batch 55, lr 
 epochs. Its state-dict keys are `dense.*` and `layers.0 ... layers.13.*`, so the published
 checkpoints (their `model_state_dict`) load unchanged.
 
-    python -m pirounet.systems.pirounet.recognition [override.py ...] [--key=value ...] [--epochs=N] [--out=PATH]
-    python -m pirounet.systems.pirounet.recognition --run=<run name or .pt> [--key=value ...]
+    python -m pirounet.systems.pirounet.fid_classifier [override.py ...] [--key=value ...]
+        [--epochs=N] [--out=PATH]
+    python -m pirounet.systems.pirounet.fid_classifier --run=<run name or .pt> [--key=value ...]
 
 trains it on the labelled training windows of the configured data, effort and split (held out:
-the valid windows) and writes saved_models/recognition/<effort>_<split>_<data key>.pt, the
+the valid windows) and writes saved_models/fid_classifier/<effort>_<split>_<data key>.pt, the
 key a hash of the data fingerprint (recordings, label file, effort, split and its sizes), so a
 cached classifier is never reused for other data. With --run, the
 settings are that run's saved config with the other arguments on top (as main_eval builds
-it). Flags for the recognition classifier itself are --out, --epochs, and --recog_<field> for
-any other field of RecognitionSettings (--recog_batch_size=55, --recog_seed=1, ...); --epochs
-here is the recognition classifier's, not PirouNet's. Every other argument is a PirouNet
+it). Flags for the FID classifier itself are --out, --epochs, and --recog_<field> for
+any other field of FidClassifierSettings (--recog_batch_size=55, --recog_seed=1, ...); --epochs
+here is the FID classifier's, not PirouNet's. Every other argument is a PirouNet
 setting (pirounet/systems/pirounet/settings.py).
 
 Choices made here:
@@ -51,13 +52,13 @@ from pirounet.systems.pirounet.model.classifier import Classifier
 logger = logging.getLogger(__name__)
 
 
-class RecognitionError(DataError):
-    """A cached recognition classifier that cannot be used: unreadable, or for other data."""
+class FidClassifierError(DataError):
+    """A cached FID classifier that cannot be used: unreadable, or for other data."""
 
 
 @dataclass(frozen=True)
-class RecognitionSettings:
-    """Architecture and training of the recognition classifier (published values)."""
+class FidClassifierSettings:
+    """Architecture and training of the FID classifier (published values)."""
 
     h_dim: int = 250  # hidden width
     n_layers: int = 13  # hidden h->h layers after the first dense layer
@@ -68,9 +69,9 @@ class RecognitionSettings:
     seed: int = 0  # initial weights and batch order
 
 
-def build_recognition(settings: RecognitionSettings, seq_len: int, input_dim: int,
+def build_fid_classifier(settings: FidClassifierSettings, seq_len: int, input_dim: int,
                       label_dim: int) -> Classifier:
-    """A freshly initialised recognition classifier, its weights drawn from settings.seed."""
+    """A freshly initialised FID classifier, its weights drawn from settings.seed."""
     with torch.random.fork_rng(devices=[]):  # leave the caller's global RNG untouched
         torch.manual_seed(settings.seed)
         return Classifier(seq_len * input_dim, settings.h_dim, settings.n_layers, label_dim,
@@ -84,7 +85,7 @@ def _predict(model: Classifier, x: Tensor, batch_size: int = 1024) -> Tensor:
                           for s in range(0, len(x), batch_size)])
 
 
-def recognition_activations(model: Classifier, x, batch_size: int = 1024) -> np.ndarray:
+def fid_classifier_activations(model: Classifier, x, batch_size: int = 1024) -> np.ndarray:
     """Last-hidden-layer activations (N, h_dim) of windows x (N, T, D), as float64 for FID."""
     device = next(model.parameters()).device
     x = torch.as_tensor(x)
@@ -94,8 +95,8 @@ def recognition_activations(model: Classifier, x, batch_size: int = 1024) -> np.
     return torch.cat(acts).numpy().astype(np.float64)
 
 
-def train_recognition(x_train, y_train, x_valid, y_valid,
-                      settings: RecognitionSettings = RecognitionSettings(),
+def train_fid_classifier(x_train, y_train, x_valid, y_valid,
+                      settings: FidClassifierSettings = FidClassifierSettings(),
                       device: str | torch.device = "cpu", label_dim: int = 3,
                       log: Callable[[str], None] = logger.info) -> tuple[Classifier, dict]:
     """Train on windows (N, T, D) with classes (N,); keep the best held-out-accuracy weights.
@@ -106,7 +107,7 @@ def train_recognition(x_train, y_train, x_valid, y_valid,
     x_train, x_valid = (torch.as_tensor(x).to(device, torch.float32) for x in (x_train, x_valid))
     y_train, y_valid = (torch.as_tensor(y).to(device, torch.int64) for y in (y_train, y_valid))
     if settings.epochs < 1:
-        raise ValueError(f"the recognition classifier needs epochs >= 1, got {settings.epochs}")
+        raise ValueError(f"the FID classifier needs epochs >= 1, got {settings.epochs}")
     if len(x_train) == 0 or len(x_valid) == 0:
         raise ValueError(f"need training and held-out windows, got {len(x_train)} and "
                          f"{len(x_valid)}")
@@ -114,7 +115,7 @@ def train_recognition(x_train, y_train, x_valid, y_valid,
         if y.min() < 0 or y.max() >= label_dim:
             raise ValueError(f"{name} classes must lie in [0, {label_dim}), got "
                              f"{int(y.min())}..{int(y.max())}")
-    model = build_recognition(settings, x_train.shape[1], x_train.shape[2], label_dim).to(device)
+    model = build_fid_classifier(settings, x_train.shape[1], x_train.shape[2], label_dim).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate,
                                  betas=(0.9, 0.999))
     gen = torch.Generator().manual_seed(settings.seed)
@@ -143,7 +144,7 @@ def train_recognition(x_train, y_train, x_valid, y_valid,
             best_acc, history["best_epoch"] = valid_acc, epoch
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         if epoch % every == 0 or epoch == settings.epochs - 1:
-            log(f"recognition epoch {epoch + 1}/{settings.epochs}: loss "
+            log(f"FID classifier epoch {epoch + 1}/{settings.epochs}: loss "
                 f"{history['train_loss'][-1]:.4f}, train accuracy "
                 f"{history['train_accuracy'][-1]:.3f}, held-out accuracy {valid_acc:.3f}")
     model.load_state_dict(best_state)
@@ -151,7 +152,7 @@ def train_recognition(x_train, y_train, x_valid, y_valid,
     return model, history
 
 
-def save_recognition(path: str | Path, model: Classifier, settings: RecognitionSettings,
+def save_fid_classifier(path: str | Path, model: Classifier, settings: FidClassifierSettings,
                      history: dict, data_info: dict) -> Path:
     """Write a plain-dict checkpoint atomically (temp file, then os.replace); returns the path."""
     path = Path(path)
@@ -178,38 +179,38 @@ def classifier_from_state(state: dict[str, Tensor], neg_slope: float) -> Classif
     return model
 
 
-def load_recognition(path: str | Path,
+def load_fid_classifier(path: str | Path,
                      device: str | torch.device = "cpu") -> tuple[Classifier, dict]:
-    """The classifier and its info dict from a checkpoint of save_recognition or the paper.
+    """The classifier and its info dict from a checkpoint of save_fid_classifier or the paper.
 
     Accepts this module's checkpoints, the published ones (a dict with model_state_dict) and a
     bare state dict. The info holds settings, valid_accuracy, data (what it was trained on,
     {} if unknown), input_size (T * D), label_dim and path.
     """
-    retrain = "delete it to train a new one, or set recognition_path to another file"
+    retrain = "delete it to train a new one, or set fid_classifier_path to another file"
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises several types for a corrupt or unsafe file
-        raise RecognitionError(f"recognition classifier {path} cannot be read ({err}); "
+        raise FidClassifierError(f"FID classifier {path} cannot be read ({err}); "
                                f"{retrain}") from None
     if not isinstance(checkpoint, dict):
-        raise RecognitionError(f"recognition classifier {path} holds a "
+        raise FidClassifierError(f"FID classifier {path} holds a "
                                f"{type(checkpoint).__name__}, not a dict; {retrain}")
     try:
         state = checkpoint.get("model_state_dict", checkpoint)
-        settings = RecognitionSettings(**checkpoint.get("settings", {}))
+        settings = FidClassifierSettings(**checkpoint.get("settings", {}))
         model = classifier_from_state(state, settings.neg_slope).to(device)
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as err:
-        raise RecognitionError(f"recognition classifier {path} is not a usable classifier "
+        raise FidClassifierError(f"FID classifier {path} is not a usable classifier "
                                f"({type(err).__name__}: {err}); {retrain}") from None
     model.eval()
     return model, _info(model, settings, checkpoint.get("valid_accuracy"),
                         checkpoint.get("data", {}), path)
 
 
-def _info(model: Classifier, settings: RecognitionSettings, valid_accuracy, data: dict,
+def _info(model: Classifier, settings: FidClassifierSettings, valid_accuracy, data: dict,
           path: str | Path) -> dict[str, Any]:
-    """What load_recognition reports about a classifier."""
+    """What load_fid_classifier reports about a classifier."""
     return {
         "settings": dataclasses.asdict(settings),
         "valid_accuracy": None if valid_accuracy is None else float(valid_accuracy),
@@ -221,7 +222,7 @@ def _info(model: Classifier, settings: RecognitionSettings, valid_accuracy, data
 
 
 def data_info(cfg, dataset) -> dict[str, Any]:
-    """What a recognition classifier is trained on, as stored in its checkpoint."""
+    """What a FID classifier is trained on, as stored in its checkpoint."""
     split = dataset.split
     return {
         "effort": cfg.effort, "split": cfg.split, "seq_len": dataset.seq_len,
@@ -232,92 +233,92 @@ def data_info(cfg, dataset) -> dict[str, Any]:
     }
 
 
-def default_recognition_path(cfg, dataset=None) -> Path:
-    """saved_models/recognition/<effort>_<split>_<data key>.pt (the key: see fingerprint_key).
+def default_fid_classifier_path(cfg, dataset=None) -> Path:
+    """saved_models/fid_classifier/<effort>_<split>_<data key>.pt (the key: see fingerprint_key).
 
     Keyed by the data fingerprint, so other recordings, labels or split sizes get their own
     classifier; without a dataset (or fingerprint), <effort>_<split>.pt as before.
     """
     fingerprint = getattr(dataset, "fingerprint", None)
     if not fingerprint:
-        return Path("saved_models") / "recognition" / f"{cfg.effort}_{cfg.split}.pt"
+        return Path("saved_models") / "fid_classifier" / f"{cfg.effort}_{cfg.split}.pt"
     from pirounet.systems.pirounet.data.prepare import fingerprint_key
 
     key = fingerprint_key(fingerprint)
-    return Path("saved_models") / "recognition" / f"{cfg.effort}_{cfg.split}_{key}.pt"
+    return Path("saved_models") / "fid_classifier" / f"{cfg.effort}_{cfg.split}_{key}.pt"
 
 
-def _check_matches(info: dict, wanted: dict, settings: RecognitionSettings,
+def _check_matches(info: dict, wanted: dict, settings: FidClassifierSettings,
                    log: Callable[[str], None]) -> None:
     """Refuse a cached classifier trained on other data; say when it differs only mildly."""
     size = wanted["seq_len"] * wanted["input_dim"]
     if info["input_size"] != size or info["label_dim"] != wanted["label_dim"]:
-        raise RecognitionError(
-            f"recognition classifier {info['path']} takes {info['input_size']} inputs and "
+        raise FidClassifierError(
+            f"FID classifier {info['path']} takes {info['input_size']} inputs and "
             f"{info['label_dim']} classes, but the data gives {size} and "
             f"{wanted['label_dim']}; delete it or choose another path to train a new one"
         )
     saved = info["data"]
     for key in ("effort", "split", "seq_len", "input_dim"):
         if key in saved and saved[key] != wanted[key]:
-            raise RecognitionError(
-                f"recognition classifier {info['path']} was trained with {key}={saved[key]!r}, "
+            raise FidClassifierError(
+                f"FID classifier {info['path']} was trained with {key}={saved[key]!r}, "
                 f"but this run uses {key}={wanted[key]!r}; delete it or choose another path"
             )
     if saved.get("fingerprint") and saved["fingerprint"] != wanted.get("fingerprint"):
-        log(f"note: recognition classifier {info['path']} was trained on other data (its data "
+        log(f"note: FID classifier {info['path']} was trained on other data (its data "
             "fingerprint differs: recordings, labels or split sizes changed); delete it to "
             "retrain")
     if not saved:
-        log(f"recognition classifier {info['path']} does not say what data it was trained "
+        log(f"FID classifier {info['path']} does not say what data it was trained "
             "on (published format); using it as is")
     elif (saved.get("n_train"), saved.get("n_valid")) != (wanted["n_train"], wanted["n_valid"]):
-        log(f"note: recognition classifier {info['path']} was trained on {saved.get('n_train')}"
+        log(f"note: FID classifier {info['path']} was trained on {saved.get('n_train')}"
             f" windows ({saved.get('n_valid')} held out); this data has {wanted['n_train']} "
             f"({wanted['n_valid']}); delete it to retrain")
     if saved and info["settings"] != dataclasses.asdict(settings):
-        log(f"note: recognition classifier {info['path']} was trained with {info['settings']}"
+        log(f"note: FID classifier {info['path']} was trained with {info['settings']}"
             f", not the requested {dataclasses.asdict(settings)}; delete it to retrain")
 
 
-def get_or_train_recognition(cfg, dataset, path: str | Path | None = None,
-                             settings: RecognitionSettings = RecognitionSettings(),
+def get_or_train_fid_classifier(cfg, dataset, path: str | Path | None = None,
+                             settings: FidClassifierSettings = FidClassifierSettings(),
                              device: str | torch.device = "cpu",
                              log: Callable[[str], None] = logger.info
                              ) -> tuple[Classifier, dict]:
-    """Load the cached classifier at path (default_recognition_path) or train and save it.
+    """Load the cached classifier at path (default_fid_classifier_path) or train and save it.
 
     A cached one trained on another effort, split or window shape is refused with an error.
-    The info is load_recognition's, with trained=True when it was trained just now.
+    The info is load_fid_classifier's, with trained=True when it was trained just now.
     """
-    path = Path(path) if path is not None else default_recognition_path(cfg, dataset)
+    path = Path(path) if path is not None else default_fid_classifier_path(cfg, dataset)
     wanted = data_info(cfg, dataset)
     if path.exists():
-        model, info = load_recognition(path, device)
+        model, info = load_fid_classifier(path, device)
         _check_matches(info, wanted, settings, log)
-        log(f"recognition classifier loaded from {path} (held-out accuracy "
+        log(f"FID classifier loaded from {path} (held-out accuracy "
             f"{info['valid_accuracy']})")
         return model, {**info, "trained": False}
-    log(f"recognition classifier not found at {path}, training it ({settings.epochs} epochs) "
+    log(f"FID classifier not found at {path}, training it ({settings.epochs} epochs) "
         f"on {wanted['n_train']} labelled training windows ({wanted['effort']} effort, "
         f"{wanted['split']} split; {wanted['n_valid']} held out)")
     split = dataset.split
-    model, history = train_recognition(
+    model, history = train_fid_classifier(
         dataset.windows(split.train_lab), split.train_y, dataset.windows(split.valid_lab),
         split.valid_y, settings, device, cfg.label_dim, log,
     )
-    save_recognition(path, model, settings, history, wanted)
-    log(f"recognition classifier saved to {path} (held-out accuracy "
+    save_fid_classifier(path, model, settings, history, wanted)
+    log(f"FID classifier saved to {path} (held-out accuracy "
         f"{history['best_valid_accuracy']:.3f} at epoch {history['best_epoch'] + 1})")
     model.eval()
     info = _info(model, settings, history["best_valid_accuracy"], wanted, path)
     return model, {**info, "trained": True}
 
 
-def parse_recognition_args(args: list[str]) -> tuple[RecognitionSettings, Path | None,
+def parse_fid_classifier_args(args: list[str]) -> tuple[FidClassifierSettings, Path | None,
                                                       str | None, list[str]]:
-    """Split CLI args into recognition settings, --out, --run and the rest (the run's config)."""
-    fields = {f.name: f for f in dataclasses.fields(RecognitionSettings)}
+    """Split CLI args into FID-classifier settings, --out, --run and the rest (the run's config)."""
+    fields = {f.name: f for f in dataclasses.fields(FidClassifierSettings)}
     changes: dict[str, Any] = {}
     out, run, rest = None, None, []
     for arg in args:
@@ -329,9 +330,9 @@ def parse_recognition_args(args: list[str]) -> tuple[RecognitionSettings, Path |
             run = text
         elif key == "epochs" or key.startswith("recog_"):
             if name not in fields:
-                raise ConfigError(f"{arg}: unknown recognition setting; use --recog_<field> "
+                raise ConfigError(f"{arg}: unknown FID-classifier setting; use --recog_<field> "
                                  f"with a field of {', '.join(fields)}")
-            default = getattr(RecognitionSettings(), name)
+            default = getattr(FidClassifierSettings(), name)
             try:
                 value = ast.literal_eval(text)
             except (ValueError, SyntaxError):
@@ -342,30 +343,30 @@ def parse_recognition_args(args: list[str]) -> tuple[RecognitionSettings, Path |
             changes[name] = type(default)(value)
         else:
             rest.append(arg)
-    return RecognitionSettings(**changes), out, run, rest
+    return FidClassifierSettings(**changes), out, run, rest
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command-line entry: train the recognition classifier and write its checkpoint."""
+    """Command-line entry: train the FID classifier and write its checkpoint."""
     from pirounet.run.runtime import resolve_device
     from pirounet.systems.pirounet.checkpoint import load_checkpoint
     from pirounet.systems.pirounet.data import prepare_data
     from pirounet.systems.pirounet.settings import TRAINING
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    settings, out, run, rest = parse_recognition_args(sys.argv[1:] if argv is None else argv)
+    settings, out, run, rest = parse_fid_classifier_args(sys.argv[1:] if argv is None else argv)
     cfg = TRAINING.rebuild(None if run is None else load_checkpoint(run).get("config"), rest)
     data = prepare_data(cfg)
-    path = out or default_recognition_path(cfg, data)
+    path = out or default_fid_classifier_path(cfg, data)
     if path.exists():
         raise SystemExit(f"error: {path} exists; delete it or pass --out=another/path.pt")
-    _, info = get_or_train_recognition(cfg, data, path, settings,
+    _, info = get_or_train_fid_classifier(cfg, data, path, settings,
                                        resolve_device(cfg.device))
     print(f"held-out accuracy {info['valid_accuracy']:.3f}; wrote {path}")
 
 
 def command_line() -> None:
-    """`python -m pirounet.systems.pirounet.recognition ...`: a user error ends in one `error: ...` line."""
+    """`python -m pirounet.systems.pirounet.fid_classifier ...`: a user error is one line."""
     from pirounet.run.checkpoint import CheckpointError
     from pirounet.systems.pirounet.data import DataError
 
