@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 from PIL import Image
-from test_report_explains import explained_run
+from test_eval_report import explained_run
 
 from pirounet.systems.pirounet.evaluation.results import write_eval_report
 from pirounet.viz import animate, plot_confusion_matrix, write_report

@@ -1,4 +1,4 @@
-"""Issue 12: the labeling app never loses a label, fails at start in one line, refuses strangers.
+"""The labeling app never loses a label, fails at start in one line and refuses strangers.
 
 Each test fails without its fix (docs/data_safety.md lists them).
 """

@@ -1,4 +1,4 @@
-"""First-run friction: --help, main_eval without a run, the capped-epoch note, quiet offline wandb.
+"""What the entry points say: --help, main_eval without a run, the capped-epoch note, wandb.
 
 The entry points run as subprocesses in a temporary working directory, as a newcomer runs them.
 """
