@@ -111,7 +111,7 @@ def test_a_run_on_machine_labels_says_so_in_its_tables(tmp_path, monkeypatch):
     train_main.main([str(ROOT / "configs" / "tiny.py"), "--epochs=1", *data])
     switches = ["quantitative", "qualitative_generation", "reconstruction", "latent_space",
                 "entanglement", "blind_export", "recognition_accuracy"]
-    metrics = main_eval.evaluate(main_eval.load_config(main_eval.EVAL_CONFIG, [
+    metrics = main_eval.evaluate(main_eval.EVALUATION.load([
         str(ROOT / "configs" / "eval_debug.py"), "--load_from_checkpoint=tiny",
         "--cpu_threads=1", *(f"--{s}=False" for s in switches)]))
     assert metrics["labels"]["source"] == "machine labels (meter)"

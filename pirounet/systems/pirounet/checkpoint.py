@@ -4,8 +4,9 @@ Our checkpoints are a superset of the published format (`epoch`, `model_state_di
 `optimizer_state_dict`, `loss`, `accuracy`, `valid_loss`, `valid_accuracy`). Here `epoch`
 counts completed epochs (3 after the third, as in history.jsonl and epoch_3.pt); the published
 code stored the 0-based index of the last one, so a published checkpoint's epoch E means E + 1
-epochs done (`epochs_done` below). A published checkpoint carries no config: its run config is
-the one the caller passes (`run_config`); nothing is written into the loaded dict.
+epochs done (`epochs_done` below, which core.restore_training reads). A published checkpoint
+carries no config: its run config is the defaults with the caller's overrides
+(`TRAINING.rebuild(None, overrides)`).
 
     model, cfg, ckpt = load_model("pirounet_dance", which="best")
 
