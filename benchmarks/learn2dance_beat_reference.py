@@ -28,7 +28,7 @@ from pirounet.music.pairs import pair_by_name  # noqa: E402
 from pirounet.systems.learn2dance.music2dance.data import songs_from_prepared  # noqa: E402
 from pirounet.systems.learn2dance.music2dance.evaluation import real_checks  # noqa: E402
 from pirounet.systems.learn2dance.prepare import prepare  # noqa: E402
-from pirounet.systems.learn2dance.settings import load_config  # noqa: E402
+from pirounet.systems.learn2dance.music2dance.settings import TRAINING  # noqa: E402
 
 SIGMA_S, SMOOTH_S = 0.05, 5 / 60  # learn2dance_eval_config.py's defaults
 
@@ -44,7 +44,7 @@ def main(argv: list[str]) -> None:
     """Print the table of the module doc for one data folder."""
     if not argv or argv[0].startswith("--"):
         sys.exit(__doc__)
-    cfg = load_config([f"--data_dir={argv[0]}", "--progress=False", *argv[1:]])
+    cfg = TRAINING.load([f"--data_dir={argv[0]}", "--progress=False", *argv[1:]])
     songs = songs_from_prepared(prepare(cfg), beat_channel=None)
     audio = {p.name: p.song for p in pair_by_name(cfg.data_dir, cfg.songs_dir)}
     known = all(s.beats is not None for s in songs)

@@ -30,7 +30,7 @@ from pirounet.metrics.features import kinetic_features  # noqa: E402
 from pirounet.skeletons import OPENPOSE_15  # noqa: E402
 from pirounet.systems.learn2dance.music2dance.evaluation import windows  # noqa: E402
 from pirounet.systems.learn2dance.prepare import prepare  # noqa: E402
-from pirounet.systems.learn2dance.settings import load_config  # noqa: E402
+from pirounet.systems.learn2dance.music2dance.settings import TRAINING  # noqa: E402
 
 SLIDING = 2  # Bailando's sliding_window
 
@@ -65,7 +65,7 @@ def main(argv: list[str]) -> None:
         sys.exit(__doc__)
     window_s = float(next((a.split("=")[1] for a in argv if a.startswith("--window_s=")), 4))
     rest = [a for a in argv[1:] if not a.startswith("--window_s=")]
-    cfg = load_config([f"--data_dir={argv[0]}", "--progress=False", *rest])
+    cfg = TRAINING.load([f"--data_dir={argv[0]}", "--progress=False", *rest])
     prepared = prepare(cfg)
     fps = prepared.songs[0].fps
     pixels = [prepared.to_pixels(s, s.poses) for s in prepared.songs]  # as the dancer stood

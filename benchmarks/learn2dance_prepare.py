@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from pirounet.music import features as music  # noqa: E402
 from pirounet.systems.learn2dance import poses, prepare, vocabulary  # noqa: E402
 from pirounet.music.pairs import pair_by_name  # noqa: E402
-from pirounet.systems.learn2dance.settings import load_config  # noqa: E402
+from pirounet.systems.learn2dance.music2dance.settings import TRAINING  # noqa: E402
 
 RSS_LIMIT_MB = 1024
 
@@ -56,7 +56,7 @@ def timed(label: str, work):
 
 
 def main() -> None:
-    defaults = load_config([])
+    defaults = TRAINING.load([])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--songs", type=int, default=defaults.synthetic_songs)
     parser.add_argument("--seconds", type=float, default=defaults.synthetic_seconds)
@@ -67,7 +67,7 @@ def main() -> None:
         data = Path(tmp) / "data"
         _, write_s = timed(f"write the set ({args.songs} x {args.seconds:g} s)",
                            lambda: write_set(data, args.songs, args.seconds))
-        cfg = load_config([f"--data_dir={data}", f"--cache_dir={Path(tmp) / 'cache'}",
+        cfg = TRAINING.load([f"--data_dir={data}", f"--cache_dir={Path(tmp) / 'cache'}",
                            f"--music_features={args.features}", "--progress=False"])
         pairs = pair_by_name(cfg.data_dir)
         settings = poses.PoseSettings.from_config(cfg)

@@ -14,7 +14,7 @@ from pirounet.systems.learn2dance import prepare, synthetic, synthetic_dancers, 
 from pirounet.music.errors import DataError
 from pirounet.music.pairs import pair_by_name, split_by_song
 from pirounet.systems.learn2dance.poses import PoseSettings, read_dance
-from pirounet.systems.learn2dance.settings import load_config
+from pirounet.systems.learn2dance.music2dance.settings import TRAINING
 from pirounet.systems.learn2dance.synthetic_songs import SongPlan
 from pirounet.run.config import ConfigError
 
@@ -22,7 +22,7 @@ TINY = ["--synthetic_songs=4", "--synthetic_seconds=8.0", "--n_moves=6", "--prog
 
 
 def tiny_config(tmp: Path, *more: str):
-    return load_config(TINY + [f"--data_dir={tmp / 'data'}", f"--cache_dir={tmp / 'cache'}",
+    return TRAINING.load(TINY + [f"--data_dir={tmp / 'data'}", f"--cache_dir={tmp / 'cache'}",
                                *more])
 
 
@@ -304,10 +304,10 @@ def test_config_rules_name_the_key():
                      ("--split_fractions=(0, 1, 1)", "split_fractions"),
                      ("--music_features=mfcc", "music_features"), ("--fps=0", "fps")]:
         with pytest.raises(ConfigError, match=key):
-            load_config([bad])
+            TRAINING.load([bad])
     # the prepare command checks the whole file, as training does: a model key too
     with pytest.raises(ConfigError, match="mode='dance' is not allowed"):
         prepare.main(["--mode=dance"])
-    cfg = load_config([])
+    cfg = TRAINING.load([])
     assert (cfg.system, cfg.run_name, cfg.fps, cfg.n_moves, cfg.chunk_frames) == (
         "learn2dance", "learn2dance", 30.0, 128, 30)

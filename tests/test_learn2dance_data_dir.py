@@ -18,7 +18,7 @@ import pytest
 from pirounet.music.errors import DataError
 from pirounet.systems.learn2dance import prepare, synthetic
 from pirounet.systems.learn2dance.cache import cached
-from pirounet.systems.learn2dance.settings import load_config
+from pirounet.systems.learn2dance.music2dance.settings import TRAINING
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--synthetic_songs=2", "--synthetic_seconds=4.0", "--n_moves=2", "--progress=False",
@@ -26,14 +26,14 @@ TINY = ["--synthetic_songs=2", "--synthetic_seconds=4.0", "--n_moves=2", "--prog
 
 
 def tiny_config(data: Path, *more: str):
-    return load_config(TINY + [f"--data_dir={data}", f"--cache_dir={data / 'cache'}", *more])
+    return TRAINING.load(TINY + [f"--data_dir={data}", f"--cache_dir={data / 'cache'}", *more])
 
 
 def start_writer(data: Path, songs: int) -> subprocess.Popen:
     """Another process writing a synthetic set of `songs` songs of 20 s into data."""
     code = ("import sys; from pirounet.systems.learn2dance import synthetic; "
-            "from pirounet.systems.learn2dance.settings import load_config; "
-            "synthetic.ensure_dataset(load_config(sys.argv[1:]))")
+            "from pirounet.systems.learn2dance.music2dance.settings import TRAINING; "
+            "synthetic.ensure_dataset(TRAINING.load(sys.argv[1:]))")
     args = [f"--data_dir={data}", f"--synthetic_songs={songs}", "--synthetic_seconds=20.0",
             "--progress=False"]
     return subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO,

@@ -9,7 +9,7 @@ from pirounet.music.errors import DataError
 from pirounet.music.pairs import pair_by_name
 from pirounet.systems.learn2dance import prepare, synthetic
 from pirounet.systems.learn2dance.cache import cache_folder
-from pirounet.systems.learn2dance.settings import load_config
+from pirounet.systems.learn2dance.music2dance.settings import TRAINING
 from pirounet.run.config import ConfigError
 
 TINY = ["--synthetic_songs=4", "--synthetic_seconds=8.0", "--n_moves=6", "--progress=False"]
@@ -19,7 +19,7 @@ TINY = ["--synthetic_songs=4", "--synthetic_seconds=8.0", "--n_moves=6", "--prog
 def synthetic_set(tmp_path_factory) -> Path:
     """The synthetic set at test size, written once; tests copy it."""
     data = tmp_path_factory.mktemp("l2d") / "data"
-    assert synthetic.ensure_dataset(load_config(TINY + [f"--data_dir={data}"]))
+    assert synthetic.ensure_dataset(TRAINING.load(TINY + [f"--data_dir={data}"]))
     return data
 
 
@@ -64,9 +64,9 @@ def test_nothing_pairs_lists_what_was_found_and_skipped(synthetic_set, tmp_path)
 
 
 def test_cache_follows_data_dir_unless_set():
-    cfg = load_config(["--data_dir=/somewhere/else"])
+    cfg = TRAINING.load(["--data_dir=/somewhere/else"])
     assert cache_folder(cfg) == Path("/somewhere/else/cache")
-    assert cache_folder(load_config(["--cache_dir=c"])) == Path("c")
+    assert cache_folder(TRAINING.load(["--cache_dir=c"])) == Path("c")
 
 
 def test_beats_files_and_styles_csv_and_a_name_pattern(synthetic_set, tmp_path):
@@ -74,7 +74,7 @@ def test_beats_files_and_styles_csv_and_a_name_pattern(synthetic_set, tmp_path):
     (data / "beats").mkdir()
     (data / "beats" / "song_001.txt").write_text("# beat times\n0.5, 1.0\n1.5 2.0\n")
     (data / "styles.csv").write_text("name,style\nsong_000,waltz\n")
-    cfg = load_config(TINY + [f"--data_dir={data}", "--style_pattern=song_00(?P<style>[12])"])
+    cfg = TRAINING.load(TINY + [f"--data_dir={data}", "--style_pattern=song_00(?P<style>[12])"])
     prepared = prepare.prepare(cfg)
     songs = {s.name: s for s in prepared.songs}
     text = prepare.summary(prepared)
@@ -99,7 +99,7 @@ def test_bad_beats_file_and_styles_csv_name_the_file_and_row(tmp_path):
     with pytest.raises(DataError, match=r"styles.csv: row 2: expected name,style"):
         prepare.read_styles(tmp_path)
     with pytest.raises(ConfigError, match="style_pattern"):
-        load_config(["--style_pattern=(unclosed"])
+        TRAINING.load(["--style_pattern=(unclosed"])
 
 
 def test_a_pattern_without_a_named_group_takes_the_first_group_or_the_match():

@@ -16,7 +16,7 @@ from pirounet.music.errors import DataError
 from pirounet.music.features import read_audio
 from pirounet.music.pairs import pair_by_name
 from pirounet.run.config import ConfigError
-from pirounet.systems.learn2dance.settings import load_config
+from pirounet.systems.learn2dance.music2dance.settings import TRAINING
 from pirounet.systems.learn2dance.poses import PoseSettings, read_dance
 from pirounet.interchange.safe_pickle import load_arrays
 
@@ -89,7 +89,7 @@ def test_a_file_name_that_is_not_utf8_is_one_error(tmp_path):
 
 def test_the_frame_rate_has_an_upper_bound(tmp_path):
     with pytest.raises(ConfigError, match=r"fps=10000.0 is not allowed: it must be in \(0, 240"):
-        load_config(["--fps=10000.0"])
+        TRAINING.load(["--fps=10000.0"])
     result = prepare_cli("--fps=10000.0", f"--data_dir={tmp_path}")
     assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
     folder = tmp_path / "dance"

@@ -10,7 +10,7 @@ import soundfile
 import main as train_entry
 from pirounet.systems.learn2dance import synthetic
 from pirounet.systems.learn2dance.music2dance.data import Song, long_enough, window_length
-from pirounet.systems.learn2dance.settings import load_config
+from pirounet.systems.learn2dance.music2dance.settings import TRAINING
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -41,7 +41,7 @@ def test_training_with_a_tenth_of_a_second_song_keeps_its_windows(tmp_path, capl
     data = tmp_path / "data"
     args = ["--synthetic_songs=4", "--synthetic_seconds=8.0", "--n_moves=4", "--progress=False",
             f"--data_dir={data}", f"--cache_dir={tmp_path / 'cache'}"]
-    synthetic.ensure_dataset(load_config(args))
+    synthetic.ensure_dataset(TRAINING.load(args))
     # a 0.1 s song with a 3-frame dance: the first frames of song_000's
     (data / "poses" / "clip").mkdir()
     for t in range(3):

@@ -1,16 +1,16 @@
-"""learn2dance's settings: its defaults file and the allowed values of its keys.
-
-    cfg = load_config(["configs/x.py", "--n_moves=64"])
+"""learn2dance's data settings: its defaults file and the allowed values of its data keys.
 
 learn2dance_config.py lives at the top of a checkout; an installed package reads the copy its
-wheel ships (see pirounet.run.config.defaults_file). The rule table below is checked when a
-config is loaded, before anything is read or written.
+wheel ships (see pirounet.run.config.defaults_file). The rule table below, with the model's
+(music2dance/settings.py), is checked when a config is loaded, before anything is read or
+written:
+
+    cfg = TRAINING.load(["configs/x.py", "--n_moves=64"])   # music2dance/settings.py
 """
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from pirounet.run import config as core
 from pirounet.run.rules import Rule, at_least, between, folder_name, one_of
@@ -77,16 +77,3 @@ DATA_RULES: dict[str, Rule] = {
     "test_songs": song_names,
     "style_pattern": regular_expression,
 }
-
-RULES_BY_FILE: dict[str, Mapping[str, Rule]] = {DEFAULT_CONFIG.name: DATA_RULES}
-
-
-def rules_for(defaults_path: str | Path) -> Mapping[str, Rule]:
-    """The rule table of a defaults file, by its name; none for other files."""
-    return RULES_BY_FILE.get(Path(defaults_path).name, {})
-
-
-def load_config(args: Iterable[str] = (), defaults_path: str | Path = DEFAULT_CONFIG
-                ) -> core.Config:
-    """Defaults, override files and --key=value (see pirounet/run/config.py), then the rules."""
-    return core.load_config(defaults_path, args, rules_for(defaults_path))
