@@ -81,7 +81,7 @@ def figure(workdir: Path, out: Path) -> None:
     cwd = Path.cwd()
     os.chdir(workdir)
     try:
-        model, cfg, _ = load_model(RUN, which="best")
+        model, cfg, _ = load_model(RUN, which="last")  # the checkpoint main_eval evaluated
         data = prepare_data(cfg.replace(synthetic_if_missing=False))
     finally:
         os.chdir(cwd)
