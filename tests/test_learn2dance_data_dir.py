@@ -169,10 +169,12 @@ def test_evaluation_with_the_data_moved_away_writes_no_data_and_keeps_metrics(tm
     run = tiny_learn2dance_checkpoint(tmp_path / "run.pt", f"--data_dir={data}",
                                       f"--cache_dir={data / 'cache'}", "--run_name=r")
     results = tmp_path / "results"
-    (results / "r").mkdir(parents=True)
+    (results / "r" / "plots").mkdir(parents=True)
     (results / "r" / "metrics.json").write_text('{"earlier": 1}')
+    (results / "r" / "plots" / "beat_align_score.png").write_bytes(b"an earlier figure")
     with pytest.raises(DataError, match=r"moved_away: data_dir is not there"):
         main_eval.main(["learn2dance", f"--load_from_checkpoint={run}",
                         f"--results_root={results}"])
     assert not data.exists()
     assert (results / "r" / "metrics.json").read_text() == '{"earlier": 1}'
+    assert (results / "r" / "plots" / "beat_align_score.png").read_bytes() == b"an earlier figure"

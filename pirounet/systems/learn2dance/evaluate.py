@@ -179,11 +179,13 @@ def main(args: list[str]) -> dict[str, Any]:
         set_threads(eval_cfg.cpu_threads)
         name = results_name(eval_cfg.name, eval_cfg.load_from_checkpoint, eval_cfg.checkpoint,
                             train_cfg.run_name)
-        folder = clear_own_folders(Path(eval_cfg.results_root) / name)
-        setup_logging(folder / "eval.log")
-        prepared = prepare(train_cfg)  # evaluation never writes data
+        # The data first: evaluation never writes data, and a data error (a data_dir moved
+        # away, changed songs) leaves the previous evaluation's figures where they are
+        prepared = prepare(train_cfg)
         data = check_eval_data(ckpt, data_fingerprint(prepared), eval_cfg.on_data_change,
                                describe_change)
+        folder = clear_own_folders(Path(eval_cfg.results_root) / name)
+        setup_logging(folder / "eval.log")
         with torch.no_grad():
             metrics = EVALUATORS[train_cfg.model](eval_cfg, train_cfg, ckpt, prepared, folder)
         metrics = {"name": name, "checkpoint": ckpt["path"], "model": train_cfg.model,
