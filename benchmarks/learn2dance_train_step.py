@@ -9,8 +9,10 @@
    backward and an Adam step. The ratio (target <= 1.10) is what the objective's bookkeeping
    costs. Steps alternate between the two so that load from other processes hits both alike;
    the median of each is reported.
-2. Generation: a dance for a song of --song_s seconds (music features given), top-5
-   sampling and blended transitions; seconds of dance per second of compute.
+2. Generation: a dance for a song of --song_s seconds (music features given, beats every
+   half second), top-5 sampling, in both playbacks: published (centroids, blended transitions)
+   and beat_sync (real segments from a motion library cut from random-walk training dances);
+   seconds of dance per second of compute.
 """
 from __future__ import annotations
 
@@ -27,8 +29,10 @@ from torch import nn
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from pirounet.systems.learn2dance.music2dance.beat_sync import MotionLibrary  # noqa: E402
 from pirounet.systems.learn2dance.music2dance.data import MusicScaler  # noqa: E402
-from pirounet.systems.learn2dance.music2dance.generate import DanceModel  # noqa: E402
+from pirounet.systems.learn2dance.music2dance.generate import (DanceModel,  # noqa: E402
+                                                       GenerationSettings)
 from pirounet.systems.learn2dance.music2dance.model import (ModelSettings, MusicEncoder,  # noqa: E402
                                                     PoseDecoder)
 from pirounet.systems.learn2dance.music2dance.objective import MoveObjective  # noqa: E402
@@ -51,6 +55,18 @@ class BareLSTMs(nn.Module):
         b, t, h = states.shape
         pooled = states.reshape(b, t // chunk, chunk, h).mean(2)  # (B, S, 2H)
         return self.head(pooled).sum()
+
+
+def random_library(rng: np.random.Generator, n_moves: int, chunk_frames: int,
+                   fps: float) -> MotionLibrary:
+    """A motion library cut from random-walk dances (T, 15, 2) with beats every half second."""
+    dances, moves, beats = [], [], []
+    for _ in range(4):
+        poses = np.cumsum(rng.normal(scale=0.01, size=(20 * chunk_frames, 15, 2)), axis=0)
+        dances.append(poses.astype(np.float32))
+        moves.append(rng.integers(0, n_moves, 20))  # one move per chunk
+        beats.append(np.arange(0.5, len(poses) / fps, 0.5))
+    return MotionLibrary.of(dances, moves, beats, chunk_frames, fps)
 
 
 def timed(fn) -> float:
@@ -104,21 +120,24 @@ def main() -> None:
           f"{statistics.median(ours_s) * 1e3:.0f} ms; bare LSTMs "
           f"{statistics.median(bare_s) * 1e3:.0f} ms; ratio {ratio:.3f} (target <= 1.10)")
 
-    # 2. Generation speed
-    n_moves = s.n_moves
-    centroids = np.random.default_rng(0).normal(size=(n_moves, args.chunk_frames, 15, 2))
+    # 2. Generation speed, both playbacks
+    n_moves, fps = s.n_moves, 30.0
+    rng = np.random.default_rng(0)
+    centroids = rng.normal(size=(n_moves, args.chunk_frames, 15, 2)).astype(np.float32)
     model = DanceModel(objective.encoder.eval(), objective.decoder.eval(),
-                       MusicScaler.identity(args.music_dim), centroids.astype(np.float32),
-                       args.mode, fps=30.0)
-    song = np.random.default_rng(1).normal(size=(int(args.song_s * 30), args.music_dim))
-    song = song.astype(np.float32)
-    model.dance(song[:60])  # warm-up
-    seconds = [timed(lambda: model.dance(song, seed=0)) for _ in range(3)]
-    best = statistics.median(seconds)
-    print(f"generation: {args.song_s:.0f} s of dance in {best:.3f} s of compute = "
-          f"{args.song_s / best:.0f} s of dance per second (top-5 sampling, blended, "
-          f"music features given)")
-
+                       MusicScaler.identity(args.music_dim), centroids, args.mode, fps=fps,
+                       library=random_library(rng, n_moves, args.chunk_frames, fps))
+    song = rng.normal(size=(int(args.song_s * fps), args.music_dim)).astype(np.float32)
+    beats = np.arange(0.5, args.song_s, 0.5)  # 120 bpm
+    for playback in ("published", "beat_sync"):
+        gen = GenerationSettings(playback=playback)
+        model.dance(song[:60], gen, beats=beats[beats < 2])  # warm-up
+        seconds = [timed(lambda: model.dance(song, gen, seed=0, beats=beats))
+                   for _ in range(3)]
+        best = statistics.median(seconds)
+        print(f"generation ({playback}): {args.song_s:.0f} s of dance in {best:.3f} s of "
+              f"compute = {args.song_s / best:.0f} s of dance per second (top-5 sampling, "
+              f"music features given)")
 
 if __name__ == "__main__":
     main()
