@@ -22,6 +22,21 @@ progress = False
 wandb_mode = "disabled"
 """
 
+# On top of LEARN2DANCE_TINY: a music->dance model of a few units, two epochs.
+LEARN2DANCE_MODEL_TINY = "music_emb = 8\nhidden_size = 8\nbatch_size = 2\nepochs = 2\n"
+
+# On top of LEARN2DANCE_TINY: pose and sequence GAN stages of a few steps, a small evaluation.
+LEARN2DANCE_GAN_TINY = """
+gan_epochs = 2
+pose_batch_size = 64
+seq_batch_size = 16
+max_steps_per_epoch = 3
+gan_eval_windows = 20
+sample_every = 0
+predict_steps = 3
+predict_restarts = 1
+"""
+
 
 def data_args(folder: Path) -> list[str]:
     """Settings that point a PirouNet config at the synthetic recordings in folder."""

@@ -12,34 +12,13 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import LEARN2DANCE_GAN_TINY, LEARN2DANCE_MODEL_TINY, LEARN2DANCE_TINY
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "WANDB_MODE": "disabled", "PYTHONUNBUFFERED": "1"}
-LEARN2DANCE_TINY = """
-data_dir = "data/l2d"
-cache_dir = "data/l2d/cache"
-synthetic_songs = 6
-synthetic_seconds = 6.0
-split_fractions = (0.5, 0.17, 0.33)
-n_moves = 6
-music_emb = 8
-hidden_size = 8
-batch_size = 2
-epochs = 2
-cpu_threads = 1
-progress = False
-wandb_mode = "disabled"
-gan_epochs = 1
-pose_batch_size = 64
-seq_batch_size = 16
-max_steps_per_epoch = 3
-gan_eval_windows = 20
-sample_every = 0
-predict_steps = 3
-predict_restarts = 1
-"""
+L2D_TINY = LEARN2DANCE_TINY + LEARN2DANCE_MODEL_TINY + LEARN2DANCE_GAN_TINY
 
 
 def run(cwd: Path, *args: str) -> str:
@@ -97,7 +76,7 @@ def test_pirounet_cuda_losses_match_the_cpu(pirounet_data):
 
 
 def test_learn2dance_model_and_gans_on_cuda(tmp_path):
-    (tmp_path / "tiny.py").write_text(LEARN2DANCE_TINY + 'device = "cuda"\n')
+    (tmp_path / "tiny.py").write_text(L2D_TINY + 'device = "cuda"\n')
     main, main_eval = str(REPO / "main.py"), str(REPO / "main_eval.py")
     run(tmp_path, main, "learn2dance", "tiny.py", "--run_name=m2d")
     run(tmp_path, main, "learn2dance", "tiny.py", "--run_name=m2d", "--epochs=3",

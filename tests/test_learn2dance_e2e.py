@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile
 import torch
-from helpers import LEARN2DANCE_TINY
+from helpers import LEARN2DANCE_MODEL_TINY, LEARN2DANCE_TINY
 from torch import nn
 
 import main as train_entry
@@ -23,7 +23,7 @@ from pirounet.viz.soundtrack import ffmpeg_exe
 os.environ["WANDB_MODE"] = "disabled"
 REPO = Path(__file__).resolve().parents[1]
 
-TINY = LEARN2DANCE_TINY + "music_emb = 8\nhidden_size = 8\nbatch_size = 2\nepochs = 2\n"
+TINY = LEARN2DANCE_TINY + LEARN2DANCE_MODEL_TINY
 
 
 def write_song(path, seconds, sr=22050):

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from helpers import LEARN2DANCE_TINY
+from helpers import LEARN2DANCE_GAN_TINY, LEARN2DANCE_TINY
 
 import main as train_entry
 import main_eval as eval_entry
@@ -26,16 +26,7 @@ from pirounet.run.config import ConfigError
 
 os.environ["WANDB_MODE"] = "disabled"
 
-TINY = LEARN2DANCE_TINY + """
-gan_epochs = 2
-pose_batch_size = 64
-seq_batch_size = 16
-max_steps_per_epoch = 3
-gan_eval_windows = 20
-sample_every = 0
-predict_steps = 3
-predict_restarts = 1
-"""
+TINY = LEARN2DANCE_TINY + LEARN2DANCE_GAN_TINY
 
 
 # ---- the gradient penalty

@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from helpers import LEARN2DANCE_TINY, train_tiny_run  # noqa: E402
+from helpers import (LEARN2DANCE_GAN_TINY, LEARN2DANCE_MODEL_TINY,  # noqa: E402
+                     LEARN2DANCE_TINY, train_tiny_run)
 
 import main  # noqa: E402
 import main_eval  # noqa: E402
@@ -37,20 +38,7 @@ SKIPPED = ("timing_s",)  # wall-clock seconds, different every run
 PIROUNET_EVAL = ["configs/eval_debug.py", "--load_from_checkpoint=tiny", "--cpu_threads=1",
                  "--qualitative_generation=False", "--reconstruction=False",
                  "--entanglement=False", "--blind_export=False", "--recognition_accuracy=False"]
-L2D_TINY = LEARN2DANCE_TINY + """
-music_emb = 8
-hidden_size = 8
-batch_size = 2
-epochs = 2
-gan_epochs = 2
-pose_batch_size = 64
-seq_batch_size = 16
-max_steps_per_epoch = 3
-gan_eval_windows = 20
-sample_every = 0
-predict_steps = 3
-predict_restarts = 1
-"""
+L2D_TINY = LEARN2DANCE_TINY + LEARN2DANCE_MODEL_TINY + LEARN2DANCE_GAN_TINY
 L2D_EVAL = ["--bootstrap_iterations=2", "--n_animations=0", "--feature_window_s=1.0",
             "--diversity_pairs=20"]
 
