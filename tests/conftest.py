@@ -23,6 +23,36 @@ def one_thread():
 
 
 @pytest.fixture
+def keep_threads():
+    """Torch's thread count restored after a test whose training set it."""
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> Path:
+    """A small synthetic PirouNet set: 3000 frames in 2 recordings."""
+    from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
+
+    out = tmp_path_factory.mktemp("data")
+    write_synthetic_dataset(out, seed=0, frames=3000, n_files=2)
+    return out
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, data) -> Path:
+    """One 1-epoch PirouNet run on configs/tiny.py: the folder holding saved_models/tiny/."""
+    from helpers import data_args, run
+
+    folder = tmp_path_factory.mktemp("trained")
+    before = torch.get_num_threads()
+    run(folder, *data_args(data), "--epochs=1")
+    torch.set_num_threads(before)
+    return folder
+
+
+@pytest.fixture
 def real_labels_csv() -> Path:
     """The real label file made with the original app (see fixtures/README.md)."""
     return FIXTURES / "labels_from_app.csv"

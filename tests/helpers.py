@@ -1,4 +1,5 @@
 """Helpers several test modules share (importable because pytest puts tests/ on sys.path)."""
+import shutil
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,29 @@ def data_args(folder: Path) -> list[str]:
     """Settings that point a PirouNet config at the synthetic recordings in folder."""
     return [f"--data_pattern={folder}/mariel_*.npy",
             f"--labels_path={folder}/labels_from_app.csv"]
+
+
+TINY = str(ROOT / "configs" / "tiny.py")
+
+
+def run(folder: Path, *args: str):
+    """PirouNet's training on configs/tiny.py in `folder` (saved_models/ is relative to it)."""
+    from pirounet.systems.pirounet import train as train_main
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(folder)
+        return train_main.main([TINY, *args])
+
+
+def copy_run(trained: Path, to: Path) -> Path:
+    """A copy of trained's saved_models/ in `to`."""
+    shutil.copytree(trained / "saved_models", to / "saved_models")
+    return to
+
+
+def copy_data(data: Path, to: Path) -> Path:
+    """A copy of the data folder as to/data."""
+    return Path(shutil.copytree(data, to / "data"))
 
 
 def train_tiny_run(root: Path, frames: int, *args: str) -> Path:
