@@ -45,7 +45,7 @@ reconstruction = True  # valid windows reconstructed, the original as a ghost
 latent_space = True  # 3-D PCA of the training codes coloured by label, and the dense tiles
 entanglement = True  # one z decoded with each label, distances over entanglement_draws
 blind_export = True  # shuffled conditional dances for blind human labeling
-recognition_accuracy = True  # human blind labels vs conditioning labels (skipped if no CSV)
+blind_accuracy = True  # human blind labels vs conditioning labels (skipped if no CSV)
 
 # ----------------------------------------------------------------------------- dense tiles
 # Conditional generation samples high-density tiles of each label's 2-D latent PCA (paper).

@@ -93,7 +93,7 @@ def timed_eval(workdir: Path, stat_sampling_size: int, threads: int,
             f"--name={name}", f"--cpu_threads={threads}",
             "--n_per_label=10", "--quantitative=True", "--classification=True",
             "--qualitative_generation=False", "--reconstruction=False", "--latent_space=False",
-            "--entanglement=False", "--blind_export=False", "--recognition_accuracy=False"]
+            "--entanglement=False", "--blind_export=False", "--blind_accuracy=False"]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "WANDB_MODE": "disabled"}
     start = time.perf_counter()
     proc = subprocess.Popen(args, cwd=workdir, env=env, stdout=subprocess.DEVNULL,

@@ -121,7 +121,7 @@ def main() -> None:
                 f"--load_from_checkpoint={RUN}",
                 "--fid_classifier_path=saved_models/fid_classifier/real_dance.pt",
                 "--latent_space=False", "--entanglement=False",
-                "--blind_export=False", "--recognition_accuracy=False", "--cpu_threads=1"]
+                "--blind_export=False", "--blind_accuracy=False", "--cpu_threads=1"]
     times = {"labels": timed(machine_labels, data, workdir, opts.seed),
              "train": timed(run, train, workdir),
              "evaluate": timed(run, evaluate, workdir)}

@@ -46,7 +46,7 @@ def test_too_few_labels_is_one_data_error(tmp_path, data, rows):
 
 def test_corrupt_blind_labels_and_fid_classifier_cache_are_one_error(tmp_path):
     from pirounet.systems.pirounet.evaluation.context import EvalError
-    from pirounet.systems.pirounet.evaluation.recognition_accuracy import load_conditioning_labels
+    from pirounet.systems.pirounet.evaluation.blind_accuracy import load_conditioning_labels
     from pirounet.systems.pirounet.fid_classifier import load_fid_classifier
 
     bad = tmp_path / "blind_labels.npy"

@@ -41,7 +41,7 @@ EXPECTED_FILES = [
     "entanglement/entanglement.png", "entanglement/one_z.gif",
     "entanglement/label_swap_strip.png",
     "to_be_labeled/sequences.npy", "to_be_labeled/blind_export.json", "blind_labels.npy",
-    "recognition_accuracy/confusion.png",
+    "blind_accuracy/confusion.png",
 ]
 GENERATED = ["fid", "diversity", "multimodality", "kinetic_fid", "geometric_fid",
              "bone_length_variation", "bone_length_ratio", "start_speed_ratio",
@@ -61,7 +61,7 @@ EXPECTED_KEYS = (
        "headline.start_speed_vs_real.value", "headline.bone_length_vs_real.value"]
     + [f"classification.{p}.{m}" for p in ("valid", "test")
        for m in ("accuracy", "balanced_accuracy", "confusion")]
-    + [f"recognition_accuracy.{m}" for m in ("accuracy", "n_rated", "n_na_dropped",
+    + [f"blind_accuracy.{m}" for m in ("accuracy", "n_rated", "n_na_dropped",
                                               "not_a_dance_share", "confusion")]
     + [f"conditional_generation.{k}.fallback" for k in ("sustained", "neutral", "sudden")]
     + ["conditional_generation.fallback_labels", "entanglement.distance",
@@ -142,7 +142,7 @@ def test_every_output_with_every_switch_on(run_root, monkeypatch):
     assert sorted(labels.tolist()) == [0, 0, 1, 1, 2, 2]
     human = np.array([[int(v) for v in row.split(",")] for row in HUMAN_LABELS.split()])
     rated = human[:, 2] != 4
-    recog = metrics["recognition_accuracy"]
+    recog = metrics["blind_accuracy"]
     assert recog["n_na_dropped"] == 1 and recog["n_rated"] == 5
     assert recog["accuracy"] == pytest.approx(np.mean(labels[rated] == human[rated, 2]))
     assert recog["not_a_dance_share"] == pytest.approx(2 / 6)
@@ -235,7 +235,7 @@ def test_run_with_every_remedy_trains_and_evaluates(run_root, monkeypatch):
     assert torch.equal(state["pose_mean"], model.pose_mean) and state["pose_std"].min() > 0
 
     metrics = main_eval.main([DEBUG, "--load_from_checkpoint=remedies", "--blind_export=False",
-                              "--recognition_accuracy=False"])
+                              "--blind_accuracy=False"])
     assert metrics["training_config"]["pose_normalization"] == "standardize"
     assert set(metrics["headline"]) == {"reconstruction_vs_mean_pose", "effort_as_asked",
                                         "diversity_vs_real", "label_swap_as_asked",
@@ -253,7 +253,7 @@ def test_space_effort_run_never_meets_the_time_meter(run_root, monkeypatch):
                "--effort=space", "--split=ratio", "--shuffle_data=True"])
     metrics = main_eval.main([DEBUG, "--load_from_checkpoint=space",
                               "--fid_classifier_path=saved_models/fid_classifier/space_debug.pt",
-                              "--recognition_accuracy=False"])
+                              "--blind_accuracy=False"])
     quantitative = metrics["quantitative"]
     assert "space" in quantitative["effort_meter"]["skipped"]
     assert "effort_recognition_rate" not in quantitative["generated"]

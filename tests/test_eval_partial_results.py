@@ -11,19 +11,19 @@ from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
 
 
 def test_a_partly_labelled_blind_export_is_scored_on_what_is_labelled(tmp_path):
-    from pirounet.systems.pirounet.evaluation.context import EvalError
-    from pirounet.systems.pirounet.evaluation.recognition_accuracy import (
+    from pirounet.systems.pirounet.evaluation.blind_accuracy import (
+        blind_scores,
         match_export,
         read_blind_labels,
-        recognition_scores,
     )
+    from pirounet.systems.pirounet.evaluation.context import EvalError
 
     csv = tmp_path / "human_labels.csv"
     csv.write_text("0,1,0\n2,1,2\n3,1,4\n")  # 3 of 6 dances labelled so far
     table = read_blind_labels(csv)
     cond = np.array([0, 1, 2, 2, 1, 0])
     match_export(table, cond, csv, tmp_path / "blind_labels.npy")
-    scores = recognition_scores(table, cond)
+    scores = blind_scores(table, cond)
     assert (scores["accuracy"], scores["n_rated"], scores["n_labelled"],
             scores["n_exported"], scores["complete"]) == (1.0, 2, 3, 6, False)
     csv.write_text("0,1,0\n6,1,2\n")  # a dance the export does not have
@@ -48,15 +48,15 @@ def test_a_failing_part_still_writes_metrics_and_report(tmp_path, monkeypatch):
         raise EvalError("human_labels.csv, line 3: bad")
     monkeypatch.setattr(ev, "load_context", lambda cfg, cores: ctx)
     monkeypatch.setattr(ev, "SECTIONS", (("classification", None, lambda c: {"acc": 0.5}),
-                                         ("recognition_accuracy", None, broken)))
+                                         ("blind_accuracy", None, broken)))
     monkeypatch.setattr(ev, "TILE_USERS", ())
     monkeypatch.setattr(ev, "labelled_share", lambda cfg, dataset: 0.5)
     monkeypatch.setattr(ev, "diagnose", lambda ctx, metrics: {"warnings": []})
     monkeypatch.setattr(ev, "write_eval_report", lambda d, m, t: ev.write_metrics(
         d, m).with_name("report.html"))
-    with pytest.raises(EvalError, match="recognition_accuracy: human_labels.csv, line 3"):
+    with pytest.raises(EvalError, match="blind_accuracy: human_labels.csv, line 3"):
         ev.evaluate(load_config(EVAL_CONFIG), 1)
     metrics = json.loads((results / "metrics.json").read_text())
     assert "stale" not in metrics and metrics["classification"] == {"acc": 0.5}
-    assert metrics["recognition_accuracy"] == {"error": "human_labels.csv, line 3: bad"}
-    assert any("not computed: recognition_accuracy" in w for w in metrics["warnings"])
+    assert metrics["blind_accuracy"] == {"error": "human_labels.csv, line 3: bad"}
+    assert any("not computed: blind_accuracy" in w for w in metrics["warnings"])

@@ -12,15 +12,15 @@ from pirounet.systems.pirounet.data.label_files import write_blind_file, write_b
 from pirounet.systems.pirounet.evaluation import (
     EvalError,
     paper_table,
+    blind_scores,
     read_blind_labels,
-    recognition_scores,
-    run_recognition_accuracy,
+    run_blind_accuracy,
     tile_summary,
 )
 from pirounet.run.results import json_ready, write_metrics
 from pirounet.systems.pirounet.evaluation.context import training_config
 from pirounet.systems.pirounet.evaluation.quantitative import FeatureReference, chunked_ajd, feature_subset
-from pirounet.systems.pirounet.evaluation.recognition_accuracy import match_export
+from pirounet.systems.pirounet.evaluation.blind_accuracy import match_export
 from pirounet.systems.pirounet.efforts import EFFORTS
 from pirounet.systems.pirounet.generation import TileSettings, find_dense_tiles
 from pirounet.systems.pirounet.settings import load_config
@@ -68,29 +68,29 @@ def test_blind_csv_reader_on_the_real_file():
     assert (table[:, 2] == 4).sum() == 9  # N/A
 
 
-def test_recognition_scores_drop_and_count_na():
+def test_blind_scores_drop_and_count_na():
     table = read_blind_labels(BLIND_CSV)
     human = table[:, 2]
     agree = np.where(human == 4, 0, human)  # conditioning labels equal to the human's
-    scores = recognition_scores(table, agree)
+    scores = blind_scores(table, agree)
     assert scores["accuracy"] == 1.0
     assert (scores["n_rated"], scores["n_na_dropped"]) == (216, 9)
     assert scores["not_a_dance_share"] == pytest.approx(9 / 225)
     assert scores["confusion"] == [[99, 0, 0], [0, 76, 0], [0, 0, 41]]
 
     shifted = (agree + 1) % 3  # every dance conditioned on the next label
-    scores = recognition_scores(table, shifted)
+    scores = blind_scores(table, shifted)
     assert scores["accuracy"] == 0.0
     # rows: conditioning label, columns: human label
     assert scores["confusion"] == [[0, 0, 41], [99, 0, 0], [0, 76, 0]]
 
 
-def test_recognition_scores_follow_seq_index_not_row_order(tmp_path):
+def test_blind_scores_follow_seq_index_not_row_order(tmp_path):
     csv = tmp_path / "labels.csv"
     csv.write_text("2,1,2\n0,1,0\n1,0,4\n")
     table = read_blind_labels(csv)
     np.testing.assert_array_equal(table[:, 0], [0, 1, 2])
-    scores = recognition_scores(table, np.array([0, 1, 1]))
+    scores = blind_scores(table, np.array([0, 1, 1]))
     assert scores["confusion"] == [[1, 0, 0], [0, 0, 1], [0, 0, 0]]
     assert scores["not_a_dance_share"] == pytest.approx(1 / 3)
 
@@ -122,41 +122,41 @@ TIME_NAMES = EFFORTS["time"].classes
 
 
 def fake_context(tmp_path: Path, human_labels_path: str = "") -> SimpleNamespace:
-    """What run_recognition_accuracy reads of an EvalContext."""
+    """What run_blind_accuracy reads of an EvalContext."""
     cfg = SimpleNamespace(label_dim=3, effort="time")
     return SimpleNamespace(results_dir=tmp_path, cfg=cfg, label_name=TIME_NAMES.__getitem__,
                            eval_cfg=SimpleNamespace(human_labels_path=human_labels_path))
 
 
-def test_recognition_accuracy_without_labels_is_skipped_with_a_note(tmp_path, caplog):
+def test_blind_accuracy_without_labels_is_skipped_with_a_note(tmp_path, caplog):
     with caplog.at_level(logging.INFO):
-        out = run_recognition_accuracy(fake_context(tmp_path))
+        out = run_blind_accuracy(fake_context(tmp_path))
     assert set(out) == {"skipped"} and "human_labels.csv" in out["skipped"]
     assert "skipped" in caplog.text
 
 
-def test_recognition_accuracy_against_the_export(tmp_path):
+def test_blind_accuracy_against_the_export(tmp_path):
     np.save(tmp_path / "blind_labels.npy", np.array([0, 1, 2, 2]))
     csv = tmp_path / "to_be_labeled" / "human_labels.csv"
     csv.parent.mkdir()
     csv.write_text("0,1,0\n1,1,2\n2,0,4\n3,1,2\n")
-    out = run_recognition_accuracy(fake_context(tmp_path))
+    out = run_blind_accuracy(fake_context(tmp_path))
     assert out["accuracy"] == pytest.approx(2 / 3)
     assert (out["n_rated"], out["n_na_dropped"]) == (3, 1)
-    assert (tmp_path / "recognition_accuracy" / "confusion.png").stat().st_size > 0
+    assert (tmp_path / "blind_accuracy" / "confusion.png").stat().st_size > 0
     with pytest.raises(EvalError, match="225 rows"):
-        run_recognition_accuracy(fake_context(tmp_path, str(BLIND_CSV)))
+        run_blind_accuracy(fake_context(tmp_path, str(BLIND_CSV)))
 
 
-def test_recognition_accuracy_checks_the_exports_effort(tmp_path):
+def test_blind_accuracy_checks_the_exports_effort(tmp_path):
     np.save(tmp_path / "blind_labels.npy", np.array([0, 1, 2]))
     folder = tmp_path / "to_be_labeled"
     write_blind_file(folder / "human_labels.csv", [(0, 1, 0), (1, 1, 1), (2, 1, 0)])
     write_blind_info(folder, "time", 3)
-    assert run_recognition_accuracy(fake_context(tmp_path))["effort"] == "time"
+    assert run_blind_accuracy(fake_context(tmp_path))["effort"] == "time"
     write_blind_info(folder, "space", 3)
     with pytest.raises(EvalError, match="labelled on effort='space'.*uses effort='time'"):
-        run_recognition_accuracy(fake_context(tmp_path))
+        run_blind_accuracy(fake_context(tmp_path))
 
 
 # ----------------------------------------------------------------------------- metrics.json
@@ -228,3 +228,15 @@ def test_paper_table_says_machine_labels():
     assert table["markdown"].splitlines()[0].startswith("| model | labelled (%) | labels |")
     assert table["markdown"].splitlines()[-1].startswith("| real | 50.0 | machine labels (meter) |")
     assert "labels" not in paper_table("run", 0.5, {})["row"]  # human labels: the paper's row
+
+
+def test_the_old_recognition_accuracy_switch_names_blind_accuracy(tmp_path):
+    from pirounet.run.config import ConfigError
+    from pirounet.systems.pirounet.settings import EVALUATION
+
+    override = tmp_path / "mine.py"
+    override.write_text("recognition_accuracy = False\n")
+    with pytest.raises(ConfigError, match="mine.py: config key 'recognition_accuracy' is now "
+                                          "called 'blind_accuracy'"):
+        EVALUATION.load([str(override)])
+    assert EVALUATION.load(["--blind_accuracy=False"]).blind_accuracy is False

@@ -110,7 +110,7 @@ def test_a_run_on_machine_labels_says_so_in_its_tables(tmp_path, monkeypatch):
     data = [f"--data_pattern={tmp_path}/data/mariel_*.npy", f"--labels_path={labels}"]
     train_main.main([str(ROOT / "configs" / "tiny.py"), "--epochs=1", *data])
     switches = ["quantitative", "qualitative_generation", "reconstruction", "latent_space",
-                "entanglement", "blind_export", "recognition_accuracy"]
+                "entanglement", "blind_export", "blind_accuracy"]
     metrics = main_eval.evaluate(main_eval.EVALUATION.load([
         str(ROOT / "configs" / "eval_debug.py"), "--load_from_checkpoint=tiny",
         "--cpu_threads=1", *(f"--{s}=False" for s in switches)]))

@@ -328,7 +328,7 @@ def data_args(root: Path) -> list[str]:
 def evaluate(*args: str) -> dict:
     """main_eval's debug preset on saved_models/tiny, small batches so that parts split them."""
     switches = ["--qualitative_generation=False", "--reconstruction=False",
-                "--blind_export=False", "--recognition_accuracy=False", "--latent_space=False"]
+                "--blind_export=False", "--blind_accuracy=False", "--latent_space=False"]
     return main_eval.main([str(ROOT / "configs" / "eval_debug.py"), *args,
                            "--load_from_checkpoint=tiny", "--results_root=results/debug",
                            "--batch_size=32", "--stat_sampling_size=2", "--name=threads",

@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 L2D_TINY = LEARN2DANCE_TINY + "music_emb = 8\nhidden_size = 8\nbatch_size = 2\nepochs = 1\n"
 PIROUNET_EVAL_OFF = [f"--{switch}=False" for switch in (
     "quantitative", "classification", "qualitative_generation", "reconstruction",
-    "latent_space", "entanglement", "blind_export", "recognition_accuracy")]
+    "latent_space", "entanglement", "blind_export", "blind_accuracy")]
 
 
 class PirouNet:

@@ -37,7 +37,7 @@ RTOL, ATOL = 1e-4, 1e-6
 SKIPPED = ("timing_s",)  # wall-clock seconds, different every run
 PIROUNET_EVAL = ["configs/eval_debug.py", "--load_from_checkpoint=tiny", "--cpu_threads=1",
                  "--qualitative_generation=False", "--reconstruction=False",
-                 "--entanglement=False", "--blind_export=False", "--recognition_accuracy=False"]
+                 "--entanglement=False", "--blind_export=False", "--blind_accuracy=False"]
 L2D_TINY = LEARN2DANCE_TINY + LEARN2DANCE_MODEL_TINY + LEARN2DANCE_GAN_TINY
 L2D_EVAL = ["--bootstrap_iterations=2", "--n_animations=0", "--feature_window_s=1.0",
             "--diversity_pairs=20"]

@@ -51,7 +51,7 @@ from pirounet.systems.pirounet.evaluation import (
     run_generation_figures,
     run_latent_space,
     run_quantitative,
-    run_recognition_accuracy,
+    run_blind_accuracy,
     run_reconstruction_figures,
     tile_summary,
 )
@@ -66,7 +66,7 @@ log = logging.getLogger("pirounet.main_eval")
 USER_ERRORS = (ConfigError, CheckpointError, DataError, EvalError)
 
 # (switch in eval_config.py, folder of its figures or None, what it runs), in running order:
-# the blind export comes before the recognition accuracy that reads it.
+# the blind export comes before the blind accuracy that reads it.
 SECTIONS: tuple[tuple[str, str | None, Callable[[EvalContext], dict[str, Any]]], ...] = (
     ("quantitative", None, run_quantitative),
     ("classification", "classification", run_classification),
@@ -75,7 +75,7 @@ SECTIONS: tuple[tuple[str, str | None, Callable[[EvalContext], dict[str, Any]]],
     ("latent_space", "latent", run_latent_space),
     ("entanglement", "entanglement", run_entanglement),
     ("blind_export", None, run_blind_export),
-    ("recognition_accuracy", "recognition_accuracy", run_recognition_accuracy),
+    ("blind_accuracy", "blind_accuracy", run_blind_accuracy),
 )
 TILE_USERS = ("quantitative", "qualitative_generation", "latent_space", "blind_export")
 

@@ -180,8 +180,10 @@ def rules_for(defaults_path: str | Path) -> Mapping[str, Rule]:
 
 
 # Keys a defaults file renamed: an old one in an override file is an error naming the new one.
-EVAL_RENAMED = {"recognition_path": "fid_classifier_path",  # "recognition" was also the
-                "recognition_epochs": "fid_classifier_epochs"}  # human blind labelling
+# "Recognition" named two things: the FID classifier and the human blind labels' accuracy.
+EVAL_RENAMED = {"recognition_path": "fid_classifier_path",
+                "recognition_epochs": "fid_classifier_epochs",
+                "recognition_accuracy": "blind_accuracy"}
 
 TRAINING = SettingsFile(SYSTEM, DEFAULT_CONFIG, TRAINING_RULES)  # what main.py loads
 EVALUATION = SettingsFile(SYSTEM, EVAL_CONFIG, EVAL_RULES, EVAL_RENAMED)  # main_eval.py

@@ -61,7 +61,7 @@ def run_blind_export(ctx: EvalContext) -> dict[str, Any]:
     sequences_path, labels_path = export_paths(ctx.results_dir)
     human = sequences_path.with_name(HUMAN_LABELS_FILE)
     if sequences_path.exists() and labels_path.exists() and human.exists():
-        from pirounet.systems.pirounet.evaluation.recognition_accuracy import load_conditioning_labels
+        from pirounet.systems.pirounet.evaluation.blind_accuracy import load_conditioning_labels
 
         n = len(load_conditioning_labels(labels_path))
         log.warning("kept the blind export in %s: %s already holds human labels for it. Delete "

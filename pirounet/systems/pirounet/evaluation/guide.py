@@ -36,7 +36,7 @@ NAMES = {
     "latent_space": "Latent space",
     "entanglement": "Entanglement test",
     "blind_export": "Blind-labeling export",
-    "recognition_accuracy": "Human blind labels",
+    "blind_accuracy": "Human blind labels",
     "conditional_generation": "Dense tiles per label",
     "posterior_kl": "Posterior KL (collapse check)",
     "timing_s": "Time per section (s)",
@@ -64,7 +64,7 @@ NAMES = {
     "classification.accuracy": "Accuracy",
     "balanced_accuracy": "Balanced accuracy",
     "confusion": "Confusion (rows: true, columns: predicted)",
-    "recognition_accuracy.accuracy": "Humans recognised the effort asked for",
+    "blind_accuracy.accuracy": "Humans recognised the effort asked for",
     "not_a_dance_share": "Judged 'not a dance'",
     "distance": "Distance between decodings",
     "n_dense_tiles": "Dense tiles",
@@ -180,7 +180,7 @@ NOTES = {
     "blind_export": (
         "Conditional dances exported in shuffled order for blind labeling by a person with the "
         "label app; their conditioning labels are kept apart."),
-    "recognition_accuracy": (
+    "blind_accuracy": (
         "How often a person labeling the blind export picked the effort each dance was "
         "conditioned on. Higher is better; chance is 1/3."),
     "conditional_generation": (
@@ -210,7 +210,7 @@ NOTES = {
         "changes the dance, which is what conditioning is for. The label-swap strip shows one "
         "valid window's code decoded with each label, one row per label: if the label steers, "
         "the rows move with sustained, neutral and sudden timing."),
-    "recognition_accuracy/": (
+    "blind_accuracy/": (
         "Blind human labels against the labels the dances were conditioned on."),
 }
 

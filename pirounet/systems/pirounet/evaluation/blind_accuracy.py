@@ -1,4 +1,4 @@
-"""Recognition accuracy: do humans, labeling blind, see the effort a dance was conditioned on?
+"""Blind accuracy: do humans, labeling blind, see the effort a dance was conditioned on?
 
 The labeling app writes one row per exported dance, `seq_index,danceability,time`, without a
 header (pirounet.systems.pirounet.data.label_files owns the format): time is the class 0-2 of the run's
@@ -33,7 +33,7 @@ from pirounet.viz import plot_confusion_matrix
 
 log = logging.getLogger(__name__)
 
-FOLDER = "recognition_accuracy"
+FOLDER = "blind_accuracy"
 
 
 def read_blind_labels(path: str | Path, n_classes: int = 3) -> np.ndarray:
@@ -94,8 +94,8 @@ def load_conditioning_labels(path: Path) -> np.ndarray:
     return labels
 
 
-def recognition_scores(table: np.ndarray, cond_labels: np.ndarray,
-                       n_classes: int = 3) -> dict[str, Any]:
+def blind_scores(table: np.ndarray, cond_labels: np.ndarray,
+                 n_classes: int = 3) -> dict[str, Any]:
     """Accuracy and confusion (rows: conditioning label, columns: human label), N/A dropped."""
     human = table[:, 2]
     rated = human != NA
@@ -120,14 +120,14 @@ def human_labels_path(ctx: EvalContext) -> Path:
     return Path(given) if given else export_paths(ctx.results_dir)[0].with_name(HUMAN_LABELS_FILE)
 
 
-def run_recognition_accuracy(ctx: EvalContext) -> dict[str, Any]:
+def run_blind_accuracy(ctx: EvalContext) -> dict[str, Any]:
     """Scores and confusion figure from the human's CSV; a note when there is none yet."""
     csv_path = human_labels_path(ctx)
     sequences_path, labels_path = export_paths(ctx.results_dir)
     if not csv_path.exists():
         note = (f"no human labels at {csv_path}: label the blind export with `python -m "
                 f"pirounet.systems.pirounet.label_app --blind {sequences_path.parent}`, then run again")
-        log.info("recognition accuracy skipped: %s", note)
+        log.info("blind accuracy skipped: %s", note)
         return {"skipped": note}
     if not labels_path.exists():
         raise EvalError(f"human labels {csv_path} exist, but the conditioning labels "
@@ -137,13 +137,13 @@ def run_recognition_accuracy(ctx: EvalContext) -> dict[str, Any]:
     n_classes = ctx.cfg.label_dim
     table = read_blind_labels(csv_path, n_classes)
     match_export(table, cond_labels, csv_path, labels_path)
-    scores = recognition_scores(table, cond_labels, n_classes)
+    scores = blind_scores(table, cond_labels, n_classes)
     plot_confusion_matrix(np.array(scores["confusion"]),
                           ctx.results_dir / FOLDER / "confusion.png",
                           [ctx.label_name(k) for k in range(n_classes)],
                           title="Blind human labels vs conditioning labels",
                           axis_names=("conditioning label", "human label"))
-    log.info("recognition accuracy %.3f over %d rated dances (%d N/A dropped; %d of %d "
+    log.info("blind accuracy %.3f over %d rated dances (%d N/A dropped; %d of %d "
              "exported dances labelled)", scores["accuracy"], scores["n_rated"],
              scores["n_na_dropped"], scores["n_labelled"], scores["n_exported"])
     if not scores["complete"]:
