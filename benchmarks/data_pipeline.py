@@ -41,9 +41,9 @@ def main() -> None:
     import torch  # noqa: F401  (counted: every run imports it)
 
     from pirounet.systems.pirounet.data import prepare_data
-    from pirounet.systems.pirounet.settings import load_config
+    from pirounet.systems.pirounet.settings import TRAINING
 
-    cfg = load_config(ROOT / "default_config.py", [
+    cfg = TRAINING.load([
         f"--data_pattern={args.data}/mariel_*.npy",
         f"--labels_path={args.data}/labels_from_app.csv",
         "--split=paper",

@@ -58,13 +58,13 @@ def prepare(workdir: Path) -> list[str]:
     from pirounet.systems.pirounet.model import ModelConfig, PirouNet
     from pirounet.systems.pirounet.fid_classifier import (FidClassifierSettings,
                                                           get_or_train_fid_classifier)
-    from pirounet.systems.pirounet.settings import load_config
+    from pirounet.systems.pirounet.settings import TRAINING
 
     data = workdir / "data"
     write_synthetic_dataset(data, seed=0)
     overrides = [f"--data_pattern={data}/mariel_*.npy",
                  f"--labels_path={data}/labels_from_app.csv", f"--run_name={RUN_NAME}"]
-    cfg = load_config(ROOT / "default_config.py", overrides)
+    cfg = TRAINING.load(overrides)
     torch.manual_seed(cfg.seed)
     model = PirouNet(ModelConfig.from_config(cfg))
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)

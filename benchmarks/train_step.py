@@ -38,7 +38,7 @@ from pirounet.systems.pirounet.data import cycle, prepare_data  # noqa: E402
 from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset  # noqa: E402
 from pirounet.systems.pirounet.model import ModelConfig, PirouNet  # noqa: E402
 from pirounet.systems.pirounet.model.objective import alpha_from_batches  # noqa: E402
-from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config  # noqa: E402
+from pirounet.systems.pirounet.settings import TRAINING  # noqa: E402
 from pirounet.systems.pirounet.training import M2Objective, train_step  # noqa: E402
 
 LIBC = ctypes.CDLL(ctypes.util.find_library("c"))
@@ -82,7 +82,7 @@ class BareLSTMs(nn.Module):
 
 def paper_config(data_dir: Path, seed: int):
     """The published PirouNet_dance settings, reading recordings from data_dir."""
-    return load_config(DEFAULT_CONFIG, [
+    return TRAINING.load([
         f"--data_pattern={data_dir}/mariel_*.npy", f"--labels_path={data_dir}/labels_from_app.csv",
         f"--seed={seed}", "--synthetic_if_missing=False"])
 

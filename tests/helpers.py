@@ -91,9 +91,9 @@ def tiny_learn2dance_checkpoint(path: Path, *args: str) -> Path:
     from pirounet.run.checkpoint import make_checkpoint, save_checkpoint
     from pirounet.systems.learn2dance.music2dance.model import (ModelSettings, MusicEncoder,
                                                                 PoseDecoder)
-    from pirounet.systems.learn2dance.music2dance.settings import load_training_config
+    from pirounet.systems.learn2dance.music2dance.settings import TRAINING
 
-    cfg = load_training_config(["--music_emb=4", "--hidden_size=4", "--lstm_layers=1",
+    cfg = TRAINING.load(["--music_emb=4", "--hidden_size=4", "--lstm_layers=1",
                                 "--n_moves=4", "--animation='none'",
                                 "--playback='published'", *args])  # no motion library here
     settings = ModelSettings(music_dim=35, music_emb=4, hidden=4, layers=1, n_moves=4)

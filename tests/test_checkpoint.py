@@ -22,7 +22,7 @@ from pirounet.systems.pirounet.checkpoint import (
     shape_help,
 )
 from pirounet.systems.pirounet.model import ModelConfig, PirouNet
-from pirounet.systems.pirounet.settings import load_config
+from pirounet.systems.pirounet.settings import TRAINING
 from pirounet.systems.pirounet.training import M2Objective, train_step
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,7 +31,7 @@ METRICS = {"train/total": 2.0, "train/accuracy": 0.5, "valid/total": 1.5, "valid
 
 
 def tiny_cfg(*args: str):
-    return load_config(REPO / "default_config.py", [TINY, *args])
+    return TRAINING.load([TINY, *args])
 
 
 def build(cfg):

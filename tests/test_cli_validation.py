@@ -79,10 +79,10 @@ def test_fid_classifier_refuses_a_bad_setting_in_one_line(tmp_path):
 def test_synthetic_data_with_labels_path_elsewhere_is_a_data_error(tmp_path, monkeypatch):
     import pirounet.systems.pirounet.data.synthetic as synthetic
     from pirounet.systems.pirounet.data import DataError, ensure_recordings
-    from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
+    from pirounet.systems.pirounet.settings import TRAINING
 
     monkeypatch.setattr(synthetic, "write_synthetic_dataset", lambda out, seed: None)
-    cfg = load_config(DEFAULT_CONFIG, [f"--data_pattern={tmp_path}/mariel_*.npy",
+    cfg = TRAINING.load([f"--data_pattern={tmp_path}/mariel_*.npy",
                                        f"--labels_path={tmp_path}/elsewhere/labels.csv"])
     with pytest.raises(DataError, match="labels_path=.* is elsewhere"):
         ensure_recordings(cfg)

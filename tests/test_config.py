@@ -4,14 +4,14 @@ from pathlib import Path
 import pytest
 
 from pirounet.run.config import ConfigError, config_from_dict, keys_named, read_settings
-from pirounet.systems.pirounet.settings import load_config
+from pirounet.systems.pirounet.settings import TRAINING
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULTS = REPO / "default_config.py"
 
 
 def load(*args: str):
-    return load_config(DEFAULTS, list(args))
+    return TRAINING.load(list(args))
 
 
 def test_defaults_are_the_published_dance_config():
@@ -121,7 +121,6 @@ def test_keys_named_reads_flags_and_override_files(tmp_path):
 
 def test_wandb_agent_runs_get_their_own_run_name(monkeypatch):
     from pirounet.run.lifecycle import resolve_config
-    from pirounet.systems.pirounet.settings import TRAINING
 
     monkeypatch.setenv("WANDB_SWEEP_ID", "abc")
     monkeypatch.setenv("WANDB_RUN_ID", "r1")

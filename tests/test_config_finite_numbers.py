@@ -39,12 +39,12 @@ def test_every_float_setting_refuses_nan_in_an_override_file(defaults, tmp_path)
 
 def test_numbers_inside_tuples_and_untyped_settings_must_be_finite():
     with pytest.raises(ConfigError, match=r"'adam_betas' must be a finite number"):
-        pn.load_config(pn.DEFAULT_CONFIG, ["--adam_betas=(0.9, 1e999)"])
+        pn.TRAINING.load(["--adam_betas=(0.9, 1e999)"])
     with pytest.raises(ConfigError, match=r"'split_fractions' must be a finite number"):
-        l2d.load_training_config(["--split_fractions=(0.6, 0.1, 1e999)"])
-    assert pn.load_config(pn.DEFAULT_CONFIG, ["--learning_rate=3e-4"]).learning_rate == 3e-4
+        l2d.TRAINING.load(["--split_fractions=(0.6, 0.1, 1e999)"])
+    assert pn.TRAINING.load(["--learning_rate=3e-4"]).learning_rate == 3e-4
 
 
 def test_one_encoder_layer_is_refused_before_anything_runs():
     with pytest.raises(ConfigError, match=r"n_layers=1 is not allowed: it must be >= 2"):
-        pn.load_config(pn.DEFAULT_CONFIG, ["--n_layers=1"])
+        pn.TRAINING.load(["--n_layers=1"])

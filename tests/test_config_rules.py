@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from pirounet.run import config as core
 from pirounet.run.config import ConfigError, read_settings
 from pirounet.run.rules import WANDB_MODES, first_problem
 from pirounet.run.tracking import close_logging, log_to_file, setup_logging
-from pirounet.systems.learn2dance.music2dance.settings import load_training_config
+from pirounet.systems.learn2dance.music2dance import settings as l2d
 from pirounet.systems.pirounet.efforts import EFFORTS
 from pirounet.systems.pirounet.settings import (
     DEFAULT_CONFIG,
@@ -20,9 +21,9 @@ from pirounet.systems.pirounet.settings import (
     PAIRINGS,
     POSE_NORMALIZATIONS,
     SPLITS,
+    EVALUATION,
+    TRAINING,
     TRAINING_RULES,
-    load_config,
-    rules_for,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -73,8 +74,8 @@ BAD_TRAINING["label_swap_weight"] = ["-1.0"]
 BAD_TRAINING["skeleton"] = ["'vicon'", "'mylab.txt'"]
 BAD_TRAINING["fps"] = ["-1.0"]
 BAD_TRAINING["trim_frames"] = ["-2"]
-CASES = ([(DEFAULT_CONFIG, k, v) for k, vs in BAD_TRAINING.items() for v in vs]
-         + [(EVAL_CONFIG, k, v) for k, vs in BAD_EVAL.items() for v in vs])
+CASES = ([(TRAINING, k, v) for k, vs in BAD_TRAINING.items() for v in vs]
+         + [(EVALUATION, k, v) for k, vs in BAD_EVAL.items() for v in vs])
 
 
 def test_every_rule_has_bad_values_and_a_key_in_its_defaults():
@@ -83,43 +84,42 @@ def test_every_rule_has_bad_values_and_a_key_in_its_defaults():
     assert set(EVAL_RULES) <= set(read_settings(EVAL_CONFIG))
 
 
-@pytest.mark.parametrize("defaults", [DEFAULT_CONFIG, EVAL_CONFIG])
-def test_the_defaults_are_allowed(defaults):
-    load_config(defaults)
+@pytest.mark.parametrize("settings", [TRAINING, EVALUATION])
+def test_the_defaults_are_allowed(settings):
+    settings.load()
 
 
 @pytest.mark.parametrize("preset", sorted((REPO / "configs").glob("*.py")))
 def test_every_preset_is_allowed(preset):
     if preset.name.startswith("learn2dance"):  # a learn2dance preset: learn2dance's rules
-        load_training_config([str(preset)])
+        l2d.TRAINING.load([str(preset)])
         return
-    load_config(EVAL_CONFIG if preset.name.startswith("eval") else DEFAULT_CONFIG, [str(preset)])
+    (EVALUATION if preset.name.startswith("eval") else TRAINING).load([str(preset)])
 
 
-@pytest.mark.parametrize("defaults, key, text", CASES)
-def test_each_rule_refuses_a_bad_value_naming_key_value_and_what_is_allowed(defaults, key, text):
+@pytest.mark.parametrize("settings, key, text", CASES)
+def test_each_rule_refuses_a_bad_value_naming_key_value_and_what_is_allowed(settings, key, text):
     with pytest.raises(ConfigError, match=rf"^{key}=.* is not allowed: it must be \S"):
-        load_config(defaults, [f"--{key}={text}"])
+        settings.load([f"--{key}={text}"])
 
 
 @pytest.mark.parametrize("key, good", [("device", "'cuda:1'"), ("device", "'cpu'"),
                                        ("run_name", "'my_run-2'"), ("split", "'blocks'"),
                                        ("block_fractions", "(0.7, 0.2, 0.1)")])
 def test_allowed_values_pass(key, good):
-    load_config(DEFAULT_CONFIG, [f"--{key}={good}"])
+    TRAINING.load([f"--{key}={good}"])
 
 
 def test_none_only_where_the_default_is_none():
     with pytest.raises(ConfigError, match="'epochs' may not be None"):
-        load_config(DEFAULT_CONFIG, ["--epochs=None"])
-    assert load_config(DEFAULT_CONFIG, ["--wandb_entity=None"]).wandb_entity is None
+        TRAINING.load(["--epochs=None"])
+    assert TRAINING.load(["--wandb_entity=None"]).wandb_entity is None
 
 
 def test_other_defaults_files_get_no_rules(tmp_path):
     defaults = tmp_path / "defaults.py"
     defaults.write_text("batch_size = 3\nsplit = 'paper'\n")
-    assert rules_for(defaults) == {}
-    assert load_config(defaults, ["--batch_size=0", "--split=foo"]).batch_size == 0
+    assert core.load_config(defaults, ["--batch_size=0", "--split=foo"]).batch_size == 0
 
 
 def test_rules_for_keys_a_defaults_file_lacks_are_skipped():
@@ -170,9 +170,9 @@ def test_an_installed_package_finds_both_defaults_files(tmp_path):
     subprocess.run(pip, check=True, capture_output=True, timeout=300, env=environ)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    code = ("from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, EVAL_CONFIG, load_config; "
-            "print(DEFAULT_CONFIG); print(EVAL_CONFIG); "
-            "print(load_config(DEFAULT_CONFIG).run_name, load_config(EVAL_CONFIG).checkpoint)")
+    code = ("from pirounet.systems.pirounet.settings import (DEFAULT_CONFIG, EVAL_CONFIG, "
+            "EVALUATION, TRAINING); print(DEFAULT_CONFIG); print(EVAL_CONFIG); "
+            "print(TRAINING.load().run_name, EVALUATION.load().checkpoint)")
     env = {**os.environ, "PYTHONPATH": str(target)}
     out = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, check=True,
                          capture_output=True, text=True, timeout=120).stdout.split()

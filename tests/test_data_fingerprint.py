@@ -9,7 +9,7 @@ import torch
 from helpers import copy_data, copy_run, data_args, run
 
 from pirounet.run.checkpoint import CheckpointError
-from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
+from pirounet.systems.pirounet.settings import EVALUATION, TRAINING
 
 pytestmark = pytest.mark.usefixtures("keep_threads")
 
@@ -45,19 +45,18 @@ def test_main_eval_checks_and_records_the_fingerprint(trained):
     from types import SimpleNamespace
 
     from pirounet.systems.pirounet.evaluate import check_data
-    from pirounet.systems.pirounet.settings import EVAL_CONFIG
 
     path = trained / "saved_models" / "tiny" / "last.pt"
     saved = torch.load(path, weights_only=True)["data_fingerprint"]
     ctx = SimpleNamespace(dataset=SimpleNamespace(fingerprint=saved),
                           checkpoint={"path": str(path)})
-    eval_cfg = load_config(EVAL_CONFIG)
+    eval_cfg = EVALUATION.load()
     assert check_data(ctx, eval_cfg) == {"data_fingerprint": saved}
     other = {**saved, "split_sizes": {**saved["split_sizes"], "valid_lab": -1}}
     ctx.dataset.fingerprint = other
     with pytest.raises(CheckpointError, match="split_sizes"):
         check_data(ctx, eval_cfg)
-    out = check_data(ctx, load_config(EVAL_CONFIG, ["--on_data_change=warn"]))
+    out = check_data(ctx, EVALUATION.load(["--on_data_change=warn"]))
     assert out["data_fingerprint"] == other and "split_sizes" in out["data_changed"][0]
 
 
@@ -65,14 +64,13 @@ def test_main_eval_train_overrides_may_change_the_split_but_not_the_data(trained
     from types import SimpleNamespace
 
     from pirounet.systems.pirounet.evaluate import check_data
-    from pirounet.systems.pirounet.settings import EVAL_CONFIG
 
     path = trained / "saved_models" / "tiny" / "last.pt"
     saved = torch.load(path, weights_only=True)["data_fingerprint"]
     resplit = {**saved, "split_sizes": {**saved["split_sizes"], "train_lab": 5}}
     ctx = SimpleNamespace(dataset=SimpleNamespace(fingerprint=resplit),
                           checkpoint={"path": str(path)})
-    eval_cfg = load_config(EVAL_CONFIG, ["--train_overrides=('--fraction_label=0.005',)"])
+    eval_cfg = EVALUATION.load(["--train_overrides=('--fraction_label=0.005',)"])
     assert "data_changed" not in check_data(ctx, eval_cfg)
     ctx.dataset.fingerprint = {**resplit, "labels_sha256": "0" * 64}
     with pytest.raises(CheckpointError, match="label file's contents changed"):
@@ -86,7 +84,7 @@ def test_fid_classifier_cache_is_keyed_by_the_data(trained):
 
     fp = torch.load(trained / "saved_models" / "tiny" / "last.pt",
                     weights_only=True)["data_fingerprint"]
-    cfg = load_config(DEFAULT_CONFIG)
+    cfg = TRAINING.load()
     one = default_fid_classifier_path(cfg, SimpleNamespace(fingerprint=fp))
     same = default_fid_classifier_path(cfg, SimpleNamespace(fingerprint=dict(fp)))
     other = default_fid_classifier_path(
@@ -110,7 +108,7 @@ def test_training_refuses_labels_made_on_other_recordings(data, tmp_path):
     from pirounet.systems.pirounet.label_app import LabelApp, recording_task
 
     LabelApp(recording_task(pattern, 40), labels)  # the app records the recordings
-    cfg = load_config(DEFAULT_CONFIG, [f"--data_pattern={pattern}", f"--labels_path={labels}"])
+    cfg = TRAINING.load([f"--data_pattern={pattern}", f"--labels_path={labels}"])
     prepare_data(cfg)  # unchanged: fine
     shutil.copy(first, moved / "mariel_000.npy")  # sorts first: every start would shift
     with pytest.raises(LabelFileError, match=r"added mariel_000\.npy.*on_data_change=warn"):
@@ -127,7 +125,7 @@ def test_training_names_label_rows_whose_block_spans_two_recordings(data, tmp_pa
     labels = tmp_path / "labels.csv"
     boundary = 1893  # trimmed frames of the first recording of `data`
     labels.write_text((data / "labels_from_app.csv").read_text() + "1880,2,2\n1920,2,2\n")
-    cfg = load_config(DEFAULT_CONFIG, [*data_args(data), f"--labels_path={labels}"])
+    cfg = TRAINING.load([*data_args(data), f"--labels_path={labels}"])
     assert int(prepare_data(cfg).recordings.offsets[1]) == boundary
     said = [r.getMessage() for r in caplog.records if "spans two recordings" in r.getMessage()]
     assert len(said) == 1 and "start 1880 " in said[0] and "mariel_adagio.npy into " \

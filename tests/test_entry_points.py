@@ -17,7 +17,7 @@ from pirounet.run.tracking import TrackingError, start_wandb, wandb_mode
 from pirounet.systems.pirounet import evaluate as main_eval
 from pirounet.systems.pirounet import train as train_main
 from pirounet.systems.pirounet.data.synthetic import write_synthetic_dataset
-from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
+from pirounet.systems.pirounet.settings import TRAINING
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = str(REPO / "configs" / "tiny.py")
@@ -153,7 +153,7 @@ def test_epoch_line_says_when_max_steps_per_epoch_caps_the_epoch(tmp_path, caplo
                "valid/accuracy": 0.5}
     caplog.set_level(logging.INFO, logger="pirounet.main")
     for steps, batches in [(40, 430), (40, 40), (0, 430)]:
-        cfg = load_config(DEFAULT_CONFIG, [TINY, f"--max_steps_per_epoch={steps}"])
+        cfg = TRAINING.load([TINY, f"--max_steps_per_epoch={steps}"])
         train_main.log_epoch(cfg, None, metrics, [tmp_path / "last.pt"], None, 0.5, batches)
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("epoch 1/")]
     assert "(0.5 s, 40 of 430 batches: max_steps_per_epoch)" in lines[0]
@@ -190,6 +190,6 @@ def test_online_wandb_without_a_login_is_one_error(tmp_path, monkeypatch):
     monkeypatch.delenv("WANDB_API_KEY", raising=False)
     monkeypatch.delenv("NETRC", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
-    cfg = load_config(DEFAULT_CONFIG, [TINY, "--wandb_mode=online"])
+    cfg = TRAINING.load([TINY, "--wandb_mode=online"])
     with pytest.raises(TrackingError, match=r"could not start.*wandb login"):
         start_wandb(cfg, tmp_path / "run", None)

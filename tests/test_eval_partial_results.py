@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
+from pirounet.systems.pirounet.settings import EVALUATION, TRAINING
 
 
 def test_a_partly_labelled_blind_export_is_scored_on_what_is_labelled(tmp_path):
@@ -36,13 +36,12 @@ def test_a_failing_part_still_writes_metrics_and_report(tmp_path, monkeypatch):
 
     from pirounet.systems.pirounet import evaluate as ev
     from pirounet.systems.pirounet.evaluation.context import EvalError
-    from pirounet.systems.pirounet.settings import EVAL_CONFIG
 
     results = tmp_path / "results" / "run"
     results.mkdir(parents=True)
     (results / "metrics.json").write_text('{"stale": true}')
-    ctx = SimpleNamespace(results_dir=results, checkpoint={"path": ""}, cfg=load_config(
-        DEFAULT_CONFIG), dataset=SimpleNamespace(fingerprint={}))
+    ctx = SimpleNamespace(results_dir=results, checkpoint={"path": ""}, cfg=TRAINING.load(),
+                          dataset=SimpleNamespace(fingerprint={}))
 
     def broken(ctx):
         raise EvalError("human_labels.csv, line 3: bad")
@@ -55,7 +54,7 @@ def test_a_failing_part_still_writes_metrics_and_report(tmp_path, monkeypatch):
     monkeypatch.setattr(ev, "write_eval_report", lambda d, m, t: ev.write_metrics(
         d, m).with_name("report.html"))
     with pytest.raises(EvalError, match="blind_accuracy: human_labels.csv, line 3"):
-        ev.evaluate(load_config(EVAL_CONFIG), 1)
+        ev.evaluate(EVALUATION.load(), 1)
     metrics = json.loads((results / "metrics.json").read_text())
     assert "stale" not in metrics and metrics["classification"] == {"acc": 0.5}
     assert metrics["blind_accuracy"] == {"error": "human_labels.csv, line 3: bad"}

@@ -23,7 +23,7 @@ from pirounet.systems.pirounet.evaluation.quantitative import FeatureReference, 
 from pirounet.systems.pirounet.evaluation.blind_accuracy import match_export
 from pirounet.systems.pirounet.efforts import EFFORTS
 from pirounet.systems.pirounet.generation import TileSettings, find_dense_tiles
-from pirounet.systems.pirounet.settings import load_config
+from pirounet.systems.pirounet.settings import EVALUATION, TRAINING
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BLIND_CSV = FIXTURES / "labels_shuffled_neighb.csv"  # 225 real blind labels, 9 of them N/A
@@ -209,15 +209,14 @@ def test_tile_summary_reports_the_fallback():
 
 
 def test_training_config_for_both_checkpoint_formats():
-    eval_cfg = load_config(ROOT / "eval_config.py",
-                           ['--train_overrides=("--h_dim=32", "--effort=space")'])
+    eval_cfg = EVALUATION.load(['--train_overrides=("--h_dim=32", "--effort=space")'])
     with pytest.raises(EvalError, match="published_model=dance"):  # dance or watch? say it
         training_config(eval_cfg, {"path": "p.pt", "config": None})
     published = training_config(eval_cfg.replace(published_model="watch"),
                                  {"path": "p.pt", "config": None})
     assert (published.h_dim, published.effort, published.latent_dim) == (32, "space", 256)
     assert published.fraction_label == 0.92
-    saved = load_config(ROOT / "default_config.py", ["--latent_dim=8", "--h_dim=16"])
+    saved = TRAINING.load(["--latent_dim=8", "--h_dim=16"])
     ours = training_config(eval_cfg, {"path": "o.pt", "config": saved.to_dict()})
     # the saved config is the base; only the keys the overrides name replace it
     assert (ours.h_dim, ours.effort, ours.latent_dim) == (32, "space", 8)
@@ -232,7 +231,6 @@ def test_paper_table_says_machine_labels():
 
 def test_the_old_recognition_accuracy_switch_names_blind_accuracy(tmp_path):
     from pirounet.run.config import ConfigError
-    from pirounet.systems.pirounet.settings import EVALUATION
 
     override = tmp_path / "mine.py"
     override.write_text("recognition_accuracy = False\n")

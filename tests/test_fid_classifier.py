@@ -18,7 +18,7 @@ from pirounet.systems.pirounet.fid_classifier import (
     save_fid_classifier,
     train_fid_classifier,
 )
-from pirounet.systems.pirounet.settings import load_config
+from pirounet.systems.pirounet.settings import TRAINING
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -104,7 +104,7 @@ def test_published_checkpoint_loads(tmp_path):
 
 
 def test_get_or_train_trains_once_then_loads(tmp_path, data_args, monkeypatch):
-    cfg = load_config("default_config.py", data_args)
+    cfg = TRAINING.load(data_args)
     dataset = prepare_data(cfg)
     path, lines = tmp_path / "recog.pt", []
     model, info = get_or_train_fid_classifier(cfg, dataset, path, TINY, log=lines.append)

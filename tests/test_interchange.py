@@ -72,9 +72,9 @@ def test_a_c3d_far_from_35_fps_is_refused_or_resampled(tmp_path, raw):
 
 
 def test_the_c3d_settings_reach_the_loader():
-    from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
+    from pirounet.systems.pirounet.settings import TRAINING
 
-    cfg = load_config(DEFAULT_CONFIG, ["--c3d_rate_mismatch=resample",
+    cfg = TRAINING.load(["--c3d_rate_mismatch=resample",
                                        "--c3d_marker_map={'S:Head': 'LFHD'}"])
     assert C3DOptions.from_config(cfg) == C3DOptions({"S:Head": "LFHD"}, "resample")
 
@@ -246,7 +246,7 @@ def test_export_writes_every_set_at_real_scale_and_samples_from_a_checkpoint(tmp
     from pirounet.run.checkpoint import make_checkpoint
     from pirounet.systems.pirounet.export import main
     from pirounet.systems.pirounet.model import ModelConfig, PirouNet
-    from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
+    from pirounet.systems.pirounet.settings import TRAINING
 
     np.save(tmp_path / "mariel_a.npy", raw)
     pattern = str(tmp_path / "mariel_*.npy")
@@ -258,7 +258,7 @@ def test_export_writes_every_set_at_real_scale_and_samples_from_a_checkpoint(tmp
     np.save(results / "generation" / "conditional.npy", windows.reshape(3, 2, 40, 53, 3))
     np.save(results / "generation" / "random.npy", windows.reshape(3, 2, 40, 53, 3)[:, :1])
     np.save(results / "to_be_labeled" / "sequences.npy", windows[:3])
-    cfg = load_config(DEFAULT_CONFIG, ["--h_dim=8", "--n_layers=2", "--latent_dim=2",
+    cfg = TRAINING.load(["--h_dim=8", "--n_layers=2", "--latent_dim=2",
                                        "--h_dim_classif=8", "--n_layers_classif=1",
                                        f"--data_pattern={pattern}", "--seq_len=40"])
     torch.manual_seed(0)

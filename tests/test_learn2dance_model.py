@@ -131,16 +131,15 @@ def test_gradients_do_not_accumulate_across_steps():
 
 def test_every_model_and_eval_rule_has_a_key_in_its_defaults_and_the_defaults_pass():
     from pirounet.systems.learn2dance.music2dance.settings import (DEFAULT_CONFIG, EVAL_CONFIG,
-                                                           EVAL_RULES, TRAINING_RULES,
-                                                           load_eval_config,
-                                                           load_training_config)
+                                                           EVAL_RULES, EVALUATION,
+                                                           TRAINING, TRAINING_RULES)
     from pirounet.run.config import ConfigError, read_settings
 
     assert set(TRAINING_RULES) <= set(read_settings(DEFAULT_CONFIG))
     assert set(EVAL_RULES) <= set(read_settings(EVAL_CONFIG))
-    assert load_training_config().mode == "aligned" and load_eval_config().split == "test"
+    assert TRAINING.load().mode == "aligned" and EVALUATION.load().split == "test"
     with pytest.raises(ConfigError, match="^mode='dance' is not allowed"):
-        load_training_config(["--mode=dance"])
+        TRAINING.load(["--mode=dance"])
 
 
 def test_a_non_finite_loss_stops_training_before_the_step():

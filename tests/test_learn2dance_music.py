@@ -105,8 +105,8 @@ def test_onset_shift_0_is_librosas_tempogram_and_1_its_envelope_one_frame_earlie
 
 
 def test_the_published_preset_sets_every_published_behaviour():
-    from pirounet.systems.learn2dance.music2dance.settings import load_training_config
-    cfg = load_training_config(["configs/learn2dance_published_code.py"])
+    from pirounet.systems.learn2dance.music2dance.settings import TRAINING
+    cfg = TRAINING.load(["configs/learn2dance_published_code.py"])
     assert (cfg.music_standardize, cfg.onset_shift, cfg.gaps, cfg.person, cfg.mirror_x,
             cfg.mode, cfg.music_features, cfg.vocabulary_features, cfg.transitions) == (
         False, 0, "published", "published", True, "published", "published512", "published",

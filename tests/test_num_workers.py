@@ -6,7 +6,7 @@ Each test fails without its fix.
 import torch
 from helpers import data_args
 
-from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
+from pirounet.systems.pirounet.settings import TRAINING
 
 
 def test_num_workers_gathers_batches_ahead_with_the_same_result(data):
@@ -15,7 +15,7 @@ def test_num_workers_gathers_batches_ahead_with_the_same_result(data):
     from pirounet.systems.pirounet.data import loaders
     from pirounet.systems.pirounet.data.prepare import prepare_data
 
-    cfg = load_config(DEFAULT_CONFIG, [*data_args(data), "--batch_size=16", "--num_workers=2",
+    cfg = TRAINING.load([*data_args(data), "--batch_size=16", "--num_workers=2",
                                        "--shuffle_data=True"])
     dataset = prepare_data(cfg)
     loader = dataset.loader("train", cfg)

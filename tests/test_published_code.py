@@ -38,7 +38,7 @@ from pirounet.systems.pirounet.generation import (
 )
 from pirounet.systems.pirounet.model import ModelConfig, PirouNet, m2_loss
 from pirounet.systems.pirounet.model.objective import classification_loss
-from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, EVAL_CONFIG, load_config
+from pirounet.systems.pirounet.settings import EVALUATION, TRAINING
 from pirounet.systems.pirounet.training import M2Objective, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,12 +71,12 @@ def tiny_model(latent_dim: int = 4) -> PirouNet:
 # ----------------------------------------------------------------------------- presets
 
 def test_defaults_follow_the_formulas_and_the_presets_the_code():
-    train, ev = load_config(DEFAULT_CONFIG), load_config(EVAL_CONFIG)
+    train, ev = TRAINING.load(), EVALUATION.load()
     assert {k: train[k] for k in TRAINING_BEHAVIOURS} == {
         k: v[0] for k, v in TRAINING_BEHAVIOURS.items()}
     assert {k: ev[k] for k in EVAL_BEHAVIOURS} == {k: v[0] for k, v in EVAL_BEHAVIOURS.items()}
-    train = load_config(DEFAULT_CONFIG, [str(TRAINING_PRESET)])
-    ev = load_config(EVAL_CONFIG, [str(EVAL_PRESET)])
+    train = TRAINING.load([str(TRAINING_PRESET)])
+    ev = EVALUATION.load([str(EVAL_PRESET)])
     assert {k: train[k] for k in TRAINING_BEHAVIOURS} == {
         k: v[1] for k, v in TRAINING_BEHAVIOURS.items()}
     assert {k: ev[k] for k in EVAL_BEHAVIOURS} == {k: v[1] for k, v in EVAL_BEHAVIOURS.items()}
@@ -129,7 +129,7 @@ def test_broadcast_loss_enters_the_training_loss():
         0.4 * (ce_b - t1["classification"]), rel=1e-4)
     broadcast.backward()  # it trains: gradients reach the classifier
     assert model.classifier.dense.weight.grad.abs().sum() > 0
-    objective = M2Objective.from_config(model, load_config(DEFAULT_CONFIG, [str(TRAINING_PRESET)]))
+    objective = M2Objective.from_config(model, TRAINING.load([str(TRAINING_PRESET)]))
     assert (objective.classification, objective.pairing, objective.valid_drop_last) == (
         "broadcast", "published", True)
 
@@ -377,7 +377,7 @@ def test_published_checkpoints_by_name_and_never_on_the_other_split(run_root, mo
     torch.save(published, run_root / "model.pt")
     found = load_checkpoint("checkpoint_pirounet_watch")
     assert Path(found["path"]) == Path("saved_models/checkpoint_pirounet_watch.pt")
-    eval_cfg = load_config(EVAL_CONFIG)
+    eval_cfg = EVALUATION.load()
     # main_eval lets the published name through to load_checkpoint, as main.py does
     check_run(eval_cfg.replace(load_from_checkpoint="checkpoint_pirounet_watch"), [])
     with pytest.raises(CheckpointError, match="no run saved_models/checkpoint_pirounet_x"):

@@ -13,7 +13,7 @@ from pirounet.run import lifecycle
 from pirounet.run.checkpoint import CheckpointError, lock_run_folder
 from pirounet.systems.pirounet import train as train_main
 from pirounet.systems.pirounet.data import DataError
-from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
+from pirounet.systems.pirounet.settings import TRAINING
 
 pytestmark = pytest.mark.usefixtures("keep_threads")
 
@@ -82,7 +82,7 @@ def test_epochs_zero_is_refused():
     from pirounet.run.config import ConfigError
 
     with pytest.raises(ConfigError, match="epochs=0 is not allowed"):
-        load_config(DEFAULT_CONFIG, ["--epochs=0"])
+        TRAINING.load(["--epochs=0"])
 
 
 def test_run_name_outside_saved_models_is_refused():
@@ -90,4 +90,4 @@ def test_run_name_outside_saved_models_is_refused():
 
     for name in ("../../x", "a/../../b", "/tmp/x"):
         with pytest.raises(ConfigError, match="run_name="):
-            load_config(DEFAULT_CONFIG, [f"--run_name={name!r}"])
+            TRAINING.load([f"--run_name={name!r}"])

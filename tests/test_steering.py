@@ -180,14 +180,14 @@ def test_prior_codes_are_the_published_draws_unless_the_prior_is_learned():
 def test_every_option_is_off_in_the_defaults_and_on_in_the_quickstart_and_improved_configs():
     from pathlib import Path
 
-    from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
+    from pirounet.systems.pirounet.settings import TRAINING
 
     configs = Path(__file__).resolve().parents[1] / "configs"
-    defaults = load_config(DEFAULT_CONFIG)
+    defaults = TRAINING.load()
     assert (defaults.decoder_initial_state, defaults.latent_prior) == (False, "standard_normal")
     assert (defaults.bone_length_weight, defaults.velocity_weight, defaults.label_swap_weight,
             defaults.latent_adversary_weight) == (0, 0, 0, 0)
     for name in ("quickstart.py", "pirounet_improved.py"):
-        cfg = load_config(DEFAULT_CONFIG, [str(configs / name)])
+        cfg = TRAINING.load([str(configs / name)])
         assert cfg.decoder_initial_state and cfg.latent_prior == "learned", name
         assert cfg.bone_length_weight > 0 and cfg.velocity_weight > 0, name

@@ -12,7 +12,7 @@ from pirounet.systems.pirounet.data import DataError
 from pirounet.systems.pirounet.data.prepare import ensure_recordings
 from pirounet.systems.pirounet.data.synthetic import (SyntheticOverwriteError,
                                                      write_synthetic_dataset)
-from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, load_config
+from pirounet.systems.pirounet.settings import TRAINING
 
 
 def test_synthetic_dancer_never_writes_over_a_users_recordings_or_labels(tmp_path):
@@ -22,7 +22,7 @@ def test_synthetic_dancer_never_writes_over_a_users_recordings_or_labels(tmp_pat
     labels = data / "labels_from_app.csv"
     labels.write_text("0,1,2\n40,2,3\n80,3,1\n")
     before = {p.name: p.read_bytes() for p in data.iterdir()}
-    cfg = load_config(DEFAULT_CONFIG, [f"--data_pattern={data}/mariel_*.npy",
+    cfg = TRAINING.load([f"--data_pattern={data}/mariel_*.npy",
                                        f"--labels_path={labels}"])
     with pytest.raises(DataError, match=r"take1\.npy.*not written over them.*data_pattern"):
         ensure_recordings(cfg)
@@ -47,7 +47,7 @@ def test_an_empty_data_folder_still_gets_the_synthetic_dancer(tmp_path, monkeypa
     monkeypatch.setattr(synthetic, "write_synthetic_dataset",
                         lambda out, seed: written.append(out) or
                         (Path(out) / "labels_from_app.csv").write_text("0,1,1\n"))
-    cfg = load_config(DEFAULT_CONFIG, [f"--data_pattern={tmp_path}/mariel_*.npy",
+    cfg = TRAINING.load([f"--data_pattern={tmp_path}/mariel_*.npy",
                                        f"--labels_path={tmp_path}/labels_from_app.csv"])
     ensure_recordings(cfg)
     assert written == [tmp_path]

@@ -37,7 +37,7 @@ from pirounet.music import features as music
 from pirounet.systems.learn2dance import poses, vocabulary
 from pirounet.systems.learn2dance.cache import cache_folder, cached, content_key
 from pirounet.music.errors import DataError
-from pirounet.systems.learn2dance.music2dance.settings import load_training_config
+from pirounet.systems.learn2dance.music2dance.settings import TRAINING
 from pirounet.music.pairs import SPLITS, Pair, pair_by_name, split_by_song
 from pirounet.systems.learn2dance.settings import DEFAULT_CONFIG
 from pirounet.systems.learn2dance.synthetic import ensure_dataset, written_notice
@@ -312,7 +312,7 @@ def main(args: Iterable[str] | None = None) -> Prepared:
     The config is checked as `python main.py learn2dance` checks it (every rule of
     learn2dance_config.py), so a value training would refuse is refused here too.
     """
-    cfg = load_training_config(list(args) if args is not None else [])
+    cfg = TRAINING.load(list(args) if args is not None else [])
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if ensure_dataset(cfg):
         print(f"warning: {written_notice(cfg)}", file=sys.stderr)

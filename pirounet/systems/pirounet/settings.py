@@ -1,6 +1,6 @@
 """PirouNet's settings: its two defaults files and the allowed values of their keys.
 
-    cfg = load_config(DEFAULT_CONFIG, ["configs/quickstart.py", "--epochs=3"])
+    cfg = TRAINING.load(["configs/quickstart.py", "--epochs=3"])
 
 default_config.py (training) and eval_config.py (evaluation) live at the top of a checkout; an
 installed package reads the copies its wheel ships (see setup.py). Each file has a rule table
@@ -8,8 +8,7 @@ below, checked when a config is loaded, before anything is written.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 
 from pirounet.run import config as core
 from pirounet.run.lifecycle import SettingsFile
@@ -168,17 +167,6 @@ TRAINING_RULES["skeleton"] = skeleton_setting
 TRAINING_RULES["c3d_marker_map"] = c3d_marker_map
 TRAINING_RULES["c3d_rate_mismatch"] = one_of(*C3D_RATE_MISMATCH)
 
-RULES_BY_FILE: dict[str, Mapping[str, Rule]] = {
-    DEFAULT_CONFIG.name: TRAINING_RULES,
-    EVAL_CONFIG.name: EVAL_RULES,
-}
-
-
-def rules_for(defaults_path: str | Path) -> Mapping[str, Rule]:
-    """The rule table of a defaults file, by its name; none for other files."""
-    return RULES_BY_FILE.get(Path(defaults_path).name, {})
-
-
 # Keys a defaults file renamed: an old one in an override file is an error naming the new one.
 # "Recognition" named two things: the FID classifier and the human blind labels' accuracy.
 EVAL_RENAMED = {"recognition_path": "fid_classifier_path",
@@ -188,9 +176,3 @@ EVAL_RENAMED = {"recognition_path": "fid_classifier_path",
 TRAINING = SettingsFile(SYSTEM, DEFAULT_CONFIG, TRAINING_RULES)  # what main.py loads
 EVALUATION = SettingsFile(SYSTEM, EVAL_CONFIG, EVAL_RULES, EVAL_RENAMED)  # main_eval.py
 
-
-def load_config(defaults_path: str | Path = DEFAULT_CONFIG,
-                args: Iterable[str] = ()) -> core.Config:
-    """Defaults, override files and --key=value (see pirounet/run/config.py), then the rules."""
-    renamed = EVAL_RENAMED if Path(defaults_path).name == EVAL_CONFIG.name else {}
-    return core.load_config(defaults_path, args, rules_for(defaults_path), renamed)

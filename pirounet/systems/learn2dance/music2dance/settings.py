@@ -7,8 +7,6 @@ config is loaded, before anything is read or written.
 """
 from __future__ import annotations
 
-from typing import Iterable
-
 from pirounet.systems.learn2dance import settings as data_settings
 from pirounet.systems.learn2dance.gan.settings import GAN_MODELS, GAN_RULES
 from pirounet.systems.learn2dance.music2dance.generate import PLAYBACKS, SAMPLINGS, TRANSITIONS
@@ -77,16 +75,6 @@ EVAL_RULES: dict[str, Rule] = {
     "transitions": one_of(*TRANSITIONS),
     "blend_frames": at_least(0),
 }
-
-
-def load_training_config(args: Iterable[str] = ()) -> core.Config:
-    """learn2dance_config.py, override files and --key=value; data and model rules."""
-    return core.load_config(DEFAULT_CONFIG, args, TRAINING_RULES)
-
-
-def load_eval_config(args: Iterable[str] = ()) -> core.Config:
-    """learn2dance_eval_config.py, override files and --key=value; evaluation rules."""
-    return core.load_config(EVAL_CONFIG, args, EVAL_RULES)
 
 
 TRAINING = SettingsFile(data_settings.SYSTEM, DEFAULT_CONFIG, TRAINING_RULES)  # main.py
