@@ -157,3 +157,25 @@ def test_best_and_last_are_evaluated_into_their_own_folders(system):
     for name in ("tiny_best", "tiny"):
         text = (Path("results") / name / "metrics.json").read_text()
         assert "NaN" not in text and json.loads(text)["data_fingerprint"]
+
+
+def test_the_fid_classifier_stops_on_a_non_finite_loss_before_the_step():
+    from pirounet.run.epochs import NonFiniteLossError
+    from pirounet.systems.pirounet import fid_classifier as fc
+
+    x, y = torch.randn(20, 4, 5), torch.arange(20) % 3
+    x[:, 0, 0] = float("nan")  # every window, so the first batch's loss is NaN
+    settings = fc.FidClassifierSettings(h_dim=8, n_layers=1, epochs=2, batch_size=8)
+    built = []
+    real_build = fc.build_fid_classifier
+
+    def build(*args):
+        built.append(real_build(*args))
+        return built[-1]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fc, "build_fid_classifier", build)
+        with pytest.raises(NonFiniteLossError, match="FID classifier epoch 1, batch 1: the loss"):
+            fc.train_fid_classifier(x, y, x, y, settings)
+    fresh = real_build(settings, 4, 5, 3)
+    torch.testing.assert_close(built[0].state_dict(), fresh.state_dict())  # no step taken

@@ -28,6 +28,10 @@ Choices made here:
 - Kept weights: those of the epoch with the best held-out accuracy, the latest on ties (a small
   held-out set saturates early; later epochs have seen more training). The published run
   saved every epoch and one checkpoint was picked by hand.
+- The loop is a cached classifier's, not a run folder's, but shares the trainings' pieces
+  (pirounet/run/epochs.py): optimizer_step, so a non-finite loss stops it before any weight
+  changes, naming the epoch and batch; epoch_metrics for each epoch's line; and the atomic
+  write (a temp file, then os.replace) of every checkpoint.
 """
 from __future__ import annotations
 
@@ -46,10 +50,13 @@ from torch import Tensor
 
 from pirounet.run.atomic import atomic_open
 from pirounet.run.config import ConfigError
+from pirounet.run.epochs import NonFiniteLossError, epoch_metrics, optimizer_step
 from pirounet.systems.pirounet.data.mocap import DataError
 from pirounet.systems.pirounet.model.classifier import Classifier
 
 logger = logging.getLogger(__name__)
+HISTORY_KEYS = {"train_loss": "train/loss", "train_accuracy": "train/accuracy",
+                "valid_accuracy": "valid/accuracy"}  # history list <- epoch_metrics key
 
 
 class FidClassifierError(DataError):
@@ -119,34 +126,39 @@ def train_fid_classifier(x_train, y_train, x_valid, y_valid,
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate,
                                  betas=(0.9, 0.999))
     gen = torch.Generator().manual_seed(settings.seed)
-    history: dict[str, Any] = {"train_loss": [], "train_accuracy": [], "valid_accuracy": []}
+    history: dict[str, Any] = {key: [] for key in HISTORY_KEYS}
     best_acc, best_state = -1.0, None
     every = max(1, settings.epochs // 20)  # about 20 progress lines per run
     for epoch in range(settings.epochs):
         model.train()
         order = torch.randperm(len(x_train), generator=gen).to(device)
-        loss_sum, correct = 0.0, 0
-        for s in range(0, len(order), settings.batch_size):
+        loss_sum, correct = 0.0, 0  # summed exactly (counts, not means), as before
+        for batch, s in enumerate(range(0, len(order), settings.batch_size)):
             idx = order[s:s + settings.batch_size]
             logits = model.logits(x_train[idx])  # (B, K)
             loss = F.cross_entropy(logits, y_train[idx])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            loss_sum += loss.item() * len(idx)
+            terms = {"total": loss.item()}
+            try:
+                optimizer_step(optimizer, loss, terms, model.parameters())
+            except NonFiniteLossError as err:
+                raise NonFiniteLossError(f"FID classifier epoch {epoch + 1}, batch {batch + 1}"
+                                         f": {err}; nothing was saved") from None
+            loss_sum += terms["total"] * len(idx)
             correct += int((logits.argmax(dim=1) == y_train[idx]).sum())
         model.eval()
         valid_acc = float((_predict(model, x_valid) == y_valid).float().mean())
-        history["train_loss"].append(loss_sum / len(x_train))
-        history["train_accuracy"].append(correct / len(x_train))
-        history["valid_accuracy"].append(valid_acc)
+        metrics = epoch_metrics(epoch + 1, {"loss": loss_sum / len(x_train),
+                                            "accuracy": correct / len(x_train)},
+                                {"accuracy": valid_acc})
+        for key, name in HISTORY_KEYS.items():
+            history[key].append(metrics[name])
         if valid_acc >= best_acc:
             best_acc, history["best_epoch"] = valid_acc, epoch
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         if epoch % every == 0 or epoch == settings.epochs - 1:
-            log(f"FID classifier epoch {epoch + 1}/{settings.epochs}: loss "
-                f"{history['train_loss'][-1]:.4f}, train accuracy "
-                f"{history['train_accuracy'][-1]:.3f}, held-out accuracy {valid_acc:.3f}")
+            log(f"FID classifier epoch {metrics['epoch']}/{settings.epochs}: loss "
+                f"{metrics['train/loss']:.4f}, train accuracy "
+                f"{metrics['train/accuracy']:.3f}, held-out accuracy {valid_acc:.3f}")
     model.load_state_dict(best_state)
     history["best_valid_accuracy"] = best_acc
     return model, history
@@ -161,7 +173,7 @@ def save_fid_classifier(path: str | Path, model: Classifier, settings: FidClassi
         "settings": dataclasses.asdict(settings),
         "valid_accuracy": float(history["best_valid_accuracy"]),
         "best_epoch": int(history["best_epoch"]),
-        "history": {k: history[k] for k in ("train_loss", "train_accuracy", "valid_accuracy")},
+        "history": {k: history[k] for k in HISTORY_KEYS},
         "data": dict(data_info),
     }
     with atomic_open(path) as f:
@@ -375,7 +387,7 @@ def command_line() -> None:
         return
     try:
         main()
-    except (ConfigError, DataError, CheckpointError) as err:
+    except (ConfigError, DataError, CheckpointError, NonFiniteLossError) as err:
         sys.exit(f"error: {err}")
 
 
