@@ -47,7 +47,7 @@ def request(address, method, path, body=None, headers=None):
 
 # ---------------------------------------------------------------- A2, A5, E: the file
 
-def test_a2_two_instances_on_one_csv_keep_each_others_labels(tmp_path):
+def test_two_instances_on_one_csv_keep_each_others_labels(tmp_path):
     out = tmp_path / "labels.csv"
     first, second = store(out), store(out)
     first.save(0, {"space": 1, "time": 1})
@@ -59,7 +59,7 @@ def test_a2_two_instances_on_one_csv_keep_each_others_labels(tmp_path):
     assert first.labels()[120] == {"space": 1, "time": 2}  # the page shows the other's labels
 
 
-def test_a2_saves_of_two_instances_hold_a_lock_across_processes(tmp_path):
+def test_saves_of_two_instances_hold_a_lock_across_processes(tmp_path):
     from pirounet.run.atomic import FileLock, LockedError
 
     out = tmp_path / "labels.csv"
@@ -76,7 +76,7 @@ def test_a2_saves_of_two_instances_hold_a_lock_across_processes(tmp_path):
             FileLock(tmp_path / ".labels.csv.lock")
 
 
-def test_a5_a_symlinked_out_writes_its_target_and_stays_a_link(tmp_path):
+def test_a_symlinked_out_writes_its_target_and_stays_a_link(tmp_path):
     target = tmp_path / "real" / "labels.csv"
     target.parent.mkdir()
     target.write_text("0,1,1\n")
@@ -86,7 +86,7 @@ def test_a5_a_symlinked_out_writes_its_target_and_stays_a_link(tmp_path):
     assert link.is_symlink() and target.read_text() == "0,1,1\n40,2,3\n"
 
 
-def test_a5_an_unwritable_out_is_an_error_at_start(tmp_path):
+def test_an_unwritable_out_is_an_error_at_start(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("")
     with pytest.raises(LabelFileError, match="not writable"):
@@ -102,14 +102,14 @@ def test_a5_an_unwritable_out_is_an_error_at_start(tmp_path):
             locked.chmod(0o700)
 
 
-def test_a5_cli_says_unwritable_out_in_one_line(tmp_path, task):
+def test_cli_says_unwritable_out_in_one_line(tmp_path, task):
     blocker = tmp_path / "a_file"
     blocker.write_text("")
     with pytest.raises(SystemExit, match=r"^error: .*not writable"):
         main(["--data", task.source, "--out", str(blocker / "labels.csv"), "--port", "0"])
 
 
-def test_e_stale_temp_files_of_a_killed_save_are_removed_at_start(tmp_path):
+def test_stale_temp_files_of_a_killed_save_are_removed_at_start(tmp_path):
     out = tmp_path / "labels.csv"
     out.write_text("0,1,1\n")
     stale = tmp_path / ".labels.csv.abc123.tmp"
@@ -120,7 +120,7 @@ def test_e_stale_temp_files_of_a_killed_save_are_removed_at_start(tmp_path):
     assert not stale.exists() and other.exists()
 
 
-def test_c_a_folder_named_like_the_csv_is_one_clear_error(tmp_path):
+def test_a_folder_named_like_the_csv_is_one_clear_error(tmp_path):
     (tmp_path / "human_labels.csv").mkdir()
     with pytest.raises(LabelFileError, match="not a file"):
         LabelStore(tmp_path / "human_labels.csv", BLIND_MODE.store_columns(), range(3))
@@ -135,7 +135,7 @@ def test_c_a_folder_named_like_the_csv_is_one_clear_error(tmp_path):
      p.with_suffix(".npz").rename(p), "npz archive"),
     (lambda p: p.mkdir(), "not found"),
 ])
-def test_c_bad_blind_folders_are_one_clear_error(tmp_path, make, says):
+def test_bad_blind_folders_are_one_clear_error(tmp_path, make, says):
     folder = tmp_path / "to_be_labeled"
     folder.mkdir()
     make(folder / "sequences.npy")
@@ -144,12 +144,12 @@ def test_c_bad_blind_folders_are_one_clear_error(tmp_path, make, says):
 
 
 @pytest.mark.parametrize("port", ["70000", "-1"])
-def test_c_a_port_out_of_range_is_one_line(tmp_path, task, port):
+def test_a_port_out_of_range_is_one_line(tmp_path, task, port):
     with pytest.raises(SystemExit, match=rf"^error: --port {port} is out of range"):
         main(["--data", task.source, "--out", str(tmp_path / "l.csv"), "--port", port])
 
 
-def test_c_a_port_in_use_is_one_line(tmp_path, task):
+def test_a_port_in_use_is_one_line(tmp_path, task):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -158,7 +158,7 @@ def test_c_a_port_in_use_is_one_line(tmp_path, task):
             main(["--data", task.source, "--out", str(tmp_path / "l.csv"), "--port", str(port)])
 
 
-def test_c_deeply_nested_json_gets_a_400(tmp_path, task, serve):
+def test_deeply_nested_json_gets_a_400(tmp_path, task, serve):
     address = serve(LabelApp(task, tmp_path / "l.csv"))
     body = b"[" * 2000 + b"]" * 2000  # under MAX_BODY, deeper than json's recursion limit
     status, text = request(address, "POST", "/api/label", body,
@@ -174,7 +174,7 @@ def test_c_deeply_nested_json_gets_a_400(tmp_path, task, serve):
     {"Host": "127.0.0.1:{port}", "Origin": "http://evil.example:{port}"},
     {"Host": "127.0.0.1:1"},
 ])
-def test_d_foreign_host_or_origin_is_refused(tmp_path, task, serve, headers):
+def test_foreign_host_or_origin_is_refused(tmp_path, task, serve, headers):
     out = tmp_path / "l.csv"
     address = serve(LabelApp(task, out))
     sent = {k: v.format(port=address[1]) for k, v in headers.items()}
@@ -186,7 +186,7 @@ def test_d_foreign_host_or_origin_is_refused(tmp_path, task, serve, headers):
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
-def test_d_own_host_and_origin_are_served(tmp_path, task, serve, host):
+def test_own_host_and_origin_are_served(tmp_path, task, serve, host):
     address = serve(LabelApp(task, tmp_path / "l.csv"))
     own = f"{host}:{address[1]}"
     body = json.dumps({"block": 0, "time": 1, "space": 1})
@@ -195,7 +195,7 @@ def test_d_own_host_and_origin_are_served(tmp_path, task, serve, host):
     assert status == 200
 
 
-def test_d_an_idle_connection_is_closed_after_the_timeout(tmp_path, task, serve, monkeypatch):
+def test_an_idle_connection_is_closed_after_the_timeout(tmp_path, task, serve, monkeypatch):
     from pirounet.systems.pirounet.label_app import server as server_module
 
     assert 0 < server_module.Handler.timeout <= 60  # the default closes idle connections
@@ -218,7 +218,7 @@ def two_recordings(tmp_path) -> Path:
     return folder
 
 
-def test_b5_no_block_spans_two_recordings(two_recordings):
+def test_no_block_spans_two_recordings(two_recordings):
     task = recording_task(str(two_recordings / "mariel_*.npy"), SEQ_LEN)
     first = 2554  # trimmed frames of the first recording
     assert 2520 not in task.keys.tolist() and 2480 in task.keys and 2560 in task.keys
@@ -226,7 +226,7 @@ def test_b5_no_block_spans_two_recordings(two_recordings):
     assert task.identity["recordings"][0] == {"name": "mariel_adagio.npy", "frames": first}
 
 
-def test_b5_the_app_records_the_recordings_and_refuses_when_they_change(two_recordings,
+def test_the_app_records_the_recordings_and_refuses_when_they_change(two_recordings,
                                                                         tmp_path):
     import shutil
 
