@@ -10,8 +10,8 @@ working folder (a temp dir unless --workdir) it runs:
 
   1. machine labels: the kinematic effort meter's Time classes on a third of the 40-frame
      blocks (the paper's hand-labelled share), pirounet.systems.pirounet.machine_labels;
-  2. python main.py configs/quickstart.py + the data and labels (the skeleton, 23 joints x 3
-     values a pose and 25 fps come with the data);
+  2. python main.py configs/quickstart.py configs/quickstart_real_dance.py + the data and
+     labels (the skeleton, 23 joints x 3 values a pose and 25 fps come with the data);
   3. python main_eval.py configs/eval_quickstart.py on that run;
 
 then prints the three headline figures against their targets (valid reconstruction AJD /
@@ -114,6 +114,7 @@ def main() -> None:
     workdir = opts.workdir or Path(tempfile.mkdtemp(prefix="pirounet_real_dance_"))
     workdir.mkdir(parents=True, exist_ok=True)
     train = [str(ROOT / "main.py"), str(ROOT / "configs" / "quickstart.py"),
+             str(ROOT / "configs" / "quickstart_real_dance.py"),
              f"--run_name={RUN}", f"--data_pattern={data}", f"--labels_path={workdir / LABELS}",
              "--synthetic_if_missing=False", f"--seed={opts.seed}", "--cpu_threads=1",
              *opts.train_arg]

@@ -81,7 +81,8 @@ def test_unknown_key_in_an_override_file_names_the_file(tmp_path):
         load(str(tmp_path / "missing.py"))
 
 
-@pytest.mark.parametrize("name", ["pirounet_watch.py", "quickstart.py", "tiny.py"])
+@pytest.mark.parametrize("name", ["pirounet_watch.py", "quickstart.py",
+                                  "quickstart_real_dance.py", "tiny.py"])
 def test_shipped_configs_only_set_known_keys(name):
     path = REPO / "configs" / name
     cfg = load(str(path))
