@@ -1,7 +1,8 @@
 """learn2dance as the published code ran it: its data pipeline, design and training recipe.
 
     python main.py learn2dance configs/learn2dance_published_code.py
-    python main_eval.py learn2dance --load_from_checkpoint=l2d_published_code --transitions=hard
+    python main_eval.py learn2dance --load_from_checkpoint=l2d_published_code \
+        --playback=published --transitions=hard
 
 learn2dance_config.py fixes the published code's bugs and follows FACT/EDGE where the code
 did something else; each such default is a setting (docs/learn2dance_data.md and
@@ -36,6 +37,7 @@ window_chunks = 40  # 40 moves of 30 frames a window
 # generation: eval.py
 sampling = "top_k"  # uniformly among the 5 likeliest moves
 top_k = 5
+playback = "published"  # each move shown as its centroid on the fixed chunk grid
 transitions = "hard"  # moves' poses concatenated: a jump every chunk
 
 # GAN: gan/models.py, train_pose.py, train_seq.py
