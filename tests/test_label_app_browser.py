@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import io
 import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pytest
@@ -32,6 +34,21 @@ def address(tmp_path) -> str:
     server.server_close()
 
 
+@contextmanager
+def app_page(address: str, errors: list[str]) -> Iterator:
+    """A headless Chromium page on the app, loaded and ready; page errors go to errors."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("pageerror", lambda err: errors.append(str(err)))
+        page.goto(address)
+        page.wait_for_selector("body[data-ready=true]")
+        yield page
+        browser.close()
+
+
 def figure_pixels(png: bytes) -> tuple[int, int]:
     """(strongly coloured pixels, distinct colours) of a screenshot: the grey floor counts not."""
     rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3).astype(int)
@@ -40,18 +57,13 @@ def figure_pixels(png: bytes) -> tuple[int, int]:
 
 
 def test_label_relabel_reload_and_csv(address, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     def option(field: str, value: int) -> str:
         return f".option[data-field={field}][data-value='{value}']"
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda err: errors.append(str(err)))
-        page.goto(address)
-        page.wait_for_selector("body[data-ready=true]")
+    errors: list[str] = []
+    with app_page(address, errors) as page:
         title, count = page.locator("#block-title"), page.locator("#progress-count")
         expect(title).to_have_text("Block 1 of 10")
 
@@ -114,7 +126,6 @@ def test_label_relabel_reload_and_csv(address, tmp_path):
         page.wait_for_timeout(100)
         turned = stage.screenshot()
         still_paused = stage.screenshot()
-        browser.close()
 
     assert (tmp_path / "labels.csv").read_bytes() == b"0,3,2\n40,4,2\n80,2,4\n"
     assert coloured > 300 and colours > 100, (coloured, colours)
@@ -123,18 +134,13 @@ def test_label_relabel_reload_and_csv(address, tmp_path):
 
 
 def test_one_key_accepts_the_suggestion_and_only_then_it_is_saved(address, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from pirounet.systems.pirounet.data.label_files import read_label_sources
 
     csv = tmp_path / "labels.csv"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda err: errors.append(str(err)))
-        page.goto(address)
-        page.wait_for_selector("body[data-ready=true]")
+    errors: list[str] = []
+    with app_page(address, errors) as page:
         title, hint = page.locator("#block-title"), page.locator("#suggestion")
         state = page.evaluate("fetch('/api/state').then((r) => r.json())")
         values = [h["value"] for h in state["suggestions"]]
@@ -173,7 +179,6 @@ def test_one_key_accepts_the_suggestion_and_only_then_it_is_saved(address, tmp_p
         expect(page.locator("#saved")).not_to_contain_text("accepted suggestion")
         page.click("#prev")
         expect(page.locator("#saved")).to_contain_text("Time: accepted suggestion")
-        browser.close()
 
     assert csv.read_text() == f"0,1,{values[0]}\n40,2,{values[1]}\n80,3,{own}\n"
     assert read_label_sources(csv) == {0: (values[0], "suggested"), 40: (values[1], "suggested")}
