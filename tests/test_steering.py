@@ -177,7 +177,7 @@ def test_prior_codes_are_the_published_draws_unless_the_prior_is_learned():
     assert generate_random(model, 4, labels, seed=3).shape == (4, 6, 159)
 
 
-def test_every_option_is_off_in_the_defaults_and_on_in_the_quickstart_and_improved_configs():
+def test_every_option_is_off_in_the_defaults_and_on_in_the_bodies_and_improved_configs():
     from pathlib import Path
 
     from pirounet.systems.pirounet.settings import TRAINING
@@ -187,7 +187,8 @@ def test_every_option_is_off_in_the_defaults_and_on_in_the_quickstart_and_improv
     assert (defaults.decoder_initial_state, defaults.latent_prior) == (False, "standard_normal")
     assert (defaults.bone_length_weight, defaults.velocity_weight, defaults.label_swap_weight,
             defaults.latent_adversary_weight) == (0, 0, 0, 0)
-    for name in ("quickstart.py", "pirounet_improved.py"):
-        cfg = TRAINING.load([str(configs / name)])
+    for names in (("quickstart.py", "quickstart_bodies.py"), ("pirounet_improved.py",)):
+        name = names[-1]
+        cfg = TRAINING.load([str(configs / n) for n in names])
         assert cfg.decoder_initial_state and cfg.latent_prior == "learned", name
         assert cfg.bone_length_weight > 0 and cfg.velocity_weight > 0, name
