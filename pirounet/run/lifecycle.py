@@ -116,12 +116,22 @@ def fingerprint_differences(saved: Mapping[str, Any] | None, current: Mapping[st
     """
     if not saved:
         return []
-    return [(describe or _plain)(key, saved[key], current[key])
+    return [(describe or plain_difference)(key, saved[key], current[key])
             for key in sorted(set(saved) & set(current)) if saved[key] != current[key]]
 
 
-def _plain(key: str, old: Any, new: Any) -> str:
+def plain_difference(key: str, old: Any, new: Any) -> str:
+    """A fingerprint difference in words: "<key> <saved> then, <now> now"."""
     return f"{key} {old!r} then, {new!r} now"
+
+
+def rows_changed(what: str, old: list, new: list) -> str:
+    """A changed list of [name, ...] rows (recordings, songs) in words, the rows by name."""
+    old_set, new_set = {tuple(r) for r in old}, {tuple(r) for r in new}
+    gone = [r[0] for r in old if tuple(r) not in new_set]
+    added = [r[0] for r in new if tuple(r) not in old_set]
+    return (f"{what} changed (no longer as saved: {gone or 'none'}; new or changed: "
+            f"{added or 'none'})")
 
 
 def check_data_fingerprint(ckpt: Mapping[str, Any], fingerprint: Mapping[str, Any],

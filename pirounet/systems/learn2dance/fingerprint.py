@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from pirounet.run.lifecycle import plain_difference, rows_changed
+
 
 def _sha1(*arrays: np.ndarray) -> str:
     digest = hashlib.sha1()
@@ -34,11 +36,7 @@ def data_fingerprint(prepared) -> dict[str, Any]:
 def describe_change(key: str, old: Any, new: Any) -> str:
     """A difference of two fingerprints, in words (the songs by name)."""
     if key == "songs" and isinstance(old, list) and isinstance(new, list):
-        old_set, new_set = {tuple(s) for s in old}, {tuple(s) for s in new}
-        gone = [s[0] for s in old if tuple(s) not in new_set]
-        added = [s[0] for s in new if tuple(s) not in old_set]
-        return (f"songs changed (no longer as saved: {gone or 'none'}; new or changed: "
-                f"{added or 'none'})")
+        return rows_changed("songs", old, new)
     if key == "vocabulary_sha1":
         return "the motion vocabulary changed"
-    return f"{key} {old!r} then, {new!r} now"
+    return plain_difference(key, old, new)

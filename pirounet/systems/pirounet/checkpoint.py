@@ -23,6 +23,7 @@ import torch
 from pirounet.run import checkpoint as core
 from pirounet.run.checkpoint import CheckpointError
 from pirounet.run.config import Config
+from pirounet.run.lifecycle import plain_difference, rows_changed
 from pirounet.systems.pirounet.model import ModelConfig, PirouNet
 from pirounet.systems.pirounet.settings import SYSTEM, TRAINING
 
@@ -137,11 +138,7 @@ def published_keys(metrics: dict[str, float]) -> dict[str, float]:
 def describe_change(key: str, old: Any, new: Any) -> str:
     """A difference of PirouNet's data fingerprint (data/prepare.py), in words."""
     if key == "recordings" and isinstance(old, list) and isinstance(new, list):
-        old_set, new_set = {tuple(r) for r in old}, {tuple(r) for r in new}
-        gone = [r[0] for r in old if tuple(r) not in new_set]
-        added = [r[0] for r in new if tuple(r) not in old_set]
-        return (f"recordings changed (no longer as saved: {gone or 'none'}; new or changed: "
-                f"{added or 'none'})")
+        return rows_changed("recordings", old, new)
     if key == "labels_sha256":
         return "the label file's contents changed"
-    return f"{key} {old!r} then, {new!r} now"
+    return plain_difference(key, old, new)
