@@ -242,8 +242,12 @@ def test_main_eval_scores_a_seq_gan_run(workdir):
     prediction = saved["prediction"]
     assert prediction["given_frames"] == 10 and prediction["predicted_frames"] == 40
     assert {"predicted_error", "hold_last_error", "baseline_minus_predicted"} <= set(prediction)
-    assert {"generated", "control_other_music", "real_dance"} <= set(
-        saved["beat_align_score"]["fact"])
+    assert {"generated", "control_other_music", "real_dance", "real_dance_other_songs_beats",
+            "real_dance_minus_other_songs_beats"} <= set(saved["beat_align_score"]["fact"])
+    # the synthetic songs carry their true beats, and the report says so
+    reference = saved["beat_reference"]
+    assert reference["sources"] == {"truth.json": len(reference["songs"])}
+    assert isinstance(saved["warnings"], list)
     assert [Path(p).name for p in metrics["animations"]] == ["sample_0.gif", "prediction_0.gif"]
 
 
@@ -253,3 +257,25 @@ def test_main_eval_scores_a_pose_gan_run(workdir):
     saved = json.loads((workdir / "results/pg_best/metrics.json").read_text())
     assert saved["model"] == "pose_gan" and np.isfinite(saved["pose_frechet"]["mean"])
     assert saved["pose_frechet_real_train"] >= 0
+
+
+def test_held_out_songs_without_beats_are_named_in_a_warning():
+    from types import SimpleNamespace
+
+    from pirounet.systems.learn2dance.gan.evaluate import held_out_beats, missing_beats_warning
+
+    music = np.zeros((60, 35), np.float32)
+    music[[10, 40], 34] = 1.0  # the fact35 beat channel marks frames 10 and 40
+    songs = [SimpleNamespace(name="a", beats=np.array([0.5]), beat_source="truth.json",
+                             music=music, fps=30.0),
+             SimpleNamespace(name="b", beats=None, beat_source=None, music=music, fps=30.0),
+             SimpleNamespace(name="c", beats=None, beat_source=None, music=music, fps=30.0)]
+    beats, ref = held_out_beats(SimpleNamespace(songs=songs, music_features="fact35"),
+                                ["a", "b"], "low_band")
+    assert ref["sources"] == {"beat channel": 1, "truth.json": 1} and "c" not in ref["songs"]
+    assert beats["b"].tolist() == pytest.approx([10 / 30, 40 / 30])
+    assert ref["beat_channel"]["beat_phase"] == "low_band" and not missing_beats_warning(ref)
+    beats, ref = held_out_beats(SimpleNamespace(songs=songs, music_features="published512"),
+                                ["a", "b", "c"], "low_band")
+    assert set(beats) == {"a"} and ref["sources"] == {"none": 2, "truth.json": 1}
+    assert "2 of 3 held-out songs have no beats" in missing_beats_warning(ref)[0]

@@ -28,6 +28,7 @@ from pirounet.systems.learn2dance.gan.predict import hold_last, joint_error, pre
 from pirounet.systems.learn2dance.gan.train_pose import latent_walks, pose_distance
 from pirounet.systems.learn2dance.gan.train_seq import sample_sequences
 from pirounet.music.features import BEAT_CHANNEL
+from pirounet.systems.learn2dance.music2dance.trust import TRACKER, beat_warnings
 from pirounet.systems.learn2dance.prepare import Prepared
 from pirounet.metrics.beats import beat_align_score, motion_beats
 from pirounet.metrics.bones import bone_length_ratio, bone_length_variation
@@ -56,7 +57,13 @@ NOTES = {
                   "the last given pose.",
     "beat_align_score": "BAS of each generated window against its music window's beats; "
                         "control: generated with another window's music, scored against "
-                        "this one's beats (equal to generated when the run ignores music).",
+                        "this one's beats (equal to generated when the run ignores music). "
+                        "The real windows are also scored against other windows' beats: "
+                        "they should score higher on their own, or the beats cannot be "
+                        "trusted.",
+    "beat_reference": "Where each held-out song's beats came from: truth.json or "
+                      "beats/<name>.txt, else the beat channel that librosa's tracker filled "
+                      "when the music features were prepared (with the run's beat_phase).",
 }
 
 
@@ -92,15 +99,47 @@ def distribution_terms(gen: np.ndarray, real: np.ndarray, fps: float, n_pairs: i
     return out
 
 
-def song_beats(prepared) -> dict[str, np.ndarray]:
-    """Each song's music beat times (s): the synthetic truth, else the beat channel."""
-    beats = {}
+BEAT_CHANNEL_SOURCE = "beat channel"  # tracked when the music features were prepared
+
+
+def held_out_beats(prepared, songs: list[str], beat_phase: str
+                   ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Each named song's music beat times (s) and where they came from (the report's section).
+
+    Beats come from the data (truth.json, beats/<name>.txt) or else from the fact35 features'
+    beat channel, which librosa's tracker filled at prepare time (with the run's beat_phase).
+    A song with neither has no beats: its windows score BAS 0, and the report says so.
+    """
+    beats, per_song = {}, {}
     for s in prepared.songs:
+        if s.name not in songs:
+            continue
         if s.beats is not None:
             beats[s.name] = np.asarray(s.beats, np.float64)
+            per_song[s.name] = {"source": s.beat_source or "data"}
         elif prepared.music_features == "fact35":
             beats[s.name] = np.flatnonzero(s.music[:, BEAT_CHANNEL] > 0.5) / s.fps
-    return beats
+            per_song[s.name] = {"source": BEAT_CHANNEL_SOURCE}
+        else:
+            per_song[s.name] = {"source": "none"}
+    sources = sorted({info["source"] for info in per_song.values()})
+    reference: dict[str, Any] = {"sources": {src: sum(i["source"] == src
+                                                      for i in per_song.values())
+                                             for src in sources}}
+    if BEAT_CHANNEL_SOURCE in sources:
+        reference["beat_channel"] = {"method": TRACKER, "beat_phase": beat_phase}
+    reference["songs"] = per_song
+    return beats, reference
+
+
+def missing_beats_warning(reference: dict[str, Any]) -> list[str]:
+    """A sentence for the warning box when held-out songs have no beats at all."""
+    n = reference["sources"].get("none", 0)
+    if not n:
+        return []
+    return [f"{n} of {sum(reference['sources'].values())} held-out songs have no beats (no "
+            "truth.json or beats/<name>.txt, and music_features has no beat channel): their "
+            "windows score BAS 0. Give their beats, or train with music_features=\"fact35\"."]
 
 
 def window_bas(poses: np.ndarray, windows: WindowSet, idx: np.ndarray, beats: dict,
@@ -156,7 +195,7 @@ def evaluate_seq_gan(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, Any],
     generator.eval(), pose_generator.eval().requires_grad_(False)
     fps, n = held.fps, min(train_cfg.gan_eval_windows, len(held))
     conditioned = bool(train_cfg.gan_music)
-    beats = song_beats(prepared)
+    beats, reference = held_out_beats(prepared, list(held.names), train_cfg.beat_phase)
     timing["load"] = time.perf_counter() - tic
 
     # Distributions, bones and beats: new latents and held-out windows each iteration
@@ -179,6 +218,11 @@ def evaluate_seq_gan(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, Any],
                             ("real_dance", real)):
             terms |= {f"bas_{v}/{name}": s for v, s in
                       window_bas(poses, held, idx, beats, eval_cfg).items()}
+        # The sanity check: real windows against other windows' beats (should score lower)
+        for v, s in window_bas(real, held, np.roll(idx, 1), beats, eval_cfg).items():
+            terms[f"bas_{v}/real_dance_other_songs_beats"] = s
+            terms[f"bas_{v}/real_dance_minus_other_songs_beats"] = \
+                terms[f"bas_{v}/real_dance"] - s
         runs.append(terms)
         first_gen = gen if first_gen is None else first_gen
     summary = summarize_runs(runs)
@@ -206,9 +250,14 @@ def evaluate_seq_gan(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, Any],
                                                    skeleton=OPENPOSE_15)),
                     "real_heldout": summarize(novelty(real, train_all, skeleton=OPENPOSE_15))},
         "beat_align_score": {v: {name: summary[f"bas_{v}/{name}"] for name in
-                                 ("generated", "control_other_music", "real_dance")}
+                                 ("generated", "control_other_music", "real_dance",
+                                  "real_dance_other_songs_beats",
+                                  "real_dance_minus_other_songs_beats")}
                              for v in ("fact", "bailando")},
+        "beat_reference": reference,
     }
+    metrics["warnings"] = (missing_beats_warning(reference)
+                           + beat_warnings(metrics["beat_align_score"], reference))
     timing["novelty"] = time.perf_counter() - tic
 
     # Prediction: the first k frames of evenly spaced held-out windows given
