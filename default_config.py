@@ -64,6 +64,9 @@ decoder_initial_state = False  # False (published): the decoder's LSTMs start fr
 #   from a state computed from [z, y], so the first frames need not rush in from the middle
 latent_prior = "standard_normal"  # "standard_normal" (published): p(z) = N(0, I) | "learned":
 #   p(z|y) a Gaussian per label fitted by the KL term; new dances are sampled from it
+#   | "mixture": a Gaussian mixture per label fitted on the training windows' codes whenever a
+#   checkpoint is written (model/mixture.py); training and its KL term stay as published
+prior_components = 8  # "mixture": diagonal Gaussian components per label
 
 # ----------------------------------------------------------------------------- objective
 kl_weight = 1.0  # weight of the KL term (published KL has no 0.5 factor)

@@ -43,6 +43,7 @@ KEY_SETTINGS = (
     ("pose_", ("pose_normalization", "input_dim")),
     ("decoder.init_state.", ("decoder_initial_state", "latent_dim", "h_dim", "n_layers")),
     ("prior_", ("latent_prior", "label_dim", "latent_dim")),
+    ("mixture.", ("latent_prior", "prior_components", "label_dim", "latent_dim")),
     ("adversary.", ("latent_adversary_weight", "latent_dim", "h_dim_classif", "label_dim")),
 )
 

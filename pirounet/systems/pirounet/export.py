@@ -137,7 +137,7 @@ def sample_dances(run: str, checkpoint: str, n: int, seed: int,
     """(K, n, T, J, 3) dances decoded from z ~ p(z|y) under each of the run's K labels.
 
     p(z|y) is the run's prior: N(0, I) as published, each label's fitted Gaussian under
-    latent_prior="learned" (generation.prior_codes)."""
+    latent_prior="learned", its fitted mixture under "mixture" (generation.prior_codes)."""
     from pirounet.systems.pirounet.checkpoint import load_model
     from pirounet.systems.pirounet.generation import generate_random
 

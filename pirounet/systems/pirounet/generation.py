@@ -354,11 +354,16 @@ def prior_codes(model: nn.Module, labels, seed: int = 0) -> Tensor:
     """Codes (n, latent) drawn from the model's prior p(z|y) for labels (n,), seeded.
 
     N(0, I) as published, whatever the labels; under latent_prior="learned", each label's
-    Gaussian (PirouNet.sample_prior) from the same standard-normal draws.
+    Gaussian (PirouNet.sample_prior) from the same standard-normal draws; under "mixture",
+    each label's fitted mixture (model/mixture.py), its components picked by uniform draws
+    made after the normal ones.
     """
     labels = _as_labels(labels, len(torch.as_tensor(labels).reshape(-1)))
     gen = torch.Generator().manual_seed(seed)
     eps = torch.randn((len(labels), model.config.latent_dim), generator=gen)  # (n, latent)
+    if getattr(model, "mixture", None) is not None:
+        u = torch.rand(len(labels), generator=gen)  # (n,) picks each code's component
+        return model.mixture.sample(labels, eps, u).cpu()
     if not getattr(model, "learned_prior", False):
         return eps
     with torch.no_grad():
@@ -370,7 +375,7 @@ def generate_random(model: nn.Module, n: int, labels, seed: int = 0,
     """The paper's random generation: n sequences decoded from z ~ p(z|y) with the labels.
 
     labels is one int for all n sequences, or n ints; p(z|y) is N(0, I) unless the model
-    learned its prior (latent_prior="learned").
+    learned its prior or fitted a mixture (latent_prior="learned" or "mixture").
     """
     labels = _as_labels(labels, n)
     return decode(model, prior_codes(model, labels, seed), labels, batch_size)

@@ -18,7 +18,7 @@ def write_samples_gif(model: PirouNet, path: Path, seed: int, effort: str = "tim
     """One z from the prior (fixed by seed; N(0, I) as published) under each label, in a GIF."""
     c = model.config
     device = next(model.parameters()).device
-    z = prior_codes(model, [0], seed)  # (1, latent), label 0's prior when it is learned
+    z = prior_codes(model, [0], seed)  # (1, latent), label 0's prior when learned or a mixture
     z = z.expand(c.label_dim, -1).to(device)  # (K, latent): the same z for every label
     seqs = model.sample(z, torch.arange(c.label_dim, device=device))  # (K, T, J * 3)
     names = [class_name(effort, k) for k in range(c.label_dim)]

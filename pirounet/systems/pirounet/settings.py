@@ -45,7 +45,7 @@ TEST_AJD = ("mean", "mean_and_running_sum")  # pirounet/systems/pirounet/evaluat
 ENTANGLEMENT_DISTANCES = ("per_marker", "frobenius")  # pirounet/systems/pirounet/generation.py
 PUBLISHED_MODELS = ("", "dance", "watch")  # pirounet/systems/pirounet/evaluation/context.py
 POSE_NORMALIZATIONS = ("none", "standardize")  # pirounet/systems/pirounet/model/pirounet.py
-LATENT_PRIORS = ("standard_normal", "learned")  # pirounet/systems/pirounet/model/pirounet.py
+LATENT_PRIORS = ("standard_normal", "learned", "mixture")  # pirounet/systems/pirounet/model/
 N_LABELS = 3  # effort classes: low, medium, high (one tile setting per class)
 
 TRAINING_RULES: dict[str, Rule] = {
@@ -77,6 +77,7 @@ TRAINING_RULES: dict[str, Rule] = {
     "pose_normalization": one_of(*POSE_NORMALIZATIONS),
     "decoder_time_features": at_least(0),
     "latent_prior": one_of(*LATENT_PRIORS),
+    "prior_components": at_least(1),
     "latent_adversary_weight": at_least(0),
     "bone_length_weight": at_least(0),
     "velocity_weight": at_least(0),

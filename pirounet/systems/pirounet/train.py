@@ -49,7 +49,13 @@ from pirounet.systems.pirounet.model.annealing import check_remedy_settings
 from pirounet.systems.pirounet.model.objective import alpha_from_batches
 from pirounet.systems.pirounet.samples import write_samples_gif
 from pirounet.systems.pirounet.settings import DEFAULT_CONFIG, TRAINING
-from pirounet.systems.pirounet.training import M2Objective, epoch_steps, train_epoch, validate
+from pirounet.systems.pirounet.training import (
+    M2Objective,
+    epoch_steps,
+    fit_mixture_prior,
+    train_epoch,
+    validate,
+)
 
 log = logging.getLogger("pirounet.main")
 
@@ -152,6 +158,8 @@ def main(args: list[str]) -> PirouNet:
                 train = train_epoch(train_objective, optimizer, unlabelled, labelled, alpha,
                                     cfg, epoch, device, show_progress=ddp.is_main)
                 metrics = epoch_metrics(epoch, train, validate(objective, valid, alpha, device))
+                if model.mixture is not None and ddp.is_main:  # saved with the weights it fits
+                    fit_mixture_prior(model, data, cfg.seed)
                 saved = run.end_epoch(metrics, metrics["valid/total"], models, optimizers,
                                       published_keys(metrics))
                 if ddp.is_main:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from itertools import islice
 from typing import Iterator
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 from tqdm import tqdm
@@ -22,9 +23,15 @@ from tqdm import tqdm
 from pirounet.run.epochs import Averager, NonFiniteLossError, optimizer_step
 from pirounet.skeletons import VICON_53, Skeleton
 from pirounet.systems.pirounet.data import WindowLoader, cycle
+from pirounet.systems.pirounet.data.prepare import Dataset
+from pirounet.systems.pirounet.generation import posterior_params
 from pirounet.systems.pirounet.model import PirouNet, m2_loss
 from pirounet.systems.pirounet.model.annealing import kl_weight_at
 from pirounet.systems.pirounet.model.objective import bone_matrix
+
+# latent_prior="mixture" is fitted on at most this many labelled training windows, evenly
+# spaced: neighbouring windows share all but one frame, so more add time, not information.
+PRIOR_FIT_WINDOWS = 3000
 
 
 class M2Objective(nn.Module):
@@ -154,3 +161,21 @@ def validate(objective: M2Objective, loader: WindowLoader, alpha: float,
         average.add(terms, len(x))
     objective.train()
     return average.reduced()
+
+
+def fit_mixture_prior(model: PirouNet, data: Dataset, seed: int, batch_size: int = 256) -> None:
+    """Fit latent_prior="mixture" (model/mixture.py) on the labelled training windows.
+
+    Each window's code is its posterior mean under its own label. Unlabelled windows stay
+    out: the mixture of label k must hold the codes the decoder makes label k's effort from,
+    and the classifier's guesses would mix other labels' codes into it.
+    """
+    starts, labels = data.split.train_lab, np.asarray(data.split.train_y, np.int64)
+    pick = np.unique(np.linspace(0, len(starts) - 1, min(len(starts), PRIOR_FIT_WINDOWS))
+                     .round().astype(np.int64))
+    was_training = model.training
+    model.eval()
+    params = posterior_params(model, data.windows(starts[pick]), labels[pick], batch_size)
+    model.train(was_training)
+    means = params.chunk(2, dim=1)[0].cpu().numpy()  # (N, latent)
+    model.mixture.fit(means, labels[pick], seed)

@@ -2,7 +2,7 @@
 
     results/<name>/generation/conditional_<i>.gif   one panel per label, drawn from dense tiles
     results/<name>/generation/random_<i>.gif        one panel per label, z ~ p(z|y) (N(0, I)
-        unless the run learned its prior, latent_prior="learned")
+        unless the run learned its prior or fitted a mixture, latent_prior="learned"/"mixture")
     results/<name>/generation/{conditional,random}_strip.png   one comic-strip row per label
     results/<name>/generation/{conditional,random}.npy  the dances (K labels, n, T, 53, 3)
         float32, whole, in the model's units (`python -m pirounet.systems.pirounet.export` converts them)

@@ -8,8 +8,9 @@ quantitative.steering in metrics.json (run_quantitative calls steering_metrics):
   share of codes whose end effectors' 90th-percentile acceleration rises with the label
   (low < medium < high), a check that needs no fitted judge.
 - prior: n_per_label dances per label and bootstrap iteration decoded from p(z|y) (the paper's
-  random generation: N(0, I) unless latent_prior="learned"): the meter's "as asked" rate and
-  diversity on the FID-classifier activations, with the real diversity of the same iteration.
+  random generation: N(0, I) unless latent_prior is "learned" or "mixture"): the meter's
+  "as asked" rate and diversity on the FID-classifier activations, with the real diversity of
+  the same iteration.
 - verdict: one sentence, whether the label steers (the report shows it next to the strip).
 run_entanglement draws results/<name>/entanglement/label_swap_strip.png with swap_strip.
 """

@@ -20,6 +20,9 @@ Three more options, all off in the paper (docs/label_steering.md has the measure
 - latent_prior="learned": p(z|y) = N(prior_mean[y], exp(prior_logvar[y])), two parameters
   (label_dim, latent_dim) that the KL term fits to where each label's codes are, so that new
   dances can be sampled from them (`sample_prior`); "standard_normal" is the paper's N(0, I);
+- latent_prior="mixture": `mixture.*`, a Gaussian mixture per label (prior_components each)
+  fitted on the training windows' codes when a checkpoint is written (model/mixture.py); the
+  KL term stays against N(0, I);
 - latent_adversary_weight > 0: `adversary.*`, a small classifier of y from the posterior mean
   behind a gradient reversal (model/adversary.py, model/objective.py): it learns to read the
   label from z while the encoder learns to hide it, so the decoder must take the effort from y.
@@ -38,9 +41,10 @@ from pirounet.systems.pirounet.model.adversary import LatentAdversary
 from pirounet.systems.pirounet.model.classifier import Classifier, xavier_init_linears
 from pirounet.systems.pirounet.model.decoder import Decoder
 from pirounet.systems.pirounet.model.encoder import Encoder
+from pirounet.systems.pirounet.model.mixture import MixturePrior
 
 POSE_NORMALIZATIONS = ("none", "standardize")
-LATENT_PRIORS = ("standard_normal", "learned")
+LATENT_PRIORS = ("standard_normal", "learned", "mixture")
 DECODER_SPAN = 3.0  # "standardize": the decoder's (-1, 1) output spans +-3 stds of each value
 MIN_POSE_STD = 1e-4  # pose units; a value that never moves is not divided by ~0
 
@@ -63,6 +67,8 @@ class ModelConfig:
     decoder_time_features: int = 0  # 0 (published) | F: sin/cos time basis in the decoder
     decoder_initial_state: bool = False  # False (published): the decoder's LSTMs start at zero
     latent_prior: str = "standard_normal"  # "standard_normal" (published) | "learned" p(z|y)
+    #   | "mixture": a Gaussian mixture per label fitted on the codes (model/mixture.py)
+    prior_components: int = 8  # "mixture": components per label
     latent_adversary_weight: float = 0.0  # 0 (published) | > 0: adversary on z (see PirouNet)
 
     @classmethod
@@ -102,6 +108,9 @@ class PirouNet(nn.Module):
         if self.learned_prior:  # start at N(0, I); the KL term moves them to the codes
             self.prior_mean = nn.Parameter(torch.zeros(c.label_dim, c.latent_dim))
             self.prior_logvar = nn.Parameter(torch.zeros(c.label_dim, c.latent_dim))
+        self.mixture = None
+        if c.latent_prior == "mixture":  # fitted by training.fit_mixture_prior
+            self.mixture = MixturePrior(c.label_dim, c.prior_components, c.latent_dim)
         if c.pose_normalization not in POSE_NORMALIZATIONS:
             raise ValueError(f"pose_normalization must be one of {POSE_NORMALIZATIONS}, "
                              f"got {c.pose_normalization!r}")
