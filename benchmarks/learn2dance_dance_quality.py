@@ -51,8 +51,15 @@ from pirounet.systems.learn2dance.music2dance.generate import (DanceModel,  # no
 from pirounet.systems.learn2dance.prepare import prepare  # noqa: E402
 from pirounet.viz.strips import comic_strip  # noqa: E402
 
-PLAYBACKS = {"published": GenerationSettings(playback="published"),
-             "beat_sync": GenerationSettings(playback="beat_sync")}
+def playbacks(nearest: list[int]) -> dict[str, GenerationSettings]:
+    """The playbacks compared: published, beat_sync from all songs, and from the k nearest."""
+    out = {"published": GenerationSettings(playback="published"),
+           "beat_sync": GenerationSettings(playback="beat_sync", segment_songs="all")}
+    for k in nearest:
+        out[f"beat_sync_nearest{k}"] = GenerationSettings(playback="beat_sync",
+                                                          segment_songs="nearest",
+                                                          nearest_songs=k)
+    return out
 
 
 def load(run: str, checkpoint: str) -> tuple[DanceModel, list, list]:
@@ -64,10 +71,10 @@ def load(run: str, checkpoint: str) -> tuple[DanceModel, list, list]:
     songs = songs_from_prepared(prepared, channel)
     train = [s for s in songs if s.split == "train"]
     model = DanceModel.from_checkpoint(ckpt)
-    if model.library is None:  # a run trained before beat_sync: cut its training dances
-        model.library = MotionLibrary.of([s.poses for s in train], [s.moves for s in train],
-                                         [s.beats for s in train], model.chunk_frames,
-                                         model.fps)
+    if model.library is None or model.library.descriptors is None:  # an older run: cut its
+        model.library = MotionLibrary.of(  # training dances, and describe their songs
+            [s.poses for s in train], [s.moves for s in train], [s.beats for s in train],
+            model.chunk_frames, model.fps, [s.name for s in train], [s.music for s in train])
     return model, [s for s in songs if s.split == "test"], train
 
 
@@ -99,18 +106,25 @@ def table(name: str, m: dict[str, Any]) -> list[str]:
     rows.append(f"| {name} | speed p10 / p50, generated / real | {cell(speed['p10_ratio'])} / "
                 f"{cell(speed['p50_ratio'])} | within 1.5 x: 0.67-1.5 |")
     if "style" in m:
-        rows.append(f"| {name} | style (chance {m['style']['chance']:.2f}) | "
-                    f"{cell(m['style']['generated'])} | >= 0.9 |")
+        style = m["style"]
+        left = (f"; not scored: {', '.join(style['not_scored']['styles'])} (no training song "
+                "of that style)" if "not_scored" in style else "")
+        rows.append(f"| {name} | style (chance {style['chance']:.2f}; real dances "
+                    f"{style['real_dance']['mean']:.2f}{left}) | {cell(style['generated'])} "
+                    "| >= 0.9 |")
+        rows.append(f"| {name} | style per style | " + ", ".join(
+            f"{k} {v['mean']:.2f}" for k, v in style["per_style"].items()) + " | |")
     return rows
 
 
-def frames_png(model: DanceModel, song, path: Path, seconds: float = 4.0) -> Path:
-    """Panels every quarter second of one song: beat_sync, published and the real dance."""
+def frames_png(model: DanceModel, song, path: Path, gens: dict[str, GenerationSettings],
+               seconds: float = 4.0) -> Path:
+    """Panels every quarter second of one song: each playback and the real dance."""
     n = int(seconds * model.fps)
     rows = [model.dance(song.music, gen, seed=0, name=song.name).poses[:n]
-            for gen in PLAYBACKS.values()]
-    return comic_strip(rows[::-1] + [song.poses[:n]], path, n_panels=int(seconds * 4),
-                       row_titles=["beat_sync", "published", "real dance"],
+            for gen in gens.values()]
+    return comic_strip(rows + [song.poses[:n]], path, n_panels=int(seconds * 4),
+                       row_titles=[*gens, "real dance"],
                        title=f"{song.name}: first {seconds:g} s", fps=model.fps,
                        skeleton=OPENPOSE_15)
 
@@ -123,6 +137,10 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=20, help="bootstrap iterations")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="results/dance_quality")
+    parser.add_argument("--nearest_songs", type=int, action="append",
+                        help="beat_sync from the k nearest training songs (repeat; default 3)")
+    parser.add_argument("--frames_song", default=None,
+                        help="held-out song of the frames figure (default the first)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -133,7 +151,8 @@ def main() -> None:
               f"{len(train)} training songs, {len(model.library)} real segments")
         lines = ["| playback | figure | value [bootstrap 95 %] | against the target |",
                  "|---|---|---|---|"]
-        for name, gen in PLAYBACKS.items():
+        gens = playbacks(args.nearest_songs or [3])
+        for name, gen in gens.items():
             tic = time.process_time()
             result = evaluate_songs(model, held, train, gen, args.iterations, args.seed,
                                     SIGMA_S, SMOOTH_S, 4.0, 200)
@@ -141,7 +160,9 @@ def main() -> None:
             lines += table(name, results[f"{run}/{name}"])
             print(f"{name}: {time.process_time() - tic:.0f} CPU s", flush=True)
         print("\n".join(lines))
-        png = frames_png(model, held[0], out / f"{Path(run).parent.name or run}_frames.png")
+        shown = next((s for s in held if s.name == args.frames_song), held[0])
+        png = frames_png(model, shown, out / f"{Path(run).parent.name or run}_frames.png",
+                         {k: gens[k] for k in reversed(gens)})
         print(f"wrote {png}")
     (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     print(f"wrote {out / 'results.json'}")

@@ -168,3 +168,6 @@ def test_style_figure_skipped_with_a_reason():
     assert "(T; training" in style_skipped([styled("a", "W"), styled("c", "R")],
                                             [styled("b", "T")])
     assert style_skipped([styled("a", "W"), styled("c", "R")], [styled("b", "R")]) is None
+    # a held-out tango beside a rumba: the rumba is scored (the tango is named in the figure)
+    assert style_skipped([styled("a", "W"), styled("c", "R")],
+                         [styled("b", "R"), styled("d", "T")]) is None

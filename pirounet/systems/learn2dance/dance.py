@@ -10,7 +10,8 @@ the stick figure dancing with the song as soundtrack (a silent <song>.gif if ffm
 <song> is the song's file name without its last suffix ("take.1.wav" -> "take.1"); songs of
 one command that share it are numbered ("take-1", "take-2"). The music features, vocabulary
 and generation settings come from the run's checkpoint; --sampling, --top_k, --playback,
---transitions, --blend_frames, --animation and --seed override them. beat_sync playback
+--segment_songs, --nearest_songs, --transitions, --blend_frames, --animation and --seed
+override them. beat_sync playback
 (the default) places the moves on the song's beats, from the beat tracker.
 The checkpoint is the run's best.pt (the lowest validation loss), as main_eval.py uses;
 --checkpoint=last takes the final epoch's.
@@ -32,7 +33,8 @@ from typing import Any, Sequence
 
 from pirounet.music.errors import DataError
 from pirounet.music.features import BEAT_CHANNEL, music_features
-from pirounet.systems.learn2dance.music2dance.generate import (PLAYBACKS, SAMPLINGS, TRANSITIONS,
+from pirounet.systems.learn2dance.music2dance.generate import (PLAYBACKS, SAMPLINGS,
+                                                               SEGMENT_SONGS, TRANSITIONS,
                                                                DanceModel, GenerationSettings,
                                                                PlaybackError, SongTooShortError,
                                                                write_dance)
@@ -112,8 +114,10 @@ def dance_for_song(model: DanceModel, cfg: dict[str, Any], song: str | Path, out
     name: the output name (default the song's file stem).
     """
     song = Path(song)
-    keys = ("sampling", "top_k", "playback", "transitions", "blend_frames", "animation")
-    defaults = {"playback": "published"}  # a run saved before the playback setting
+    keys = ("sampling", "top_k", "playback", "transitions", "blend_frames", "animation",
+            "segment_songs", "nearest_songs")
+    defaults = {"playback": "published",  # a run saved before the playback setting
+                "segment_songs": "all", "nearest_songs": 3}  # before segment_songs
     settings = {key: overrides[key] if overrides.get(key) is not None
                 else cfg.get(key, defaults.get(key)) for key in keys}
     features = music_features(song, cfg["music_features"], model.fps, cfg["audio_hop"],
@@ -124,7 +128,8 @@ def dance_for_song(model: DanceModel, cfg: dict[str, Any], song: str | Path, out
                                  cfg.get("beat_phase", "tracker"), cfg.get("onset_shift", 1))
         beats = beat_times(tracked[:, BEAT_CHANNEL], model.fps)
     gen = GenerationSettings(settings["sampling"], settings["top_k"], settings["playback"],
-                             settings["transitions"], settings["blend_frames"])
+                             settings["transitions"], settings["blend_frames"],
+                             settings["segment_songs"], settings["nearest_songs"])
     dance = model.dance(features, gen, seed, beats, name=str(song))
     name = name or song.stem
     return write_dance(dance, Path(out) / name, audio=song, animation=settings["animation"],
@@ -145,6 +150,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--sampling", choices=SAMPLINGS, default=None)
     parser.add_argument("--top_k", type=int, default=None)
     parser.add_argument("--playback", choices=PLAYBACKS, default=None)
+    parser.add_argument("--segment_songs", choices=SEGMENT_SONGS, default=None)
+    parser.add_argument("--nearest_songs", type=int, default=None)
     parser.add_argument("--transitions", choices=TRANSITIONS, default=None)
     parser.add_argument("--blend_frames", type=int, default=None)
     parser.add_argument("--animation", choices=ANIMATIONS, default=None)
@@ -164,6 +171,8 @@ def main(argv: Sequence[str]) -> list[dict[str, Path]]:
     for song, name in zip(args.songs, names):
         paths = dance_for_song(model, cfg, song, out, args.seed, name, sampling=args.sampling,
                                top_k=args.top_k, playback=args.playback,
+                               segment_songs=args.segment_songs,
+                               nearest_songs=args.nearest_songs,
                                transitions=args.transitions,
                                blend_frames=args.blend_frames, animation=args.animation)
         record_outputs(out, list(paths.values()))

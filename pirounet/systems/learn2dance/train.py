@@ -66,16 +66,19 @@ def training_fps(songs) -> float:
     return float(rates[counts.argmax()])
 
 
-def library_arrays(train_songs, chunk_frames: int) -> dict[str, torch.Tensor]:
-    """The training dances' beat-long segments (beat_sync playback), as checkpoint tensors.
+def library_arrays(train_songs, chunk_frames: int) -> dict[str, Any]:
+    """The training dances' beat-long segments (beat_sync playback) with their songs' names
+    and descriptors, as checkpoint tensors (the names as a list).
 
     Only dances at the training frame rate go in: a segment's length is its timing.
     """
     fps = training_fps(train_songs)
     same = [s for s in train_songs if s.fps == fps]
     library = MotionLibrary.of([s.poses for s in same], [s.moves for s in same],
-                               [s.beats for s in same], chunk_frames, fps)
-    return {k: torch.as_tensor(v) for k, v in library.to_arrays().items()}
+                               [s.beats for s in same], chunk_frames, fps,
+                               [s.name for s in same], [s.music for s in same])
+    return {k: v if k == "song_names" else torch.as_tensor(v)
+            for k, v in library.to_arrays().items()}
 
 
 def music_scaler(cfg: Config, songs, start: dict[str, Any] | None) -> MusicScaler:

@@ -1,7 +1,8 @@
 """Beat-synchronous playback: each move played as real motion, its stops on the song's beats.
 
-    library = MotionLibrary.of(train_poses, train_moves, chunk_frames, fps)
-    poses = beat_sync_poses(moves, library, beats, n_frames, fps)   # (n_frames, 15, 2)
+    library = MotionLibrary.of(train_poses, train_moves, beats, chunk_frames, fps, names, music)
+    allowed = library.near_segments(song_music, song_beats, k)     # (S,) or None: all songs
+    poses = beat_sync_poses(moves, library, beats, n_frames, chunk_frames, allowed=allowed)
 
 The published playback shows a move as its k-means centroid: an average of many real chunks,
 slower and smoother than any of them, cut on a fixed one-second grid whatever the tempo.
@@ -15,7 +16,9 @@ chunk that holds its middle frame.
 A song is cut at its beats into intervals. Each interval takes the move that the model
 predicted for the chunk holding its middle, and plays that move's segment that best
 continues the dance: nearest in pose and velocity to where the previous segment ended, and
-nearest in length, so the time warp is small. The segment is resampled (linearly in time) to
+nearest in length, so the time warp is small. The segments are those of every training song,
+or (segment_songs="nearest") those of the training songs that sound most like this one
+(song_match.py); when none of these holds the move, any of their segments may play. The segment is resampled (linearly in time) to
 the interval's length, so its end stops land on the beats. A small pose offset joins it to
 the previous segment and fades out along it with a smoothstep, whose zero slope at both ends
 leaves the stops where they are.
@@ -28,6 +31,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from pirounet.metrics.beats import SMOOTH_S, motion_beats_bailando
+from pirounet.systems.learn2dance.music2dance.song_match import nearest_songs, song_descriptor
 
 MIN_SEGMENT_S = 0.2  # shorter segments (jitter between two close cuts) are merged
 SNAP_S = 0.15  # a beat's cut moves to the dancer's stop when one is this close (seconds)
@@ -44,22 +48,36 @@ class MotionLibrary:
     bounds: np.ndarray  # (S + 1,) int64: segment s is poses[bounds[s]:bounds[s + 1]]
     moves: np.ndarray  # (S,) int64: the move of the training chunk holding its middle frame
     fps: float
+    songs: np.ndarray | None = None  # (S,) int64: the training song each segment comes from
+    song_names: list[str] | None = None  # (n,) those songs' names
+    descriptors: np.ndarray | None = None  # (n, D) float32: song_match.song_descriptor each
 
     @classmethod
     def of(cls, dances: list[np.ndarray], moves: list[np.ndarray],
-           beats: list[np.ndarray | None], chunk_frames: int, fps: float) -> "MotionLibrary":
-        """Cut dances (T, 15, 2) at their beats (s) or stops; moves (ceil(T / c),) per chunk."""
-        frames, bounds, labels = [], [0], []
-        for poses, chunk_moves, song_beats in zip(dances, moves, beats):
+           beats: list[np.ndarray | None], chunk_frames: int, fps: float,
+           names: list[str] | None = None, music: list[np.ndarray] | None = None
+           ) -> "MotionLibrary":
+        """Cut dances (T, 15, 2) at their beats (s) or stops; moves (ceil(T / c),) per chunk.
+
+        names and music (T, F) of the songs let beat_sync choose segments of similar songs.
+        """
+        frames, bounds, labels, songs = [], [0], [], []
+        for i, (poses, chunk_moves, song_beats) in enumerate(zip(dances, moves, beats)):
             for start, end in segment_ends(poses, song_beats, fps):
                 frames.append(poses[start:end + 1])  # both stops included
                 bounds.append(bounds[-1] + end + 1 - start)
                 labels.append(chunk_moves[min((start + end) // 2 // chunk_frames,
                                               len(chunk_moves) - 1)])
+                songs.append(i)
         if not labels:
             raise ValueError("the training dances hold no movement between two stops")
+        described = names is not None and music is not None
         return cls(np.concatenate(frames).astype(np.float32), np.asarray(bounds, np.int64),
-                   np.asarray(labels, np.int64), float(fps))
+                   np.asarray(labels, np.int64), float(fps),
+                   np.asarray(songs, np.int64) if described else None,
+                   list(names) if described else None,
+                   np.stack([song_descriptor(m, b) for m, b in zip(music, beats)])
+                   if described else None)
 
     def __len__(self) -> int:
         return len(self.moves)
@@ -73,17 +91,44 @@ class MotionLibrary:
         """(S,) frames from the first stop to the last of each segment."""
         return np.diff(self.bounds) - 1
 
-    def to_arrays(self) -> dict[str, np.ndarray]:
-        """Plain arrays for a checkpoint."""
-        return {"poses": self.poses, "bounds": self.bounds, "moves": self.moves,
-                "fps": np.float32(self.fps)}
+    def near_segments(self, music: np.ndarray, beats: np.ndarray | None, k: int,
+                      name: str | None = None) -> np.ndarray:
+        """(S,) bool: the segments of the k training songs that sound most like music (T, F).
+
+        A training song named `name` (the song being danced) is never among them.
+        """
+        if self.descriptors is None:
+            raise LibraryError("this checkpoint's motion library holds no song descriptors "
+                               "(it was trained before segment_songs): use "
+                               "segment_songs=all, or train the run again")
+        own = np.array([n == name for n in self.song_names])  # (n,)
+        has = np.bincount(self.songs, minlength=len(own)) > 0  # songs with a segment
+        near = nearest_songs(self.descriptors, song_descriptor(music, beats), k, own | ~has)
+        return np.isin(self.songs, near)
+
+    def to_arrays(self) -> dict:
+        """Plain arrays (and the song names) for a checkpoint."""
+        out = {"poses": self.poses, "bounds": self.bounds, "moves": self.moves,
+               "fps": np.float32(self.fps)}
+        if self.descriptors is not None:
+            out.update(songs=self.songs, song_names=list(self.song_names),
+                       descriptors=self.descriptors)
+        return out
 
     @classmethod
     def from_arrays(cls, arrays: dict) -> "MotionLibrary":
         """The library of to_arrays() (numpy arrays or tensors)."""
-        values = {k: np.asarray(v) for k, v in arrays.items()}
+        values = {k: v if k == "song_names" else np.asarray(v) for k, v in arrays.items()}
+        described = "descriptors" in values
         return cls(values["poses"].astype(np.float32), values["bounds"].astype(np.int64),
-                   values["moves"].astype(np.int64), float(values["fps"]))
+                   values["moves"].astype(np.int64), float(values["fps"]),
+                   values["songs"].astype(np.int64) if described else None,
+                   list(values["song_names"]) if described else None,
+                   values["descriptors"].astype(np.float32) if described else None)
+
+
+class LibraryError(ValueError):
+    """A motion library that lacks what a playback setting needs."""
 
 
 def segment_ends(poses: np.ndarray, beats: np.ndarray | None,
@@ -150,11 +195,16 @@ def smoothstep(x: np.ndarray) -> np.ndarray:
 
 
 def choose_segment(library: MotionLibrary, move: int, end_pose: np.ndarray | None,
-                   end_velocity: np.ndarray | None, n: int, previous: int) -> int:
-    """The move's segment that best continues the dance into an interval of n frames."""
-    candidates = np.flatnonzero(library.moves == move)
-    if len(candidates) == 0:  # a move whose chunks hold no segment's middle: any segment
-        candidates = np.arange(len(library))
+                   end_velocity: np.ndarray | None, n: int, previous: int,
+                   allowed: np.ndarray | None = None) -> int:
+    """The move's segment that best continues the dance into an interval of n frames.
+
+    allowed (S,) bool: the segments it may choose from (None: all).
+    """
+    allowed = np.ones(len(library), bool) if allowed is None else allowed
+    candidates = np.flatnonzero((library.moves == move) & allowed)
+    if len(candidates) == 0:  # no allowed segment holds this move: any allowed segment
+        candidates = np.flatnonzero(allowed)
     if len(candidates) > 1:
         candidates = candidates[candidates != previous]  # no segment twice in a row
     starts = library.poses[library.bounds[candidates]]  # (C, 15, 2)
@@ -168,12 +218,12 @@ def choose_segment(library: MotionLibrary, move: int, end_pose: np.ndarray | Non
 
 
 def beat_sync_poses(moves: np.ndarray, library: MotionLibrary, beats: np.ndarray,
-                    n_frames: int, chunk_frames: int, period: float | None = None
-                    ) -> np.ndarray:
+                    n_frames: int, chunk_frames: int, period: float | None = None,
+                    allowed: np.ndarray | None = None) -> np.ndarray:
     """Poses (n_frames, 15, 2): moves (S,) on chunks of chunk_frames, played on the beats.
 
     beats (n,) are seconds; period (s) cuts beat-less stretches (default: the library's
-    median segment length).
+    median segment length); allowed (S,) bool limits the segments played (None: all).
     """
     fps = library.fps
     period = float(np.median(library.lengths)) / fps if period is None else period
@@ -184,7 +234,8 @@ def beat_sync_poses(moves: np.ndarray, library: MotionLibrary, beats: np.ndarray
     for a, b in zip(edges[:-1], edges[1:]):
         n = int(b - a)
         move = int(moves[min((a + b) // 2 // chunk_frames, len(moves) - 1)])
-        previous = choose_segment(library, move, end_pose, end_velocity, n, previous)
+        previous = choose_segment(library, move, end_pose, end_velocity, n, previous,
+                                  allowed)
         frames = warp(library.segment(previous), n)  # (n + 1, 15, 2)
         if end_pose is not None:  # join the previous end, then fade the offset out
             fade = 1 - smoothstep(np.arange(n + 1) / n)[:, None, None]

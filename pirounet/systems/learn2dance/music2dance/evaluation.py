@@ -23,7 +23,9 @@ mean (ci95_low/high, as PirouNet's evaluation reports) and the bootstrap percent
                      frame, as a ratio to the real held-out dances' (1 = the same)
     style            (when the songs' styles are known) the style whose training moves best
                      explain the dance's moves (naive Bayes over move ids) against the song's
-                     true style; chance is 1 / number of styles. The moves are read from the
+                     true style, over all songs and per style; chance is 1 / number of
+                     styles. Held-out songs of a style no training song has are left out of
+                     it (the classifier cannot name that style), and the result says so. The moves are read from the
                      poses (each chunk's nearest centroid), as for the real dances, so every
                      playback is judged on what it shows, not on the tokens it was given
 """
@@ -146,6 +148,10 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
     if not songs:
         raise ValueError("no held-out songs to evaluate on")
     control = len(songs) >= 2  # the control dances to another held-out song
+    in_library = sorted({s.name for s in songs} & set(getattr(model.library, "song_names", None)
+                                                       or ()))
+    if in_library:  # a held-out dance among the played segments would be copied, not danced
+        raise ValueError(f"held-out songs {', '.join(in_library)} are in the motion library")
     fps = model.fps
     contexts = [model.contexts(s.music, len(s.moves)) for s in songs]  # encoder once per song
     # the beats a dance is played on are those the model can hear (the tracker's), not the truth
@@ -167,8 +173,9 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
               feature_sets(train_windows, fps).items()}
              if references is not None and len(train_windows) >= 2 else {})
     styles, table = style_table(train, len(model.centroids))
-    style_known = len(styles) >= 2 and all(s.style in styles for s in songs)
-    truth = np.array([styles.index(s.style) if style_known else -1 for s in songs])
+    scored = np.array([s.style in styles for s in songs])  # a style no training song has: out
+    style_known = len(styles) >= 2 and bool(scored.any())
+    truth = np.array([styles.index(s.style) if ok else -1 for s, ok in zip(songs, scored)])
     real_style = np.array([predicted_style(s.moves, table) for s in songs]) if style_known \
         else None
 
@@ -178,7 +185,8 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
         dances = []
         for i, ctx in enumerate(contexts):  # a fresh dance for every song
             moves = model.moves_from_contexts(ctx, gen.sampling, gen.top_k, rng)
-            poses = model.play(moves, len(songs[i].music), play_beats[i], gen)
+            poses = model.play(moves, len(songs[i].music), play_beats[i], gen, songs[i].music,
+                               songs[i].name)
             dances.append((poses_moves(poses, vocabulary), poses))
         run = {"accuracy_top1": accuracy[pick, 0].mean(), "accuracy_top5": accuracy[pick, 1].mean()}
         gen_speed = speed_percentiles([dances[i][1] for i in pick], fps)
@@ -209,18 +217,26 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
                     run[f"diversity_{key}_2d"] = diversity(z, diversity_pairs, rng=rng)
                     run[f"diversity_{key}_2d_real"] = diversity(z_real, diversity_pairs, rng=rng)
         if style_known:
-            hit = [predicted_style(dances[i][0], table) == truth[i] for i in pick]
-            run["style_accuracy"] = np.mean(hit)
+            pick_scored = pick[scored[pick]]  # (m,) draws whose style training knows
+            hit = np.array([predicted_style(dances[i][0], table) == truth[i]
+                            for i in pick_scored])
+            run["style_accuracy"] = hit.mean() if hit.size else np.nan
+            for k, style in enumerate(styles):  # nan where the draw holds none of it
+                mine = truth[pick_scored] == k
+                run[f"style_accuracy/{style}"] = hit[mine].mean() if mine.any() else np.nan
             if control:
                 ctrl = [predicted_style(dances[other_song(i, len(songs), rng)][0], table)
-                        == truth[i] for i in pick]
-                run["style_accuracy_control"] = np.mean(ctrl)
-            run["style_accuracy_real"] = np.mean(real_style[pick] == truth[pick])
-            run["style_minus_chance"] = np.mean(hit) - 1 / len(styles)
+                        == truth[i] for i in pick_scored]
+                run["style_accuracy_control"] = np.mean(ctrl) if ctrl else np.nan
+            run["style_accuracy_real"] = np.mean(real_style[pick_scored] == truth[pick_scored]) \
+                if pick_scored.size else np.nan
+            run["style_minus_chance"] = run["style_accuracy"] - 1 / len(styles)
         runs.append({k: float(v) for k, v in run.items()})
         progress(it)
     summaries = {k: summary([r[k] for r in runs]) for k in runs[0]}
+    unscored = sorted({str(s.style) for s, ok in zip(songs, scored) if not ok})
     return {"summaries": summaries, "reference": floor, "styles": styles, "n_songs": len(songs),
+            "styles_not_scored": unscored,
             "window_frames": length, "has_beats": has_beats, "style_known": style_known,
             "smooth_s": smooth_s}
 
@@ -254,7 +270,15 @@ def grouped(result: dict[str, Any], sigma_s: float) -> dict[str, Any]:
         out["style"] = {name: s[key] for name, key in (
             ("generated", "style_accuracy"), ("control_other_song", "style_accuracy_control"),
             ("real_dance", "style_accuracy_real")) if key in s}
+        out["style"]["per_style"] = {style: s[f"style_accuracy/{style}"]
+                                     for style in result["styles"]
+                                     if np.isfinite(s[f"style_accuracy/{style}"]["mean"])}
         out["style"].update(chance=1 / len(result["styles"]), styles=result["styles"])
+        if result["styles_not_scored"]:  # held out, but no training song has the style
+            out["style"]["not_scored"] = {
+                "styles": result["styles_not_scored"],
+                "why": "no training song has these styles: the style classifier cannot name "
+                       "them, so their songs are left out of every style figure"}
     out["claims"] = claims(s, result)
     return out
 

@@ -15,7 +15,8 @@ Moves become poses in one of two playbacks:
 
     beat_sync  (default) real motion on the song's beats: each beat interval plays a real
                training segment of its move, from one stop to the next, time-warped so the
-               stops land on the beats (beat_sync.py)
+               stops land on the beats (beat_sync.py); segment_songs="nearest" takes the
+               segments from the nearest_songs training songs that sound most like this one
     published  each move's vocabulary centroid (c frames), one after another. The published
                code concatenated them, so the body jumps every c frames; transitions="blend"
                spreads each jump over blend_frames frames either side of the boundary with a
@@ -33,8 +34,8 @@ import torch
 
 from pirounet.music.features import BEAT_CHANNEL
 from pirounet.metrics.beats import beat_times
-from pirounet.systems.learn2dance.music2dance.beat_sync import (MotionLibrary, beat_sync_poses,
-                                                                smoothstep)
+from pirounet.systems.learn2dance.music2dance.beat_sync import (LibraryError, MotionLibrary,
+                                                                beat_sync_poses, smoothstep)
 from pirounet.systems.learn2dance.music2dance.data import MusicScaler, chunked_music
 from pirounet.systems.learn2dance.music2dance.model import (NO_MOVE, ModelSettings, MusicEncoder,
                                                     PoseDecoder)
@@ -47,6 +48,7 @@ from pirounet.viz.soundtrack import animate_with_soundtrack
 SAMPLINGS = ("top_k", "greedy")
 TRANSITIONS = ("blend", "hard")
 PLAYBACKS = ("beat_sync", "published")
+SEGMENT_SONGS = ("nearest", "all")
 
 
 class SongTooShortError(ValueError):
@@ -71,6 +73,8 @@ class GenerationSettings:
     playback: str = "beat_sync"
     transitions: str = "blend"  # published playback only
     blend_frames: int = 8  # published playback, blend only
+    segment_songs: str = "all"  # beat_sync: "all" training songs' segments | "nearest" songs'
+    nearest_songs: int = 3  # beat_sync, segment_songs="nearest": how many songs
 
 
 def blend_transitions(poses: np.ndarray, chunk_frames: int, blend_frames: int) -> np.ndarray:
@@ -202,16 +206,30 @@ class DanceModel:
         return self.decoder(contexts, previous[None])[0]
 
     def play(self, moves: np.ndarray, n_frames: int, beats: np.ndarray | None,
-             gen: GenerationSettings) -> np.ndarray:
-        """Poses (n_frames, 15, 2) of moves (S,) in gen's playback; beats (n,) in seconds."""
+             gen: GenerationSettings, music: np.ndarray | None = None,
+             name: str | None = None) -> np.ndarray:
+        """Poses (n_frames, 15, 2) of moves (S,) in gen's playback; beats (n,) in seconds.
+
+        music (T, F), the song's raw features, and its name choose the nearest training songs
+        (segment_songs="nearest"); a training song of that name is never danced from.
+        """
         if gen.playback == "published":
             poses = moves_to_poses(moves, self.centroids, gen.transitions, gen.blend_frames)
             return poses[:n_frames]
         if self.library is None:
             raise PlaybackError("this checkpoint holds no motion library (it was trained "
                                 "before beat_sync playback): use playback=published")
+        allowed = None
+        if gen.segment_songs == "nearest":
+            if music is None:
+                raise ValueError("segment_songs='nearest' needs the song's music features")
+            try:
+                allowed = self.library.near_segments(music, beats, gen.nearest_songs, name)
+            except LibraryError as err:
+                raise PlaybackError(str(err)) from None
         beats = np.zeros(0) if beats is None else beats  # no beats: a steady pulse instead
-        return beat_sync_poses(moves, self.library, beats, n_frames, self.chunk_frames)
+        return beat_sync_poses(moves, self.library, beats, n_frames, self.chunk_frames,
+                               allowed=allowed)
 
     def dance(self, music: np.ndarray, gen: GenerationSettings = GenerationSettings(),
               seed: int = 0, beats: np.ndarray | None = None, name: str = "the song") -> Dance:
@@ -221,7 +239,8 @@ class DanceModel:
         """
         moves = self.sample_moves(music, gen.sampling, gen.top_k, seed, name)
         beats = self.song_beats(music) if beats is None else beats
-        return Dance(moves, self.play(moves, len(music), beats, gen), self.fps)
+        poses = self.play(moves, len(music), beats, gen, music, Path(name).stem)  # a file's stem
+        return Dance(moves, poses, self.fps)
 
 
 def write_dance(dance: Dance, stem: str | Path, audio: str | Path | None = None,

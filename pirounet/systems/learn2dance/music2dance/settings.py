@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pirounet.systems.learn2dance import settings as data_settings
 from pirounet.systems.learn2dance.gan.settings import GAN_MODELS, GAN_RULES
-from pirounet.systems.learn2dance.music2dance.generate import PLAYBACKS, SAMPLINGS, TRANSITIONS
+from pirounet.systems.learn2dance.music2dance.generate import (PLAYBACKS, SAMPLINGS,
+                                                               SEGMENT_SONGS, TRANSITIONS)
 from pirounet.systems.learn2dance.music2dance.objective import MODES, POOLINGS
 from pirounet.run import config as core
 from pirounet.run.lifecycle import SettingsFile
@@ -47,6 +48,8 @@ MODEL_RULES: dict[str, Rule] = {
     "sampling": one_of(*SAMPLINGS),
     "top_k": at_least(1),
     "playback": one_of(*PLAYBACKS),
+    "segment_songs": one_of(*SEGMENT_SONGS),
+    "nearest_songs": at_least(1),
     "transitions": one_of(*TRANSITIONS),
     "blend_frames": at_least(0),
     "animation": one_of(*ANIMATIONS),
@@ -72,6 +75,8 @@ EVAL_RULES: dict[str, Rule] = {
     "sampling": one_of(*SAMPLINGS),
     "top_k": at_least(1),
     "playback": one_of(*PLAYBACKS),
+    "segment_songs": one_of(*SEGMENT_SONGS),
+    "nearest_songs": at_least(1),
     "transitions": one_of(*TRANSITIONS),
     "blend_frames": at_least(0),
 }

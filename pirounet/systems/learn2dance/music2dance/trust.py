@@ -110,7 +110,7 @@ def style_skipped(train: list[Song], held: list[Song]) -> str | None:
     if len(styles) < 2:
         return f"no style figure: the training songs have one style only ({styles[0]})"
     unknown = sorted({str(s.style) for s in held if s.style not in styles})
-    if unknown:
+    if unknown and all(s.style not in styles for s in held):  # else the others are scored
         return (f"no style figure: held-out songs have styles no training song has "
                 f"({', '.join(unknown)}; training styles {', '.join(styles)})")
     return None

@@ -1,0 +1,117 @@
+"""beat_sync with segment_songs="nearest": segments come from the songs most like this one."""
+import io
+
+import numpy as np
+import pytest
+import torch
+
+from pirounet.systems.learn2dance.music2dance.beat_sync import (LibraryError, MotionLibrary,
+                                                                beat_sync_poses)
+from pirounet.systems.learn2dance.music2dance.generate import (DanceModel, GenerationSettings,
+                                                               PlaybackError)
+from pirounet.systems.learn2dance.music2dance.song_match import (folded_log_period,
+                                                                 nearest_songs, song_descriptor)
+
+FPS = 30.0
+N = 300  # frames of each song (10 s)
+
+
+def music(loud: float, period: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Features (N, 4) of a song: noise around a level, and its beats (s) every period."""
+    rng = np.random.default_rng(seed)
+    return (loud + 0.1 * rng.normal(size=(N, 4))).astype(np.float32), np.arange(0.5, 10, period)
+
+
+def dance(where: float, seed: int) -> np.ndarray:
+    """A dance (N, 15, 2) around x = where that stops every 0.5 s: its song is read from x."""
+    rng = np.random.default_rng(seed)
+    phase = (np.arange(N) / FPS) % 0.5 / 0.5
+    ramp = (phase * phase * (3 - 2 * phase))[:, None, None]
+    keys = rng.normal(size=(N // 15 + 2, 15, 2))
+    k = np.arange(N) // 15
+    return (where + keys[k] + ramp * (keys[k + 1] - keys[k])).astype(np.float32)
+
+
+SONGS = {"loud_a": (1.0, 0.5), "loud_b": (1.1, 0.5), "soft_a": (-1.0, 0.75),
+         "soft_b": (-1.1, 0.75)}
+
+
+def library() -> MotionLibrary:
+    """Four training songs, two loud and fast, two soft and slow; song i dances at x = 100 i."""
+    tunes = [music(loud, period, i) for i, (loud, period) in enumerate(SONGS.values())]
+    dances = [dance(100.0 * i, i) for i in range(len(SONGS))]
+    moves = [np.arange(N // 30) % 3 for _ in dances]
+    return MotionLibrary.of(dances, moves, [b for _, b in tunes], 30, FPS, list(SONGS),
+                            [m for m, _ in tunes])
+
+
+def sources(poses: np.ndarray, beats: np.ndarray) -> set[int]:
+    """Which training songs (by their x = 100 i) the segments of a dance came from.
+
+    Read just before each beat, where a segment ends and its joining offset has faded out.
+    """
+    ends = np.round(beats * FPS).astype(int) - 1
+    return set(np.round(poses[ends[ends < N], :, 0].mean(axis=1) / 100).astype(int).tolist())
+
+
+def test_folded_tempo_is_the_same_at_double_and_half_tempo():
+    assert folded_log_period(np.arange(0, 10, 0.6)) == pytest.approx(np.log(0.6))
+    for period in (0.25, 0.5, 1.0):  # 240, 120, 60 BPM: one octave apart
+        assert folded_log_period(np.arange(0, 20, period)) == pytest.approx(np.log(0.5))
+    assert np.isnan(folded_log_period(np.array([1.0])))
+
+
+def test_nearest_songs_by_sound_and_tempo():
+    raw = np.stack([song_descriptor(*music(loud, period, i))
+                    for i, (loud, period) in enumerate(SONGS.values())])
+    query = song_descriptor(*music(1.05, 0.5, 9))  # loud and fast
+    assert nearest_songs(raw, query, 2).tolist() in ([0, 1], [1, 0])
+    excluded = np.array([True, False, False, False])
+    assert nearest_songs(raw, query, 2, excluded)[0] == 1
+    assert 0 not in nearest_songs(raw, query, 4, excluded)
+
+
+def test_segments_come_from_the_nearest_songs_never_the_song_itself():
+    lib = library()
+    assert lib.song_names == list(SONGS) and len(lib.descriptors) == 4
+    tune, beats = music(1.05, 0.5, 9)  # a new loud, fast song
+    moves = np.random.default_rng(0).integers(0, 3, N // 30)
+    allowed = lib.near_segments(tune, beats, 2)
+    assert set(lib.songs[allowed].tolist()) == {0, 1}
+    assert sources(beat_sync_poses(moves, lib, beats, N, 30, allowed=allowed), beats) <= {0, 1}
+    allowed = lib.near_segments(*music(-1.05, 0.75, 9), 2)  # a soft, slow one
+    assert sources(beat_sync_poses(moves, lib, beats, N, 30, allowed=allowed), beats) <= {2, 3}
+    # the song being danced is one of the library's (its own dance held out): never played
+    allowed = lib.near_segments(tune, beats, 1, name="loud_a")
+    assert set(lib.songs[allowed].tolist()) == {1}
+    soft, soft_beats = music(-1.0, 0.75, 2)  # soft_a's own song: soft_b is the nearest left
+    assert set(lib.songs[lib.near_segments(soft, soft_beats, 1, "soft_a")].tolist()) == {3}
+
+
+def test_library_with_songs_survives_a_checkpoint():
+    lib = library()
+    buffer = io.BytesIO()
+    arrays = {k: v if k == "song_names" else torch.as_tensor(v)
+              for k, v in lib.to_arrays().items()}
+    torch.save({"motion_library": arrays}, buffer)
+    buffer.seek(0)
+    again = MotionLibrary.from_arrays(torch.load(buffer, weights_only=True)["motion_library"])
+    assert again.song_names == lib.song_names
+    assert np.array_equal(again.songs, lib.songs)
+    assert np.allclose(again.descriptors, lib.descriptors)
+
+
+def test_a_library_saved_before_song_descriptors_says_so():
+    old = {k: v for k, v in library().to_arrays().items()
+           if k not in ("songs", "song_names", "descriptors")}
+    lib = MotionLibrary.from_arrays(old)
+    tune, beats = music(1.0, 0.5, 0)
+    with pytest.raises(LibraryError, match="no song descriptors.*segment_songs=all"):
+        lib.near_segments(tune, beats, 2)
+    model = DanceModel(None, None, None, np.zeros((3, 30, 15, 2), np.float32), "aligned", FPS,
+                       library=lib)
+    moves = np.zeros(N // 30, np.int64)
+    with pytest.raises(PlaybackError, match="segment_songs=all"):
+        model.play(moves, N, beats, GenerationSettings(segment_songs="nearest"), tune)
+    poses = model.play(moves, N, beats, GenerationSettings(segment_songs="all"), tune)
+    assert poses.shape == (N, 15, 2)
