@@ -67,6 +67,11 @@ latent_prior = "standard_normal"  # "standard_normal" (published): p(z) = N(0, I
 #   | "mixture": a Gaussian mixture per label fitted on the training windows' codes whenever a
 #   checkpoint is written (model/mixture.py); training and its KL term stay as published
 prior_components = 8  # "mixture": diagonal Gaussian components per label
+decoder = "lstm"  # "lstm" (published) | "keypose": key poses from z, joined by transitions whose
+#   duration the label sets, so the label steers the timing (model/keypose.py); the two
+#   decoder_ settings above belong to the LSTM decoder and do nothing under "keypose"
+keypose_keys = 5  # "keypose": key poses per window (>= 2)
+keypose_detours = False  # "keypose": each transition may bend off the straight line (a Bezier)
 
 # ----------------------------------------------------------------------------- objective
 kl_weight = 1.0  # weight of the KL term (published KL has no 0.5 factor)

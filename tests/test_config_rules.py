@@ -71,6 +71,8 @@ BAD_TRAINING["latent_adversary_weight"] = ["-1.0"]
 BAD_TRAINING["bone_length_weight"] = ["-0.5"]
 BAD_TRAINING["velocity_weight"] = ["-2.0"]
 BAD_TRAINING["label_swap_weight"] = ["-1.0"]
+BAD_TRAINING["decoder"] = ["'gru'"]
+BAD_TRAINING["keypose_keys"] = ["1"]
 # ---- any motion capture
 BAD_TRAINING["skeleton"] = ["'vicon'", "'mylab.txt'"]
 BAD_TRAINING["fps"] = ["-1.0"]

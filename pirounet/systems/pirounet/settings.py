@@ -46,6 +46,7 @@ ENTANGLEMENT_DISTANCES = ("per_marker", "frobenius")  # pirounet/systems/piroune
 PUBLISHED_MODELS = ("", "dance", "watch")  # pirounet/systems/pirounet/evaluation/context.py
 POSE_NORMALIZATIONS = ("none", "standardize")  # pirounet/systems/pirounet/model/pirounet.py
 LATENT_PRIORS = ("standard_normal", "learned", "mixture")  # pirounet/systems/pirounet/model/
+DECODERS = ("lstm", "keypose")  # pirounet/systems/pirounet/model/pirounet.py
 N_LABELS = 3  # effort classes: low, medium, high (one tile setting per class)
 
 TRAINING_RULES: dict[str, Rule] = {
@@ -82,6 +83,8 @@ TRAINING_RULES: dict[str, Rule] = {
     "bone_length_weight": at_least(0),
     "velocity_weight": at_least(0),
     "label_swap_weight": at_least(0),
+    "decoder": one_of(*DECODERS),
+    "keypose_keys": at_least(2),  # at least one transition between two key poses
     "kl_weight": at_least(0),
     "alpha_scale": at_least(0),
     "unlabelled_pairing": one_of(*PAIRINGS),

@@ -26,6 +26,10 @@ Three more options, all off in the paper (docs/label_steering.md has the measure
 - latent_adversary_weight > 0: `adversary.*`, a small classifier of y from the posterior mean
   behind a gradient reversal (model/adversary.py, model/objective.py): it learns to read the
   label from z while the encoder learns to hide it, so the decoder must take the effort from y.
+
+decoder="keypose" (an option; "lstm" is the paper's) swaps the LSTM decoder for key poses from
+z joined by transitions whose duration the label sets (model/keypose.py, its keys there);
+decoder_time_features and decoder_initial_state belong to the LSTM decoder and do nothing then.
 """
 from __future__ import annotations
 
@@ -41,10 +45,12 @@ from pirounet.systems.pirounet.model.adversary import LatentAdversary
 from pirounet.systems.pirounet.model.classifier import Classifier, xavier_init_linears
 from pirounet.systems.pirounet.model.decoder import Decoder
 from pirounet.systems.pirounet.model.encoder import Encoder
+from pirounet.systems.pirounet.model.keypose import KeyposeDecoder
 from pirounet.systems.pirounet.model.mixture import MixturePrior
 
 POSE_NORMALIZATIONS = ("none", "standardize")
 LATENT_PRIORS = ("standard_normal", "learned", "mixture")
+DECODERS = ("lstm", "keypose")
 DECODER_SPAN = 3.0  # "standardize": the decoder's (-1, 1) output spans +-3 stds of each value
 MIN_POSE_STD = 1e-4  # pose units; a value that never moves is not divided by ~0
 
@@ -70,6 +76,9 @@ class ModelConfig:
     #   | "mixture": a Gaussian mixture per label fitted on the codes (model/mixture.py)
     prior_components: int = 8  # "mixture": components per label
     latent_adversary_weight: float = 0.0  # 0 (published) | > 0: adversary on z (see PirouNet)
+    decoder: str = "lstm"  # "lstm" (published) | "keypose": the label sets the timing
+    keypose_keys: int = 5  # "keypose": key poses per window
+    keypose_detours: bool = False  # "keypose": each transition may bend off the straight line
 
     @classmethod
     def from_config(cls, cfg: Any) -> "ModelConfig":
@@ -92,9 +101,16 @@ class PirouNet(nn.Module):
         super().__init__()
         c = self.config = config
         self.encoder = Encoder(c.input_dim, c.label_dim, c.h_dim, c.n_layers, c.latent_dim)
-        self.decoder = Decoder(c.latent_dim, c.label_dim, c.h_dim, c.n_layers, c.input_dim,
-                               c.seq_len, c.neg_slope, c.decoder_time_features,
-                               c.decoder_initial_state)
+        if c.decoder not in DECODERS:
+            raise ValueError(f"decoder must be one of {DECODERS}, got {c.decoder!r}")
+        if c.decoder == "keypose":
+            self.decoder = KeyposeDecoder(c.latent_dim, c.label_dim, c.h_dim, c.input_dim,
+                                          c.seq_len, c.neg_slope, c.keypose_keys,
+                                          c.keypose_detours)
+        else:
+            self.decoder = Decoder(c.latent_dim, c.label_dim, c.h_dim, c.n_layers, c.input_dim,
+                                   c.seq_len, c.neg_slope, c.decoder_time_features,
+                                   c.decoder_initial_state)
         self.classifier = Classifier(c.seq_len * c.input_dim, c.h_dim_classif,
                                      c.n_layers_classif, c.label_dim, c.neg_slope_classif)
         self.adversary = None

@@ -1,0 +1,160 @@
+"""The key-pose decoder (decoder="keypose"): shapes, the label's timing on a known answer,
+gradients, its settings and checkpoints, and a tiny run trained and evaluated with it."""
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+import torch
+from helpers import train_tiny_run
+
+from pirounet.run.checkpoint import CheckpointError, load_weights
+from pirounet.run.config import ConfigError
+from pirounet.systems.pirounet import evaluate as main_eval
+from pirounet.systems.pirounet.checkpoint import load_checkpoint, load_model, shape_help
+from pirounet.systems.pirounet.model import ModelConfig, PirouNet, m2_loss
+from pirounet.systems.pirounet.model.keypose import PACE_RANGE, min_jerk
+from pirounet.systems.pirounet.settings import TRAINING
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+ROOT = Path(__file__).resolve().parents[1]
+SUSTAINED, NEUTRAL, SUDDEN = 0, 1, 2  # the Time Effort's classes, low to high
+
+
+def keypose_model(seq_len: int = 40, **options) -> PirouNet:
+    torch.manual_seed(0)
+    config = ModelConfig(seq_len=seq_len, input_dim=12, n_layers=2, h_dim=8, latent_dim=4,
+                         h_dim_classif=8, decoder="keypose", **options)
+    return PirouNet(config).eval()
+
+
+def test_min_jerk_is_a_smooth_step_of_unit_width():
+    u = torch.tensor([-1.0, -0.5, 0.0, 0.5, 1.0])
+    assert min_jerk(u).tolist() == pytest.approx([0.0, 0.0, 0.5, 1.0, 1.0])
+
+
+def test_shapes_and_determinism():
+    model = keypose_model(keypose_detours=True)
+    z = torch.randn(5, 4)
+    x = model.sample(z, torch.tensor([0, 1, 2, 0, 1]))
+    assert x.shape == (5, 40, 12)
+    assert torch.equal(x, model.sample(z, torch.tensor([0, 1, 2, 0, 1])))
+    assert x.abs().max() <= 3  # key poses and bends each stay in (-1, 1)
+
+
+def two_keys(seq_len: int) -> PirouNet:
+    """One transition from P_0 = -0.5 to P_1 = 0.5 (every value), centred in the window."""
+    model = keypose_model(seq_len=seq_len, keypose_keys=2)
+    decoder = model.decoder
+    with torch.no_grad():
+        for layer in (decoder.poses, decoder.gaps, decoder.pace):
+            layer.weight.zero_()
+            layer.bias.zero_()
+        decoder.poses.bias.copy_(torch.atanh(torch.tensor([-0.5, 0.5])).repeat_interleave(12))
+    return model
+
+
+def test_the_label_sets_the_transitions_duration_known_answer():
+    model = two_keys(seq_len=41)  # equal gaps: the centre is frame 20; pace sqrt(0.7 * 1.4)
+    z = torch.randn(1, 4)
+    x = {y: model.sample(z, torch.tensor([y]))[0, :, 0] for y in (SUSTAINED, NEUTRAL, SUDDEN)}
+    for seq in x.values():  # the middle of every transition is half-way
+        assert seq[20].item() == pytest.approx(0.0, abs=1e-6)
+    frames = model.decoder.log_duration.exp() * (PACE_RANGE[0] * PACE_RANGE[1]) ** 0.5
+    assert frames.tolist() == pytest.approx([60 * 0.98995, 20 * 0.98995, 7 * 0.98995], rel=1e-4)
+    # sudden: 6.93 frames of movement around frame 20, held poses on both sides
+    assert torch.allclose(x[SUDDEN][:17], torch.tensor(-0.5))
+    assert torch.allclose(x[SUDDEN][24:], torch.tensor(0.5))
+    # sustained: 59.4 frames, longer than the window, so it moves from the first frame to the
+    # last; at frame 0, v = 0.5 - 20 / 59.4 = 0.1633 and s = v^3 (10 - 15 v + 6 v^2) = 0.0336
+    assert (x[SUSTAINED].diff() > 0).all()
+    assert x[SUSTAINED][0].item() == pytest.approx(-0.5 + 0.0336, abs=1e-4)
+    peak = {y: seq.diff(n=2).abs().max().item() for y, seq in x.items()}
+    assert peak[SUDDEN] > 5 * peak[NEUTRAL] > 25 * peak[SUSTAINED]
+
+
+def test_a_fixed_code_decoded_with_a_higher_label_moves_more_abruptly():
+    model = keypose_model(keypose_detours=True)
+    z = torch.randn(16, 4)
+    peak = [model.sample(z, torch.full((16,), y)).diff(n=2, dim=1).abs().amax(dim=(1, 2))
+            for y in (SUSTAINED, NEUTRAL, SUDDEN)]
+    assert (peak[0] < peak[1]).all() and (peak[1] < peak[2]).all()
+
+
+def test_z_bends_the_duration_within_the_pace_range_only():
+    decoder = keypose_model().decoder
+    h = 100 * torch.randn(64, 8)  # features far out: the pace factor saturates
+    for y in range(3):
+        _, frames = decoder.timing(h, torch.eye(3)[[y] * 64])
+        ratio = frames / decoder.log_duration[y].exp()
+        assert ratio.min() >= PACE_RANGE[0] - 1e-6 and ratio.max() <= PACE_RANGE[1] + 1e-6
+    centres, _ = decoder.timing(h, torch.eye(3)[[0] * 64])
+    assert (centres.diff(dim=1) >= 0).all()  # transitions keep their order
+
+
+def test_the_gradient_reaches_every_parameter():
+    model = keypose_model(keypose_detours=True).train()
+    x = 0.3 * torch.randn(6, 40, 12, generator=torch.Generator().manual_seed(1))
+    loss, _ = m2_loss(model, x[:3], torch.tensor([0, 1, 2]), x[3:], 0.3, 0.5,
+                      energy_weight=1e-2, velocity_weight=1.0)
+    loss.backward()
+    silent = [name for name, p in model.named_parameters()
+              if p.grad is None or p.grad.abs().sum() == 0]
+    assert not silent
+
+
+def test_settings_name_the_wrong_value():
+    with pytest.raises(ConfigError, match="decoder"):
+        TRAINING.load(["--decoder='gru'"])
+    with pytest.raises(ConfigError, match="keypose_keys"):
+        TRAINING.load(["--keypose_keys=1"])
+    assert TRAINING.load().decoder == "lstm"  # the paper's decoder stays the default
+
+
+def test_a_checkpoint_and_a_config_with_other_decoders_name_the_setting(tmp_path):
+    tiny = str(ROOT / "configs" / "tiny.py")
+    keypose, lstm = TRAINING.load([tiny, "--decoder='keypose'"]), TRAINING.load([tiny])
+    state = PirouNet(ModelConfig.from_config(keypose)).state_dict()
+    torch.save({"system": "pirounet", "epoch": 1, "model_state_dict": state,
+                "config": keypose.to_dict()}, tmp_path / "ours.pt")
+    model, cfg, _ = load_model(tmp_path / "ours.pt")  # the decoder comes from the checkpoint
+    assert cfg.decoder == "keypose" and "decoder.log_duration" in model.state_dict()
+    with pytest.raises(CheckpointError) as err:  # the same weights under the LSTM's config
+        load_weights(load_checkpoint(tmp_path / "ours.pt"),
+                     {"model": PirouNet(ModelConfig.from_config(lstm))},
+                     **shape_help(load_checkpoint(tmp_path / "ours.pt"), lstm))
+    text = str(err.value)
+    assert "decoder.log_duration (3,): in the checkpoint, but the config builds no such key " \
+           "(set by decoder='lstm', label_dim=3)" in text
+    assert "decoder.linear.weight: missing from the checkpoint" in text
+    assert "decoder='keypose' in the checkpoint, 'lstm' in the config" in text
+    torch.save({"epoch": 0, "model_state_dict": state}, tmp_path / "published.pt")
+    with pytest.raises(CheckpointError, match=r"decoder\.gaps\.bias .*decoder='lstm'"):
+        load_model(tmp_path / "published.pt", lstm)  # no config inside: the caller's is wrong
+
+
+@pytest.fixture(scope="module")
+def keypose_run(tmp_path_factory) -> Path:
+    """A tiny run trained with the key-pose decoder and Bezier bends on small synthetic data."""
+    return train_tiny_run(tmp_path_factory.mktemp("keypose"), 4000, "--run_name=keypose",
+                          "--decoder=keypose", "--keypose_detours=True",
+                          "--pose_normalization=standardize")
+
+
+def test_a_tiny_keypose_run_trains_and_evaluates(keypose_run, monkeypatch):
+    monkeypatch.chdir(keypose_run)
+    history = [json.loads(line) for line in
+               (keypose_run / "saved_models/keypose/history.jsonl").read_text().splitlines()]
+    assert history[-1]["train/recon_labelled"] < history[0]["train/recon_labelled"]
+    metrics = main_eval.main([str(ROOT / "configs" / "eval_debug.py"),
+                              "--load_from_checkpoint=keypose", "--cpu_threads=1",
+                              "--blind_export=False", "--blind_accuracy=False"])
+    assert metrics["training_config"]["decoder"] == "keypose"
+    swap = metrics["quantitative"]["steering"]["label_swap"]
+    # by construction, every code's end effectors accelerate more under a higher label
+    assert swap["ordered"] == 1.0
+    assert (keypose_run / "results/debug/keypose/entanglement/label_swap_strip.png").is_file()
