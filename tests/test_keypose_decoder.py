@@ -59,20 +59,20 @@ def two_keys(seq_len: int) -> PirouNet:
 
 
 def test_the_label_sets_the_transitions_duration_known_answer():
-    model = two_keys(seq_len=41)  # equal gaps: the centre is frame 20; pace sqrt(0.7 * 1.4)
+    model = two_keys(seq_len=41)  # equal gaps: the centre is frame 20; pace sqrt(0.8 * 1.25) = 1
     z = torch.randn(1, 4)
     x = {y: model.sample(z, torch.tensor([y]))[0, :, 0] for y in (SUSTAINED, NEUTRAL, SUDDEN)}
     for seq in x.values():  # the middle of every transition is half-way
         assert seq[20].item() == pytest.approx(0.0, abs=1e-6)
-    frames = model.decoder.log_duration.exp() * (PACE_RANGE[0] * PACE_RANGE[1]) ** 0.5
-    assert frames.tolist() == pytest.approx([60 * 0.98995, 20 * 0.98995, 7 * 0.98995], rel=1e-4)
-    # sudden: 6.93 frames of movement around frame 20, held poses on both sides
+    assert model.decoder.label_frames().tolist() == pytest.approx([60.0, 20.0, 7.0])
+    # sudden: 7 frames of movement around frame 20, held poses on both sides
     assert torch.allclose(x[SUDDEN][:17], torch.tensor(-0.5))
     assert torch.allclose(x[SUDDEN][24:], torch.tensor(0.5))
-    # sustained: 59.4 frames, longer than the window, so it moves from the first frame to the
-    # last; at frame 0, v = 0.5 - 20 / 59.4 = 0.1633 and s = v^3 (10 - 15 v + 6 v^2) = 0.0336
+    assert (x[SUDDEN][16:24].diff() > 0).all()
+    # sustained: 60 frames, longer than the window, so it moves from the first frame to the
+    # last; at frame 0, v = 0.5 - 20 / 60 = 1/6 and s = v^3 (10 - 15 v + 6 v^2) = 0.0355
     assert (x[SUSTAINED].diff() > 0).all()
-    assert x[SUSTAINED][0].item() == pytest.approx(-0.5 + 0.0336, abs=1e-4)
+    assert x[SUSTAINED][0].item() == pytest.approx(-0.5 + 0.0355, abs=1e-4)
     peak = {y: seq.diff(n=2).abs().max().item() for y, seq in x.items()}
     assert peak[SUDDEN] > 5 * peak[NEUTRAL] > 25 * peak[SUSTAINED]
 
@@ -85,15 +85,21 @@ def test_a_fixed_code_decoded_with_a_higher_label_moves_more_abruptly():
     assert (peak[0] < peak[1]).all() and (peak[1] < peak[2]).all()
 
 
-def test_z_bends_the_duration_within_the_pace_range_only():
+def test_no_code_and_no_learned_duration_reaches_another_labels_timing():
     decoder = keypose_model().decoder
-    h = 100 * torch.randn(64, 8)  # features far out: the pace factor saturates
+    h = 100 * torch.randn(64, 8)  # features far out: the pace factor saturates both ways
     for y in range(3):
         _, frames = decoder.timing(h, torch.eye(3)[[y] * 64])
-        ratio = frames / decoder.log_duration[y].exp()
+        ratio = frames / decoder.label_frames()[y]
         assert ratio.min() >= PACE_RANGE[0] - 1e-6 and ratio.max() <= PACE_RANGE[1] + 1e-6
     centres, _ = decoder.timing(h, torch.eye(3)[[0] * 64])
     assert (centres.diff(dim=1) >= 0).all()  # transitions keep their order
+    with torch.no_grad():  # each label's duration learned as far down, or up, as it goes
+        decoder.duration_shift.copy_(torch.tensor([-100.0, 100.0, 100.0]))
+        shortest = decoder.label_frames() * PACE_RANGE[0]
+        decoder.duration_shift.copy_(torch.tensor([100.0, -100.0, -100.0]))
+        longest = decoder.label_frames() * PACE_RANGE[1]
+    assert (longest[1:] < shortest[:-1]).all()
 
 
 def test_the_gradient_reaches_every_parameter():
@@ -122,13 +128,13 @@ def test_a_checkpoint_and_a_config_with_other_decoders_name_the_setting(tmp_path
     torch.save({"system": "pirounet", "epoch": 1, "model_state_dict": state,
                 "config": keypose.to_dict()}, tmp_path / "ours.pt")
     model, cfg, _ = load_model(tmp_path / "ours.pt")  # the decoder comes from the checkpoint
-    assert cfg.decoder == "keypose" and "decoder.log_duration" in model.state_dict()
+    assert cfg.decoder == "keypose" and "decoder.duration_shift" in model.state_dict()
     with pytest.raises(CheckpointError) as err:  # the same weights under the LSTM's config
         load_weights(load_checkpoint(tmp_path / "ours.pt"),
                      {"model": PirouNet(ModelConfig.from_config(lstm))},
                      **shape_help(load_checkpoint(tmp_path / "ours.pt"), lstm))
     text = str(err.value)
-    assert "decoder.log_duration (3,): in the checkpoint, but the config builds no such key " \
+    assert "decoder.duration_shift (3,): in the checkpoint, but the config builds no such key " \
            "(set by decoder='lstm', label_dim=3)" in text
     assert "decoder.linear.weight: missing from the checkpoint" in text
     assert "decoder='keypose' in the checkpoint, 'lstm' in the config" in text

@@ -42,7 +42,7 @@ KEY_SETTINGS = (
     ("decoder.poses.", ("decoder", "keypose_keys", "h_dim", "input_dim")),
     ("decoder.gaps.", ("decoder", "keypose_keys", "h_dim")),
     ("decoder.pace.", ("decoder", "h_dim")),
-    ("decoder.log_duration", ("decoder", "label_dim")),
+    ("decoder.duration_shift", ("decoder", "label_dim")),
     ("decoder.detours.", ("decoder", "keypose_detours", "keypose_keys", "h_dim", "input_dim")),
     ("classifier.dense.", ("seq_len", "input_dim", "h_dim_classif")),
     ("classifier.layers.", ("h_dim_classif", "n_layers_classif", "label_dim")),

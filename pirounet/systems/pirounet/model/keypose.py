@@ -7,16 +7,21 @@ the timing by construction:
 
 - from z alone an MLP (`trunk.*`) gives K key poses P_0..P_{K-1} (`poses.*`, in the decoder's
   (-1, 1) output space), K-1 sorted transition centres c_k (`gaps.*`: a softmax over K gaps,
-  summed, so they lie in order in the window widened by CENTRE_MARGIN on each side) and a pace
-  factor f in [PACE_RANGE] (`pace.*`) for the variation within a label;
-- each label y has a learned transition duration d_y frames (`log_duration`, (label_dim,),
-  started at INITIAL_FRAMES: the synthetic dancer's sustained / neutral / sudden transitions,
-  classes 0 / 1 / 2, last 42-88 / 14-28 / 5-10 frames at 35 fps);
+  summed, so they lie in order inside the window) and a pace factor f in [PACE_RANGE]
+  (`pace.*`) for the variation within a label;
+- each label y has a learned transition duration d_y = INITIAL_FRAMES[y] * exp(DURATION_SLACK
+  * tanh(a_y)) frames (`duration_shift`, a, (label_dim,), starts at 0). INITIAL_FRAMES are the
+  synthetic dancer's sustained / neutral / sudden transitions (classes 0 / 1 / 2 last 42-88 /
+  14-28 / 5-10 frames at 35 fps);
 - x_t = P_0 + sum_k (P_k - P_{k-1}) s((t - c_k) / (f d_y)), s the minimum-jerk smoothstep of
   clamp(u + 1/2, 0, 1): each transition takes f d_y frames, velocity zero at both ends.
 
-The pace factor's range (ratio 2) is narrower than the gaps between the starting durations
-(ratio about 3), so z cannot move a dance into another label's timing.
+The durations are bounded because a mean squared error prefers short ramps: a chain of short
+ramps fits a long one almost as well, never the other way round. Left free, the durations ran
+together in the quickstart (60 / 20 / 7 frames became 26 / 12 / 9) and the label swap stayed
+at 0.44. Bounded, the slowest label-and-pace duration of one label (f d_y at its longest) is
+shorter than the quickest of the label below it, so z cannot move a dance into another
+label's timing (tests/test_keypose_decoder.py checks it).
 
 detours=True (`detours.*`) adds each transition's cubic-Bezier bend off the straight line,
 3 s (1 - s)^2 E1_k + 3 s^2 (1 - s) E2_k with E from z: the Space Effort's detours, timed by
@@ -30,8 +35,8 @@ import torch
 from torch import Tensor, nn
 
 INITIAL_FRAMES = (60.0, 20.0, 7.0)  # transition frames per label, low (sustained) to high
-PACE_RANGE = (0.7, 1.4)  # bounds of the pace factor z sets on its label's duration
-CENTRE_MARGIN = 0.25  # share of the window by which centres may fall outside it on each side
+PACE_RANGE = (0.8, 1.25)  # bounds of the pace factor z sets on its label's duration
+DURATION_SLACK = 0.25  # a label's learned duration stays within exp(+-0.25) of INITIAL_FRAMES
 
 
 def initial_frames(label_dim: int) -> Tensor:
@@ -62,19 +67,25 @@ class KeyposeDecoder(nn.Module):
         self.poses = nn.Linear(h_dim, n_keys * output_dim)
         self.gaps = nn.Linear(h_dim, n_keys)
         self.pace = nn.Linear(h_dim, 1)
-        self.log_duration = nn.Parameter(initial_frames(label_dim).log())
+        self.register_buffer("initial_frames", initial_frames(label_dim), persistent=False)
+        self.duration_shift = nn.Parameter(torch.zeros(label_dim))
         self.detours = nn.Linear(h_dim, 2 * (n_keys - 1) * output_dim) if detours else None
         self.register_buffer("frames", torch.arange(seq_len, dtype=torch.float32),
                              persistent=False)  # (T,)
 
+    def label_frames(self) -> Tensor:
+        """Each label's transition duration d_y in frames, (label_dim,)."""
+        return self.initial_frames * torch.exp(DURATION_SLACK * torch.tanh(self.duration_shift))
+
     def timing(self, h: Tensor, y_onehot: Tensor) -> tuple[Tensor, Tensor]:
         """Transition centres (B, K-1) in frames and durations (B,) in frames."""
-        margin = CENTRE_MARGIN * self.seq_len
+        # Inside the window: a centre beyond it would let a slow label's code hide its move
+        # there, and the same code under a quick label would show a hold.
         share = torch.softmax(self.gaps(h), dim=1).cumsum(dim=1)[:, :-1]  # (B, K-1) in (0, 1)
-        centres = -margin + (self.seq_len - 1 + 2 * margin) * share
+        centres = (self.seq_len - 1) * share
         low, high = PACE_RANGE
         pace = low * (high / low) ** torch.sigmoid(self.pace(h)[:, 0])  # (B,)
-        return centres, torch.exp(y_onehot @ self.log_duration) * pace
+        return centres, (y_onehot @ self.label_frames()) * pace
 
     def steps(self, z: Tensor, y_onehot: Tensor) -> tuple[Tensor, Tensor]:
         """The trunk's features (B, h) and each transition's progress s (B, K-1, T) in [0, 1]."""
