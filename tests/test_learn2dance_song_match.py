@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from pirounet.systems.learn2dance.music2dance.beat_sync import (LibraryError, MotionLibrary,
-                                                                beat_sync_poses)
+                                                                beat_sync_poses,
+                                                                beats_at_octave)
 from pirounet.systems.learn2dance.music2dance.generate import (DanceModel, GenerationSettings,
                                                                PlaybackError)
 from pirounet.systems.learn2dance.music2dance.song_match import (folded_log_period,
@@ -115,3 +116,12 @@ def test_a_library_saved_before_song_descriptors_says_so():
         model.play(moves, N, beats, GenerationSettings(segment_songs="nearest"), tune)
     poses = model.play(moves, N, beats, GenerationSettings(segment_songs="all"), tune)
     assert poses.shape == (N, 15, 2)
+
+
+def test_beats_meet_the_near_songs_tempo_octave():
+    """A song tracked at 167 BPM danced with segments of 0.72 s: a segment every other beat."""
+    beats = 0.1 + 0.36 * np.arange(20)
+    assert np.allclose(beats_at_octave(beats, 0.72), beats[::2])
+    assert np.allclose(beats_at_octave(beats, 0.40), beats)  # the same octave: as they are
+    halves = beats_at_octave(beats, 0.18)
+    assert len(halves) == 39 and np.allclose(np.diff(halves), 0.18)

@@ -171,6 +171,23 @@ def beat_intervals(beats: np.ndarray, n_frames: int, fps: float,
     return np.delete(out, short + 1) if len(out) - len(short) >= 2 else np.array([0, n_frames])
 
 
+def beats_at_octave(beats: np.ndarray, period: float) -> np.ndarray:
+    """Beat times (n,) thinned or subdivided by a power of two to come nearest period (s).
+
+    A song tracked at twice a similar song's tempo (or half) is danced with that song's
+    segments at their own speed: one segment over two beats (or two over one), so each stop
+    still lands on a beat and no segment is squeezed to half its length.
+    """
+    if len(beats) < 2:
+        return beats
+    factor = 2.0 ** np.round(np.log2(period / np.median(np.diff(beats))))
+    if factor >= 2:
+        return beats[::int(factor)]
+    for _ in range(int(round(-np.log2(factor)))):  # factor 1/2, 1/4, ...: halve each interval
+        beats = np.sort(np.concatenate([beats, (beats[:-1] + beats[1:]) / 2]))
+    return beats
+
+
 def warp(frames: np.ndarray, n: int) -> np.ndarray:
     """frames (L + 1, J, D) resampled to (n + 1, J, D): same ends, new length.
 

@@ -35,7 +35,8 @@ import torch
 from pirounet.music.features import BEAT_CHANNEL
 from pirounet.metrics.beats import beat_times
 from pirounet.systems.learn2dance.music2dance.beat_sync import (LibraryError, MotionLibrary,
-                                                                beat_sync_poses, smoothstep)
+                                                                beat_sync_poses,
+                                                                beats_at_octave, smoothstep)
 from pirounet.systems.learn2dance.music2dance.data import MusicScaler, chunked_music
 from pirounet.systems.learn2dance.music2dance.model import (NO_MOVE, ModelSettings, MusicEncoder,
                                                     PoseDecoder)
@@ -228,6 +229,8 @@ class DanceModel:
             except LibraryError as err:
                 raise PlaybackError(str(err)) from None
         beats = np.zeros(0) if beats is None else beats  # no beats: a steady pulse instead
+        if allowed is not None:  # the near songs' dancers step at their own tempo octave
+            beats = beats_at_octave(beats, np.median(self.library.lengths[allowed]) / self.fps)
         return beat_sync_poses(moves, self.library, beats, n_frames, self.chunk_frames,
                                allowed=allowed)
 
