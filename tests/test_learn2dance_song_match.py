@@ -125,3 +125,50 @@ def test_beats_meet_the_near_songs_tempo_octave():
     assert np.allclose(beats_at_octave(beats, 0.40), beats)  # the same octave: as they are
     halves = beats_at_octave(beats, 0.18)
     assert len(halves) == 39 and np.allclose(np.diff(halves), 0.18)
+
+
+def tiny_model(library: MotionLibrary | None) -> DanceModel:
+    """An untrained model on 4 music features and 3 moves of 30 frames."""
+    from pirounet.systems.learn2dance.music2dance.data import MusicScaler
+    from pirounet.systems.learn2dance.music2dance.model import (ModelSettings, MusicEncoder,
+                                                                PoseDecoder)
+    torch.manual_seed(0)
+    settings = ModelSettings(music_dim=4, music_emb=8, hidden=8, layers=1, n_moves=3)
+    centroids = np.stack([dance(0.0, 10 + k)[:30] for k in range(3)])
+    return DanceModel(MusicEncoder(settings).eval(), PoseDecoder(settings).eval(),
+                      MusicScaler.identity(4), centroids, "aligned", FPS, library=library,
+                      beat_channel=None)
+
+
+def songs(styles: dict[str, str], split: str):
+    """Songs of the tiny library's kind, one per name, with the given styles."""
+    from pirounet.systems.learn2dance.music2dance.data import Song
+    out = []
+    for i, (name, style) in enumerate(styles.items()):
+        tune, beats = music(1.0 if i % 2 else -1.0, 0.5, 20 + i)
+        out.append(Song(name, tune, np.arange(N // 30) % 3, dance(0.0, 20 + i), split, FPS,
+                        beats, style))
+    return out
+
+
+def test_style_figure_leaves_out_a_style_no_training_song_has():
+    from pirounet.metrics.beats import SIGMA_S, SMOOTH_S
+    from pirounet.systems.learn2dance.music2dance.evaluation import evaluate_songs, grouped
+    train = songs({"w1": "W", "r1": "R", "w2": "W"}, "train")
+    held = songs({"w3": "W", "r2": "R", "t1": "T"}, "test")
+    result = evaluate_songs(tiny_model(None), held, train, GenerationSettings(playback="published"),
+                            4, 0, SIGMA_S, SMOOTH_S, 2.0, 10)
+    style = grouped(result, SIGMA_S)["style"]
+    assert style["not_scored"]["styles"] == ["T"] and style["styles"] == ["R", "W"]
+    assert set(style["per_style"]) <= {"R", "W"}
+    for value in (style["generated"]["mean"], *(v["mean"] for v in style["per_style"].values())):
+        assert 0.0 <= value <= 1.0
+
+
+def test_evaluation_refuses_a_held_out_song_in_the_library():
+    from pirounet.metrics.beats import SIGMA_S, SMOOTH_S
+    from pirounet.systems.learn2dance.music2dance.evaluation import evaluate_songs
+    held = songs({"loud_a": "W", "soft_a": "R"}, "test")  # the library's own songs
+    with pytest.raises(ValueError, match="held-out songs loud_a, soft_a are in the motion"):
+        evaluate_songs(tiny_model(library()), held, held, GenerationSettings(), 2, 0, SIGMA_S,
+                       SMOOTH_S, 2.0, 10)

@@ -72,8 +72,9 @@ GUIDE = Guide(
                        "variant, not comparable with the published 3-D FID_k / FID_g. The "
                        "*_real_train figures score the real training dances the same way: "
                        "the floor to read the generated dances' FIDs against.",
-        "style": "The style whose training moves best explain the dance's moves; chance is "
-                 "one over the number of styles.",
+        "style": "The style whose training moves best explain the dance's moves, over all "
+                 "songs and per style; chance is one over the number of styles. Songs of a "
+                 "style no training song has are left out (not_scored).",
         "claims": "A claim holds when the 2.5th bootstrap percentile of the difference is "
                   "above zero.",
         "dances/": "Each dance (left) beside the real held-out dance (right), with the song "

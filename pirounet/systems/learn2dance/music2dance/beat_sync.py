@@ -18,8 +18,9 @@ predicted for the chunk holding its middle, and plays that move's segment that b
 continues the dance: nearest in pose and velocity to where the previous segment ended, and
 nearest in length, so the time warp is small. The segments are those of every training song,
 or (segment_songs="nearest") those of the training songs that sound most like this one
-(song_match.py); when none of these holds the move, any of their segments may play. The segment is resampled (linearly in time) to
-the interval's length, so its end stops land on the beats. A small pose offset joins it to
+(song_match.py); when none of these holds the move, any of their segments may play. The
+segment is resampled (linearly in time) to the interval's length, so its end stops land on
+the beats. A small pose offset joins it to
 the previous segment and fades out along it with a smoothstep, whose zero slope at both ends
 leaves the stops where they are.
 """

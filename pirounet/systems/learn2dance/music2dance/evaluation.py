@@ -25,9 +25,10 @@ mean (ci95_low/high, as PirouNet's evaluation reports) and the bootstrap percent
                      explain the dance's moves (naive Bayes over move ids) against the song's
                      true style, over all songs and per style; chance is 1 / number of
                      styles. Held-out songs of a style no training song has are left out of
-                     it (the classifier cannot name that style), and the result says so. The moves are read from the
-                     poses (each chunk's nearest centroid), as for the real dances, so every
-                     playback is judged on what it shows, not on the tokens it was given
+                     it (the classifier cannot name that style), and the result says so.
+                     The moves are read from the poses (each chunk's nearest centroid), as
+                     for the real dances, so every playback is judged on what it shows, not
+                     on the tokens it was given
 """
 from __future__ import annotations
 
