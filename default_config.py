@@ -101,10 +101,14 @@ bone_length_weight = 0.0  # >0: each L(x, y) also pays this times the mean squar
 #   error of the reconstruction's bone lengths (model/objective.py, bone_length_error)
 velocity_weight = 0.0  # >0: each L(x, y) also pays this times the mean squared error of the
 #   frame-to-frame velocities (model/objective.py, velocity_error): no jump at the start
+bone_variation_weight = 0.0  # >0: each L(x, y) also pays this times the squared log-ratio by
+#   which its bones' length variation over time exceeds the original's (bone_variation_error)
 
 # ----------------------------------------------------------------------------- training
 epochs = 500
 learning_rate = 3e-4
+learning_rate_schedule = "constant"  # "constant" (published) | "cosine": decays to ~0 by the
+#   last step (pirounet/systems/pirounet/training.py, learning_rate_at)
 adam_betas = (0.9, 0.999)
 grad_clip = 0.0  # max gradient norm; 0 = no clipping (published)
 save_every = 50  # keep an extra checkpoint every this many epochs (0 = never)

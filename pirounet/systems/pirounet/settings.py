@@ -38,6 +38,7 @@ PAIRINGS = ("formula", "published")  # pirounet/systems/pirounet/model/objective
 CLASSIFICATION_LOSSES = ("per_sample", "broadcast")  # pirounet/systems/pirounet/model/objective.py
 RATIO_RULES = ("intended", "published")  # pirounet/systems/pirounet/data/splits.py
 VALID_BATCHES = ("all", "drop_last")  # pirounet/systems/pirounet/training.py
+LEARNING_RATE_SCHEDULES = ("constant", "cosine")  # pirounet/systems/pirounet/training.py
 TILE_RULES = ("one_plane", "published")  # pirounet/systems/pirounet/generation.py
 TILE_FITS = ("once", "every_iteration")  # pirounet/systems/pirounet/evaluation/quantitative.py
 PARTIAL_BATCHES = ("keep", "drop")  # pirounet/systems/pirounet/evaluation/context.py
@@ -85,6 +86,8 @@ TRAINING_RULES: dict[str, Rule] = {
     "label_swap_weight": at_least(0),
     "decoder": one_of(*DECODERS),
     "keypose_keys": at_least(2),  # at least one transition between two key poses
+    "bone_variation_weight": at_least(0),
+    "learning_rate_schedule": one_of(*LEARNING_RATE_SCHEDULES),
     "kl_weight": at_least(0),
     "alpha_scale": at_least(0),
     "unlabelled_pairing": one_of(*PAIRINGS),

@@ -12,6 +12,7 @@ setting; `train_epoch` also applies them to an objective built without it.
 """
 from __future__ import annotations
 
+import math
 from itertools import islice
 from typing import Iterator
 
@@ -32,6 +33,7 @@ from pirounet.systems.pirounet.model.objective import bone_matrix
 # latent_prior="mixture" is fitted on at most this many labelled training windows, evenly
 # spaced: neighbouring windows share all but one frame, so more add time, not information.
 PRIOR_FIT_WINDOWS = 3000
+LEARNING_RATE_SCHEDULES = ("constant", "cosine")  # learning_rate_at
 
 
 class M2Objective(nn.Module):
@@ -52,6 +54,7 @@ class M2Objective(nn.Module):
         self.bone_weight = 0.0  # weight of the bone-length term (0 = published)
         self.velocity_weight = 0.0  # weight of the velocity term (0 = published)
         self.swap_weight = 0.0  # weight of the label-swap term (0 = published)
+        self.bone_variation_weight = 0.0  # weight of the bone-steadiness term (0 = published)
         self.adversary_weight = model.config.latent_adversary_weight  # (0 = published)
         # (S, J) segments of the data's skeleton, for the bone-length term; moves with .to()
         self.register_buffer("bones", bone_matrix(skeleton), persistent=False)
@@ -72,6 +75,8 @@ class M2Objective(nn.Module):
         self.bone_weight = getattr(cfg, "bone_length_weight", self.bone_weight)
         self.velocity_weight = getattr(cfg, "velocity_weight", self.velocity_weight)
         self.swap_weight = getattr(cfg, "label_swap_weight", self.swap_weight)
+        self.bone_variation_weight = getattr(cfg, "bone_variation_weight",
+                                             self.bone_variation_weight)
         batches = getattr(cfg, "valid_batches", None)
         if batches is not None:
             self.valid_drop_last = batches == "drop_last"
@@ -83,7 +88,22 @@ class M2Objective(nn.Module):
         return m2_loss(self.model, x_lab, y_lab, x_unlab, alpha, weight, self.pairing,
                        self.free_bits, self.energy_weight, self.classification,
                        self.bone_weight, self.bones, self.adversary_weight,
-                       self.velocity_weight, self.swap_weight)
+                       self.velocity_weight, self.swap_weight, self.bone_variation_weight)
+
+
+def learning_rate_at(step: int, total_steps: int, base: float, schedule: str) -> float:
+    """The learning rate of a 1-based step: base ("constant", published) or a cosine decay.
+
+    "cosine" falls from base at the first step to near 0 at the last (Loshchilov & Hutter
+    2017, without restarts): Adam's steps at a constant 3e-3 keep shaking the weights at the
+    end of a short run, and the last checkpoint is what gets evaluated.
+    """
+    if schedule == "constant":
+        return base
+    if schedule == "cosine":
+        return base * 0.5 * (1 + math.cos(math.pi * (step - 1) / max(total_steps, 1)))
+    raise ValueError(f"learning_rate_schedule must be one of {LEARNING_RATE_SCHEDULES}, "
+                     f"got {schedule!r}")
 
 
 def epoch_steps(n_unlabelled_batches: int, max_steps: int) -> int:
@@ -131,6 +151,10 @@ def train_epoch(objective: nn.Module, optimizer: torch.optim.Optimizer,
         step = (epoch - 1) * steps + batch  # 1-based over the whole run, for the KL schedule
         kl_weight = kl_weight_at(step, total_steps, cfg.kl_weight, cfg.kl_warmup_steps,
                                  cfg.kl_cycles, cfg.kl_cycle_ramp)
+        if cfg.learning_rate_schedule != "constant":  # set per step: a resume takes up the curve
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate_at(step, total_steps, cfg.learning_rate,
+                                               cfg.learning_rate_schedule)
         try:
             terms = train_step(objective, optimizer, x_l.to(device), y_l.to(device),
                                x_u.to(device), alpha, cfg.grad_clip, kl_weight)
