@@ -10,6 +10,7 @@ from test_steering import PUBLISHED, five_steps
 from pirounet.metrics import bone_length_variation
 from pirounet.skeletons import VICON_53
 from pirounet.systems.pirounet.model.objective import (
+    BONE_VARIATION_EPS,
     bone_matrix,
     bone_variation,
     bone_variation_error,
@@ -32,7 +33,7 @@ def two_joints(lengths) -> torch.Tensor:
 def test_bone_variation_error_known_answers():
     steady, breathing = two_joints([1, 1, 1, 1]), two_joints([1, 3, 1, 3])
     assert bone_variation(breathing, ONE_BONE).item() == pytest.approx(0.5, rel=1e-4)  # 1 / 2
-    expected = math.log((0.5 + 1e-3) / 1e-3) ** 2
+    expected = math.log((0.5 + BONE_VARIATION_EPS) / BONE_VARIATION_EPS) ** 2
     assert bone_variation_error(steady, breathing, ONE_BONE).item() == pytest.approx(expected,
                                                                                       rel=1e-4)
     # steadier than the original costs nothing; as steady costs nothing
