@@ -120,6 +120,17 @@ def test_training_fits_the_mixture_into_every_checkpoint(mixture_run, monkeypatc
     assert torch.equal(x, generate_random(model, 6, [0, 0, 1, 1, 2, 2], seed=1))
 
 
+def test_the_fit_leaves_training_as_published(mixture_run, tmp_path):
+    plain = train_tiny_run(tmp_path, 4000)
+    fitted = torch.load(mixture_run / "saved_models" / "tiny" / "last.pt",
+                        weights_only=False)["model_state_dict"]
+    published = torch.load(plain / "saved_models" / "tiny" / "last.pt",
+                           weights_only=False)["model_state_dict"]
+    assert set(fitted) - set(published) == {"mixture.weights", "mixture.means",
+                                             "mixture.logvars"}
+    assert all(torch.equal(published[key], fitted[key]) for key in published)
+
+
 def test_a_checkpoint_without_the_mixture_names_the_key(mixture_run, monkeypatch, tmp_path):
     monkeypatch.chdir(mixture_run)
     ckpt = torch.load(mixture_run / "saved_models" / "tiny" / "last.pt", weights_only=False)

@@ -199,7 +199,11 @@ def fit_mixture_prior(model: PirouNet, data: Dataset, seed: int, batch_size: int
                      .round().astype(np.int64))
     was_training = model.training
     model.eval()
-    params = posterior_params(model, data.windows(starts[pick]), labels[pick], batch_size)
+    device = next(model.parameters()).device
+    # the encoder draws its z from torch's generator: fork it, so that training goes on with
+    # the very numbers it would have drawn without the fit
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        params = posterior_params(model, data.windows(starts[pick]), labels[pick], batch_size)
     model.train(was_training)
     means = params.chunk(2, dim=1)[0].cpu().numpy()  # (N, latent)
     model.mixture.fit(means, labels[pick], seed)
