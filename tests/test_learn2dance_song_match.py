@@ -172,3 +172,7 @@ def test_evaluation_refuses_a_held_out_song_in_the_library():
     with pytest.raises(ValueError, match="held-out songs loud_a, soft_a are in the motion"):
         evaluate_songs(tiny_model(library()), held, held, GenerationSettings(), 2, 0, SIGMA_S,
                        SMOOTH_S, 2.0, 10)
+    # ... unless the data changed and the user evaluates anyway (on_data_change="warn")
+    result = evaluate_songs(tiny_model(library()), held, held, GenerationSettings(), 2, 0,
+                            SIGMA_S, SMOOTH_S, 2.0, 10, allow_in_library=True)
+    assert result

@@ -91,3 +91,37 @@ def test_run_name_outside_saved_models_is_refused():
     for name in ("../../x", "a/../../b", "/tmp/x"):
         with pytest.raises(ConfigError, match="run_name="):
             TRAINING.load([f"--run_name={name!r}"])
+
+
+def test_a_lock_on_a_removed_lock_file_is_not_taken(tmp_path, monkeypatch):
+    """A run that waited on a lock file its holder then removed locks the new file instead.
+
+    A failed run removes its empty folder's lock file while still holding it; a second run
+    that opened the old file before the removal would otherwise lock a file that no longer
+    guards the folder, and a third run would lock the new one: two runs in one folder.
+    """
+    import fcntl
+    import os
+
+    from pirounet.run.atomic import FileLock
+
+    path = tmp_path / "run" / "run.lock"
+    real_flock, calls = fcntl.flock, []
+
+    def flock_after_the_holder_left(fd, op):
+        calls.append(fd)
+        if len(calls) == 1:  # the holder removes the file, another run makes it anew
+            path.unlink()
+            path.write_text("")
+        return real_flock(fd, op)
+
+    path.parent.mkdir()
+    path.write_text("")
+    monkeypatch.setattr(fcntl, "flock", flock_after_the_holder_left)
+    lock = FileLock(path)
+    try:
+        assert len(calls) == 2  # the first lock was on the removed file: taken again
+        assert os.fstat(lock._fd).st_ino == os.stat(path).st_ino
+        assert path.read_text().strip() == str(os.getpid())
+    finally:
+        lock.release()

@@ -83,6 +83,18 @@ class LockedError(RuntimeError):
     """Another process holds the lock; the message names the lock file and its holder's pid."""
 
 
+RELOCK_TRIES = 10  # a lock file replaced this many times in a row while locking it: give up
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether the open file fd is still the file at path (not removed or replaced)."""
+    try:
+        here, there = os.fstat(fd), os.stat(path)
+    except FileNotFoundError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
 class FileLock:
     """An advisory lock (flock) on a small file, released by release() or at process exit.
 
@@ -94,21 +106,31 @@ class FileLock:
     def __init__(self, path: str | Path, blocking: bool = False):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        self._fd: int | None = None
         try:
             import fcntl
         except ImportError:  # pragma: no cover - Windows
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             return
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        except OSError:
-            holder = os.pread(self._fd, 32, 0).decode(errors="replace").strip() or "unknown"
-            os.close(self._fd)
-            self._fd = None
-            raise LockedError(f"{self.path} is locked by another process (pid {holder})"
-                              ) from None
-        os.ftruncate(self._fd, 0)
-        os.pwrite(self._fd, f"{os.getpid()}\n".encode(), 0)
+        for _ in range(RELOCK_TRIES):
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except OSError:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+                os.close(fd)
+                raise LockedError(f"{self.path} is locked by another process (pid {holder})"
+                                  ) from None
+            if _same_file(fd, self.path):
+                break
+            # The holder removed the file while this process waited on its copy (a failed
+            # run cleans up its empty folder): that lock guards nothing, so lock the new file.
+            os.close(fd)
+        else:
+            raise LockedError(f"{self.path} kept being replaced while locking it")
+        self._fd = fd
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
 
     def release(self) -> None:
         """Unlock (closing the file releases the flock); safe to call twice."""

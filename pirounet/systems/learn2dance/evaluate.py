@@ -27,7 +27,8 @@ from pirounet.music.errors import DataError
 from pirounet.systems.learn2dance.gan.evaluate import evaluate_pose_gan, evaluate_seq_gan
 from pirounet.systems.learn2dance.music2dance import plots
 from pirounet.systems.learn2dance.music2dance.data import songs_from_prepared
-from pirounet.systems.learn2dance.music2dance.evaluation import evaluate_songs, grouped
+from pirounet.systems.learn2dance.music2dance.evaluation import (evaluate_songs, grouped,
+                                                                 library_overlap)
 from pirounet.systems.learn2dance.music2dance.generate import (DanceModel, GenerationSettings,
                                                                PlaybackError, SongTooShortError)
 from pirounet.systems.learn2dance.music2dance.settings import EVAL_CONFIG, EVALUATION, TRAINING
@@ -127,16 +128,25 @@ def evaluate_music2dance(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, An
     log.info("%d %s songs, %d bootstrap iterations", len(held), eval_cfg.split,
              eval_cfg.bootstrap_iterations)
     tic = time.perf_counter()
+    # Held-out songs among the training dances: only when the data changed since training
+    # (on_data_change="warn" let the evaluation go on); said at the top of the report
+    in_library = library_overlap(model, held)
     try:
         result = evaluate_songs(model, held, train, gen, eval_cfg.bootstrap_iterations,
                                 eval_cfg.seed, eval_cfg.sigma_s, eval_cfg.smooth_s,
-                                eval_cfg.feature_window_s, eval_cfg.diversity_pairs)
+                                eval_cfg.feature_window_s, eval_cfg.diversity_pairs,
+                                allow_in_library=eval_cfg.on_data_change != "refuse")
     except ValueError as err:
         raise DataError(f"{eval_cfg.split} split: {err}") from None
     timing["metrics"] = time.perf_counter() - tic
     metrics = grouped(result, eval_cfg.sigma_s)
     metrics["beat_reference"] = reference
     metrics["warnings"] = beat_warnings(metrics.get("beat_align_score", {}), reference)
+    if in_library:
+        metrics["warnings"].insert(0, (
+            f"Held-out songs {', '.join(in_library)} were training songs of this checkpoint "
+            "(the data changed since training): their scores measure a model that has seen "
+            "them, and beat_sync may play their own recorded segments."))
     skipped = style_skipped(train, held)
     if skipped is not None:
         metrics["style"] = {"skipped": skipped}

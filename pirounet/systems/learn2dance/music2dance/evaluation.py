@@ -141,17 +141,27 @@ def other_song(i: int, n: int, rng: np.random.Generator) -> int:
     return j + (j >= i)
 
 
+def library_overlap(model: DanceModel, songs: list[Song]) -> list[str]:
+    """Names of the songs whose dances are in the model's motion library (training songs)."""
+    return sorted({s.name for s in songs} & set(getattr(model.library, "song_names", None)
+                                                 or ()))
+
+
 def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
                    gen: GenerationSettings, n_iter: int, seed: int, sigma_s: float,
                    smooth_s: float, window_s: float, diversity_pairs: int,
-                   progress: Callable[[int], None] = lambda i: None) -> dict[str, Any]:
-    """Every metric of the module doc on held-out songs, summarised over n_iter iterations."""
+                   progress: Callable[[int], None] = lambda i: None,
+                   allow_in_library: bool = False) -> dict[str, Any]:
+    """Every metric of the module doc on held-out songs, summarised over n_iter iterations.
+
+    allow_in_library: go on when held-out songs were training songs (the data changed since
+    training and the user chose to evaluate anyway).
+    """
     if not songs:
         raise ValueError("no held-out songs to evaluate on")
     control = len(songs) >= 2  # the control dances to another held-out song
-    in_library = sorted({s.name for s in songs} & set(getattr(model.library, "song_names", None)
-                                                       or ()))
-    if in_library:  # a held-out dance among the played segments would be copied, not danced
+    in_library = library_overlap(model, songs)
+    if in_library and not allow_in_library:  # a held-out dance's segments would be copied
         raise ValueError(f"held-out songs {', '.join(in_library)} are in the motion library")
     fps = model.fps
     contexts = [model.contexts(s.music, len(s.moves)) for s in songs]  # encoder once per song
