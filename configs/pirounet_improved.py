@@ -13,7 +13,11 @@ docs/label_steering.md. Not measured at this size: a full run is about 57 hours 
 - bone_length_weight, velocity_weight, decoder_initial_state: bones that hold their length and
   no rush at the first frames;
 - latent_prior = "learned": random generation (and `export --sample=N`) draws from where each
-  label's codes are.
+  label's codes are;
+- decoder = "keypose": key poses from z joined by transitions whose duration the label sets,
+  so that the label steers the timing (label swap 0.62-0.72 in the quickstart against 0.36-0.38
+  with the LSTM decoder; docs/label_steering.md). decoder_time_features and
+  decoder_initial_state belong to the LSTM decoder: they act only with --decoder=lstm.
 The latent adversary and the label-swap term stay off: in the quickstart's budget neither got
 the label to steer (label swap 0.51-0.67 against 0.35) and both cost reconstruction and
 conditional quality (docs/label_steering.md); switch them on with --latent_adversary_weight=
@@ -25,6 +29,7 @@ pose_normalization = "standardize"
 decoder_time_features = 8
 decoder_initial_state = True
 latent_prior = "learned"
+decoder = "keypose"
 
 kl_weight = 1e-6
 kl_warmup_steps = 4550  # the first 10 of 500 epochs of 455 steps

@@ -121,6 +121,13 @@ def test_settings_name_the_wrong_value():
     assert TRAINING.load().decoder == "lstm"  # the paper's decoder stays the default
 
 
+def test_the_steering_and_improved_configs_switch_it_on():
+    configs = ROOT / "configs"
+    assert TRAINING.load([str(configs / "quickstart.py")]).decoder == "lstm"
+    for names in (("quickstart.py", "quickstart_steer.py"), ("pirounet_improved.py",)):
+        assert TRAINING.load([str(configs / n) for n in names]).decoder == "keypose", names
+
+
 def test_a_checkpoint_and_a_config_with_other_decoders_name_the_setting(tmp_path):
     tiny = str(ROOT / "configs" / "tiny.py")
     keypose, lstm = TRAINING.load([tiny, "--decoder='keypose'"]), TRAINING.load([tiny])
