@@ -62,3 +62,11 @@ def test_bone_variation_off_gives_the_published_numbers_and_on_logs_its_term():
                                                                            abs=1e-7)
     terms = five_steps({}, {"bone_variation_weight": 1e-3, "bones": bone_matrix(VICON_53)[:, :4]})
     assert math.isfinite(terms["bone_variation_labelled"])
+
+
+def test_the_new_options_are_off_in_the_defaults():
+    from pirounet.systems.pirounet.settings import TRAINING
+
+    defaults = TRAINING.load()
+    assert (defaults.bone_variation_weight, defaults.learning_rate_schedule) == (0, "constant")
+    assert defaults.latent_prior == "standard_normal"
