@@ -12,8 +12,8 @@ docs/label_steering.md. Not measured at this size: a full run is about 57 hours 
   leave the posterior collapse and keep sudden moves sudden (why_it_did_not_dance.md);
 - bone_length_weight, velocity_weight, decoder_initial_state: bones that hold their length and
   no rush at the first frames;
-- latent_prior = "learned": random generation (and `export --sample=N`) draws from where each
-  label's codes are;
+- latent_prior = "mixture": random generation (and `export --sample=N`) draws from a Gaussian
+  mixture fitted on each label's codes whenever a checkpoint is written;
 - decoder = "keypose": key poses from z joined by transitions whose duration the label sets,
   so that the label steers the timing (label swap 0.62-0.72 in the quickstart against 0.36-0.38
   with the LSTM decoder; docs/label_steering.md). In the quickstart's 600 steps it cost the
@@ -30,7 +30,7 @@ run_name = "pirounet_improved"
 pose_normalization = "standardize"
 decoder_time_features = 8
 decoder_initial_state = True
-latent_prior = "learned"
+latent_prior = "mixture"
 decoder = "keypose"
 
 kl_weight = 1e-6

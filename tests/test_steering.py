@@ -190,5 +190,5 @@ def test_every_option_is_off_in_the_defaults_and_on_in_the_bodies_and_improved_c
     for names in (("quickstart.py", "quickstart_bodies.py"), ("pirounet_improved.py",)):
         name = names[-1]
         cfg = TRAINING.load([str(configs / n) for n in names])
-        assert cfg.decoder_initial_state and cfg.latent_prior == "learned", name
+        assert cfg.decoder_initial_state and cfg.latent_prior == "mixture", name
         assert cfg.bone_length_weight > 0 and cfg.velocity_weight > 0, name
