@@ -20,10 +20,16 @@ with four remedies switched on; without them this budget learns a frozen mean po
   a mean squared error alone smooths sudden moves into slow ones, and every dance looks
   sustained.
 
-The options for bodies that hold together and a prior one can sample are off here:
-configs/quickstart_bodies.py switches them on (docs/label_steering.md has the measurements:
-they bring bones and the first frames close to real, and cost reconstruction, diversity and
-the conditional dances' "as asked" rate in this budget).
+Random generation samples latent_prior = "mixture": a Gaussian mixture per label fitted on the
+labelled training windows' codes whenever a checkpoint is written. Training is exactly the
+published one's; dances drawn from the prior are rated as asked about 0.8 of the time instead
+of 0.37 from N(0, I), where at kl_weight 1e-6 no code of the model lies.
+
+The options for bodies that hold together are off here: configs/quickstart_bodies.py switches
+them on (docs/label_steering.md has the measurements: they bring bones and the first frames
+close to real, and cost reconstruction, diversity and the conditional dances' "as asked" rate
+in this budget). configs/quickstart_steer.py swaps in the key-pose decoder, whose label sets
+the timing.
 
 Split: "ratio", the second published loader, so that valid accuracy shows the classifier
 learning. Like the "paper" split it leaks: valid windows overlap training windows, so valid
@@ -48,6 +54,7 @@ decoder_time_features = 8
 kl_weight = 1e-6
 kl_warmup_steps = 200
 motion_energy_weight = 1e-3
+latent_prior = "mixture"  # new dances come from where each label's codes are
 
 epochs = 15
 max_steps_per_epoch = 40
