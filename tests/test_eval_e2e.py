@@ -76,12 +76,8 @@ EXPECTED_KEYS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def restore_threads():
-    """main.py and main_eval set torch's thread count; give the next tests theirs back."""
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
+# main.py and main_eval set torch's thread count; give the next tests theirs back
+pytestmark = pytest.mark.usefixtures("keep_threads")
 
 
 @pytest.fixture(scope="module")

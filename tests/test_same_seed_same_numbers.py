@@ -128,13 +128,8 @@ def differences(golden: dict, now: dict, path: str = "") -> list[str]:
     return out
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One thread, as recorded: a different split of the sums changes their last bits."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# One thread, as recorded: a different split of the sums changes their last bits
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.mark.parametrize("system,record", [("pirounet", pirounet_numbers),

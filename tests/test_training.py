@@ -31,12 +31,8 @@ def data_args(tmp_path_factory) -> list[str]:
     return [f"--data_pattern={out}/mariel_*.npy", f"--labels_path={out}/labels_from_app.csv"]
 
 
-@pytest.fixture(autouse=True)
-def keep_threads():
-    """main() sets torch's thread count (tiny.py: 1); give the other tests theirs back."""
-    before = torch.get_num_threads()
-    yield
-    torch.set_num_threads(before)
+# main() sets torch's thread count (tiny.py: 1); give the other tests theirs back
+pytestmark = pytest.mark.usefixtures("keep_threads")
 
 
 def run(folder: Path, data_args: list[str], *args: str):
