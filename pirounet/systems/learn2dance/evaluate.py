@@ -27,8 +27,7 @@ from pirounet.music.errors import DataError
 from pirounet.systems.learn2dance.gan.evaluate import evaluate_pose_gan, evaluate_seq_gan
 from pirounet.systems.learn2dance.music2dance import plots
 from pirounet.systems.learn2dance.music2dance.data import songs_from_prepared
-from pirounet.systems.learn2dance.music2dance.evaluation import (evaluate_songs, grouped,
-                                                                 library_overlap)
+from pirounet.systems.learn2dance.music2dance.evaluation import evaluate_songs, grouped
 from pirounet.systems.learn2dance.music2dance.generate import (DanceModel, GenerationSettings,
                                                                PlaybackError, SongTooShortError)
 from pirounet.systems.learn2dance.music2dance.settings import EVAL_CONFIG, EVALUATION, TRAINING
@@ -128,13 +127,12 @@ def evaluate_music2dance(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, An
     log.info("%d %s songs, %d bootstrap iterations", len(held), eval_cfg.split,
              eval_cfg.bootstrap_iterations)
     tic = time.perf_counter()
-    # Held-out songs among the training dances: only when the data changed since training
-    # (on_data_change="warn" let the evaluation go on); said at the top of the report
-    in_library = library_overlap(model, held)
     try:
         result = evaluate_songs(model, held, train, gen, eval_cfg.bootstrap_iterations,
                                 eval_cfg.seed, eval_cfg.sigma_s, eval_cfg.smooth_s,
                                 eval_cfg.feature_window_s, eval_cfg.diversity_pairs,
+                                # held-out songs among the training dances: only when the
+                                # data changed since training and on_data_change lets it go on
                                 allow_in_library=eval_cfg.on_data_change != "refuse")
     except ValueError as err:
         raise DataError(f"{eval_cfg.split} split: {err}") from None
@@ -142,7 +140,8 @@ def evaluate_music2dance(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, An
     metrics = grouped(result, eval_cfg.sigma_s)
     metrics["beat_reference"] = reference
     metrics["warnings"] = beat_warnings(metrics.get("beat_align_score", {}), reference)
-    if in_library:
+    in_library = result["held_out_in_library"]
+    if in_library:  # said at the top of the report
         metrics["warnings"].insert(0, (
             f"Held-out songs {', '.join(in_library)} were training songs of this checkpoint "
             "(the data changed since training): their scores measure a model that has seen "

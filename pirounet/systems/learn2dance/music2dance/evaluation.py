@@ -155,7 +155,8 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
     """Every metric of the module doc on held-out songs, summarised over n_iter iterations.
 
     allow_in_library: go on when held-out songs were training songs (the data changed since
-    training and the user chose to evaluate anyway).
+    training and the user chose to evaluate anyway); the result names them
+    (held_out_in_library).
     """
     if not songs:
         raise ValueError("no held-out songs to evaluate on")
@@ -247,7 +248,7 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
     summaries = {k: summary([r[k] for r in runs]) for k in runs[0]}
     unscored = sorted({str(s.style) for s, ok in zip(songs, scored) if not ok})
     return {"summaries": summaries, "reference": floor, "styles": styles, "n_songs": len(songs),
-            "styles_not_scored": unscored,
+            "styles_not_scored": unscored, "held_out_in_library": in_library,
             "window_frames": length, "has_beats": has_beats, "style_known": style_known,
             "smooth_s": smooth_s}
 
