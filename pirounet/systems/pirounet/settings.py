@@ -46,7 +46,7 @@ TEST_AJD = ("mean", "mean_and_running_sum")  # pirounet/systems/pirounet/evaluat
 ENTANGLEMENT_DISTANCES = ("per_marker", "frobenius")  # pirounet/systems/pirounet/generation.py
 PUBLISHED_MODELS = ("", "dance", "watch")  # pirounet/systems/pirounet/evaluation/context.py
 POSE_NORMALIZATIONS = ("none", "standardize")  # pirounet/systems/pirounet/model/pirounet.py
-LATENT_PRIORS = ("standard_normal", "learned", "mixture")  # pirounet/systems/pirounet/model/
+LATENT_PRIORS = ("standard_normal", "learned", "mixture")  # .../model/pirounet.py
 DECODERS = ("lstm", "keypose")  # pirounet/systems/pirounet/model/pirounet.py
 N_LABELS = 3  # effort classes: low, medium, high (one tile setting per class)
 
@@ -182,4 +182,3 @@ EVAL_RENAMED = {"recognition_path": "fid_classifier_path",
 
 TRAINING = SettingsFile(SYSTEM, DEFAULT_CONFIG, TRAINING_RULES)  # what main.py loads
 EVALUATION = SettingsFile(SYSTEM, EVAL_CONFIG, EVAL_RULES, EVAL_RENAMED)  # main_eval.py
-
