@@ -72,6 +72,9 @@ decoder = "lstm"  # "lstm" (published) | "keypose": key poses from z, joined by 
 #   decoder_ settings above belong to the LSTM decoder and do nothing under "keypose"
 keypose_keys = 5  # "keypose": key poses per window (>= 2)
 keypose_detours = False  # "keypose": each transition may bend off the straight line (a Bezier)
+pose_output = "free"  # "free" (published): every decoded value on its own | "fixed_bones": the
+#   decoded poses keep the training data's mean segment lengths of its skeleton, rebuilt from
+#   the root out along the decoded directions (model/fixed_bones.py), under either decoder
 
 # ----------------------------------------------------------------------------- objective
 kl_weight = 1.0  # weight of the KL term (published KL has no 0.5 factor)

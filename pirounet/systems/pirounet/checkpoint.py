@@ -24,6 +24,7 @@ from pirounet.run import checkpoint as core
 from pirounet.run.checkpoint import CheckpointError
 from pirounet.run.config import Config
 from pirounet.run.lifecycle import plain_difference, rows_changed
+from pirounet.systems.pirounet.data.prepare import recorded_skeleton
 from pirounet.systems.pirounet.model import ModelConfig, PirouNet
 from pirounet.systems.pirounet.settings import SYSTEM, TRAINING
 
@@ -47,6 +48,7 @@ KEY_SETTINGS = (
     ("classifier.dense.", ("seq_len", "input_dim", "h_dim_classif")),
     ("classifier.layers.", ("h_dim_classif", "n_layers_classif", "label_dim")),
     ("pose_", ("pose_normalization", "input_dim")),
+    ("fixed_bones.", ("pose_output", "input_dim")),
     ("decoder.init_state.", ("decoder", "decoder_initial_state", "latent_dim", "h_dim",
                              "n_layers")),
     ("prior_", ("latent_prior", "label_dim", "latent_dim")),
@@ -132,7 +134,9 @@ def load_model(source: str | Path, cfg: Config | None = None, which: str = "last
     else:
         raise CheckpointError(f"{ckpt['path']} is in the published format and holds no config; "
                               "pass the config it was trained with as cfg")
-    model = PirouNet(ModelConfig.from_config(run_cfg))
+    # "fixed_bones" rebuilds the figure of the skeleton the run was trained on
+    model = PirouNet(ModelConfig.from_config(run_cfg),
+                     recorded_skeleton(ckpt.get("data_fingerprint")))
     core.load_weights(ckpt, {"model": model}, **shape_help(ckpt, run_cfg))
     return model.to(device).eval(), run_cfg, ckpt
 

@@ -48,6 +48,7 @@ PUBLISHED_MODELS = ("", "dance", "watch")  # pirounet/systems/pirounet/evaluatio
 POSE_NORMALIZATIONS = ("none", "standardize")  # pirounet/systems/pirounet/model/pirounet.py
 LATENT_PRIORS = ("standard_normal", "learned", "mixture")  # .../model/pirounet.py
 DECODERS = ("lstm", "keypose")  # pirounet/systems/pirounet/model/pirounet.py
+POSE_OUTPUTS = ("free", "fixed_bones")  # pirounet/systems/pirounet/model/pirounet.py
 N_LABELS = 3  # effort classes: low, medium, high (one tile setting per class)
 
 TRAINING_RULES: dict[str, Rule] = {
@@ -86,6 +87,7 @@ TRAINING_RULES: dict[str, Rule] = {
     "label_swap_weight": at_least(0),
     "decoder": one_of(*DECODERS),
     "keypose_keys": at_least(2),  # at least one transition between two key poses
+    "pose_output": one_of(*POSE_OUTPUTS),
     "bone_variation_weight": at_least(0),
     "learning_rate_schedule": one_of(*LEARNING_RATE_SCHEDULES),
     "kl_weight": at_least(0),

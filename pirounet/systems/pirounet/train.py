@@ -134,10 +134,13 @@ def main(args: list[str]) -> PirouNet:
                  len(unlabelled), len(labelled), len(valid), alpha)
 
         # Model
-        model = PirouNet(ModelConfig.from_config(cfg)).to(device)
+        try:  # "fixed_bones" needs a skeleton whose points share no marker
+            model = PirouNet(ModelConfig.from_config(cfg), data.skeleton).to(device)
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate,
                                      betas=tuple(cfg.adam_betas))
-        if model.standardize:  # a checkpoint loaded below brings its own statistics
+        if model.needs_pose_statistics:  # a checkpoint loaded below brings its own
             model.set_pose_statistics(data.training_poses())
         models, optimizers = {"model": model}, {"optimizer": optimizer}
         state = run.start(start, models, optimizers,

@@ -40,7 +40,7 @@ from pirounet.run.results import results_name
 from pirounet.skeletons import Skeleton
 from pirounet.systems.pirounet.checkpoint import load_checkpoint, shape_help
 from pirounet.systems.pirounet.data import Dataset, prepare_data
-from pirounet.systems.pirounet.data.prepare import check_skeleton
+from pirounet.systems.pirounet.data.prepare import check_skeleton, recorded_skeleton
 from pirounet.systems.pirounet.efforts import class_name
 from pirounet.systems.pirounet.generation import (
     MIN_WINDOWS_PER_LABEL,
@@ -308,7 +308,8 @@ def load_context(eval_cfg: Config, workers: int = 1) -> EvalContext:
     fmt = "published" if ckpt.get("config") is None else "pirounet"
     cfg = training_config(eval_cfg, ckpt)
     device = resolve_device(eval_cfg.device)
-    model = PirouNet(ModelConfig.from_config(cfg))
+    # "fixed_bones" rebuilds the figure of the skeleton the run was trained on
+    model = PirouNet(ModelConfig.from_config(cfg), recorded_skeleton(ckpt.get("data_fingerprint")))
     load_weights(ckpt, {"model": model}, **shape_help(ckpt, cfg))  # names each mismatch
     model.to(device).eval()
     # Evaluation reads the data the run was trained on; it never writes a stand-in data set.

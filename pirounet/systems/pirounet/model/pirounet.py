@@ -27,6 +27,10 @@ Three more options, all off in the paper (docs/label_steering.md has the measure
   behind a gradient reversal (model/adversary.py, model/objective.py): it learns to read the
   label from z while the encoder learns to hide it, so the decoder must take the effort from y.
 
+pose_output="fixed_bones" (an option; "free" is the paper's) passes the decoded poses through
+FixedBones (model/fixed_bones.py, buffers `fixed_bones.*`): every drawn segment of the data's
+skeleton, given to the constructor, keeps its mean training length; under either decoder.
+
 decoder="keypose" (an option; "lstm" is the paper's) swaps the LSTM decoder for key poses from
 z joined by transitions whose duration the label sets (model/keypose.py, its keys there);
 decoder_time_features and decoder_initial_state belong to the LSTM decoder and do nothing then.
@@ -41,16 +45,20 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from pirounet.skeletons import VICON_53, Skeleton
+
 from pirounet.systems.pirounet.model.adversary import LatentAdversary
 from pirounet.systems.pirounet.model.classifier import Classifier, xavier_init_linears
 from pirounet.systems.pirounet.model.decoder import Decoder
 from pirounet.systems.pirounet.model.encoder import Encoder
+from pirounet.systems.pirounet.model.fixed_bones import FixedBones
 from pirounet.systems.pirounet.model.keypose import KeyposeDecoder
 from pirounet.systems.pirounet.model.mixture import MixturePrior
 
 POSE_NORMALIZATIONS = ("none", "standardize")
 LATENT_PRIORS = ("standard_normal", "learned", "mixture")
 DECODERS = ("lstm", "keypose")
+POSE_OUTPUTS = ("free", "fixed_bones")
 DECODER_SPAN = 3.0  # "standardize": the decoder's (-1, 1) output spans +-3 stds of each value
 MIN_POSE_STD = 1e-4  # pose units; a value that never moves is not divided by ~0
 
@@ -79,6 +87,7 @@ class ModelConfig:
     decoder: str = "lstm"  # "lstm" (published) | "keypose": the label sets the timing
     keypose_keys: int = 5  # "keypose": key poses per window
     keypose_detours: bool = False  # "keypose": each transition may bend off the straight line
+    pose_output: str = "free"  # "free" (published) | "fixed_bones": the data's bone lengths
 
     @classmethod
     def from_config(cls, cfg: Any) -> "ModelConfig":
@@ -97,7 +106,8 @@ def one_hot(y: Tensor, label_dim: int) -> Tensor:
 class PirouNet(nn.Module):
     """Encoder q(z|x,y), decoder p(x|z,y) and classifier q(y|x) with the published keys."""
 
-    def __init__(self, config: ModelConfig = ModelConfig()):
+    def __init__(self, config: ModelConfig = ModelConfig(), skeleton: Skeleton = VICON_53):
+        """skeleton: the data's, whose segments "fixed_bones" keeps; unused otherwise."""
         super().__init__()
         c = self.config = config
         self.encoder = Encoder(c.input_dim, c.label_dim, c.h_dim, c.n_layers, c.latent_dim)
@@ -134,13 +144,30 @@ class PirouNet(nn.Module):
         if self.standardize:  # set from the training poses by set_pose_statistics
             self.register_buffer("pose_mean", torch.zeros(c.input_dim))
             self.register_buffer("pose_std", torch.ones(c.input_dim))
+        if c.pose_output not in POSE_OUTPUTS:
+            raise ValueError(f"pose_output must be one of {POSE_OUTPUTS}, got {c.pose_output!r}")
+        self.fixed_bones = None
+        if c.pose_output == "fixed_bones":  # its buffers are set by set_pose_statistics
+            if skeleton.pose_dim != c.input_dim:
+                raise ValueError(f"pose_output='fixed_bones' needs poses of skeleton "
+                                 f"{skeleton.name} ({skeleton.pose_dim} values), but input_dim "
+                                 f"is {c.input_dim}")
+            self.fixed_bones = FixedBones(skeleton)
 
     @torch.no_grad()
     def set_pose_statistics(self, poses: Tensor) -> None:
-        """Per-value mean and std of training poses (N, input_dim), for "standardize"."""
+        """From training poses (N, input_dim): per-value mean and std for "standardize", bone
+        lengths for "fixed_bones"."""
         if self.standardize:
             self.pose_mean.copy_(poses.mean(dim=0))
             self.pose_std.copy_(poses.std(dim=0).clamp_min(MIN_POSE_STD))
+        if self.fixed_bones is not None:
+            self.fixed_bones.set_statistics(poses)
+
+    @property
+    def needs_pose_statistics(self) -> bool:
+        """Whether set_pose_statistics sets anything (some option reads the training poses)."""
+        return self.standardize or self.fixed_bones is not None
 
     def _inputs(self, x: Tensor) -> Tensor:
         """What the networks see of poses x (B, T, D): as they are, or standardised."""
@@ -148,7 +175,8 @@ class PirouNet(nn.Module):
 
     def _poses(self, h: Tensor) -> Tensor:
         """Poses (B, T, D) from the decoder's output h in (-1, 1)."""
-        return self.pose_mean + DECODER_SPAN * self.pose_std * h if self.standardize else h
+        poses = self.pose_mean + DECODER_SPAN * self.pose_std * h if self.standardize else h
+        return poses if self.fixed_bones is None else self.fixed_bones(poses)
 
     def _labels(self, y: Tensor, x: Tensor) -> Tensor:
         return one_hot(y, self.config.label_dim).to(x.dtype)  # (B, K)
