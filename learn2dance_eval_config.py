@@ -38,7 +38,8 @@ playback = "beat_sync"  # "beat_sync": each move played as a real training segme
 #   move's k-means centroid on the fixed chunk grid (then transitions, blend_frames)
 segment_songs = "all"  # beat_sync: "all": a move's segments from every training song (the
 #   first beat_sync) | "nearest": from the nearest_songs training songs that sound most like
-#   this song (music features' mean and std, and tempo: music2dance/song_match.py)
-nearest_songs = 3  # segment_songs="nearest": how many training songs the segments come from
+#   this song (music features' mean and std, and tempo: music2dance/song_match.py) |
+#   "style": from every training song of the style that most of those songs have
+nearest_songs = 3  # segment_songs="nearest" or "style": how many near songs are looked at
 transitions = "blend"  # "blend": smooth chunk boundaries | "hard": published concatenation
 blend_frames = 8  # frames each side of a chunk boundary that the blend reaches

@@ -8,7 +8,8 @@ A real data set is measured with runs that hold different songs out (test_songs)
 per fold; docs/learn2dance_dance_quality.md gives the commands.
 
 For the run's held-out songs, each playback (published: centroids on the fixed chunk grid,
-blended; beat_sync: real segments with their stops on the song's beats) is evaluated by
+blended; beat_sync: real segments with their stops on the song's beats, from all training
+songs, the nearest ones, or those of the nearest songs' style) is evaluated by
 music2dance.evaluation with bootstrap intervals (songs resampled, new dances sampled), and
 read against real dancing:
 
@@ -17,7 +18,9 @@ read against real dancing:
                     real - control (another song's real dance on this song's beats)
     FID_k, FID_g    2-D, generated vs held-out real, over the real training dances' own
     speed           10th and 50th percentiles of the mean joint speed, generated / real
-    style           the dance's style read from its poses (chance 1 / styles)
+    style           the dance's style read from its poses (chance 1 / styles): from the
+                    moves read on the chunk grid, and by the motion judge fitted on the
+                    real training dances (style_judge.py); and the played moves' style
 
 It prints one table per run and playback with the targets, and writes results.json and
 <run>_frames.png (one held-out song: beat_sync, published and the real dance, frame by
@@ -51,14 +54,18 @@ from pirounet.systems.learn2dance.music2dance.generate import (DanceModel,  # no
 from pirounet.systems.learn2dance.prepare import prepare  # noqa: E402
 from pirounet.viz.strips import comic_strip  # noqa: E402
 
-def playbacks(nearest: list[int]) -> dict[str, GenerationSettings]:
-    """The playbacks compared: published, beat_sync from all songs, and from the k nearest."""
+def playbacks(nearest: list[int], style: list[int]) -> dict[str, GenerationSettings]:
+    """The playbacks compared: published, beat_sync from all songs, from the k nearest, and
+    from every song of the k nearest songs' style."""
     out = {"published": GenerationSettings(playback="published"),
            "beat_sync": GenerationSettings(playback="beat_sync", segment_songs="all")}
     for k in nearest:
         out[f"beat_sync_nearest{k}"] = GenerationSettings(playback="beat_sync",
                                                           segment_songs="nearest",
                                                           nearest_songs=k)
+    for k in style:
+        out[f"beat_sync_style{k}"] = GenerationSettings(playback="beat_sync",
+                                                        segment_songs="style", nearest_songs=k)
     return out
 
 
@@ -71,10 +78,11 @@ def load(run: str, checkpoint: str) -> tuple[DanceModel, list, list]:
     songs = songs_from_prepared(prepared, channel)
     train = [s for s in songs if s.split == "train"]
     model = DanceModel.from_checkpoint(ckpt)
-    if model.library is None or model.library.descriptors is None:  # an older run: cut its
+    if model.library is None or model.library.song_styles is None:  # an older run: cut its
         model.library = MotionLibrary.of(  # training dances, and describe their songs
             [s.poses for s in train], [s.moves for s in train], [s.beats for s in train],
-            model.chunk_frames, model.fps, [s.name for s in train], [s.music for s in train])
+            model.chunk_frames, model.fps, [s.name for s in train], [s.music for s in train],
+            [s.style for s in train])
     return model, [s for s in songs if s.split == "test"], train
 
 
@@ -114,6 +122,13 @@ def table(name: str, m: dict[str, Any]) -> list[str]:
                     "| >= 0.9 |")
         rows.append(f"| {name} | style per style | " + ", ".join(
             f"{k} {v['mean']:.2f}" for k, v in style["per_style"].items()) + " | |")
+        judge = style["judge"]
+        rows.append(f"| {name} | style, motion judge (real dances "
+                    f"{judge['real_dance']['mean']:.2f}; control "
+                    f"{judge['control_other_song']['mean']:.2f}) | {cell(judge['generated'])} "
+                    "| >= 0.9 |")
+        rows.append(f"| {name} | style of the played moves | {cell(style['played_moves'])} "
+                    "| |")
     return rows
 
 
@@ -139,6 +154,9 @@ def main() -> None:
     parser.add_argument("--out", default="results/dance_quality")
     parser.add_argument("--nearest_songs", type=int, action="append",
                         help="beat_sync from the k nearest training songs (repeat; default 3)")
+    parser.add_argument("--style_songs", type=int, action="append",
+                        help="beat_sync from every song of the k nearest songs' style "
+                        "(repeat; default 3)")
     parser.add_argument("--frames_song", default=None,
                         help="held-out song of the frames figure (default the first)")
     args = parser.parse_args()
@@ -151,7 +169,7 @@ def main() -> None:
               f"{len(train)} training songs, {len(model.library)} real segments")
         lines = ["| playback | figure | value [bootstrap 95 %] | against the target |",
                  "|---|---|---|---|"]
-        gens = playbacks(args.nearest_songs or [3])
+        gens = playbacks(args.nearest_songs or [3], args.style_songs or [3])
         for name, gen in gens.items():
             tic = time.process_time()
             result = evaluate_songs(model, held, train, gen, args.iterations, args.seed,

@@ -58,6 +58,9 @@ def test_training_writes_a_learn2dance_run(workdir):
             "decoder_optimizer_state_dict", "music_scaler", "centroids",
             "motion_library"} <= set(ckpt)
     assert ckpt["centroids"].shape == (6, 30, 15, 2)
+    library = ckpt["motion_library"]  # segment_songs="style" reads each song's style
+    assert len(library["song_styles"]) == len(library["song_names"])
+    assert all(isinstance(style, str) for style in library["song_styles"])
     lines = (run / "history.jsonl").read_text().splitlines()
     assert [json.loads(line)["epoch"] for line in lines] == [1, 2]
 

@@ -74,7 +74,10 @@ GUIDE = Guide(
                        "the floor to read the generated dances' FIDs against.",
         "style": "The style whose training moves best explain the dance's moves, over all "
                  "songs and per style; chance is one over the number of styles. Songs of a "
-                 "style no training song has are left out (not_scored).",
+                 "style no training song has are left out (not_scored). judge: a second "
+                 "reading that sees no moves, a classifier of 2-s windows' motion features "
+                 "fitted on the real training dances. played_moves: the style of the moves "
+                 "the model predicted (what the playback was asked to show).",
         "claims": "A claim holds when the 2.5th bootstrap percentile of the difference is "
                   "above zero.",
         "dances/": "Each dance (left) beside the real held-out dance (right), with the song "

@@ -67,8 +67,8 @@ def training_fps(songs) -> float:
 
 
 def library_arrays(train_songs, chunk_frames: int) -> dict[str, Any]:
-    """The training dances' beat-long segments (beat_sync playback) with their songs' names
-    and descriptors, as checkpoint tensors (the names as a list).
+    """The training dances' beat-long segments (beat_sync playback) with their songs' names,
+    descriptors and styles, as checkpoint tensors (names and styles as lists).
 
     Only dances at the training frame rate go in: a segment's length is its timing.
     """
@@ -76,8 +76,9 @@ def library_arrays(train_songs, chunk_frames: int) -> dict[str, Any]:
     same = [s for s in train_songs if s.fps == fps]
     library = MotionLibrary.of([s.poses for s in same], [s.moves for s in same],
                                [s.beats for s in same], chunk_frames, fps,
-                               [s.name for s in same], [s.music for s in same])
-    return {k: v if k == "song_names" else torch.as_tensor(v)
+                               [s.name for s in same], [s.music for s in same],
+                               [s.style for s in same])
+    return {k: v if k in ("song_names", "song_styles") else torch.as_tensor(v)
             for k, v in library.to_arrays().items()}
 
 

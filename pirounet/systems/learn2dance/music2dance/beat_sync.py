@@ -2,6 +2,7 @@
 
     library = MotionLibrary.of(train_poses, train_moves, beats, chunk_frames, fps, names, music)
     allowed = library.near_segments(song_music, song_beats, k)     # (S,) or None: all songs
+    allowed = library.style_segments(song_music, song_beats, k)    # (S,): the near songs' style
     poses = beat_sync_poses(moves, library, beats, n_frames, chunk_frames, allowed=allowed)
 
 The published playback shows a move as its k-means centroid: an average of many real chunks,
@@ -18,7 +19,8 @@ predicted for the chunk holding its middle, and plays that move's segment that b
 continues the dance: nearest in pose and velocity to where the previous segment ended, and
 nearest in length, so the time warp is small. The segments are those of every training song,
 or (segment_songs="nearest") those of the training songs that sound most like this one
-(song_match.py); when none of these holds the move, any of their segments may play. The
+(song_match.py), or (segment_songs="style") those of every training song of the style that
+most of those songs share; when none of these holds the move, any of their segments may play. The
 segment is resampled (linearly in time) to the interval's length, so its end stops land on
 the beats. A small pose offset joins it to
 the previous segment and fades out along it with a smoothstep, whose zero slope at both ends
@@ -52,15 +54,17 @@ class MotionLibrary:
     songs: np.ndarray | None = None  # (S,) int64: the training song each segment comes from
     song_names: list[str] | None = None  # (n,) those songs' names
     descriptors: np.ndarray | None = None  # (n, D) float32: song_match.song_descriptor each
+    song_styles: list[str] | None = None  # (n,) each song's style ("" where it has none)
 
     @classmethod
     def of(cls, dances: list[np.ndarray], moves: list[np.ndarray],
            beats: list[np.ndarray | None], chunk_frames: int, fps: float,
-           names: list[str] | None = None, music: list[np.ndarray] | None = None
-           ) -> "MotionLibrary":
+           names: list[str] | None = None, music: list[np.ndarray] | None = None,
+           styles: list[str | None] | None = None) -> "MotionLibrary":
         """Cut dances (T, 15, 2) at their beats (s) or stops; moves (ceil(T / c),) per chunk.
 
-        names and music (T, F) of the songs let beat_sync choose segments of similar songs.
+        names and music (T, F) of the songs let beat_sync choose segments of similar songs,
+        and their styles (None where unknown) segments of the style those songs share.
         """
         frames, bounds, labels, songs = [], [0], [], []
         for i, (poses, chunk_moves, song_beats) in enumerate(zip(dances, moves, beats)):
@@ -78,7 +82,8 @@ class MotionLibrary:
                    np.asarray(songs, np.int64) if described else None,
                    list(names) if described else None,
                    np.stack([song_descriptor(m, b) for m, b in zip(music, beats)])
-                   if described else None)
+                   if described else None,
+                   [s or "" for s in styles] if described and styles is not None else None)
 
     def __len__(self) -> int:
         return len(self.moves)
@@ -107,6 +112,30 @@ class MotionLibrary:
         near = nearest_songs(self.descriptors, song_descriptor(music, beats), k, own | ~has)
         return np.isin(self.songs, near)
 
+    def style_segments(self, music: np.ndarray, beats: np.ndarray | None, k: int,
+                       name: str | None = None) -> np.ndarray:
+        """(S,) bool: the segments of every training song of the style that most of the k
+        songs nearest music (T, F) have (a tie goes to the nearest song's style).
+
+        Every song of that style, not only the near ones: more segments to continue the dance
+        with, all danced in the style the music asks for. The song `name` is never danced from.
+        """
+        if self.descriptors is None or not self.song_styles or not any(self.song_styles):
+            raise LibraryError("this checkpoint's motion library holds no song styles (it was "
+                               "trained before segment_songs=style, or without styles): use "
+                               "segment_songs=all or nearest, or train the run again")
+        own = np.array([n == name for n in self.song_names])  # (n,)
+        styles = np.array(self.song_styles)
+        has = np.bincount(self.songs, minlength=len(own)) > 0
+        near = nearest_songs(self.descriptors, song_descriptor(music, beats), k,
+                             own | ~has | (styles == ""))
+        votes = {}  # style -> (count, -rank of its nearest song): most songs, then the nearest
+        for rank, song in enumerate(near):
+            count, first = votes.get(styles[song], (0, -rank))
+            votes[styles[song]] = (count + 1, first)
+        style = max(votes, key=votes.get)
+        return np.isin(self.songs, np.flatnonzero((styles == style) & ~own))
+
     def to_arrays(self) -> dict:
         """Plain arrays (and the song names) for a checkpoint."""
         out = {"poses": self.poses, "bounds": self.bounds, "moves": self.moves,
@@ -114,18 +143,22 @@ class MotionLibrary:
         if self.descriptors is not None:
             out.update(songs=self.songs, song_names=list(self.song_names),
                        descriptors=self.descriptors)
+        if self.song_styles is not None:
+            out["song_styles"] = list(self.song_styles)
         return out
 
     @classmethod
     def from_arrays(cls, arrays: dict) -> "MotionLibrary":
         """The library of to_arrays() (numpy arrays or tensors)."""
-        values = {k: v if k == "song_names" else np.asarray(v) for k, v in arrays.items()}
+        values = {k: v if k in ("song_names", "song_styles") else np.asarray(v)
+                  for k, v in arrays.items()}
         described = "descriptors" in values
         return cls(values["poses"].astype(np.float32), values["bounds"].astype(np.int64),
                    values["moves"].astype(np.int64), float(values["fps"]),
                    values["songs"].astype(np.int64) if described else None,
                    list(values["song_names"]) if described else None,
-                   values["descriptors"].astype(np.float32) if described else None)
+                   values["descriptors"].astype(np.float32) if described else None,
+                   list(values["song_styles"]) if "song_styles" in values else None)
 
 
 class LibraryError(ValueError):

@@ -28,7 +28,10 @@ mean (ci95_low/high, as PirouNet's evaluation reports) and the bootstrap percent
                      it (the classifier cannot name that style), and the result says so.
                      The moves are read from the poses (each chunk's nearest centroid), as
                      for the real dances, so every playback is judged on what it shows, not
-                     on the tokens it was given
+                     on the tokens it was given. Two more readings beside it: style_judge.py's
+                     classifier of motion features, fitted on the real training dances
+                     (sees no moves), and the style of the moves the model predicted (what
+                     the playback was asked to show)
 """
 from __future__ import annotations
 
@@ -38,6 +41,7 @@ import numpy as np
 
 from pirounet.systems.learn2dance.music2dance.data import Song
 from pirounet.systems.learn2dance.music2dance.generate import DanceModel, GenerationSettings
+from pirounet.systems.learn2dance.music2dance.style_judge import StyleJudge
 from pirounet.systems.learn2dance.vocabulary import Vocabulary, chunk
 from pirounet.metrics.beats import beat_align_score, joint_speed, motion_beats
 from pirounet.metrics.distribution import diversity
@@ -147,6 +151,23 @@ def library_overlap(model: DanceModel, songs: list[Song]) -> list[str]:
                                                  or ()))
 
 
+def judged_style(dances: list[tuple], judge: StyleJudge, table: np.ndarray,
+                 truth: np.ndarray, real_judged: np.ndarray, pick: np.ndarray,
+                 rng: np.random.Generator | None) -> dict[str, float]:
+    """The style judge's accuracy on the picked dances (read moves, poses, played moves),
+    on another song's dance (rng given) and on the real ones, and the played moves' style."""
+    if not pick.size:
+        return {}
+    out = {"style_judge_accuracy": np.mean([judge.read(dances[i][1]) == truth[i] for i in pick]),
+           "style_judge_accuracy_real": np.mean(real_judged[pick] == truth[pick]),
+           "style_accuracy_played_moves": np.mean([predicted_style(dances[i][2], table)
+                                                   == truth[i] for i in pick])}
+    if rng is not None:
+        out["style_judge_accuracy_control"] = np.mean(
+            [judge.read(dances[other_song(i, len(dances), rng)][1]) == truth[i] for i in pick])
+    return out
+
+
 def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
                    gen: GenerationSettings, n_iter: int, seed: int, sigma_s: float,
                    smooth_s: float, window_s: float, diversity_pairs: int,
@@ -190,6 +211,10 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
     truth = np.array([styles.index(s.style) if ok else -1 for s, ok in zip(songs, scored)])
     real_style = np.array([predicted_style(s.moves, table) for s in songs]) if style_known \
         else None
+    judge = StyleJudge.fit([s.poses for s in train if s.style in styles],
+                           [styles.index(s.style) for s in train if s.style in styles],
+                           fps) if style_known else None
+    real_judged = np.array([judge.read(s.poses) for s in songs]) if style_known else None
 
     runs = []
     for it, rng in enumerate(iteration_rngs(n_iter, seed)):
@@ -199,7 +224,7 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
             moves = model.moves_from_contexts(ctx, gen.sampling, gen.top_k, rng)
             poses = model.play(moves, len(songs[i].music), play_beats[i], gen, songs[i].music,
                                songs[i].name)
-            dances.append((poses_moves(poses, vocabulary), poses))
+            dances.append((poses_moves(poses, vocabulary), poses, moves))
         run = {"accuracy_top1": accuracy[pick, 0].mean(), "accuracy_top5": accuracy[pick, 1].mean()}
         gen_speed = speed_percentiles([dances[i][1] for i in pick], fps)
         run["speed_p10_ratio"], run["speed_p50_ratio"] = gen_speed / real_speed
@@ -242,6 +267,8 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
                 run["style_accuracy_control"] = np.mean(ctrl) if ctrl else np.nan
             run["style_accuracy_real"] = np.mean(real_style[pick_scored] == truth[pick_scored]) \
                 if pick_scored.size else np.nan
+            run.update(judged_style(dances, judge, table, truth, real_judged, pick_scored,
+                                    rng if control else None))
             run["style_minus_chance"] = run["style_accuracy"] - 1 / len(styles)
         runs.append({k: float(v) for k, v in run.items()})
         progress(it)
@@ -282,6 +309,15 @@ def grouped(result: dict[str, Any], sigma_s: float) -> dict[str, Any]:
         out["style"] = {name: s[key] for name, key in (
             ("generated", "style_accuracy"), ("control_other_song", "style_accuracy_control"),
             ("real_dance", "style_accuracy_real")) if key in s}
+        out["style"]["judge"] = {name: s[key] for name, key in (
+            ("generated", "style_judge_accuracy"),
+            ("control_other_song", "style_judge_accuracy_control"),
+            ("real_dance", "style_judge_accuracy_real")) if key in s}
+        out["style"]["judge"]["how"] = ("a classifier of motion features (log kinetic, "
+                                        "geometric) of 2-s windows, fitted on the real "
+                                        "training dances; it sees no moves")
+        if "style_accuracy_played_moves" in s:
+            out["style"]["played_moves"] = s["style_accuracy_played_moves"]
         out["style"]["per_style"] = {style: s[f"style_accuracy/{style}"]
                                      for style in result["styles"]
                                      if np.isfinite(s[f"style_accuracy/{style}"]["mean"])}

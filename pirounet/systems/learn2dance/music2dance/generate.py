@@ -16,7 +16,8 @@ Moves become poses in one of two playbacks:
     beat_sync  (default) real motion on the song's beats: each beat interval plays a real
                training segment of its move, from one stop to the next, time-warped so the
                stops land on the beats (beat_sync.py); segment_songs="nearest" takes the
-               segments from the nearest_songs training songs that sound most like this one
+               segments from the nearest_songs training songs that sound most like this one,
+               "style" from every training song of the style most of those songs share
     published  each move's vocabulary centroid (c frames), one after another. The published
                code concatenated them, so the body jumps every c frames; transitions="blend"
                spreads each jump over blend_frames frames either side of the boundary with a
@@ -49,7 +50,7 @@ from pirounet.viz.soundtrack import animate_with_soundtrack
 SAMPLINGS = ("top_k", "greedy")
 TRANSITIONS = ("blend", "hard")
 PLAYBACKS = ("beat_sync", "published")
-SEGMENT_SONGS = ("nearest", "all")
+SEGMENT_SONGS = ("nearest", "all", "style")
 
 
 class SongTooShortError(ValueError):
@@ -75,7 +76,8 @@ class GenerationSettings:
     transitions: str = "blend"  # published playback only
     blend_frames: int = 8  # published playback, blend only
     segment_songs: str = "all"  # beat_sync: "all" training songs' segments | "nearest" songs'
-    nearest_songs: int = 3  # beat_sync, segment_songs="nearest": how many songs
+    #   | "style": every song of the nearest songs' style
+    nearest_songs: int = 3  # beat_sync, segment_songs="nearest" or "style": how many songs
 
 
 def blend_transitions(poses: np.ndarray, chunk_frames: int, blend_frames: int) -> np.ndarray:
@@ -221,15 +223,18 @@ class DanceModel:
             raise PlaybackError("this checkpoint holds no motion library (it was trained "
                                 "before beat_sync playback): use playback=published")
         allowed = None
-        if gen.segment_songs == "nearest":
+        if gen.segment_songs in ("nearest", "style"):
             if music is None:
-                raise ValueError("segment_songs='nearest' needs the song's music features")
+                raise ValueError(f"segment_songs='{gen.segment_songs}' needs the song's music "
+                                 "features")
+            choose = (self.library.near_segments if gen.segment_songs == "nearest"
+                      else self.library.style_segments)
             try:
-                allowed = self.library.near_segments(music, beats, gen.nearest_songs, name)
+                allowed = choose(music, beats, gen.nearest_songs, name)
             except LibraryError as err:
                 raise PlaybackError(str(err)) from None
         beats = np.zeros(0) if beats is None else beats  # no beats: a steady pulse instead
-        if allowed is not None:  # the near songs' dancers step at their own tempo octave
+        if allowed is not None:  # the chosen songs' dancers step at their own tempo octave
             beats = beats_at_octave(beats, np.median(self.library.lengths[allowed]) / self.fps)
         return beat_sync_poses(moves, self.library, beats, n_frames, self.chunk_frames,
                                allowed=allowed)
