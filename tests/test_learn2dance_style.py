@@ -71,6 +71,10 @@ def test_a_library_without_styles_says_so():
     tune, beats = music(1.0, 0.5, 0)
     with pytest.raises(LibraryError, match="no song styles.*segment_songs=all or nearest"):
         lib.style_segments(tune, beats, 2)
+    alone = library()
+    alone.song_styles = ["fast", "", "", "", ""]  # the one styled song is the one danced
+    with pytest.raises(LibraryError, match="no other training song with a style"):
+        alone.style_segments(tune, beats, 2, name="loud_a")
     model = DanceModel(None, None, None, np.zeros((3, 30, 15, 2), np.float32), "aligned", FPS,
                        library=lib)
     with pytest.raises(PlaybackError, match="no song styles"):

@@ -129,6 +129,9 @@ class MotionLibrary:
         has = np.bincount(self.songs, minlength=len(own)) > 0
         near = nearest_songs(self.descriptors, song_descriptor(music, beats), k,
                              own | ~has | (styles == ""))
+        if len(near) == 0:
+            raise LibraryError("no other training song with a style has segments: use "
+                               "segment_songs=all")
         votes = {}  # style -> (count, -rank of its nearest song): most songs, then the nearest
         for rank, song in enumerate(near):
             count, first = votes.get(styles[song], (0, -rank))
