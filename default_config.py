@@ -72,6 +72,8 @@ decoder = "lstm"  # "lstm" (published) | "keypose": key poses from z, joined by 
 #   decoder_ settings above belong to the LSTM decoder and do nothing under "keypose"
 keypose_keys = 5  # "keypose": key poses per window (>= 2)
 keypose_detours = False  # "keypose": each transition may bend off the straight line (a Bezier)
+keypose_duration_slack = 0.25  # "keypose": each label's transition duration is learned within
+#   exp(+-slack) of the dancer's 60 / 20 / 7 frames (at most 0.25); 0 holds them there
 pose_output = "free"  # "free" (published): every decoded value on its own | "fixed_bones": the
 #   decoded poses keep the training data's mean segment lengths of its skeleton, rebuilt from
 #   the root out along the decoded directions (model/fixed_bones.py), under either decoder

@@ -171,3 +171,13 @@ def test_a_tiny_keypose_run_trains_and_evaluates(keypose_run, monkeypatch):
     # by construction, every code's end effectors accelerate more under a higher label
     assert swap["ordered"] == 1.0
     assert (keypose_run / "results/debug/keypose/entanglement/label_swap_strip.png").is_file()
+
+
+def test_a_slack_of_zero_holds_each_labels_duration():
+    decoder = keypose_model(keypose_duration_slack=0.0).decoder
+    with torch.no_grad():
+        decoder.duration_shift.copy_(torch.tensor([-100.0, 3.0, 100.0]))
+    assert decoder.label_frames().tolist() == pytest.approx([60.0, 20.0, 7.0])
+    assert TRAINING.load().keypose_duration_slack == 0.25  # learned, as before the setting
+    with pytest.raises(ConfigError, match="keypose_duration_slack"):
+        TRAINING.load(["--keypose_duration_slack=0.5"])  # one label's timing would meet another's

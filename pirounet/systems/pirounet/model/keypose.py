@@ -9,8 +9,9 @@ the timing by construction:
   (-1, 1) output space), K-1 sorted transition centres c_k (`gaps.*`: a softmax over K gaps,
   summed, so they lie in order inside the window) and a pace factor f in [PACE_RANGE]
   (`pace.*`) for the variation within a label;
-- each label y has a learned transition duration d_y = INITIAL_FRAMES[y] * exp(DURATION_SLACK
-  * tanh(a_y)) frames (`duration_shift`, a, (label_dim,), starts at 0). INITIAL_FRAMES are the
+- each label y has a learned transition duration d_y = INITIAL_FRAMES[y] * exp(slack
+  * tanh(a_y)) frames (`duration_shift`, a, (label_dim,), starts at 0; slack is the setting
+  keypose_duration_slack, at most DURATION_SLACK; 0 holds every duration at INITIAL_FRAMES). INITIAL_FRAMES are the
   synthetic dancer's sustained / neutral / sudden transitions (classes 0 / 1 / 2 last 42-88 /
   14-28 / 5-10 frames at 35 fps);
 - x_t = P_0 + sum_k (P_k - P_{k-1}) s((t - c_k) / (f d_y)), s the minimum-jerk smoothstep of
@@ -36,7 +37,7 @@ from torch import Tensor, nn
 
 INITIAL_FRAMES = (60.0, 20.0, 7.0)  # transition frames per label, low (sustained) to high
 PACE_RANGE = (0.8, 1.25)  # bounds of the pace factor z sets on its label's duration
-DURATION_SLACK = 0.25  # a label's learned duration stays within exp(+-0.25) of INITIAL_FRAMES
+DURATION_SLACK = 0.25  # the most a label's learned duration may leave INITIAL_FRAMES: exp(+-0.25)
 
 
 def initial_frames(label_dim: int) -> Tensor:
@@ -57,7 +58,8 @@ class KeyposeDecoder(nn.Module):
     """z -> MLP -> key poses, centres, pace; y -> duration; smooth steps between the poses."""
 
     def __init__(self, latent_dim: int, label_dim: int, h_dim: int, output_dim: int,
-                 seq_len: int, neg_slope: float, n_keys: int, detours: bool = False):
+                 seq_len: int, neg_slope: float, n_keys: int, detours: bool = False,
+                 duration_slack: float = DURATION_SLACK):
         super().__init__()
         if n_keys < 2:
             raise ValueError(f"keypose_keys must be at least 2 (one transition), got {n_keys}")
@@ -69,13 +71,15 @@ class KeyposeDecoder(nn.Module):
         self.pace = nn.Linear(h_dim, 1)
         self.register_buffer("initial_frames", initial_frames(label_dim), persistent=False)
         self.duration_shift = nn.Parameter(torch.zeros(label_dim))
+        self.duration_slack = duration_slack
         self.detours = nn.Linear(h_dim, 2 * (n_keys - 1) * output_dim) if detours else None
         self.register_buffer("frames", torch.arange(seq_len, dtype=torch.float32),
                              persistent=False)  # (T,)
 
     def label_frames(self) -> Tensor:
         """Each label's transition duration d_y in frames, (label_dim,)."""
-        return self.initial_frames * torch.exp(DURATION_SLACK * torch.tanh(self.duration_shift))
+        shift = self.duration_slack * torch.tanh(self.duration_shift)  # (label_dim,)
+        return self.initial_frames * torch.exp(shift)
 
     def timing(self, h: Tensor, y_onehot: Tensor) -> tuple[Tensor, Tensor]:
         """Transition centres (B, K-1) in frames and durations (B,) in frames."""

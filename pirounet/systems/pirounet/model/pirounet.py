@@ -87,6 +87,7 @@ class ModelConfig:
     decoder: str = "lstm"  # "lstm" (published) | "keypose": the label sets the timing
     keypose_keys: int = 5  # "keypose": key poses per window
     keypose_detours: bool = False  # "keypose": each transition may bend off the straight line
+    keypose_duration_slack: float = 0.25  # "keypose": how far (log) a label's duration may move
     pose_output: str = "free"  # "free" (published) | "fixed_bones": the data's bone lengths
 
     @classmethod
@@ -116,7 +117,7 @@ class PirouNet(nn.Module):
         if c.decoder == "keypose":
             self.decoder = KeyposeDecoder(c.latent_dim, c.label_dim, c.h_dim, c.input_dim,
                                           c.seq_len, c.neg_slope, c.keypose_keys,
-                                          c.keypose_detours)
+                                          c.keypose_detours, c.keypose_duration_slack)
         else:
             self.decoder = Decoder(c.latent_dim, c.label_dim, c.h_dim, c.n_layers, c.input_dim,
                                    c.seq_len, c.neg_slope, c.decoder_time_features,
