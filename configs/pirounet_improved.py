@@ -10,8 +10,9 @@ docs/label_steering.md. Not measured at this size: a full run is about 57 hours 
 
 - pose_normalization, decoder_time_features, kl_weight 1e-6 with a warm-up, motion energy:
   leave the posterior collapse and keep sudden moves sudden (why_it_did_not_dance.md);
-- bone_length_weight, velocity_weight, decoder_initial_state: bones that hold their length and
-  no rush at the first frames;
+- pose_output = "fixed_bones", velocity_weight, decoder_initial_state: bones that keep the
+  data's lengths by construction (model/fixed_bones.py; it replaces the bone-length term,
+  which left bones 4-5x real and cost reconstruction) and no rush at the first frames;
 - latent_prior = "mixture": random generation (and `export --sample=N`) draws from a Gaussian
   mixture fitted on each label's codes whenever a checkpoint is written;
 - decoder = "keypose": key poses from z joined by transitions whose duration the label sets,
@@ -36,5 +37,5 @@ decoder = "keypose"
 kl_weight = 1e-6
 kl_warmup_steps = 4550  # the first 10 of 500 epochs of 455 steps
 motion_energy_weight = 1e-3
-bone_length_weight = 0.1
+pose_output = "fixed_bones"
 velocity_weight = 10.0

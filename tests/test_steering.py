@@ -185,10 +185,11 @@ def test_every_option_is_off_in_the_defaults_and_on_in_the_bodies_and_improved_c
     configs = Path(__file__).resolve().parents[1] / "configs"
     defaults = TRAINING.load()
     assert (defaults.decoder_initial_state, defaults.latent_prior) == (False, "standard_normal")
+    assert defaults.pose_output == "free"
     assert (defaults.bone_length_weight, defaults.velocity_weight, defaults.label_swap_weight,
             defaults.latent_adversary_weight) == (0, 0, 0, 0)
     for names in (("quickstart.py", "quickstart_bodies.py"), ("pirounet_improved.py",)):
         name = names[-1]
         cfg = TRAINING.load([str(configs / n) for n in names])
         assert cfg.decoder_initial_state and cfg.latent_prior == "mixture", name
-        assert cfg.bone_length_weight > 0 and cfg.velocity_weight > 0, name
+        assert cfg.pose_output == "fixed_bones" and cfg.velocity_weight > 0, name
