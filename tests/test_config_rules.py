@@ -75,6 +75,8 @@ BAD_TRAINING["velocity_weight"] = ["-2.0"]
 BAD_TRAINING["label_swap_weight"] = ["-1.0"]
 BAD_TRAINING["decoder"] = ["'gru'"]
 BAD_TRAINING["keypose_keys"] = ["1"]
+BAD_TRAINING["keypose_duration_slack"] = ["-0.1", "0.3"]
+BAD_TRAINING["pose_output"] = ["'rotations'"]
 # ---- any motion capture
 BAD_TRAINING["skeleton"] = ["'vicon'", "'mylab.txt'"]
 BAD_TRAINING["fps"] = ["-1.0"]
