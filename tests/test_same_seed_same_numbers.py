@@ -1,16 +1,20 @@
 """The same seed gives the same checkpoints and metrics.json as recorded before a refactor.
 
 Tiny seeded runs of both systems (PirouNet: train + main_eval; learn2dance: music2dance train +
-main_eval, pose GAN and sequence GAN, each
-evaluated) are compared with tests/fixtures/same_seed_numbers.json:
-each model tensor by its sum, absolute sum and first and last values, and every number of
-metrics.json (timings aside; null compares equal to a recorded NaN). Re-record only for a change meant to alter the numbers:
+main_eval, pose GAN and sequence GAN, each evaluated) are compared with the recordings
+tests/fixtures/same_seed_numbers*.json: each model tensor by its sum, absolute sum and first
+and last values, and every number of metrics.json (timings aside; null compares equal to a
+recorded NaN). The comparison allows a relative difference of 1e-4.
 
-    python tests/test_same_seed_same_numbers.py --record
+One recording per kind of CPU: float sums on another CPU (other SIMD widths and matrix units in
+the BLAS kernels) differ in the last bits, which Adam steps, the evaluation's own trained
+feature network, the GANs and the beat detectors' discrete minima amplify to 1e-3 and more, while a
+change in what is computed or in the order of random draws moves them by far more. A run passes
+when it matches any one recording. Re-record only for a change meant to alter the numbers (and
+delete the other CPUs' recordings then, which no longer hold):
 
-The comparison allows a relative difference of 1e-4: float sums on another CPU (other SIMD
-widths in the BLAS kernels) differ in the last bits, which a few Adam steps amplify; a change
-in what is computed or in the order of random draws moves them by far more.
+    python tests/test_same_seed_same_numbers.py --record          # same_seed_numbers.json
+    python tests/test_same_seed_same_numbers.py --record NAME     # same_seed_numbers_NAME.json
 """
 from __future__ import annotations
 
@@ -32,7 +36,8 @@ from helpers import (LEARN2DANCE_GAN_TINY, LEARN2DANCE_MODEL_TINY,  # noqa: E402
 import main  # noqa: E402
 import main_eval  # noqa: E402
 
-GOLDEN = ROOT / "tests" / "fixtures" / "same_seed_numbers.json"
+FIXTURES = ROOT / "tests" / "fixtures"
+GOLDEN = FIXTURES / "same_seed_numbers.json"  # the first recording; others: *_<cpu>.json
 RTOL, ATOL = 1e-4, 1e-6
 SKIPPED = ("timing_s",)  # wall-clock seconds, different every run
 PIROUNET_EVAL = ["configs/eval_debug.py", "--load_from_checkpoint=tiny", "--cpu_threads=1",
@@ -135,16 +140,23 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 @pytest.mark.parametrize("system,record", [("pirounet", pirounet_numbers),
                                            ("learn2dance", learn2dance_numbers)])
 def test_same_seed_gives_the_recorded_numbers(tmp_path, system, record):
-    golden = json.loads(GOLDEN.read_text())[system]
-    problems = differences(golden, record(tmp_path))
-    assert not problems, f"{len(problems)} differ:\n" + "\n".join(problems[:30])
+    now = record(tmp_path)
+    recordings = sorted(FIXTURES.glob("same_seed_numbers*.json"))
+    assert recordings, f"no recording in {FIXTURES}"
+    found = {path.name: differences(json.loads(path.read_text())[system], now)
+             for path in recordings}
+    if all(found.values()):  # no recording matches: show the closest one's differences
+        name, problems = min(found.items(), key=lambda item: len(item[1]))
+        pytest.fail(f"matches none of {sorted(found)}; the closest, {name}: "
+                    f"{len(problems)} differ:\n" + "\n".join(problems[:30]))
 
 
-if __name__ == "__main__" and sys.argv[1:] == ["--record"]:
+if __name__ == "__main__" and sys.argv[1:2] == ["--record"] and len(sys.argv) <= 3:
     import tempfile
 
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         values = {"pirounet": pirounet_numbers(Path(a)), "learn2dance": learn2dance_numbers(Path(b))}
-    GOLDEN.write_text(json.dumps(values, indent=1, sort_keys=True) + "\n")
-    print(f"wrote {GOLDEN}")
+    out = FIXTURES / f"same_seed_numbers_{sys.argv[2]}.json" if len(sys.argv) == 3 else GOLDEN
+    out.write_text(json.dumps(values, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {out}")
