@@ -54,18 +54,38 @@ from pirounet.systems.learn2dance.music2dance.generate import (DanceModel,  # no
 from pirounet.systems.learn2dance.prepare import prepare  # noqa: E402
 from pirounet.viz.strips import comic_strip  # noqa: E402
 
-def playbacks(nearest: list[int], style: list[int]) -> dict[str, GenerationSettings]:
+SUFFIX = {"sound_tempo": "", "sound_tempo_meter": "_meter"}  # playback name per song_features
+
+
+def playbacks(nearest: list[int], style: list[int],
+              features: list[str]) -> dict[str, GenerationSettings]:
     """The playbacks compared: published, beat_sync from all songs, from the k nearest, and
-    from every song of the k nearest songs' style."""
+    from every song of the k nearest songs' style, the near songs found with each of
+    features (song_match.SONG_FEATURES)."""
     out = {"published": GenerationSettings(playback="published"),
            "beat_sync": GenerationSettings(playback="beat_sync", segment_songs="all")}
-    for k in nearest:
-        out[f"beat_sync_nearest{k}"] = GenerationSettings(playback="beat_sync",
-                                                          segment_songs="nearest",
-                                                          nearest_songs=k)
-    for k in style:
-        out[f"beat_sync_style{k}"] = GenerationSettings(playback="beat_sync",
-                                                        segment_songs="style", nearest_songs=k)
+    for which in features:
+        for k in nearest:
+            out[f"beat_sync_nearest{k}{SUFFIX[which]}"] = GenerationSettings(
+                playback="beat_sync", segment_songs="nearest", nearest_songs=k,
+                song_features=which)
+        for k in style:
+            out[f"beat_sync_style{k}{SUFFIX[which]}"] = GenerationSettings(
+                playback="beat_sync", segment_songs="style", nearest_songs=k,
+                song_features=which)
+    return out
+
+
+def danced_styles(model: DanceModel, held: list, gens: dict[str, GenerationSettings]
+                  ) -> dict[str, dict[str, list]]:
+    """{playback: {held-out song: [the style its segments come from, its true style]}} of
+    the style playbacks."""
+    out = {}
+    for name, gen in gens.items():
+        if gen.segment_songs == "style":
+            out[name] = {s.name: [model.library.music_style(
+                s.music, model.song_beats(s.music), gen.nearest_songs, s.name,
+                gen.song_features), s.style] for s in held}
     return out
 
 
@@ -78,7 +98,7 @@ def load(run: str, checkpoint: str) -> tuple[DanceModel, list, list]:
     songs = songs_from_prepared(prepared, channel)
     train = [s for s in songs if s.split == "train"]
     model = DanceModel.from_checkpoint(ckpt)
-    if model.library is None or model.library.song_styles is None:  # an older run: cut its
+    if model.library is None or model.library.meters is None:  # an older run: cut its
         model.library = MotionLibrary.of(  # training dances, and describe their songs
             [s.poses for s in train], [s.moves for s in train], [s.beats for s in train],
             model.chunk_frames, model.fps, [s.name for s in train], [s.music for s in train],
@@ -157,6 +177,10 @@ def main() -> None:
     parser.add_argument("--style_songs", type=int, action="append",
                         help="beat_sync from every song of the k nearest songs' style "
                         "(repeat; default 3)")
+    parser.add_argument("--song_features", action="append",
+                        choices=("sound_tempo", "sound_tempo_meter"),
+                        help="what makes songs near, for the nearest and style playbacks "
+                        "(repeat; default sound_tempo)")
     parser.add_argument("--frames_song", default=None,
                         help="held-out song of the frames figure (default the first)")
     args = parser.parse_args()
@@ -169,7 +193,14 @@ def main() -> None:
               f"{len(train)} training songs, {len(model.library)} real segments")
         lines = ["| playback | figure | value [bootstrap 95 %] | against the target |",
                  "|---|---|---|---|"]
-        gens = playbacks(args.nearest_songs or [3], args.style_songs or [3])
+        gens = playbacks(args.nearest_songs or [3], args.style_songs or [3],
+                         args.song_features or ["sound_tempo"])
+        styles = danced_styles(model, held, gens)
+        results[f"{run}/danced_styles"] = styles
+        for name, chosen in styles.items():
+            wrong = [f"{song} as {got}" for song, (got, true) in chosen.items() if got != true]
+            print(f"{name}: segments of the true style for {len(chosen) - len(wrong)} of "
+                  f"{len(chosen)} songs" + (f"; not: {', '.join(wrong)}" if wrong else ""))
         for name, gen in gens.items():
             tic = time.process_time()
             result = evaluate_songs(model, held, train, gen, args.iterations, args.seed,

@@ -10,9 +10,9 @@ the stick figure dancing with the song as soundtrack (a silent <song>.gif if ffm
 <song> is the song's file name without its last suffix ("take.1.wav" -> "take.1"); songs of
 one command that share it are numbered ("take-1", "take-2"). The music features, vocabulary
 and generation settings come from the run's checkpoint; --sampling, --top_k, --playback,
---segment_songs, --nearest_songs, --transitions, --blend_frames, --animation and --seed
-override them. beat_sync playback
-(the default) places the moves on the song's beats, from the beat tracker.
+--segment_songs, --nearest_songs, --song_features, --transitions, --blend_frames,
+--animation and --seed override them. beat_sync playback (the default) places the moves on
+the song's beats, from the beat tracker.
 The checkpoint is the run's best.pt (the lowest validation loss), as main_eval.py uses;
 --checkpoint=last takes the final epoch's.
 
@@ -40,6 +40,7 @@ from pirounet.systems.learn2dance.music2dance.generate import (PLAYBACKS, SAMPLI
                                                                write_dance)
 from pirounet.metrics.beats import beat_times
 from pirounet.systems.learn2dance.music2dance.settings import ANIMATIONS
+from pirounet.systems.learn2dance.music2dance.song_match import SONG_FEATURES
 from pirounet.run.atomic import write_text_atomic
 from pirounet.run.checkpoint import CheckpointError, check_system, read_checkpoint
 
@@ -115,9 +116,10 @@ def dance_for_song(model: DanceModel, cfg: dict[str, Any], song: str | Path, out
     """
     song = Path(song)
     keys = ("sampling", "top_k", "playback", "transitions", "blend_frames", "animation",
-            "segment_songs", "nearest_songs")
+            "segment_songs", "nearest_songs", "song_features")
     defaults = {"playback": "published",  # a run saved before the playback setting
-                "segment_songs": "all", "nearest_songs": 3}  # before segment_songs
+                "segment_songs": "all", "nearest_songs": 3,  # before segment_songs
+                "song_features": "sound_tempo"}  # before song_features
     settings = {key: overrides[key] if overrides.get(key) is not None
                 else cfg.get(key, defaults.get(key)) for key in keys}
     features = music_features(song, cfg["music_features"], model.fps, cfg["audio_hop"],
@@ -129,7 +131,8 @@ def dance_for_song(model: DanceModel, cfg: dict[str, Any], song: str | Path, out
         beats = beat_times(tracked[:, BEAT_CHANNEL], model.fps)
     gen = GenerationSettings(settings["sampling"], settings["top_k"], settings["playback"],
                              settings["transitions"], settings["blend_frames"],
-                             settings["segment_songs"], settings["nearest_songs"])
+                             settings["segment_songs"], settings["nearest_songs"],
+                             settings["song_features"])
     dance = model.dance(features, gen, seed, beats, name=str(song))
     name = name or song.stem
     return write_dance(dance, Path(out) / name, audio=song, animation=settings["animation"],
@@ -152,6 +155,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--playback", choices=PLAYBACKS, default=None)
     parser.add_argument("--segment_songs", choices=SEGMENT_SONGS, default=None)
     parser.add_argument("--nearest_songs", type=int, default=None)
+    parser.add_argument("--song_features", choices=SONG_FEATURES, default=None)
     parser.add_argument("--transitions", choices=TRANSITIONS, default=None)
     parser.add_argument("--blend_frames", type=int, default=None)
     parser.add_argument("--animation", choices=ANIMATIONS, default=None)
@@ -173,6 +177,7 @@ def main(argv: Sequence[str]) -> list[dict[str, Path]]:
                                top_k=args.top_k, playback=args.playback,
                                segment_songs=args.segment_songs,
                                nearest_songs=args.nearest_songs,
+                               song_features=args.song_features,
                                transitions=args.transitions,
                                blend_frames=args.blend_frames, animation=args.animation)
         record_outputs(out, list(paths.values()))

@@ -125,7 +125,8 @@ def evaluate_music2dance(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, An
     model = DanceModel.from_checkpoint(ckpt)
     gen = GenerationSettings(eval_cfg.sampling, eval_cfg.top_k, eval_cfg.playback,
                              eval_cfg.transitions, eval_cfg.blend_frames,
-                             eval_cfg.segment_songs, eval_cfg.nearest_songs)
+                             eval_cfg.segment_songs, eval_cfg.nearest_songs,
+                             eval_cfg.song_features)
     timing["load"] = time.perf_counter() - tic
     log.info("%d %s songs, %d bootstrap iterations", len(held), eval_cfg.split,
              eval_cfg.bootstrap_iterations)

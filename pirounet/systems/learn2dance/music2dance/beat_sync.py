@@ -3,6 +3,7 @@
     library = MotionLibrary.of(train_poses, train_moves, beats, chunk_frames, fps, names, music)
     allowed = library.near_segments(song_music, song_beats, k)     # (S,) or None: all songs
     allowed = library.style_segments(song_music, song_beats, k)    # (S,): the near songs' style
+    allowed = library.style_segments(song_music, song_beats, k, features="sound_tempo_meter")
     poses = beat_sync_poses(moves, library, beats, n_frames, chunk_frames, allowed=allowed)
 
 The published playback shows a move as its k-means centroid: an average of many real chunks,
@@ -34,7 +35,8 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from pirounet.metrics.beats import SMOOTH_S, motion_beats_bailando
-from pirounet.systems.learn2dance.music2dance.song_match import nearest_songs, song_descriptor
+from pirounet.systems.learn2dance.music2dance.song_match import (nearest_songs, song_descriptor,
+                                                                 song_meter, with_meter)
 
 MIN_SEGMENT_S = 0.2  # shorter segments (jitter between two close cuts) are merged
 SNAP_S = 0.15  # a beat's cut moves to the dancer's stop when one is this close (seconds)
@@ -55,6 +57,7 @@ class MotionLibrary:
     song_names: list[str] | None = None  # (n,) those songs' names
     descriptors: np.ndarray | None = None  # (n, D) float32: song_match.song_descriptor each
     song_styles: list[str] | None = None  # (n,) each song's style ("" where it has none)
+    meters: np.ndarray | None = None  # (n,) float32: song_match.song_meter of each song
 
     @classmethod
     def of(cls, dances: list[np.ndarray], moves: list[np.ndarray],
@@ -83,7 +86,9 @@ class MotionLibrary:
                    list(names) if described else None,
                    np.stack([song_descriptor(m, b) for m, b in zip(music, beats)])
                    if described else None,
-                   [s or "" for s in styles] if described and styles is not None else None)
+                   [s or "" for s in styles] if described and styles is not None else None,
+                   np.array([song_meter(m, b, fps) for m, b in zip(music, beats)], np.float32)
+                   if described else None)
 
     def __len__(self) -> int:
         return len(self.moves)
@@ -97,8 +102,25 @@ class MotionLibrary:
         """(S,) frames from the first stop to the last of each segment."""
         return np.diff(self.bounds) - 1
 
+    def nearest(self, music: np.ndarray, beats: np.ndarray | None, k: int,
+                exclude: np.ndarray, features: str = "sound_tempo") -> np.ndarray:
+        """Song indices (<= k,) nearest music (T, F), nearest first, never the excluded (n,).
+
+        features: "sound_tempo" (the descriptors) | "sound_tempo_meter" (and the meters).
+        """
+        query = song_descriptor(music, beats)
+        if features == "sound_tempo":
+            return nearest_songs(self.descriptors, query, k, exclude)
+        if self.meters is None:
+            raise LibraryError("this checkpoint's motion library holds no song meters (it "
+                               "was trained before song_features=sound_tempo_meter): use "
+                               "song_features=sound_tempo, or train the run again")
+        return nearest_songs(with_meter(self.descriptors, self.meters),
+                             with_meter(query, song_meter(music, beats, self.fps)), k,
+                             exclude, parts=2)
+
     def near_segments(self, music: np.ndarray, beats: np.ndarray | None, k: int,
-                      name: str | None = None) -> np.ndarray:
+                      name: str | None = None, features: str = "sound_tempo") -> np.ndarray:
         """(S,) bool: the segments of the k training songs that sound most like music (T, F).
 
         A training song named `name` (the song being danced) is never among them.
@@ -109,17 +131,13 @@ class MotionLibrary:
                                "segment_songs=all, or train the run again")
         own = np.array([n == name for n in self.song_names])  # (n,)
         has = np.bincount(self.songs, minlength=len(own)) > 0  # songs with a segment
-        near = nearest_songs(self.descriptors, song_descriptor(music, beats), k, own | ~has)
+        near = self.nearest(music, beats, k, own | ~has, features)
         return np.isin(self.songs, near)
 
-    def style_segments(self, music: np.ndarray, beats: np.ndarray | None, k: int,
-                       name: str | None = None) -> np.ndarray:
-        """(S,) bool: the segments of every training song of the style that most of the k
-        songs nearest music (T, F) have (a tie goes to the nearest song's style).
-
-        Every song of that style, not only the near ones: more segments to continue the dance
-        with, all danced in the style the music asks for. The song `name` is never danced from.
-        """
+    def music_style(self, music: np.ndarray, beats: np.ndarray | None, k: int,
+                    name: str | None = None, features: str = "sound_tempo") -> str:
+        """The style that most of the k training songs nearest music (T, F) have (a tie goes
+        to the nearest song's style); the song `name` is never one of them."""
         if self.descriptors is None or not self.song_styles or not any(self.song_styles):
             raise LibraryError("this checkpoint's motion library holds no song styles (it was "
                                "trained before segment_songs=style, or without styles): use "
@@ -127,8 +145,7 @@ class MotionLibrary:
         own = np.array([n == name for n in self.song_names])  # (n,)
         styles = np.array(self.song_styles)
         has = np.bincount(self.songs, minlength=len(own)) > 0
-        near = nearest_songs(self.descriptors, song_descriptor(music, beats), k,
-                             own | ~has | (styles == ""))
+        near = self.nearest(music, beats, k, own | ~has | (styles == ""), features)
         if len(near) == 0:
             raise LibraryError("no other training song with a style has segments: use "
                                "segment_songs=all")
@@ -136,8 +153,18 @@ class MotionLibrary:
         for rank, song in enumerate(near):
             count, first = votes.get(styles[song], (0, -rank))
             votes[styles[song]] = (count + 1, first)
-        style = max(votes, key=votes.get)
-        return np.isin(self.songs, np.flatnonzero((styles == style) & ~own))
+        return str(max(votes, key=votes.get))
+
+    def style_segments(self, music: np.ndarray, beats: np.ndarray | None, k: int,
+                       name: str | None = None, features: str = "sound_tempo") -> np.ndarray:
+        """(S,) bool: the segments of every training song of music_style's style.
+
+        Every song of that style, not only the near ones: more segments to continue the dance
+        with, all danced in the style the music asks for. The song `name` is never danced from.
+        """
+        style = self.music_style(music, beats, k, name, features)
+        own = np.array([n == name for n in self.song_names])  # (n,)
+        return np.isin(self.songs, np.flatnonzero((np.array(self.song_styles) == style) & ~own))
 
     def to_arrays(self) -> dict:
         """Plain arrays (and the song names) for a checkpoint."""
@@ -148,6 +175,8 @@ class MotionLibrary:
                        descriptors=self.descriptors)
         if self.song_styles is not None:
             out["song_styles"] = list(self.song_styles)
+        if self.meters is not None:
+            out["meters"] = self.meters
         return out
 
     @classmethod
@@ -161,7 +190,8 @@ class MotionLibrary:
                    values["songs"].astype(np.int64) if described else None,
                    list(values["song_names"]) if described else None,
                    values["descriptors"].astype(np.float32) if described else None,
-                   list(values["song_styles"]) if "song_styles" in values else None)
+                   list(values["song_styles"]) if "song_styles" in values else None,
+                   values["meters"].astype(np.float32) if "meters" in values else None)
 
 
 class LibraryError(ValueError):

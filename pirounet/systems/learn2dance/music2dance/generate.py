@@ -17,7 +17,8 @@ Moves become poses in one of two playbacks:
                training segment of its move, from one stop to the next, time-warped so the
                stops land on the beats (beat_sync.py); segment_songs="nearest" takes the
                segments from the nearest_songs training songs that sound most like this one,
-               "style" from every training song of the style most of those songs share
+               "style" from every training song of the style most of those songs share;
+               song_features="sound_tempo_meter" also compares the songs' meter
     published  each move's vocabulary centroid (c frames), one after another. The published
                code concatenated them, so the body jumps every c frames; transitions="blend"
                spreads each jump over blend_frames frames either side of the boundary with a
@@ -78,6 +79,7 @@ class GenerationSettings:
     segment_songs: str = "all"  # beat_sync: "all" training songs' segments | "nearest" songs'
     #   | "style": every song of the nearest songs' style
     nearest_songs: int = 3  # beat_sync, segment_songs="nearest" or "style": how many songs
+    song_features: str = "sound_tempo"  # what makes songs near: song_match.SONG_FEATURES
 
 
 def blend_transitions(poses: np.ndarray, chunk_frames: int, blend_frames: int) -> np.ndarray:
@@ -230,7 +232,7 @@ class DanceModel:
             choose = (self.library.near_segments if gen.segment_songs == "nearest"
                       else self.library.style_segments)
             try:
-                allowed = choose(music, beats, gen.nearest_songs, name)
+                allowed = choose(music, beats, gen.nearest_songs, name, gen.song_features)
             except LibraryError as err:
                 raise PlaybackError(str(err)) from None
         beats = np.zeros(0) if beats is None else beats  # no beats: a steady pulse instead

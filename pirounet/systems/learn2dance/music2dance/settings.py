@@ -12,6 +12,7 @@ from pirounet.systems.learn2dance.gan.settings import GAN_MODELS, GAN_RULES
 from pirounet.systems.learn2dance.music2dance.generate import (PLAYBACKS, SAMPLINGS,
                                                                SEGMENT_SONGS, TRANSITIONS)
 from pirounet.systems.learn2dance.music2dance.objective import MODES, POOLINGS
+from pirounet.systems.learn2dance.music2dance.song_match import SONG_FEATURES
 from pirounet.run import config as core
 from pirounet.run.lifecycle import SettingsFile
 from pirounet.run.rules import (WANDB_MODES, Rule, above, at_least, checkpoint_name,
@@ -50,6 +51,7 @@ MODEL_RULES: dict[str, Rule] = {
     "playback": one_of(*PLAYBACKS),
     "segment_songs": one_of(*SEGMENT_SONGS),
     "nearest_songs": at_least(1),
+    "song_features": one_of(*SONG_FEATURES),
     "transitions": one_of(*TRANSITIONS),
     "blend_frames": at_least(0),
     "animation": one_of(*ANIMATIONS),
@@ -77,6 +79,7 @@ EVAL_RULES: dict[str, Rule] = {
     "playback": one_of(*PLAYBACKS),
     "segment_songs": one_of(*SEGMENT_SONGS),
     "nearest_songs": at_least(1),
+    "song_features": one_of(*SONG_FEATURES),
     "transitions": one_of(*TRANSITIONS),
     "blend_frames": at_least(0),
 }
