@@ -85,6 +85,8 @@ batch_size = 8  # windows per batch (per process under DDP); published 4
 optimizer = "adam"  # "adam" | "sgd" (no momentum, no weight decay, as published)
 learning_rate = 1e-3  # step size; published 3e-4 with SGD
 grad_clip = 1.0  # max gradient norm (0 = no clipping, as published)
+weight_decay = 0.0  # > 0: each step shrinks the weights by learning_rate x this (AdamW's
+#   decoupled decay; SGD's own); 0 as published
 window_chunks = 40  # moves per training window (published 40), or the median training
 #   song's moves when fewer; songs shorter than the window are left out with a warning
 max_steps_per_epoch = 0  # 0 = every batch; > 0 caps the batches of an epoch (quick tests)

@@ -176,3 +176,24 @@ def test_top_k_sampling_is_seeded_and_stays_in_the_top_k():
     assert a == [pick(logits, "top_k", 5, rng_b) for _ in range(50)]
     assert set(a) == {5, 6, 7, 8, 9}
     assert pick(logits, "greedy", 5, rng_a) == 9
+
+
+def test_weight_decay_shrinks_weights_and_is_off_by_default():
+    from pirounet.run.config import ConfigError
+    from pirounet.systems.learn2dance.music2dance.settings import TRAINING
+    from pirounet.systems.learn2dance.train import make_optimizer
+
+    layer = torch.nn.Linear(3, 2)
+    default = make_optimizer(TRAINING.load(), layer)
+    assert type(default) is torch.optim.Adam and default.defaults["weight_decay"] == 0
+    for optimizer, lr in (("adam", 1e-3), ("sgd", 3e-4)):
+        cfg = TRAINING.load([f"--optimizer='{optimizer}'", f"--learning_rate={lr}",
+                             "--weight_decay=0.5"])
+        before = layer.weight.detach().clone()
+        step = make_optimizer(cfg, layer)
+        layer.weight.grad = torch.zeros_like(layer.weight)  # no loss: only the decay acts
+        layer.bias.grad = torch.zeros_like(layer.bias)
+        step.step()
+        assert torch.allclose(layer.weight.detach(), before * (1 - lr * 0.5))
+    with pytest.raises(ConfigError, match="weight_decay=-0.1 is not allowed"):
+        TRAINING.load(["--weight_decay=-0.1"])

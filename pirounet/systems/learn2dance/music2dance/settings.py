@@ -41,6 +41,7 @@ MODEL_RULES: dict[str, Rule] = {
     "optimizer": one_of(*OPTIMIZERS),
     "learning_rate": above(0),
     "grad_clip": at_least(0),
+    "weight_decay": at_least(0),
     "window_chunks": at_least(1),
     "max_steps_per_epoch": at_least(0),
     "save_every": at_least(0),
