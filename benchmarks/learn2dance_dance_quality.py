@@ -147,6 +147,8 @@ def table(name: str, m: dict[str, Any]) -> list[str]:
                     f"{judge['real_dance']['mean']:.2f}; control "
                     f"{judge['control_other_song']['mean']:.2f}) | {cell(judge['generated'])} "
                     "| >= 0.9 |")
+        rows.append(f"| {name} | style per style, motion judge | " + ", ".join(
+            f"{k} {v['mean']:.2f}" for k, v in judge.get("per_style", {}).items()) + " | |")
         rows.append(f"| {name} | style of the played moves | {cell(style['played_moves'])} "
                     "| |")
     return rows

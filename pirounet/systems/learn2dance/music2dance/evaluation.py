@@ -153,15 +153,20 @@ def library_overlap(model: DanceModel, songs: list[Song]) -> list[str]:
 
 def judged_style(dances: list[tuple], judge: StyleJudge, table: np.ndarray,
                  truth: np.ndarray, real_judged: np.ndarray, pick: np.ndarray,
-                 rng: np.random.Generator | None) -> dict[str, float]:
+                 rng: np.random.Generator | None, styles: list[str]) -> dict[str, float]:
     """The style judge's accuracy on the picked dances (read moves, poses, played moves),
-    on another song's dance (rng given) and on the real ones, and the played moves' style."""
+    per style (nan where the draw holds none of it), on another song's dance (rng given) and
+    on the real ones, and the played moves' style."""
     if not pick.size:
         return {}
-    out = {"style_judge_accuracy": np.mean([judge.read(dances[i][1]) == truth[i] for i in pick]),
+    hit = np.array([judge.read(dances[i][1]) == truth[i] for i in pick])  # (m,)
+    out = {"style_judge_accuracy": hit.mean(),
            "style_judge_accuracy_real": np.mean(real_judged[pick] == truth[pick]),
            "style_accuracy_played_moves": np.mean([predicted_style(dances[i][2], table)
                                                    == truth[i] for i in pick])}
+    for k, style in enumerate(styles):
+        mine = truth[pick] == k
+        out[f"style_judge_accuracy/{style}"] = hit[mine].mean() if mine.any() else np.nan
     if rng is not None:
         out["style_judge_accuracy_control"] = np.mean(
             [judge.read(dances[other_song(i, len(dances), rng)][1]) == truth[i] for i in pick])
@@ -268,7 +273,7 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
             run["style_accuracy_real"] = np.mean(real_style[pick_scored] == truth[pick_scored]) \
                 if pick_scored.size else np.nan
             run.update(judged_style(dances, judge, table, truth, real_judged, pick_scored,
-                                    rng if control else None))
+                                    rng if control else None, styles))
             run["style_minus_chance"] = run["style_accuracy"] - 1 / len(styles)
         runs.append({k: float(v) for k, v in run.items()})
         progress(it)
@@ -313,6 +318,9 @@ def grouped(result: dict[str, Any], sigma_s: float) -> dict[str, Any]:
             ("generated", "style_judge_accuracy"),
             ("control_other_song", "style_judge_accuracy_control"),
             ("real_dance", "style_judge_accuracy_real")) if key in s}
+        out["style"]["judge"]["per_style"] = {
+            style: s[f"style_judge_accuracy/{style}"] for style in result["styles"]
+            if np.isfinite(s.get(f"style_judge_accuracy/{style}", {}).get("mean", np.nan))}
         out["style"]["judge"]["how"] = ("a classifier of motion features (log kinetic, "
                                         "geometric) of 2-s windows, fitted on the real "
                                         "training dances; it sees no moves")
