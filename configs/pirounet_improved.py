@@ -16,10 +16,10 @@ docs/label_steering.md. Not measured at this size: a full run is about 57 hours 
 - latent_prior = "mixture": random generation (and `export --sample=N`) draws from a Gaussian
   mixture fitted on each label's codes whenever a checkpoint is written;
 - decoder = "keypose": key poses from z joined by transitions whose duration the label sets,
-  so that the label steers the timing (label swap 0.62-0.72 in the quickstart against 0.36-0.38
-  with the LSTM decoder; docs/label_steering.md). In the quickstart's 600 steps it cost the
-  conditional dances' "as asked" rate, most with the bone and velocity terms (0.38 / 0.67
-  against 0.86 / 0.67 for the LSTM): --decoder=lstm gives the previous improved run.
+  so that the label steers the timing (label swap 0.73-0.76 in the quickstart against 0.36-0.38
+  with the LSTM decoder; docs/label_steering.md). With fixed bones its swap fell to 0.48-0.49
+  in the quickstart's 600 steps (conditional "as asked" 0.98-0.99): --decoder=lstm gives the
+  previous improved run.
   decoder_time_features and decoder_initial_state act only with the LSTM decoder.
 The latent adversary and the label-swap term stay off: in the quickstart's budget neither got
 the label to steer (label swap 0.51-0.67 against 0.35) and both cost reconstruction and
