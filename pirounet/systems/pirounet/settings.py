@@ -48,6 +48,7 @@ PUBLISHED_MODELS = ("", "dance", "watch")  # pirounet/systems/pirounet/evaluatio
 POSE_NORMALIZATIONS = ("none", "standardize")  # pirounet/systems/pirounet/model/pirounet.py
 LATENT_PRIORS = ("standard_normal", "learned", "mixture")  # .../model/pirounet.py
 DECODERS = ("lstm", "keypose")  # pirounet/systems/pirounet/model/pirounet.py
+KEYPOSE_TIMINGS = ("transitions", "rhythm")  # pirounet/systems/pirounet/model/pirounet.py
 POSE_OUTPUTS = ("free", "fixed_bones")  # pirounet/systems/pirounet/model/pirounet.py
 N_LABELS = 3  # effort classes: low, medium, high (one tile setting per class)
 
@@ -89,6 +90,7 @@ TRAINING_RULES: dict[str, Rule] = {
     "keypose_keys": at_least(2),  # at least one transition between two key poses
     "pose_output": one_of(*POSE_OUTPUTS),
     "keypose_duration_slack": between(0, 0.25),  # above 0.25 one label's timing meets another's
+    "keypose_timing": one_of(*KEYPOSE_TIMINGS),
     "bone_variation_weight": at_least(0),
     "learning_rate_schedule": one_of(*LEARNING_RATE_SCHEDULES),
     "kl_weight": at_least(0),

@@ -34,6 +34,10 @@ skeleton, given to the constructor, keeps its mean training length; under either
 decoder="keypose" (an option; "lstm" is the paper's) swaps the LSTM decoder for key poses from
 z joined by transitions whose duration the label sets (model/keypose.py, its keys there);
 decoder_time_features and decoder_initial_state belong to the LSTM decoder and do nothing then.
+keypose_timing="rhythm" (an option; "transitions" as above by default) keeps z's key poses as a
+path and lets the label set the rhythm along it: how many steps the window holds and how quick
+they are (model/rhythm.py, keys `decoder.phase.*` and `decoder.sizes.*` instead of
+`decoder.gaps.*`); keypose_detours does nothing then.
 """
 from __future__ import annotations
 
@@ -54,10 +58,12 @@ from pirounet.systems.pirounet.model.encoder import Encoder
 from pirounet.systems.pirounet.model.fixed_bones import FixedBones
 from pirounet.systems.pirounet.model.keypose import KeyposeDecoder
 from pirounet.systems.pirounet.model.mixture import MixturePrior
+from pirounet.systems.pirounet.model.rhythm import RhythmDecoder
 
 POSE_NORMALIZATIONS = ("none", "standardize")
 LATENT_PRIORS = ("standard_normal", "learned", "mixture")
 DECODERS = ("lstm", "keypose")
+KEYPOSE_TIMINGS = ("transitions", "rhythm")
 POSE_OUTPUTS = ("free", "fixed_bones")
 DECODER_SPAN = 3.0  # "standardize": the decoder's (-1, 1) output spans +-3 stds of each value
 MIN_POSE_STD = 1e-4  # pose units; a value that never moves is not divided by ~0
@@ -88,6 +94,8 @@ class ModelConfig:
     keypose_keys: int = 5  # "keypose": key poses per window
     keypose_detours: bool = False  # "keypose": each transition may bend off the straight line
     keypose_duration_slack: float = 0.25  # "keypose": how far (log) a label's duration may move
+    keypose_timing: str = "transitions"  # "keypose": the label re-times z's transitions |
+    #   "rhythm": z gives a path, the label the number and length of steps along it
     pose_output: str = "free"  # "free" (published) | "fixed_bones": the data's bone lengths
 
     @classmethod
@@ -114,7 +122,14 @@ class PirouNet(nn.Module):
         self.encoder = Encoder(c.input_dim, c.label_dim, c.h_dim, c.n_layers, c.latent_dim)
         if c.decoder not in DECODERS:
             raise ValueError(f"decoder must be one of {DECODERS}, got {c.decoder!r}")
-        if c.decoder == "keypose":
+        if c.decoder == "keypose" and c.keypose_timing not in KEYPOSE_TIMINGS:
+            raise ValueError(f"keypose_timing must be one of {KEYPOSE_TIMINGS}, "
+                             f"got {c.keypose_timing!r}")
+        if c.decoder == "keypose" and c.keypose_timing == "rhythm":
+            self.decoder = RhythmDecoder(c.latent_dim, c.label_dim, c.h_dim, c.input_dim,
+                                         c.seq_len, c.neg_slope, c.keypose_keys,
+                                         c.keypose_duration_slack)
+        elif c.decoder == "keypose":
             self.decoder = KeyposeDecoder(c.latent_dim, c.label_dim, c.h_dim, c.input_dim,
                                           c.seq_len, c.neg_slope, c.keypose_keys,
                                           c.keypose_detours, c.keypose_duration_slack)
