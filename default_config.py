@@ -75,8 +75,9 @@ keypose_detours = False  # "keypose": each transition may bend off the straight 
 keypose_duration_slack = 0.25  # "keypose": each label's transition duration is learned within
 #   exp(+-slack) of the dancer's 60 / 20 / 7 frames (at most 0.25); 0 holds them there
 keypose_timing = "transitions"  # "keypose": z places the transitions between its key poses,
-#   the label sets their duration | "rhythm": the key poses are a path and the label sets the
-#   rhythm along it, 1 / 2 / 3 steps of 60 / 20 / 7 frames per window (model/rhythm.py)
+#   the label sets their duration | "rhythm": the key poses are a path of moves and the label
+#   sets the rhythm along it, moves of 60 / 20 / 7 frames with holds of 2 / 8 / 16 frames
+#   (model/rhythm.py); keypose_detours does nothing then
 pose_output = "free"  # "free" (published): every decoded value on its own | "fixed_bones": the
 #   decoded poses keep the training data's mean segment lengths of its skeleton, rebuilt from
 #   the root out along the decoded directions (model/fixed_bones.py), under either decoder

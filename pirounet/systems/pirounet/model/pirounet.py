@@ -35,8 +35,8 @@ decoder="keypose" (an option; "lstm" is the paper's) swaps the LSTM decoder for 
 z joined by transitions whose duration the label sets (model/keypose.py, its keys there);
 decoder_time_features and decoder_initial_state belong to the LSTM decoder and do nothing then.
 keypose_timing="rhythm" (an option; "transitions" as above by default) keeps z's key poses as a
-path and lets the label set the rhythm along it: how many steps the window holds and how quick
-they are (model/rhythm.py, keys `decoder.phase.*` and `decoder.sizes.*` instead of
+path and lets the label set the rhythm of moves and holds along it, so the label also sets how
+many moves the window holds (model/rhythm.py, key `decoder.phase.*` instead of
 `decoder.gaps.*`); keypose_detours does nothing then.
 """
 from __future__ import annotations
@@ -95,7 +95,7 @@ class ModelConfig:
     keypose_detours: bool = False  # "keypose": each transition may bend off the straight line
     keypose_duration_slack: float = 0.25  # "keypose": how far (log) a label's duration may move
     keypose_timing: str = "transitions"  # "keypose": the label re-times z's transitions |
-    #   "rhythm": z gives a path, the label the number and length of steps along it
+    #   "rhythm": z gives a path, the label the rhythm of moves and holds along it
     pose_output: str = "free"  # "free" (published) | "fixed_bones": the data's bone lengths
 
     @classmethod
