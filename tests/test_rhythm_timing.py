@@ -41,10 +41,13 @@ def test_shapes_determinism_and_keys():
     assert x.abs().max() <= 1  # a straight move between key poses in (-1, 1) stays there
     keys = set(model.state_dict())
     assert {"decoder.phase.weight", "decoder.pace.weight", "decoder.poses.weight"} <= keys
-    assert not any(k.startswith(("decoder.gaps.", "decoder.detours.")) for k in keys)
+    assert not any(k.startswith("decoder.detours.") for k in keys)
+    state = model.state_dict()  # a pace per move (K-1 = 4), a gap between each two (3)
+    assert state["decoder.pace.bias"].shape == (4,) and state["decoder.gaps.bias"].shape == (3,)
     transitions = PirouNet(ModelConfig(seq_len=40, input_dim=12, n_layers=2, h_dim=8,
                                        latent_dim=4, h_dim_classif=8, decoder="keypose"))
-    assert "decoder.gaps.weight" in transitions.state_dict()  # the default keypose as before
+    state = transitions.state_dict()  # the default keypose as before
+    assert "decoder.phase.bias" not in state and state["decoder.pace.bias"].shape == (1,)
     assert TRAINING.load().keypose_timing == "transitions"
 
 
@@ -52,10 +55,10 @@ KEYS = (-0.5, 0.5, -0.25, 0.75, 0.0)  # P_0..P_4, every value of a pose the same
 
 
 def known_path(model: PirouNet) -> PirouNet:
-    """Key poses KEYS, phase 1/2 and pace 1 whatever z is: the rhythm's known answer."""
+    """Key poses KEYS, phase 1/2, paces and gap factors 1 whatever z is: a known answer."""
     decoder = model.decoder
     with torch.no_grad():
-        for layer in (decoder.poses, decoder.phase, decoder.pace):
+        for layer in (decoder.poses, decoder.phase, decoder.pace, decoder.gaps):
             layer.weight.zero_()
             layer.bias.zero_()
         decoder.poses.bias.copy_(torch.atanh(torch.tensor(KEYS)).repeat_interleave(12))
@@ -89,10 +92,11 @@ def test_the_label_sets_the_moves_and_holds_known_answer():
 
 def test_each_moves_progress_is_monotone_and_in_order():
     decoder = rhythm_model().decoder
-    s = decoder.progress(100 * torch.randn(64, 8))  # (64, 3, 4, 40); phase and pace saturate
+    s = decoder.progress(100 * torch.randn(64, 8))  # (64, 3, 4, 40); phase, paces saturate
     eps = 1e-6  # float rounding of the min-jerk polynomial near its ends
     assert (s.diff(dim=-1) >= -eps).all() and (s >= -eps).all() and (s <= 1 + eps).all()
-    assert (s.diff(dim=2) <= eps).all()  # move k + 1 never gets ahead of move k
+    # at the middle frame no later move has gone further than the first: they come in order
+    assert (s[..., 1:, 19] <= s[..., :1, 19] + eps).all()
 
 
 def test_on_a_fixed_path_a_higher_label_reads_higher_on_the_effort_meter():
@@ -120,6 +124,8 @@ def test_settings_name_the_wrong_value():
         TRAINING.load(["--keypose_timing='beats'"])
     with pytest.raises(ValueError, match="keypose_timing"):
         PirouNet(ModelConfig(decoder="keypose", keypose_timing="beats"))
+    with pytest.raises(ValueError, match="keypose_keys must be at least 3"):
+        rhythm_model(keypose_keys=2)
 
 
 @pytest.fixture(scope="module")

@@ -43,7 +43,7 @@ KEY_SETTINGS = (
     ("decoder.poses.", ("decoder", "keypose_keys", "h_dim", "input_dim")),
     ("decoder.gaps.", ("decoder", "keypose_timing", "keypose_keys", "h_dim")),
     ("decoder.phase.", ("decoder", "keypose_timing", "h_dim")),
-    ("decoder.pace.", ("decoder", "h_dim")),
+    ("decoder.pace.", ("decoder", "keypose_timing", "keypose_keys", "h_dim")),
     ("decoder.duration_shift", ("decoder", "label_dim")),
     ("decoder.detours.", ("decoder", "keypose_detours", "keypose_keys", "h_dim", "input_dim")),
     ("classifier.dense.", ("seq_len", "input_dim", "h_dim_classif")),

@@ -36,8 +36,8 @@ z joined by transitions whose duration the label sets (model/keypose.py, its key
 decoder_time_features and decoder_initial_state belong to the LSTM decoder and do nothing then.
 keypose_timing="rhythm" (an option; "transitions" as above by default) keeps z's key poses as a
 path and lets the label set the rhythm of moves and holds along it, so the label also sets how
-many moves the window holds (model/rhythm.py, key `decoder.phase.*` instead of
-`decoder.gaps.*`); keypose_detours does nothing then.
+many moves the window holds (model/rhythm.py: `decoder.phase.*` added, `decoder.gaps.*` and
+`decoder.pace.*` of other shapes); keypose_detours does nothing then.
 """
 from __future__ import annotations
 

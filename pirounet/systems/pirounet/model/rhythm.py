@@ -8,13 +8,15 @@ path and where the window lies on it, and the label gives the rhythm of moves al
 
 - from z alone an MLP (`trunk.*`) gives K key poses P_0..P_{K-1} (`poses.*`, in (-1, 1)):
   a path of K-1 moves, each a straight line from one key pose to the next; a phase phi in
-  (0, 1) (`phase.*`) and a pace factor f in PACE_RANGE (`pace.*`);
-- label y gives the rhythm: every move takes f d_y frames (d_y the learned transition
-  durations of model/keypose.py, 60 / 20 / 7 at the start) and is followed by a hold of
-  f h_y frames (HOLD_FRAMES: the dancer's mean holds, 2 / 8 / 16), so move k is centred at
-  c_k = (T - 1) / 2 + (k - phi) f (d_y + h_y): the window's centre lies between the first
-  two moves' centres, phi of the way;
-- x_t = P_0 + sum_k (P_{k+1} - P_k) m((t - c_k) / (f d_y)), m the minimum-jerk step: velocity
+  (0, 1) (`phase.*`), each move's pace factor f_k in PACE_RANGE (`pace.*`, (K-1,)) and each
+  gap's factor g_k in GAP_RANGE (`gaps.*`, (K-2,)): the dancer's moves and holds are not
+  equal, and a window's code must be able to place its own;
+- label y gives the rhythm: move k takes f_k d_y frames (d_y the learned transition
+  durations of model/keypose.py, 60 / 20 / 7 at the start), and the centres of consecutive
+  moves lie g_k (d_y + h_y) frames apart (HOLD_FRAMES h_y: the dancer's mean holds, 2 / 8 /
+  16), the first at c_0 = (T - 1) / 2 - phi g_0 (d_y + h_y): the window's centre lies between
+  the first two moves' centres, phi of the way;
+- x_t = P_0 + sum_k (P_{k+1} - P_k) m((t - c_k) / (f_k d_y)), m the minimum-jerk step: velocity
   zero at every key pose, as the dancer's.
 
 So the same code under "sustained" shows part of one or two slow moves without holds, under
@@ -32,6 +34,7 @@ from pirounet.systems.pirounet.model.keypose import DURATION_SLACK, PACE_RANGE, 
 from pirounet.systems.pirounet.model.keypose import min_jerk
 
 HOLD_FRAMES = (2.0, 8.0, 16.0)  # hold after each move per label, low (sustained) to high
+GAP_RANGE = (0.6, 1.4)  # bounds of z's factor on a label's spacing of moves (the dancer's +-40 %)
 
 
 def hold_frames(label_dim: int) -> Tensor:
@@ -48,14 +51,16 @@ class RhythmDecoder(nn.Module):
                  seq_len: int, neg_slope: float, n_keys: int,
                  duration_slack: float = DURATION_SLACK):
         super().__init__()
-        if n_keys < 2:
-            raise ValueError(f"keypose_keys must be at least 2 (one move), got {n_keys}")
+        if n_keys < 3:
+            raise ValueError(f"keypose_keys must be at least 3 under keypose_timing='rhythm' "
+                             f"(two moves, so that the window may lie between them), got {n_keys}")
         self.seq_len, self.n_keys, self.output_dim = seq_len, n_keys, output_dim
         self.trunk = nn.Sequential(nn.Linear(latent_dim, h_dim), nn.LeakyReLU(neg_slope),
                                    nn.Linear(h_dim, h_dim), nn.LeakyReLU(neg_slope))
         self.poses = nn.Linear(h_dim, n_keys * output_dim)
         self.phase = nn.Linear(h_dim, 1)
-        self.pace = nn.Linear(h_dim, 1)
+        self.pace = nn.Linear(h_dim, n_keys - 1)
+        self.gaps = nn.Linear(h_dim, n_keys - 2)
         self.register_buffer("initial_frames", initial_frames(label_dim), persistent=False)
         self.register_buffer("hold_frames", hold_frames(label_dim), persistent=False)
         self.duration_shift = nn.Parameter(torch.zeros(label_dim))
@@ -71,13 +76,17 @@ class RhythmDecoder(nn.Module):
     def progress(self, h: Tensor) -> Tensor:
         """Every label's progress of every move (B, label_dim, K-1, T) in [0, 1], h (B, h)."""
         low, high = PACE_RANGE
-        pace = low * (high / low) ** torch.sigmoid(self.pace(h))  # (B, 1)
+        pace = low * (high / low) ** torch.sigmoid(self.pace(h))  # (B, K-1)
+        low, high = GAP_RANGE
+        gaps = low + (high - low) * torch.sigmoid(self.gaps(h))  # (B, K-2)
         phase = torch.sigmoid(self.phase(h))  # (B, 1)
-        length = pace * self.label_frames()  # (B, L)
-        period = length + pace * self.hold_frames  # (B, L): a move and its hold
-        k = torch.arange(self.n_keys - 1, dtype=h.dtype, device=h.device)  # (K-1,)
-        centres = (self.seq_len - 1) / 2 + (k - phase[:, :, None]) * period[:, :, None]
-        u = (self.frames - centres[..., None]) / length[:, :, None, None]  # (B, L, K-1, T)
+        period = self.label_frames() + self.hold_frames  # (L,): a move and its hold
+        # centres (B, L, K-1): the first phi g_0 periods before the window's centre, then
+        # each g_k periods after the one before
+        steps = torch.cat([-phase * gaps[:, :1], gaps], dim=1).cumsum(dim=1)  # (B, K-1)
+        centres = (self.seq_len - 1) / 2 + steps[:, None, :] * period[None, :, None]
+        length = pace[:, None, :] * self.label_frames()[None, :, None]  # (B, L, K-1)
+        u = (self.frames - centres[..., None]) / length[..., None]  # (B, L, K-1, T)
         return min_jerk(u)
 
     def forward(self, z: Tensor, y_onehot: Tensor) -> Tensor:
