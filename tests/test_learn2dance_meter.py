@@ -70,7 +70,7 @@ def harmony_features(beats_per_bar: int, n_beats: int = 48, period_frames: int =
     music = rng.normal(size=(n_beats * period_frames, 35)).astype(np.float32)
     chords = rng.random((n_beats // beats_per_bar + 1, 12))  # (bars, 12)
     bar = np.arange(len(music)) // (period_frames * beats_per_bar)
-    music[:, HARMONY[35]] = chords[bar] + 0.05 * rng.normal(size=(len(music), 12))
+    music[:, HARMONY[35][0]] = chords[bar] + 0.05 * rng.normal(size=(len(music), 12))
     return music, np.arange(n_beats) * period_frames / FPS
 
 
@@ -84,6 +84,16 @@ def test_the_meter_needs_enough_beats_and_reads_only_the_harmony():
                                                                      FPS))
     duple, beats = harmony_features(4)
     assert song_meter(duple, beats, FPS) < -0.1
+
+
+def test_published512_reads_its_mel_bands_not_its_tempogram():
+    rng = np.random.default_rng(0)
+    n_beats, period = 48, 15
+    bar = np.arange(n_beats * period) // (period * 3)  # bars of 3 beats
+    music = np.concatenate([rng.random((n_beats // 3 + 1, 128))[bar],  # mel: a chord a bar
+                            rng.normal(size=(n_beats * period, 384))], axis=1)
+    music[:, 128:][(np.arange(len(music)) // (period * 4)) % 2 == 1] += 3.0  # tempogram: 4s
+    assert song_meter(music, np.arange(n_beats) * period / FPS, FPS) > 0.3
 
 
 def test_standardized_weighs_tempo_and_meter_each_as_much_as_the_sound():

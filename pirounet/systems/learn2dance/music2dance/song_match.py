@@ -39,8 +39,10 @@ import numpy as np
 FOLD_CENTRE_S = 0.6  # beat period (s) at the middle of the folded octave (100 BPM)
 SONG_FEATURES = ("sound_tempo", "sound_tempo_meter")  # the descriptor's parts
 TRIPLE_LAG, DUPLE_LAG = 6, 8  # beats: bars of 3 (or 6) repeat at 6, bars of 2, 4 or 8 at 8
-HARMONY = {35: slice(21, 33)}  # by feature count: fact35's chroma (CENS, compared as it is);
-#   any other layout (published512's mel and tempogram): every channel, z-scored over the song
+HARMONY = {35: (slice(21, 33), False), 512: (slice(0, 128), True)}  # by feature count: the
+#   channels that follow the chords, and whether each is z-scored over the song first:
+#   fact35's chroma (CENS, compared as it is), published512's mel bands (its tempogram does
+#   not follow the chords); any other layout: every channel, z-scored
 
 
 def folded_log_period(beats: np.ndarray | None) -> float:
@@ -66,10 +68,10 @@ def harmony_changes(music: np.ndarray, beats: np.ndarray | None, fps: float) -> 
     if beats is None:
         return np.zeros(0)
     music = np.asarray(music, np.float64)
-    if music.shape[1] in HARMONY:  # chroma: a chord's direction, compared as it is
-        x = music[:, HARMONY[music.shape[1]]]  # (T, H)
-    else:  # channels of other scales: each z-scored, so none outweighs the rest
-        x = (music - music.mean(0)) / np.where(music.std(0) > 1e-9, music.std(0), 1.0)
+    channels, scale = HARMONY.get(music.shape[1], (slice(None), True))
+    x = music[:, channels]  # (T, H)
+    if scale:  # channels of unlike scales (mel power): each z-scored, none outweighs the rest
+        x = (x - x.mean(0)) / np.where(x.std(0) > 1e-9, x.std(0), 1.0)
     frames = np.unique(np.round(np.asarray(beats) * fps).astype(int))
     frames = frames[(frames >= 0) & (frames < len(x))]
     if len(frames) < 3:
