@@ -176,3 +176,23 @@ def test_evaluation_refuses_a_held_out_song_in_the_library():
     result = evaluate_songs(tiny_model(library()), held, held, GenerationSettings(), 2, 0,
                             SIGMA_S, SMOOTH_S, 2.0, 10, allow_in_library=True)
     assert result
+
+
+def test_a_song_tracked_at_double_tempo_does_not_set_the_octave_for_all():
+    """Two near songs, one cut every 0.72 s and one (tracked at double tempo, and longer)
+    every 0.36 s, with three times as many segments: each song counts once, so a song with
+    0.64-s beats is danced on its beats, not on every half beat."""
+    dances = [np.tile(dance(0.0, 0), (2, 1, 1))[:int(12 * FPS)],
+              np.tile(dance(100.0, 1), (2, 1, 1))[:int(18 * FPS)]]
+    moves = [np.zeros(-(-len(d) // 30), np.int64) for d in dances]
+    beats = [np.arange(0.0, 12, 0.72), np.arange(0.0, 18, 0.36)]
+    per_segment = MotionLibrary.of(dances, moves, beats, 30, FPS)  # no song names
+    everything = np.ones(len(per_segment), bool)
+    assert per_segment.typical_length(everything) / FPS < 0.45  # the fast song's 0.36 s
+    lib = MotionLibrary.of(dances, moves, beats, 30, FPS, ["slow", "fast"],
+                           [np.zeros((len(d), 4), np.float32) for d in dances])
+    assert 0.45 < lib.typical_length(everything) / FPS < 0.6  # between 0.36 and 0.72
+    song_beats = np.arange(0.0, 10, 0.64)
+    assert np.allclose(beats_at_octave(song_beats, lib.typical_length(everything) / FPS),
+                       song_beats)
+    assert len(beats_at_octave(song_beats, 0.36)) > len(song_beats)  # per segment: halves

@@ -102,6 +102,21 @@ class MotionLibrary:
         """(S,) frames from the first stop to the last of each segment."""
         return np.diff(self.bounds) - 1
 
+    def typical_length(self, allowed: np.ndarray) -> float:
+        """Frames: the median over the songs with allowed (S,) segments of each song's median
+        segment length, each song counted once.
+
+        A song tracked at double tempo has twice as many segments, half as long: counted per
+        segment, one such song among the near ones set the octave for all (Tang et al.'s
+        DANCE_R_5, tracked at 167 BPM, had a rumba danced at half beats, read as a cha-cha).
+        A library without song names: the median of the allowed segments' lengths.
+        """
+        lengths = self.lengths[allowed]
+        if self.songs is None:
+            return float(np.median(lengths))
+        songs = self.songs[allowed]
+        return float(np.median([np.median(lengths[songs == i]) for i in np.unique(songs)]))
+
     def nearest(self, music: np.ndarray, beats: np.ndarray | None, k: int,
                 exclude: np.ndarray, features: str = "sound_tempo") -> np.ndarray:
         """Song indices (<= k,) nearest music (T, F), nearest first, never the excluded (n,).

@@ -237,7 +237,7 @@ class DanceModel:
                 raise PlaybackError(str(err)) from None
         beats = np.zeros(0) if beats is None else beats  # no beats: a steady pulse instead
         if allowed is not None:  # the chosen songs' dancers step at their own tempo octave
-            beats = beats_at_octave(beats, np.median(self.library.lengths[allowed]) / self.fps)
+            beats = beats_at_octave(beats, self.library.typical_length(allowed) / self.fps)
         return beat_sync_poses(moves, self.library, beats, n_frames, self.chunk_frames,
                                allowed=allowed)
 
