@@ -41,8 +41,8 @@ segment_songs = "all"  # beat_sync: "all": a move's segments from every training
 #   this song (music features' mean and std, and tempo: music2dance/song_match.py) |
 #   "style": from every training song of the style that most of those songs have
 nearest_songs = 3  # segment_songs="nearest" or "style": how many near songs are looked at
-song_features = "sound_tempo"  # segment_songs="nearest" or "style": what makes songs near:
-#   "sound_tempo" (features' mean and std, folded tempo) | "sound_tempo_meter" (and the meter:
-#   bars of 3 or of 2 / 4 beats, read from the harmony's changes)
+song_features = "sound_tempo_meter"  # segment_songs="nearest" or "style": what makes songs
+#   near: "sound_tempo_meter" (features' mean and std, folded tempo, and the meter: bars of 3
+#   or of 4 beats, read from the harmony's changes) | "sound_tempo" (without the meter)
 transitions = "blend"  # "blend": smooth chunk boundaries | "hard": published concatenation
 blend_frames = 8  # frames each side of a chunk boundary that the blend reaches

@@ -182,7 +182,7 @@ def main() -> None:
     parser.add_argument("--song_features", action="append",
                         choices=("sound_tempo", "sound_tempo_meter"),
                         help="what makes songs near, for the nearest and style playbacks "
-                        "(repeat; default sound_tempo)")
+                        "(repeat; default sound_tempo_meter)")
     parser.add_argument("--frames_song", default=None,
                         help="held-out song of the frames figure (default the first)")
     args = parser.parse_args()
@@ -196,7 +196,7 @@ def main() -> None:
         lines = ["| playback | figure | value [bootstrap 95 %] | against the target |",
                  "|---|---|---|---|"]
         gens = playbacks(args.nearest_songs or [3], args.style_songs or [3],
-                         args.song_features or ["sound_tempo"])
+                         args.song_features or ["sound_tempo_meter"])
         styles = danced_styles(model, held, gens)
         results[f"{run}/danced_styles"] = styles
         for name, chosen in styles.items():

@@ -15,4 +15,4 @@ in one fold, in FID_k and in the speed of the slowest frames. That is why it is 
 """
 segment_songs = "style"  # every training dance of the nearest songs' style
 nearest_songs = 1  # the nearest song names the style
-song_features = "sound_tempo_meter"  # near by sound, tempo and meter (bars of 3 or 4)
+song_features = "sound_tempo_meter"  # near by sound, tempo and meter (the default)

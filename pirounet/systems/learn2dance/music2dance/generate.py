@@ -79,7 +79,7 @@ class GenerationSettings:
     segment_songs: str = "all"  # beat_sync: "all" training songs' segments | "nearest" songs'
     #   | "style": every song of the nearest songs' style
     nearest_songs: int = 3  # beat_sync, segment_songs="nearest" or "style": how many songs
-    song_features: str = "sound_tempo"  # what makes songs near: song_match.SONG_FEATURES
+    song_features: str = "sound_tempo_meter"  # what makes songs near: song_match.SONG_FEATURES
 
 
 def blend_transitions(poses: np.ndarray, chunk_frames: int, blend_frames: int) -> np.ndarray:
