@@ -1,5 +1,6 @@
 """keypose_timing="rhythm": z gives a path, the label the rhythm along it. Shapes, moves and
-holds on a known answer, the meter's order on a fixed path, gradients, settings, checkpoints, a tiny run."""
+holds on a known answer, the meter's order on a fixed path, gradients, settings, checkpoints,
+and a tiny run."""
 import json
 from pathlib import Path
 
