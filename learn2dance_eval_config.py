@@ -36,11 +36,13 @@ top_k = 5  # moves to sample among (published 5)
 playback = "beat_sync"  # "beat_sync": each move played as a real training segment, from one
 #   stop to the next, time-warped so its stops land on the song's beats | "published": the
 #   move's k-means centroid on the fixed chunk grid (then transitions, blend_frames)
-segment_songs = "all"  # beat_sync: "all": a move's segments from every training song (the
-#   first beat_sync) | "nearest": from the nearest_songs training songs that sound most like
-#   this song (music features' mean and std, and tempo: music2dance/song_match.py) |
-#   "style": from every training song of the style that most of those songs have
-nearest_songs = 3  # segment_songs="nearest" or "style": how many near songs are looked at
+segment_songs = "style"  # beat_sync: "style": a move's segments from every training song
+#   of the style that most of the nearest_songs training songs that sound most like this song
+#   have (music features' mean and std, tempo, meter: music2dance/song_match.py); training
+#   songs without styles fall back to "nearest", said in the log and the report |
+#   "nearest": from those nearest songs | "all": from every training song (the first
+#   beat_sync). "style" meets more of the dance-quality targets (docs/learn2dance_dance_quality.md)
+nearest_songs = 1  # segment_songs="nearest" or "style": how many near songs are looked at
 song_features = "sound_tempo_meter"  # segment_songs="nearest" or "style": what makes songs
 #   near: "sound_tempo_meter" (features' mean and std, folded tempo, and the meter: bars of 3
 #   or of 4 beats, read from the harmony's changes) | "sound_tempo" (without the meter)

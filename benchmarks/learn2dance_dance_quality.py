@@ -178,7 +178,7 @@ def main() -> None:
                         help="beat_sync from the k nearest training songs (repeat; default 3)")
     parser.add_argument("--style_songs", type=int, action="append",
                         help="beat_sync from every song of the k nearest songs' style "
-                        "(repeat; default 3)")
+                        "(repeat; default 1, the default playback)")
     parser.add_argument("--song_features", action="append",
                         choices=("sound_tempo", "sound_tempo_meter"),
                         help="what makes songs near, for the nearest and style playbacks "
@@ -195,8 +195,12 @@ def main() -> None:
               f"{len(train)} training songs, {len(model.library)} real segments")
         lines = ["| playback | figure | value [bootstrap 95 %] | against the target |",
                  "|---|---|---|---|"]
-        gens = playbacks(args.nearest_songs or [3], args.style_songs or [3],
+        gens = playbacks(args.nearest_songs or [3], args.style_songs or [1],
                          args.song_features or ["sound_tempo_meter"])
+        for name, gen in gens.items():  # "style" on songs without styles: as main_eval does
+            gens[name], fallback = model.playable(gen)
+            if fallback:
+                print(f"{name}: {fallback}")
         styles = danced_styles(model, held, gens)
         results[f"{run}/danced_styles"] = styles
         for name, chosen in styles.items():

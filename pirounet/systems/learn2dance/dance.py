@@ -133,6 +133,9 @@ def dance_for_song(model: DanceModel, cfg: dict[str, Any], song: str | Path, out
                              settings["transitions"], settings["blend_frames"],
                              settings["segment_songs"], settings["nearest_songs"],
                              settings["song_features"])
+    gen, fallback = model.playable(gen)  # "style" (the default) without the songs' styles
+    if fallback:
+        log.warning("%s: %s", song.name, fallback)
     dance = model.dance(features, gen, seed, beats, name=str(song))
     name = name or song.stem
     return write_dance(dance, Path(out) / name, audio=song, animation=settings["animation"],

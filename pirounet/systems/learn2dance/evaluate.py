@@ -127,6 +127,9 @@ def evaluate_music2dance(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, An
                              eval_cfg.transitions, eval_cfg.blend_frames,
                              eval_cfg.segment_songs, eval_cfg.nearest_songs,
                              eval_cfg.song_features)
+    gen, fallback = model.playable(gen)  # "style" (the default) without the songs' styles
+    if fallback:
+        log.warning("%s", fallback)
     timing["load"] = time.perf_counter() - tic
     log.info("%d %s songs, %d bootstrap iterations", len(held), eval_cfg.split,
              eval_cfg.bootstrap_iterations)
@@ -150,6 +153,11 @@ def evaluate_music2dance(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, An
             f"Held-out songs {', '.join(in_library)} were training songs of this checkpoint "
             "(the data changed since training): their scores measure a model that has seen "
             "them, and beat_sync may play their own recorded segments."))
+    metrics["playback"] = {"playback": gen.playback, "segment_songs": eval_cfg.segment_songs,
+                           "segment_songs_used": gen.segment_songs,
+                           "song_features_used": gen.song_features, "fallback": fallback}
+    if fallback:  # said at the top of the report too
+        metrics["warnings"].append(f"Playback: {fallback}.")
     skipped = style_skipped(train, held)
     if skipped is not None:
         metrics["style"] = {"skipped": skipped}

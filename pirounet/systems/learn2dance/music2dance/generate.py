@@ -27,7 +27,7 @@ Moves become poses in one of two playbacks:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -76,9 +76,9 @@ class GenerationSettings:
     playback: str = "beat_sync"
     transitions: str = "blend"  # published playback only
     blend_frames: int = 8  # published playback, blend only
-    segment_songs: str = "all"  # beat_sync: "all" training songs' segments | "nearest" songs'
-    #   | "style": every song of the nearest songs' style
-    nearest_songs: int = 3  # beat_sync, segment_songs="nearest" or "style": how many songs
+    segment_songs: str = "style"  # beat_sync: "style": every song of the nearest songs'
+    #   style | "nearest" songs' segments | "all" training songs' segments
+    nearest_songs: int = 1  # beat_sync, segment_songs="nearest" or "style": how many songs
     song_features: str = "sound_tempo_meter"  # what makes songs near: song_match.SONG_FEATURES
 
 
@@ -210,6 +210,37 @@ class DanceModel:
         previous = torch.from_numpy(np.concatenate([[NO_MOVE], moves[:-1]]).astype(np.int64))
         return self.decoder(contexts, previous[None])[0]
 
+    def playable(self, gen: GenerationSettings) -> tuple[GenerationSettings, str | None]:
+        """gen as this model can play it, and why it was changed (None when it was not).
+
+        segment_songs="style" (the default) needs the training songs' styles: without them
+        (no styles.csv, style_pattern or truth.json styles, or a checkpoint saved before song
+        styles) it falls back to "nearest" with the same nearest_songs; a checkpoint saved
+        before segment_songs (no song descriptors) falls back to "all", one saved before the
+        meter to song_features="sound_tempo". play() keeps its clear errors for these (an
+        explicit choice through the Python API); dance() falls back silently, and the dance
+        command and main_eval call this first, log the reason once and record what was used.
+        """
+        lib = self.library
+        if gen.playback != "beat_sync" or gen.segment_songs != "style" or lib is None:
+            return gen, None
+        if lib.descriptors is None:
+            return replace(gen, segment_songs="all"), (
+                "segment_songs=style fell back to all: this checkpoint's motion library holds "
+                "no song descriptors (it was trained before segment_songs)")
+        reasons = []
+        if not lib.song_styles or not any(lib.song_styles):
+            gen = replace(gen, segment_songs="nearest")
+            reasons.append(f"segment_songs=style fell back to nearest (nearest_songs="
+                           f"{gen.nearest_songs}): the training songs have no styles (no "
+                           "styles.csv, style_pattern or truth.json styles, or a checkpoint "
+                           "trained before song styles)")
+        if gen.song_features == "sound_tempo_meter" and lib.meters is None:
+            gen = replace(gen, song_features="sound_tempo")
+            reasons.append("song_features=sound_tempo_meter fell back to sound_tempo: the "
+                           "checkpoint holds no song meters (trained before the meter)")
+        return gen, "; ".join(reasons) or None
+
     def play(self, moves: np.ndarray, n_frames: int, beats: np.ndarray | None,
              gen: GenerationSettings, music: np.ndarray | None = None,
              name: str | None = None) -> np.ndarray:
@@ -247,6 +278,7 @@ class DanceModel:
 
         beats (n,) are the song's beat times in seconds (default: the beat channel).
         """
+        gen = self.playable(gen)[0]  # the default "style" on a library without styles
         moves = self.sample_moves(music, gen.sampling, gen.top_k, seed, name)
         beats = self.song_beats(music) if beats is None else beats
         poses = self.play(moves, len(music), beats, gen, music, Path(name).stem)  # a file's stem
