@@ -1,7 +1,9 @@
 """learn2dance end to end: raw synthetic inputs -> a trained run -> resume -> main_eval -> a dance
 with its song as soundtrack; and every bad input ends in one clear error."""
 import json
+import logging
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,7 +19,8 @@ import main_eval as eval_entry
 from pirounet.systems.learn2dance import dance as dance_cmd
 from pirounet.music.errors import DataError
 from pirounet.systems.learn2dance.music2dance.generate import SongTooShortError
-from pirounet.run.checkpoint import CheckpointError, make_checkpoint, save_checkpoint
+from pirounet.run.checkpoint import (CheckpointError, make_checkpoint, read_checkpoint,
+                                    save_checkpoint)
 from pirounet.viz.soundtrack import ffmpeg_exe
 
 os.environ["WANDB_MODE"] = "disabled"
@@ -168,3 +171,37 @@ def test_the_command_line_ends_a_bad_input_in_one_error_line(workdir):
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: not_audio.wav: unreadable audio")
+
+
+def test_the_default_style_playback_falls_back_without_song_styles(workdir, caplog):
+    """A checkpoint trained before song styles (and the meter) dances and is evaluated under
+    the default segment_songs="style": it falls back to "nearest" with the same nearest_songs
+    and sound_tempo, says so in the log, and metrics.json and the report record it."""
+    old = workdir / "saved_models" / "before_styles"
+    shutil.copytree(workdir / "saved_models" / "run", old)
+    for name in ("best.pt", "last.pt"):
+        ckpt = read_checkpoint(old / name)
+        del ckpt["motion_library"]["song_styles"], ckpt["motion_library"]["meters"]
+        save_checkpoint(old / name, ckpt)
+    with caplog.at_level(logging.WARNING):
+        saved = eval_entry.main(["learn2dance", "--load_from_checkpoint=before_styles",
+                                 "--bootstrap_iterations=2", "--n_animations=0",
+                                 "--feature_window_s=1.0"])
+    playback = saved["playback"]
+    assert playback["segment_songs"] == "style" and playback["segment_songs_used"] == "nearest"
+    assert playback["song_features_used"] == "sound_tempo"
+    assert "no styles" in playback["fallback"] and "no song meters" in playback["fallback"]
+    assert any("fell back to nearest (nearest_songs=1)" in w for w in saved["warnings"])
+    assert sum("fell back to nearest" in r.getMessage() for r in caplog.records) == 1
+    report = (workdir / "results" / "before_styles_best" / "report.html").read_text()
+    assert "fell back to nearest" in report
+    written = dance_cmd.main(["--run=before_styles", str(write_song(workdir / "s.wav", 3.0)),
+                              "--out=fallback", "--animation=none",
+                              "--segment_songs=style"])[0]
+    assert np.load(written["npz"])["poses"].shape == (91, 15, 2)
+    # the trained run has styles: nothing falls back
+    assert eval_entry.main(["learn2dance", "--load_from_checkpoint=run", "--name=styled",
+                            "--bootstrap_iterations=2", "--n_animations=0",
+                            "--feature_window_s=1.0"])["playback"] == {
+        "playback": "beat_sync", "segment_songs": "style", "segment_songs_used": "style",
+        "song_features_used": "sound_tempo_meter", "fallback": None}

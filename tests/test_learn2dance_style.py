@@ -82,6 +82,38 @@ def test_a_library_without_styles_says_so():
                    GenerationSettings(segment_songs="style"), tune)
 
 
+def test_the_default_is_style_of_the_nearest_song_and_falls_back_without_styles():
+    assert (GenerationSettings().segment_songs, GenerationSettings().nearest_songs) == ("style", 1)
+    styled = tiny_model(library())
+    assert styled.playable(GenerationSettings()) == (GenerationSettings(), None)
+    # no styles: "nearest" with the same nearest_songs; the meters are there, kept
+    plain = tiny_model(library(styles=False))
+    gen, why = plain.playable(GenerationSettings(nearest_songs=2, top_k=3))
+    assert gen == GenerationSettings(segment_songs="nearest", nearest_songs=2, top_k=3)
+    assert "fell back to nearest (nearest_songs=2)" in why and "no styles" in why
+    # only "style" falls back: "all", "nearest" and the published playback stay as asked
+    for asked in (GenerationSettings(segment_songs="all"),
+                  GenerationSettings(segment_songs="nearest"),
+                  GenerationSettings(playback="published")):
+        assert plain.playable(asked) == (asked, None)
+    # a library saved before the meter: sound_tempo too
+    plain.library.meters = None
+    gen, why = plain.playable(GenerationSettings())
+    assert (gen.segment_songs, gen.song_features) == ("nearest", "sound_tempo")
+    assert "no song meters" in why
+    # the default dances; play() with an explicit "style" keeps its clear error
+    tune, beats = music(-1.05, 0.75, 9)
+    moves = plain.dance(tune, GenerationSettings(), beats=beats, name="new").moves
+    with pytest.raises(PlaybackError, match="no song styles"):
+        plain.play(moves, N, beats, GenerationSettings(), tune)
+    # a library saved before segment_songs (no song descriptors): every song's segments
+    bare = tiny_model(MotionLibrary(plain.library.poses, plain.library.bounds,
+                                    plain.library.moves, FPS))
+    gen, why = bare.playable(GenerationSettings())
+    assert gen.segment_songs == "all" and "no song descriptors" in why
+    assert bare.dance(tune, beats=beats).poses.shape == (len(tune), 15, 2)
+
+
 def styled_dance(style: int, seed: int, frames: int = 600) -> np.ndarray:
     """A dance (frames, 15, 2): style 0 sways slowly and wide, style 1 shakes fast and small."""
     rng = np.random.default_rng(seed)

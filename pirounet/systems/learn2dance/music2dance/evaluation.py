@@ -186,6 +186,7 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
     """
     if not songs:
         raise ValueError("no held-out songs to evaluate on")
+    gen = model.playable(gen)[0]  # the default "style" without song styles: main_eval says so
     control = len(songs) >= 2  # the control dances to another held-out song
     in_library = library_overlap(model, songs)
     if in_library and not allow_in_library:  # a held-out dance's segments would be copied
