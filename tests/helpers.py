@@ -108,3 +108,42 @@ def tiny_learn2dance_checkpoint(path: Path, *args: str) -> Path:
                 centroids=torch.from_numpy(centroids), pose_units="normalized", fps=30.0)
     save_checkpoint(path, ckpt)
     return path
+
+
+def parameters_without_gradient(model) -> list[str]:
+    """Names of model's parameters that one M2 loss on random (6, 40, 12) windows leaves at 0.
+
+    The first three windows are labelled 0 / 1 / 2, the last three unlabelled; the energy and
+    velocity terms are on, so a decoder part that only they reach still counts as reached.
+    """
+    import torch
+
+    from pirounet.systems.pirounet.model import m2_loss
+
+    model.train()
+    x = 0.3 * torch.randn(6, 40, 12, generator=torch.Generator().manual_seed(1))
+    loss, _ = m2_loss(model, x[:3], torch.tensor([0, 1, 2]), x[3:], 0.3, 0.5,
+                      energy_weight=1e-2, velocity_weight=1.0)
+    loss.backward()
+    return [name for name, p in model.named_parameters()
+            if p.grad is None or p.grad.abs().sum() == 0]
+
+
+def evaluate_tiny_run(root: Path, name: str) -> dict:
+    """main_eval's debug evaluation of the tiny run saved_models/<name> under root: metrics.
+
+    Checks first that training lowered the labelled reconstruction loss, and after that the
+    label-swap strip was drawn. The caller has chdir'ed into root.
+    """
+    import json
+
+    from pirounet.systems.pirounet import evaluate as main_eval
+
+    history = [json.loads(line) for line in
+               (root / f"saved_models/{name}/history.jsonl").read_text().splitlines()]
+    assert history[-1]["train/recon_labelled"] < history[0]["train/recon_labelled"]
+    metrics = main_eval.main([str(ROOT / "configs" / "eval_debug.py"),
+                              f"--load_from_checkpoint={name}", "--cpu_threads=1",
+                              "--blind_export=False", "--blind_accuracy=False"])
+    assert (root / f"results/debug/{name}/entanglement/label_swap_strip.png").is_file()
+    return metrics
