@@ -54,25 +54,24 @@ def min_jerk(u: Tensor) -> Tensor:
     return v.pow(3) * (10.0 - 15.0 * v + 6.0 * v.pow(2))
 
 
-class KeyposeDecoder(nn.Module):
-    """z -> MLP -> key poses, centres, pace; y -> duration; smooth steps between the poses."""
+class KeyPoses(nn.Module):
+    """What both key-pose timings share: the MLP trunk on z (`trunk.*`), the K key poses it
+    gives (`poses.*`) and each label's learned transition duration (`duration_shift`).
+
+    Subclasses add their timing heads after calling this, so that the layers are made, and
+    their weights drawn, in the same order as before the two timings shared this class.
+    """
 
     def __init__(self, latent_dim: int, label_dim: int, h_dim: int, output_dim: int,
-                 seq_len: int, neg_slope: float, n_keys: int, detours: bool = False,
-                 duration_slack: float = DURATION_SLACK):
+                 seq_len: int, neg_slope: float, n_keys: int, duration_slack: float):
         super().__init__()
-        if n_keys < 2:
-            raise ValueError(f"keypose_keys must be at least 2 (one transition), got {n_keys}")
         self.seq_len, self.n_keys, self.output_dim = seq_len, n_keys, output_dim
         self.trunk = nn.Sequential(nn.Linear(latent_dim, h_dim), nn.LeakyReLU(neg_slope),
                                    nn.Linear(h_dim, h_dim), nn.LeakyReLU(neg_slope))
         self.poses = nn.Linear(h_dim, n_keys * output_dim)
-        self.gaps = nn.Linear(h_dim, n_keys)
-        self.pace = nn.Linear(h_dim, 1)
         self.register_buffer("initial_frames", initial_frames(label_dim), persistent=False)
         self.duration_shift = nn.Parameter(torch.zeros(label_dim))
         self.duration_slack = duration_slack
-        self.detours = nn.Linear(h_dim, 2 * (n_keys - 1) * output_dim) if detours else None
         self.register_buffer("frames", torch.arange(seq_len, dtype=torch.float32),
                              persistent=False)  # (T,)
 
@@ -80,6 +79,25 @@ class KeyposeDecoder(nn.Module):
         """Each label's transition duration d_y in frames, (label_dim,)."""
         shift = self.duration_slack * torch.tanh(self.duration_shift)  # (label_dim,)
         return self.initial_frames * torch.exp(shift)
+
+    def key_poses(self, h: Tensor) -> Tensor:
+        """The key poses (B, K, output_dim) in (-1, 1) from the trunk's features h (B, h)."""
+        return torch.tanh(self.poses(h)).reshape(-1, self.n_keys, self.output_dim)
+
+
+class KeyposeDecoder(KeyPoses):
+    """z -> MLP -> key poses, centres, pace; y -> duration; smooth steps between the poses."""
+
+    def __init__(self, latent_dim: int, label_dim: int, h_dim: int, output_dim: int,
+                 seq_len: int, neg_slope: float, n_keys: int, detours: bool = False,
+                 duration_slack: float = DURATION_SLACK):
+        if n_keys < 2:
+            raise ValueError(f"keypose_keys must be at least 2 (one transition), got {n_keys}")
+        super().__init__(latent_dim, label_dim, h_dim, output_dim, seq_len, neg_slope, n_keys,
+                         duration_slack)
+        self.gaps = nn.Linear(h_dim, n_keys)
+        self.pace = nn.Linear(h_dim, 1)
+        self.detours = nn.Linear(h_dim, 2 * (n_keys - 1) * output_dim) if detours else None
 
     def timing(self, h: Tensor, y_onehot: Tensor) -> tuple[Tensor, Tensor]:
         """Transition centres (B, K-1) in frames and durations (B,) in frames."""
@@ -101,7 +119,7 @@ class KeyposeDecoder(nn.Module):
     def forward(self, z: Tensor, y_onehot: Tensor) -> Tensor:
         """Pose sequences (B, seq_len, output_dim) from z (B, latent) and y_onehot (B, K)."""
         h, s = self.steps(z, y_onehot)
-        keys = torch.tanh(self.poses(h)).reshape(-1, self.n_keys, self.output_dim)  # (B, K, D)
+        keys = self.key_poses(h)  # (B, K, D)
         moves = keys.diff(dim=1)  # (B, K-1, D)
         x = keys[:, :1] + torch.einsum("bkt,bkd->btd", s, moves)  # (B, T, D)
         if self.detours is None:

@@ -30,8 +30,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from pirounet.systems.pirounet.model.keypose import DURATION_SLACK, PACE_RANGE, initial_frames
-from pirounet.systems.pirounet.model.keypose import min_jerk
+from pirounet.systems.pirounet.model.keypose import (DURATION_SLACK, PACE_RANGE, KeyPoses,
+                                                    min_jerk)
 
 HOLD_FRAMES = (2.0, 8.0, 16.0)  # hold after each move per label, low (sustained) to high
 GAP_RANGE = (0.6, 1.4)  # bounds of z's factor on a label's spacing of moves (the dancer's +-40 %)
@@ -44,34 +44,24 @@ def hold_frames(label_dim: int) -> Tensor:
     return torch.linspace(HOLD_FRAMES[0], HOLD_FRAMES[-1], label_dim)
 
 
-class RhythmDecoder(nn.Module):
-    """z -> MLP -> key poses (a path), phase, pace; y -> the moves' length and the holds."""
+class RhythmDecoder(KeyPoses):
+    """z -> MLP -> key poses (a path), phase, pace; y -> the moves' length and the holds.
+
+    Its label_frames() are each label's move duration d_y, learned as in model/keypose.py.
+    """
 
     def __init__(self, latent_dim: int, label_dim: int, h_dim: int, output_dim: int,
                  seq_len: int, neg_slope: float, n_keys: int,
                  duration_slack: float = DURATION_SLACK):
-        super().__init__()
         if n_keys < 3:
             raise ValueError(f"keypose_keys must be at least 3 under keypose_timing='rhythm' "
                              f"(two moves, so that the window may lie between them), got {n_keys}")
-        self.seq_len, self.n_keys, self.output_dim = seq_len, n_keys, output_dim
-        self.trunk = nn.Sequential(nn.Linear(latent_dim, h_dim), nn.LeakyReLU(neg_slope),
-                                   nn.Linear(h_dim, h_dim), nn.LeakyReLU(neg_slope))
-        self.poses = nn.Linear(h_dim, n_keys * output_dim)
+        super().__init__(latent_dim, label_dim, h_dim, output_dim, seq_len, neg_slope, n_keys,
+                         duration_slack)
         self.phase = nn.Linear(h_dim, 1)
         self.pace = nn.Linear(h_dim, n_keys - 1)
         self.gaps = nn.Linear(h_dim, n_keys - 2)
-        self.register_buffer("initial_frames", initial_frames(label_dim), persistent=False)
         self.register_buffer("hold_frames", hold_frames(label_dim), persistent=False)
-        self.duration_shift = nn.Parameter(torch.zeros(label_dim))
-        self.duration_slack = duration_slack
-        self.register_buffer("frames", torch.arange(seq_len, dtype=torch.float32),
-                             persistent=False)  # (T,)
-
-    def label_frames(self) -> Tensor:
-        """Each label's move duration d_y in frames, (label_dim,), as in model/keypose.py."""
-        shift = self.duration_slack * torch.tanh(self.duration_shift)  # (label_dim,)
-        return self.initial_frames * torch.exp(shift)
 
     def progress(self, h: Tensor) -> Tensor:
         """Every label's progress of every move (B, label_dim, K-1, T) in [0, 1], h (B, h)."""
@@ -93,5 +83,5 @@ class RhythmDecoder(nn.Module):
         """Pose sequences (B, seq_len, output_dim) from z (B, latent) and y_onehot (B, K)."""
         h = self.trunk(z)  # (B, h)
         s = torch.einsum("bl,blkt->bkt", y_onehot, self.progress(h))  # (B, K-1, T)
-        keys = torch.tanh(self.poses(h)).reshape(-1, self.n_keys, self.output_dim)  # (B, K, D)
+        keys = self.key_poses(h)  # (B, K, D)
         return keys[:, :1] + torch.einsum("bkt,bkd->btd", s, keys.diff(dim=1))
