@@ -134,6 +134,15 @@ class MotionLibrary:
                              with_meter(query, song_meter(music, beats, self.fps)), k,
                              exclude, parts=2)
 
+    def own_song(self, name: str | None) -> np.ndarray:
+        """(n,) bool: the training song named `name` (the song being danced), if any."""
+        return np.array([n == name for n in self.song_names])
+
+    def unplayable(self, name: str | None) -> np.ndarray:
+        """(n,) bool: songs never danced from, the song `name` and those with no segment."""
+        return self.own_song(name) | (np.bincount(self.songs, minlength=len(self.song_names))
+                                      == 0)
+
     def near_segments(self, music: np.ndarray, beats: np.ndarray | None, k: int,
                       name: str | None = None, features: str = "sound_tempo") -> np.ndarray:
         """(S,) bool: the segments of the k training songs that sound most like music (T, F).
@@ -144,9 +153,7 @@ class MotionLibrary:
             raise LibraryError("this checkpoint's motion library holds no song descriptors "
                                "(it was trained before segment_songs): use "
                                "segment_songs=all, or train the run again")
-        own = np.array([n == name for n in self.song_names])  # (n,)
-        has = np.bincount(self.songs, minlength=len(own)) > 0  # songs with a segment
-        near = self.nearest(music, beats, k, own | ~has, features)
+        near = self.nearest(music, beats, k, self.unplayable(name), features)
         return np.isin(self.songs, near)
 
     def music_style(self, music: np.ndarray, beats: np.ndarray | None, k: int,
@@ -157,10 +164,8 @@ class MotionLibrary:
             raise LibraryError("this checkpoint's motion library holds no song styles (it was "
                                "trained before segment_songs=style, or without styles): use "
                                "segment_songs=all or nearest, or train the run again")
-        own = np.array([n == name for n in self.song_names])  # (n,)
-        styles = np.array(self.song_styles)
-        has = np.bincount(self.songs, minlength=len(own)) > 0
-        near = self.nearest(music, beats, k, own | ~has | (styles == ""), features)
+        styles = np.array(self.song_styles)  # (n,)
+        near = self.nearest(music, beats, k, self.unplayable(name) | (styles == ""), features)
         if len(near) == 0:
             raise LibraryError("no other training song with a style has segments: use "
                                "segment_songs=all")
@@ -178,8 +183,8 @@ class MotionLibrary:
         with, all danced in the style the music asks for. The song `name` is never danced from.
         """
         style = self.music_style(music, beats, k, name, features)
-        own = np.array([n == name for n in self.song_names])  # (n,)
-        return np.isin(self.songs, np.flatnonzero((np.array(self.song_styles) == style) & ~own))
+        chosen = (np.array(self.song_styles) == style) & ~self.own_song(name)  # (n,)
+        return np.isin(self.songs, np.flatnonzero(chosen))
 
     def to_arrays(self) -> dict:
         """Plain arrays (and the song names) for a checkpoint."""
