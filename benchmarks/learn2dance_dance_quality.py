@@ -52,6 +52,7 @@ from pirounet.systems.learn2dance.music2dance.evaluation import (evaluate_songs,
 from pirounet.systems.learn2dance.music2dance.generate import (DanceModel,  # noqa: E402
                                                                GenerationSettings)
 from pirounet.systems.learn2dance.prepare import prepare  # noqa: E402
+from pirounet.systems.learn2dance.music2dance.song_match import SONG_FEATURES  # noqa: E402
 from pirounet.viz.strips import comic_strip  # noqa: E402
 
 SUFFIX = {"sound_tempo": "", "sound_tempo_meter": "_meter"}  # playback name per song_features
@@ -180,7 +181,7 @@ def main() -> None:
                         help="beat_sync from every song of the k nearest songs' style "
                         "(repeat; default 1, the default playback)")
     parser.add_argument("--song_features", action="append",
-                        choices=("sound_tempo", "sound_tempo_meter"),
+                        choices=SONG_FEATURES,
                         help="what makes songs near, for the nearest and style playbacks "
                         "(repeat; default sound_tempo_meter)")
     parser.add_argument("--frames_song", default=None,
