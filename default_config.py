@@ -74,6 +74,9 @@ keypose_keys = 5  # "keypose": key poses per window (>= 2)
 keypose_detours = False  # "keypose": each transition may bend off the straight line (a Bezier)
 keypose_duration_slack = 0.25  # "keypose": each label's transition duration is learned within
 #   exp(+-slack) of the dancer's 60 / 20 / 7 frames (at most 0.25); 0 holds them there
+keypose_move_size = 0.0  # "keypose": 0 (off) z alone sets the moves' size | p in (0, 2]: every
+#   move is also scaled by the label's g_y = (median window amplitude of the label's training
+#   windows / their mean over labels) ** p, a buffer saved with the run (model/keypose.py)
 keypose_timing = "transitions"  # "keypose": z places the transitions between its key poses,
 #   the label sets their duration | "rhythm": the key poses are a path of moves and the label
 #   sets the rhythm along it, moves of 60 / 20 / 7 frames with holds of 2 / 8 / 16 frames

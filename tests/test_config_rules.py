@@ -76,6 +76,7 @@ BAD_TRAINING["label_swap_weight"] = ["-1.0"]
 BAD_TRAINING["decoder"] = ["'gru'"]
 BAD_TRAINING["keypose_keys"] = ["1"]
 BAD_TRAINING["keypose_duration_slack"] = ["-0.1", "0.3"]
+BAD_TRAINING["keypose_move_size"] = ["-0.5", "2.5"]
 BAD_TRAINING["keypose_timing"] = ["'keys'", "'Rhythm'"]
 BAD_TRAINING["pose_output"] = ["'rotations'"]
 # ---- any motion capture

@@ -45,6 +45,7 @@ KEY_SETTINGS = (
     ("decoder.phase.", ("decoder", "keypose_timing", "h_dim")),
     ("decoder.pace.", ("decoder", "keypose_timing", "keypose_keys", "h_dim")),
     ("decoder.duration_shift", ("decoder", "label_dim")),
+    ("decoder.move_size", ("decoder", "keypose_move_size", "label_dim")),
     ("decoder.detours.", ("decoder", "keypose_detours", "keypose_keys", "h_dim", "input_dim")),
     ("classifier.dense.", ("seq_len", "input_dim", "h_dim_classif")),
     ("classifier.layers.", ("h_dim_classif", "n_layers_classif", "label_dim")),

@@ -142,6 +142,11 @@ def main(args: list[str]) -> PirouNet:
                                      betas=tuple(cfg.adam_betas))
         if model.needs_pose_statistics:  # a checkpoint loaded below brings its own
             model.set_pose_statistics(data.training_poses())
+        if model.needs_move_size:  # keypose_move_size: the label's share of the moves' size
+            size = model.set_move_size(data.windows(data.split.train_lab),
+                                       torch.as_tensor(list(data.split.train_y)))
+            log.info("keypose_move_size: move-size factor per label %s",
+                     " / ".join(f"{g:.3f}" for g in size.tolist()))
         models, optimizers = {"model": model}, {"optimizer": optimizer}
         state = run.start(start, models, optimizers,
                           **(shape_help(start, cfg) if start is not None else {}))

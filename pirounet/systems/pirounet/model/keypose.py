@@ -38,6 +38,7 @@ from torch import Tensor, nn
 INITIAL_FRAMES = (60.0, 20.0, 7.0)  # transition frames per label, low (sustained) to high
 PACE_RANGE = (0.8, 1.25)  # bounds of the pace factor z sets on its label's duration
 DURATION_SLACK = 0.25  # the most a label's learned duration may leave INITIAL_FRAMES: exp(+-0.25)
+MOVE_SIZE_POWER = 2.0  # the most keypose_move_size may raise the dancer's size ratios to
 
 
 def initial_frames(label_dim: int) -> Tensor:
@@ -60,10 +61,18 @@ class KeyPoses(nn.Module):
 
     Subclasses add their timing heads after calling this, so that the layers are made, and
     their weights drawn, in the same order as before the two timings shared this class.
+
+    size_power > 0 (the setting keypose_move_size) also lets the label set the moves' size:
+    every move P_k - P_{k-1} is multiplied by g_y, the buffer `move_size` (label_dim,), set
+    by set_move_size from the labelled training windows and saved in the checkpoint. Since the
+    encoder q(z|x,y) sees y, it can divide the label's size out of z, and the same code decoded
+    under another label gets that label's size of move as well as its timing. At 0 there is
+    no buffer and the moves are z's alone, as before the setting.
     """
 
     def __init__(self, latent_dim: int, label_dim: int, h_dim: int, output_dim: int,
-                 seq_len: int, neg_slope: float, n_keys: int, duration_slack: float):
+                 seq_len: int, neg_slope: float, n_keys: int, duration_slack: float,
+                 size_power: float = 0.0):
         super().__init__()
         self.seq_len, self.n_keys, self.output_dim = seq_len, n_keys, output_dim
         self.trunk = nn.Sequential(nn.Linear(latent_dim, h_dim), nn.LeakyReLU(neg_slope),
@@ -74,6 +83,40 @@ class KeyPoses(nn.Module):
         self.duration_slack = duration_slack
         self.register_buffer("frames", torch.arange(seq_len, dtype=torch.float32),
                              persistent=False)  # (T,)
+        self.size_power = size_power
+        if size_power > 0:  # ones until set_move_size; a checkpoint brings its own
+            self.register_buffer("move_size", torch.ones(label_dim))
+
+    @torch.no_grad()
+    def set_move_size(self, windows: Tensor, labels: Tensor) -> Tensor:
+        """Set g_y = (a_y / mean over labels of a)^size_power from labelled windows (N, T, D) in
+        the decoder's output units, labels (N,) class indices; returns g (label_dim,).
+
+        a_y is the median over label y's windows of a window's amplitude: the range (max - min
+        over its T frames) of each value, averaged over the D values. On the built-in dancer a
+        sustained window sees about 0.6 of one move and a sudden one 2-3 whole moves, so a_y
+        grows with the label; that, not a single move's size, is what the meter reads.
+        """
+        if self.size_power <= 0:
+            raise ValueError("set_move_size needs keypose_move_size > 0")
+        labels = labels.reshape(-1).long()
+        span = windows.amax(dim=1) - windows.amin(dim=1)  # (N, D)
+        amplitude = span.mean(dim=1)  # (N,)
+        present = [int(k) for k in range(len(self.move_size)) if bool((labels == k).any())]
+        if len(present) < len(self.move_size):
+            missing = sorted(set(range(len(self.move_size))) - set(present))
+            raise ValueError(f"keypose_move_size needs labelled training windows of every "
+                             f"label; none of class(es) {missing}")
+        a = torch.stack([amplitude[labels == k].median() for k in present])  # (label_dim,)
+        size = (a / a.mean().clamp_min(1e-12)).pow(self.size_power)
+        self.move_size.copy_(size.to(self.move_size))
+        return self.move_size.clone()
+
+    def label_size(self, y_onehot: Tensor) -> Tensor | None:
+        """Each row's move-size factor g_y (B, 1, 1), or None when the label sets no size."""
+        if self.size_power <= 0:
+            return None
+        return (y_onehot @ self.move_size)[:, None, None]
 
     def label_frames(self) -> Tensor:
         """Each label's transition duration d_y in frames, (label_dim,)."""
@@ -90,11 +133,11 @@ class KeyposeDecoder(KeyPoses):
 
     def __init__(self, latent_dim: int, label_dim: int, h_dim: int, output_dim: int,
                  seq_len: int, neg_slope: float, n_keys: int, detours: bool = False,
-                 duration_slack: float = DURATION_SLACK):
+                 duration_slack: float = DURATION_SLACK, size_power: float = 0.0):
         if n_keys < 2:
             raise ValueError(f"keypose_keys must be at least 2 (one transition), got {n_keys}")
         super().__init__(latent_dim, label_dim, h_dim, output_dim, seq_len, neg_slope, n_keys,
-                         duration_slack)
+                         duration_slack, size_power)
         self.gaps = nn.Linear(h_dim, n_keys)
         self.pace = nn.Linear(h_dim, 1)
         self.detours = nn.Linear(h_dim, 2 * (n_keys - 1) * output_dim) if detours else None
@@ -121,6 +164,9 @@ class KeyposeDecoder(KeyPoses):
         h, s = self.steps(z, y_onehot)
         keys = self.key_poses(h)  # (B, K, D)
         moves = keys.diff(dim=1)  # (B, K-1, D)
+        size = self.label_size(y_onehot)  # (B, 1, 1) or None
+        if size is not None:
+            moves = size * moves
         x = keys[:, :1] + torch.einsum("bkt,bkd->btd", s, moves)  # (B, T, D)
         if self.detours is None:
             return x

@@ -94,6 +94,8 @@ class ModelConfig:
     keypose_keys: int = 5  # "keypose": key poses per window
     keypose_detours: bool = False  # "keypose": each transition may bend off the straight line
     keypose_duration_slack: float = 0.25  # "keypose": how far (log) a label's duration may move
+    keypose_move_size: float = 0.0  # 0 (off): z sets the moves' size | > 0 (keypose): the label
+    #   scales them too, by the dancer's window amplitude ratios to this power (set_move_size)
     keypose_timing: str = "transitions"  # "keypose": the label re-times z's transitions |
     #   "rhythm": z gives a path, the label the rhythm of moves and holds along it
     pose_output: str = "free"  # "free" (published) | "fixed_bones": the data's bone lengths
@@ -128,11 +130,12 @@ class PirouNet(nn.Module):
         if c.decoder == "keypose" and c.keypose_timing == "rhythm":
             self.decoder = RhythmDecoder(c.latent_dim, c.label_dim, c.h_dim, c.input_dim,
                                          c.seq_len, c.neg_slope, c.keypose_keys,
-                                         c.keypose_duration_slack)
+                                         c.keypose_duration_slack, c.keypose_move_size)
         elif c.decoder == "keypose":
             self.decoder = KeyposeDecoder(c.latent_dim, c.label_dim, c.h_dim, c.input_dim,
                                           c.seq_len, c.neg_slope, c.keypose_keys,
-                                          c.keypose_detours, c.keypose_duration_slack)
+                                          c.keypose_detours, c.keypose_duration_slack,
+                                          c.keypose_move_size)
         else:
             self.decoder = Decoder(c.latent_dim, c.label_dim, c.h_dim, c.n_layers, c.input_dim,
                                    c.seq_len, c.neg_slope, c.decoder_time_features,
@@ -179,6 +182,20 @@ class PirouNet(nn.Module):
             self.pose_std.copy_(poses.std(dim=0).clamp_min(MIN_POSE_STD))
         if self.fixed_bones is not None:
             self.fixed_bones.set_statistics(poses)
+
+    @property
+    def needs_move_size(self) -> bool:
+        """Whether the key-pose decoder's label sets the moves' size (keypose_move_size > 0)."""
+        return getattr(self.decoder, "size_power", 0.0) > 0
+
+    @torch.no_grad()
+    def set_move_size(self, windows: Tensor, labels: Tensor) -> Tensor:
+        """g_y of keypose_move_size from labelled training windows (N, T, D), labels (N,): the
+        windows are taken into the decoder's output units first (set_pose_statistics before)."""
+        h = windows
+        if self.standardize:  # the inverse of _poses' linear map
+            h = (windows - self.pose_mean) / (DECODER_SPAN * self.pose_std)
+        return self.decoder.set_move_size(h, labels)
 
     @property
     def needs_pose_statistics(self) -> bool:

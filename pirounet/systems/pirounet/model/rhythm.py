@@ -52,12 +52,12 @@ class RhythmDecoder(KeyPoses):
 
     def __init__(self, latent_dim: int, label_dim: int, h_dim: int, output_dim: int,
                  seq_len: int, neg_slope: float, n_keys: int,
-                 duration_slack: float = DURATION_SLACK):
+                 duration_slack: float = DURATION_SLACK, size_power: float = 0.0):
         if n_keys < 3:
             raise ValueError(f"keypose_keys must be at least 3 under keypose_timing='rhythm' "
                              f"(two moves, so that the window may lie between them), got {n_keys}")
         super().__init__(latent_dim, label_dim, h_dim, output_dim, seq_len, neg_slope, n_keys,
-                         duration_slack)
+                         duration_slack, size_power)
         self.phase = nn.Linear(h_dim, 1)
         self.pace = nn.Linear(h_dim, n_keys - 1)
         self.gaps = nn.Linear(h_dim, n_keys - 2)
@@ -84,4 +84,8 @@ class RhythmDecoder(KeyPoses):
         h = self.trunk(z)  # (B, h)
         s = torch.einsum("bl,blkt->bkt", y_onehot, self.progress(h))  # (B, K-1, T)
         keys = self.key_poses(h)  # (B, K, D)
-        return keys[:, :1] + torch.einsum("bkt,bkd->btd", s, keys.diff(dim=1))
+        moves = keys.diff(dim=1)  # (B, K-1, D)
+        size = self.label_size(y_onehot)  # (B, 1, 1) or None: keypose_move_size
+        if size is not None:
+            moves = size * moves
+        return keys[:, :1] + torch.einsum("bkt,bkd->btd", s, moves)

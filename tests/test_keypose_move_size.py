@@ -1,0 +1,118 @@
+"""keypose_move_size: the label sets the key-pose moves' size as well as their timing.
+
+Known answers for the factor g_y and for the decoded moves, off = as before, the settings'
+refused values, a checkpoint mismatch naming the setting, and a tiny run that saves it.
+"""
+from pathlib import Path
+
+import pytest
+import torch
+from helpers import train_tiny_run
+
+from pirounet.run.checkpoint import CheckpointError, load_weights
+from pirounet.run.config import ConfigError
+from pirounet.systems.pirounet.checkpoint import load_checkpoint, load_model, shape_help
+from pirounet.systems.pirounet.model import ModelConfig, PirouNet
+from pirounet.systems.pirounet.settings import TRAINING
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+ROOT = Path(__file__).resolve().parents[1]
+SUSTAINED, NEUTRAL, SUDDEN = 0, 1, 2
+
+
+def keypose_model(seq_len: int = 40, **options) -> PirouNet:
+    torch.manual_seed(0)
+    config = ModelConfig(seq_len=seq_len, input_dim=12, n_layers=2, h_dim=8, latent_dim=4,
+                         h_dim_classif=8, decoder="keypose", **options)
+    return PirouNet(config).eval()
+
+
+def ramps(amplitudes: list[float], labels: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Windows (N, 10, 12) whose every value ramps from 0 by amplitude; labels (N,)."""
+    t = torch.linspace(0.0, 1.0, 10)[None, :, None]  # (1, T, 1)
+    a = torch.tensor(amplitudes)[:, None, None]  # (N, 1, 1)
+    return (a * t).expand(-1, -1, 12).contiguous(), torch.tensor(labels)
+
+
+@pytest.mark.parametrize("power, expected", [(1.0, [0.5, 1.0, 1.5]), (2.0, [0.25, 1.0, 2.25])])
+def test_the_factor_is_each_labels_median_amplitude_over_their_mean(power, expected):
+    model = keypose_model(keypose_move_size=power)
+    # medians 1 / 2 / 3 (the outliers 9 and 0.1 do not move a median of three), mean 2
+    windows, labels = ramps([1.0, 0.9, 1.1, 2.0, 9.0, 0.1, 3.0], [0, 0, 0, 1, 1, 1, 2])
+    size = model.set_move_size(windows, labels)
+    assert size.tolist() == pytest.approx(expected)
+    assert model.decoder.move_size.tolist() == pytest.approx(expected)
+
+
+def test_the_factor_is_measured_in_the_decoders_units_under_standardize():
+    model = keypose_model(keypose_move_size=1.0, pose_normalization="standardize")
+    windows, labels = ramps([1.0, 2.0, 3.0], [0, 1, 2])
+    model.set_pose_statistics(5.0 + 4.0 * windows.reshape(-1, 12))  # any mean and std
+    # ratios do not change when every value is scaled alike
+    assert model.set_move_size(windows, labels).tolist() == pytest.approx([0.5, 1.0, 1.5])
+
+
+def test_every_label_needs_windows():
+    model = keypose_model(keypose_move_size=1.0)
+    with pytest.raises(ValueError, match=r"class\(es\) \[2\]"):
+        model.set_move_size(*ramps([1.0, 2.0], [0, 1]))
+
+
+@pytest.mark.parametrize("timing", ["transitions", "rhythm"])
+def test_each_move_is_scaled_by_the_labels_factor_known_answer(timing):
+    model = keypose_model(keypose_move_size=1.0, keypose_timing=timing)
+    plain = keypose_model(keypose_timing=timing)  # same seed, same weights: no size buffer
+    assert "decoder.move_size" not in plain.state_dict()
+    with torch.no_grad():
+        model.decoder.move_size.copy_(torch.tensor([0.5, 1.0, 1.5]))
+    z = torch.randn(4, 4)
+    for y, g in ((SUSTAINED, 0.5), (NEUTRAL, 1.0), (SUDDEN, 1.5)):
+        labels = torch.full((4,), y)
+        base = plain.sample(z, labels)  # (B, T, D): P_0 + sum_k s_k (P_k - P_{k-1})
+        start = plain.decoder.key_poses(plain.decoder.trunk(z))[:, :1]  # P_0, (B, 1, D)
+        want = start + g * (base - start)
+        assert torch.allclose(model.sample(z, labels), want, atol=1e-6)
+
+
+def test_a_factor_of_one_is_the_decoder_without_the_setting():
+    z, labels = torch.randn(6, 4), torch.tensor([0, 1, 2, 0, 1, 2])
+    on = keypose_model(keypose_move_size=1.0, keypose_detours=True)  # buffer of ones
+    off = keypose_model(keypose_detours=True)
+    assert torch.equal(on.sample(z, labels), off.sample(z, labels))
+
+
+def test_the_setting_is_off_by_default_and_refuses_values():
+    assert TRAINING.load().keypose_move_size == 0.0
+    for bad in ("-0.5", "2.5"):
+        with pytest.raises(ConfigError, match="keypose_move_size"):
+            TRAINING.load([f"--keypose_move_size={bad}"])
+
+
+def test_a_checkpoint_without_the_factor_names_the_setting(tmp_path):
+    tiny = str(ROOT / "configs" / "tiny.py")
+    on = TRAINING.load([tiny, "--decoder='keypose'", "--keypose_move_size=1.0"])
+    off = TRAINING.load([tiny, "--decoder='keypose'"])
+    state = PirouNet(ModelConfig.from_config(on)).state_dict()
+    torch.save({"system": "pirounet", "epoch": 1, "model_state_dict": state,
+                "config": on.to_dict()}, tmp_path / "ours.pt")
+    model, cfg, _ = load_model(tmp_path / "ours.pt")  # the setting comes from the checkpoint
+    assert cfg.keypose_move_size == 1.0 and "decoder.move_size" in model.state_dict()
+    ckpt = load_checkpoint(tmp_path / "ours.pt")
+    with pytest.raises(CheckpointError) as err:
+        load_weights(ckpt, {"model": PirouNet(ModelConfig.from_config(off))},
+                     **shape_help(ckpt, off))
+    assert "decoder.move_size (3,): in the checkpoint, but the config builds no such key" \
+        in str(err.value)
+    assert "keypose_move_size=1.0 in the checkpoint, 0.0 in the config" in str(err.value)
+
+
+def test_a_tiny_run_sets_and_saves_the_factor(tmp_path):
+    root = train_tiny_run(tmp_path, 4000, "--run_name=size", "--decoder=keypose",
+                          "--keypose_move_size=1.0", "--pose_normalization=standardize")
+    model, cfg, _ = load_model(root / "saved_models" / "size" / "last.pt")
+    assert cfg.keypose_move_size == 1.0
+    size = model.decoder.move_size
+    assert size.shape == (3,) and torch.isfinite(size).all() and (size > 0).all()
+    assert size.mean().item() == pytest.approx(1.0, abs=1e-5)  # normalised by the mean
+    assert not torch.equal(size, torch.ones(3))  # measured from the windows, not left at ones
