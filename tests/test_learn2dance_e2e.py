@@ -106,6 +106,9 @@ def test_main_eval_writes_metrics_and_report(workdir):
     assert set(saved["beat_reference"]["sources"]) == {"truth.json"}
     assert isinstance(saved["warnings"], list)
     assert "fid_k_2d" in saved["features_2d"] and "fid_g_2d" in saved["features_2d"]
+    for k in ("k", "g"):  # the floor drawn like the generated set, and the paired difference
+        assert {f"fid_{k}_2d_real_train_drawn", f"fid_{k}_2d_minus_real_train_drawn"} <= set(
+            saved["features_2d"])
     assert metrics["animations"] and (workdir / metrics["animations"][0]).is_file()
 
 

@@ -70,8 +70,12 @@ GUIDE = Guide(
                           "beats and half a beat away, 1 = sure, 0 = no evidence).",
         "features_2d": "Kinetic and geometric features of 2-D poses in windows: a 2-D "
                        "variant, not comparable with the published 3-D FID_k / FID_g. The "
-                       "*_real_train figures score the real training dances the same way: "
-                       "the floor to read the generated dances' FIDs against.",
+                       "*_real_train figures score every real training window the same "
+                       "way; *_real_train_drawn score real training dances drawn like the "
+                       "generated set (same songs, lengths and styles, so the same N and "
+                       "the same small-sample bias), and *_minus_real_train_drawn is the "
+                       "paired difference: the floor to read the generated dances' FIDs "
+                       "against.",
         "style": "The style whose training moves best explain the dance's moves, over all "
                  "songs and per style; chance is one over the number of styles. Songs of a "
                  "style no training song has are left out (not_scored). judge: a second "

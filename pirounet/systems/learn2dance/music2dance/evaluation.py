@@ -108,6 +108,49 @@ def windows(poses: list[np.ndarray], length: int) -> np.ndarray:
     return np.stack(cut) if cut else np.zeros((0, length, 15, 2), np.float32)
 
 
+def drawn_training_dances(song: Song, train: list[Song], length: int,
+                           rng: np.random.Generator) -> list[np.ndarray]:
+    """Real training frames standing in for one generated dance of song: pieces (L_i, 15, 2)
+    holding as many whole windows of `length` frames as the song's music does.
+
+    The pieces come from training dances of the song's style (all training dances when none
+    has it, as the playback then dances from other styles), in a random order, each a
+    stretch at a random start; a dance too short for the rest goes on with the next one.
+    FID is biased upward at small N, so the real reference is drawn to the generated set's N,
+    lengths and style mix instead of taking every training window once.
+    """
+    pool = [t for t in train if t.style is not None and t.style == song.style] or train
+    need, pieces = len(song.music) // length, []
+    order = rng.permutation(len(pool))
+    for k in range(need * len(pool) + 1):  # bounded: each pass over the pool takes >= 1
+        if need == 0:
+            break
+        dance = pool[order[k % len(pool)]].poses
+        take = min(need, len(dance) // length)
+        if take:
+            start = int(rng.integers(0, len(dance) - take * length + 1))
+            pieces.append(dance[start:start + take * length])
+            need -= take
+    return pieces
+
+
+def drawn_floor(songs: list[Song], train: list[Song], pick: np.ndarray,
+                references: dict[str, FeatureReference], length: int, fps: float,
+                run: dict[str, float], rng: np.random.Generator) -> dict[str, float]:
+    """FID_k / FID_g of real training dances drawn like the picked generated dances (one
+    stand-in per song, repeated where the song is), and generated minus that floor."""
+    drawn = [drawn_training_dances(s, train, length, rng) for s in songs]
+    real = windows([p for i in pick for p in drawn[i]], length)
+    if len(real) < 2:
+        return {}
+    out = {}
+    for key, feats in feature_sets(real, fps).items():
+        out[f"fid_{key}_2d_real_train_drawn"] = references[key].fid(feats)
+        out[f"fid_{key}_2d_minus_real_train_drawn"] = (run[f"fid_{key}_2d"]
+                                                       - out[f"fid_{key}_2d_real_train_drawn"])
+    return out
+
+
 def feature_sets(seqs: np.ndarray, fps: float) -> dict[str, np.ndarray]:
     """2-D kinetic (N, 45) and geometric (N, 48) features of windows (N, L, 15, 2)."""
     return {"k": kinetic_features(seqs, fps, skeleton=OPENPOSE_15),
@@ -276,6 +319,8 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
             run.update(judged_style(dances, judge, table, truth, real_judged, pick_scored,
                                     rng if control else None, styles))
             run["style_minus_chance"] = run["style_accuracy"] - 1 / len(styles)
+        if "fid_k_2d" in run:  # last, so the draws above keep their numbers
+            run.update(drawn_floor(songs, train, pick, references, length, fps, run, rng))
         runs.append({k: float(v) for k, v in run.items()})
         progress(it)
     summaries = {k: summary([r[k] for r in runs]) for k in runs[0]}
