@@ -51,6 +51,19 @@ def test_beat_intervals_follow_the_beats_and_fill_gaps():
     assert np.diff(edges).max() <= 0.5 * FPS * 1.5  # gaps cut near one period
 
 
+def test_a_beat_on_the_last_frame_leaves_no_frame_empty():
+    """A beat one frame before the end made a one-frame last interval; dropping its end left
+    the dance's last frame at (0, 0), a one-frame jump that FID_k read as a huge energy."""
+    n = 150
+    beats = np.array([1.0, 2.0, 3.0, 4.0, (n - 1) / FPS])
+    edges = beat_intervals(beats, n, FPS, period=1.0)
+    assert edges[0] == 0 and edges[-1] == n and np.diff(edges).min() >= 2
+    lib = library(0.7)
+    moves = np.zeros(n // 30 + 1, np.int64)
+    poses = beat_sync_poses(moves, lib, beats, n, 30)
+    assert np.abs(poses).sum(axis=(1, 2)).min() > 0  # every frame played
+
+
 @pytest.mark.parametrize("period", [0.5, 0.62])
 def test_stops_land_on_the_songs_beats(period):
     """A song with known beats (not the dancer's tempo): the dance's stops fall on them."""

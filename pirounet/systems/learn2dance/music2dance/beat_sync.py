@@ -254,8 +254,10 @@ def beat_intervals(beats: np.ndarray, n_frames: int, fps: float,
         parts = max(1, int(round((b - a) / step)))
         out += [int(round(a + (b - a) * k / parts)) for k in range(1, parts + 1)]
     out = np.unique(out)
-    short = np.flatnonzero(np.diff(out) < 2)  # one-frame intervals: join to the next
-    return np.delete(out, short + 1) if len(out) - len(short) >= 2 else np.array([0, n_frames])
+    short = np.flatnonzero(np.diff(out) < 2)  # one-frame intervals: join to the next, the
+    drop = np.where(short + 1 == len(out) - 1, short, short + 1)  # last one to the previous
+    drop = np.unique(drop[drop > 0])  # (keeping n_frames: its frame would stay empty)
+    return np.delete(out, drop) if len(out) - len(drop) >= 2 else np.array([0, n_frames])
 
 
 def beats_at_octave(beats: np.ndarray, period: float) -> np.ndarray:
