@@ -33,6 +33,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +60,12 @@ from pirounet.viz.strips import comic_strip  # noqa: E402
 SUFFIX = {"sound_tempo": "", "sound_tempo_meter": "_meter"}  # playback name per song_features
 
 
-def playbacks(nearest: list[int], style: list[int],
-              features: list[str]) -> dict[str, GenerationSettings]:
+def playbacks(nearest: list[int], style: list[int], features: list[str],
+              runs: list[int] = ()) -> dict[str, GenerationSettings]:
     """The playbacks compared: published, beat_sync from all songs, from the k nearest, and
     from every song of the k nearest songs' style, the near songs found with each of
-    features (song_match.SONG_FEATURES)."""
+    features (song_match.SONG_FEATURES); each style playback again with each run_beats in
+    runs (a chosen segment going on with its recording's next beats)."""
     out = {"published": GenerationSettings(playback="published"),
            "beat_sync": GenerationSettings(playback="beat_sync", segment_songs="all")}
     for which in features:
@@ -75,6 +77,9 @@ def playbacks(nearest: list[int], style: list[int],
             out[f"beat_sync_style{k}{SUFFIX[which]}"] = GenerationSettings(
                 playback="beat_sync", segment_songs="style", nearest_songs=k,
                 song_features=which)
+    for name, gen in list(out.items()):
+        if gen.segment_songs == "style" and gen.playback == "beat_sync":
+            out.update({f"{name}_run{r}": replace(gen, run_beats=r) for r in runs if r > 1})
     return out
 
 
@@ -194,6 +199,9 @@ def main() -> None:
                         choices=SONG_FEATURES,
                         help="what makes songs near, for the nearest and style playbacks "
                         "(repeat; default sound_tempo_meter)")
+    parser.add_argument("--run_beats", type=int, action="append", default=[],
+                        help="each style playback again, a chosen segment going on for up to "
+                        "this many beats of its own recording (repeat; e.g. 4)")
     parser.add_argument("--frames_song", default=None,
                         help="held-out song of the frames figure (default the first)")
     args = parser.parse_args()
@@ -207,7 +215,7 @@ def main() -> None:
         lines = ["| playback | figure | value [bootstrap 95 %] | against the target |",
                  "|---|---|---|---|"]
         gens = playbacks(args.nearest_songs or [3], args.style_songs or [1],
-                         args.song_features or ["sound_tempo_meter"])
+                         args.song_features or ["sound_tempo_meter"], args.run_beats)
         for name, gen in gens.items():  # "style" on songs without styles: as main_eval does
             gens[name], fallback = model.playable(gen)
             if fallback:

@@ -83,12 +83,17 @@ BAD_TRAINING["pose_output"] = ["'rotations'"]
 BAD_TRAINING["skeleton"] = ["'vicon'", "'mylab.txt'"]
 BAD_TRAINING["fps"] = ["-1.0"]
 BAD_TRAINING["trim_frames"] = ["-2"]
+# learn2dance's settings (music2dance/settings.py), refused in both of its defaults files.
+BAD_L2D = {"run_beats": ["0", "-2"]}
 CASES = ([(TRAINING, k, v) for k, vs in BAD_TRAINING.items() for v in vs]
-         + [(EVALUATION, k, v) for k, vs in BAD_EVAL.items() for v in vs])
+         + [(EVALUATION, k, v) for k, vs in BAD_EVAL.items() for v in vs]
+         + [(s, k, v) for s in (l2d.TRAINING, l2d.EVALUATION) for k, vs in BAD_L2D.items()
+            for v in vs])
 
 
 def test_every_rule_has_bad_values_and_a_key_in_its_defaults():
     assert set(BAD_TRAINING) == set(TRAINING_RULES) and set(BAD_EVAL) == set(EVAL_RULES)
+    assert set(BAD_L2D) <= set(l2d.TRAINING_RULES) & set(l2d.EVAL_RULES)
     assert set(TRAINING_RULES) <= set(read_settings(DEFAULT_CONFIG))
     assert set(EVAL_RULES) <= set(read_settings(EVAL_CONFIG))
 

@@ -101,3 +101,33 @@ def test_a_dance_with_known_beats_is_cut_beat_to_beat():
     assert np.allclose(lib.lengths, 0.7 * FPS, atol=2)
     stops = lib.bounds[:-1] - np.arange(len(lib))  # each segment's first frame in the dance
     assert np.abs(stops / FPS - 0.7 * np.round(stops / FPS / 0.7)).max() <= 1.5 / FPS
+
+
+def two_recordings() -> tuple[MotionLibrary, np.ndarray]:
+    """Recordings A and B (41 frames each) cut every 10 frames: segments 0-3 from A, 4-7 from
+    B, both stops kept (a segment's last frame is the next one's first). Moves: 0 1 2 0 | 1 0 2 1."""
+    rng = np.random.default_rng(3)
+    recordings = [np.cumsum(rng.normal(size=(41, 15, 2)), axis=0).astype(np.float32)
+                  for _ in range(2)]
+    segments = [r[10 * k:10 * k + 11] for r in recordings for k in range(4)]
+    bounds = np.concatenate([[0], np.cumsum([len(s) for s in segments])])
+    lib = MotionLibrary(np.concatenate(segments), bounds, np.array([0, 1, 2, 0, 1, 0, 2, 1]),
+                        FPS)
+    return lib, recordings[0]
+
+
+def test_a_run_goes_on_with_the_chosen_recording_and_stops_at_its_end():
+    from pirounet.systems.learn2dance.music2dance.beat_sync import continues
+
+    lib, first = two_recordings()
+    assert continues(lib, 0, 10) and continues(lib, 2, 10)
+    assert not continues(lib, 3, 10)  # segment 4 is recording B's first beat
+    assert not continues(lib, 7, 10) and not continues(lib, -1, 10)
+    assert not continues(lib, 0, 6)  # 10 frames into 6: a warp beyond RUN_WARP_MAX
+    assert not continues(lib, 0, 10, allowed=np.array([True, False] + [True] * 6))
+    beats = np.arange(1, 4) * 10 / FPS  # intervals of 10 frames: no warp
+    moves = np.zeros(2, np.int64)  # move 0 everywhere: segments 0, 3, 5
+    run = beat_sync_poses(moves, lib, beats, 40, 30, run_beats=4)
+    assert np.allclose(run, first[:40])  # segment 0, then A's next three beats, no offset
+    each = beat_sync_poses(moves, lib, beats, 40, 30, run_beats=1)
+    assert np.allclose(each[:10], first[:10]) and not np.allclose(each[10:20], first[10:20])

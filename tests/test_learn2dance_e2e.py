@@ -138,6 +138,15 @@ def test_published_concatenation_and_greedy_are_options(workdir):
     assert not np.allclose(np.load(a["npz"])["poses"], np.load(synced["npz"])["poses"])
 
 
+def test_runs_of_a_recordings_beats_reach_the_dance_command(workdir):
+    """--run_beats plays the same moves (greedy) with fewer new segment choices."""
+    song = write_song(workdir / "runs.wav", seconds=3.0)
+    each, runs = (dance_cmd.main(["--run=run", str(song), f"--out=runs{r}", "--sampling=greedy",
+                                  "--animation=none", f"--run_beats={r}"])[0] for r in (1, 8))
+    assert np.array_equal(np.load(each["npz"])["moves"], np.load(runs["npz"])["moves"])
+    assert np.load(runs["npz"])["poses"].shape == np.load(each["npz"])["poses"].shape
+
+
 def test_an_audio_file_that_is_not_audio(workdir):
     bad = workdir / "not_audio.wav"
     bad.write_text("this is not a song")

@@ -25,7 +25,8 @@ most of those songs share; when none of these holds the move, any of their segme
 segment is resampled (linearly in time) to the interval's length, so its end stops land on
 the beats. A small pose offset joins it to
 the previous segment and fades out along it with a smoothstep, whose zero slope at both ends
-leaves the stops where they are.
+leaves the stops where they are. With run_beats > 1 a chosen segment goes on with the next
+beats of its own recording (no join at all) before the next predicted move is read.
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ SNAP_S = 0.15  # a beat's cut moves to the dancer's stop when one is this close 
 VELOCITY_WEIGHT = 0.1  # continuity cost: pose distance + this x velocity distance (per s)
 WARP_WEIGHT = 5.0  # cost of a time warp: this x |log(segment length / interval length)|
 JITTER_SIGMA = 1.0  # frames: what a Gaussian this wide smooths away is a recording's jitter
+RUN_WARP_MAX = 1.4  # a run goes on only while the next segment needs no larger time warp
 
 
 @dataclass
@@ -323,25 +325,45 @@ def choose_segment(library: MotionLibrary, move: int, end_pose: np.ndarray | Non
     return int(candidates[cost.argmin()])
 
 
+def continues(library: MotionLibrary, segment: int, n: int,
+              allowed: np.ndarray | None = None) -> bool:
+    """Whether segment + 1 is the next beat of the same recording (its first frame is the
+    segment's last), allowed, and fits an interval of n frames within RUN_WARP_MAX."""
+    following = segment + 1
+    if segment < 0 or following >= len(library) or (allowed is not None
+                                                    and not allowed[following]):
+        return False
+    joined = library.bounds[following]  # segments keep both stops: the shared frame twice
+    if not np.array_equal(library.poses[joined - 1], library.poses[joined]):
+        return False  # another recording (or a cut merged away): not a continuation
+    return abs(np.log(library.lengths[following] / n)) <= np.log(RUN_WARP_MAX)
+
+
 def beat_sync_poses(moves: np.ndarray, library: MotionLibrary, beats: np.ndarray,
                     n_frames: int, chunk_frames: int, period: float | None = None,
-                    allowed: np.ndarray | None = None) -> np.ndarray:
+                    allowed: np.ndarray | None = None, run_beats: int = 1) -> np.ndarray:
     """Poses (n_frames, 15, 2): moves (S,) on chunks of chunk_frames, played on the beats.
 
     beats (n,) are seconds; period (s) cuts beat-less stretches (default: the library's
     median segment length); allowed (S,) bool limits the segments played (None: all).
+    run_beats: a segment chosen for a move is followed by up to run_beats - 1 next beats of
+    its own recording (each warped onto its beat interval) before the next move is read:
+    fewer joins, each a pose offset faded over a beat, which adds motion no dancer made.
     """
     fps = library.fps
     period = float(np.median(library.lengths)) / fps if period is None else period
     edges = beat_intervals(beats, n_frames, fps, period)
     out = np.zeros((n_frames, *library.poses.shape[1:]), np.float32)
     end_pose = end_velocity = None
-    previous = -1
+    previous, run = -1, 0
     for a, b in zip(edges[:-1], edges[1:]):
         n = int(b - a)
-        move = int(moves[min((a + b) // 2 // chunk_frames, len(moves) - 1)])
-        previous = choose_segment(library, move, end_pose, end_velocity, n, previous,
-                                  allowed)
+        if run < run_beats and continues(library, previous, n, allowed):
+            previous, run = previous + 1, run + 1  # the recording's own next beat
+        else:
+            move = int(moves[min((a + b) // 2 // chunk_frames, len(moves) - 1)])
+            previous, run = choose_segment(library, move, end_pose, end_velocity, n,
+                                           previous, allowed), 1
         frames = warp(library.segment(previous), n)  # (n + 1, 15, 2)
         if end_pose is not None:  # join the previous end, then fade the offset out
             fade = 1 - smoothstep(np.arange(n + 1) / n)[:, None, None]

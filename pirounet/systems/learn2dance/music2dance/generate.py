@@ -18,7 +18,8 @@ Moves become poses in one of two playbacks:
                stops land on the beats (beat_sync.py); segment_songs="nearest" takes the
                segments from the nearest_songs training songs that sound most like this one,
                "style" from every training song of the style most of those songs share;
-               song_features="sound_tempo_meter" also compares the songs' meter
+               song_features="sound_tempo_meter" also compares the songs' meter;
+               run_beats > 1 lets a chosen segment go on with its recording's next beats
     published  each move's vocabulary centroid (c frames), one after another. The published
                code concatenated them, so the body jumps every c frames; transitions="blend"
                spreads each jump over blend_frames frames either side of the boundary with a
@@ -80,6 +81,8 @@ class GenerationSettings:
     #   style | "nearest" songs' segments | "all" training songs' segments
     nearest_songs: int = 1  # beat_sync, segment_songs="nearest" or "style": how many songs
     song_features: str = "sound_tempo_meter"  # what makes songs near: song_match.SONG_FEATURES
+    run_beats: int = 1  # beat_sync: a chosen segment goes on for up to this many beats of its
+    #   own recording before the next predicted move is read (1: a new choice every beat)
 
 
 def blend_transitions(poses: np.ndarray, chunk_frames: int, blend_frames: int) -> np.ndarray:
@@ -270,7 +273,7 @@ class DanceModel:
         if allowed is not None:  # the chosen songs' dancers step at their own tempo octave
             beats = beats_at_octave(beats, self.library.typical_length(allowed) / self.fps)
         return beat_sync_poses(moves, self.library, beats, n_frames, self.chunk_frames,
-                               allowed=allowed)
+                               allowed=allowed, run_beats=gen.run_beats)
 
     def dance(self, music: np.ndarray, gen: GenerationSettings = GenerationSettings(),
               seed: int = 0, beats: np.ndarray | None = None, name: str = "the song") -> Dance:

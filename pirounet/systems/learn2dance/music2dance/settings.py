@@ -53,6 +53,7 @@ MODEL_RULES: dict[str, Rule] = {
     "segment_songs": one_of(*SEGMENT_SONGS),
     "nearest_songs": at_least(1),
     "song_features": one_of(*SONG_FEATURES),
+    "run_beats": at_least(1),
     "transitions": one_of(*TRANSITIONS),
     "blend_frames": at_least(0),
     "animation": one_of(*ANIMATIONS),
@@ -81,6 +82,7 @@ EVAL_RULES: dict[str, Rule] = {
     "segment_songs": one_of(*SEGMENT_SONGS),
     "nearest_songs": at_least(1),
     "song_features": one_of(*SONG_FEATURES),
+    "run_beats": at_least(1),
     "transitions": one_of(*TRANSITIONS),
     "blend_frames": at_least(0),
 }
