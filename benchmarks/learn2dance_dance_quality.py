@@ -202,6 +202,9 @@ def main() -> None:
     parser.add_argument("--run_beats", type=int, action="append", default=[],
                         help="each style playback again, a chosen segment going on for up to "
                         "this many beats of its own recording (repeat; e.g. 4)")
+    parser.add_argument("--true_moves", action="store_true",
+                        help="each beat_sync playback again with the held-out dances' own "
+                        "moves (an oracle: the playback's share of the gap, not the model's)")
     parser.add_argument("--frames_song", default=None,
                         help="held-out song of the frames figure (default the first)")
     args = parser.parse_args()
@@ -226,10 +229,12 @@ def main() -> None:
             wrong = [f"{song} as {got}" for song, (got, true) in chosen.items() if got != true]
             print(f"{name}: segments of the true style for {len(chosen) - len(wrong)} of "
                   f"{len(chosen)} songs" + (f"; not: {', '.join(wrong)}" if wrong else ""))
-        for name, gen in gens.items():
+        oracle = [(f"{n}_true_moves", g, True) for n, g in gens.items()
+                  if g.playback == "beat_sync"] if args.true_moves else []
+        for name, gen, true_moves in [(n, g, False) for n, g in gens.items()] + oracle:
             tic = time.process_time()
             result = evaluate_songs(model, held, train, gen, args.iterations, args.seed,
-                                    SIGMA_S, SMOOTH_S, 4.0, 200)
+                                    SIGMA_S, SMOOTH_S, 4.0, 200, true_moves=true_moves)
             results[f"{run}/{name}"] = grouped(result, SIGMA_S)
             lines += table(name, results[f"{run}/{name}"])
             print(f"{name}: {time.process_time() - tic:.0f} CPU s", flush=True)

@@ -196,3 +196,19 @@ def test_a_song_tracked_at_double_tempo_does_not_set_the_octave_for_all():
     assert np.allclose(beats_at_octave(song_beats, lib.typical_length(everything) / FPS),
                        song_beats)
     assert len(beats_at_octave(song_beats, 0.36)) > len(song_beats)  # per segment: halves
+
+
+def test_the_true_moves_oracle_plays_the_held_out_dances_own_moves():
+    """Training waltzes dance move 0 only and rumbas move 1 only; held-out songs do the same.
+    Played from their own moves, every dance's moves name its style (as the real ones do)."""
+    from pirounet.metrics.beats import SIGMA_S, SMOOTH_S
+    from pirounet.systems.learn2dance.music2dance.evaluation import evaluate_songs, grouped
+    train = songs({"w1": "W", "r1": "R", "w2": "W", "r2": "R"}, "train")
+    held = songs({"w3": "W", "r3": "R", "w4": "W", "r4": "R"}, "test")
+    for song in train + held:
+        song.moves[:] = 0 if song.style == "W" else 1
+    gen = GenerationSettings(playback="published")
+    oracle = grouped(evaluate_songs(tiny_model(None), held, train, gen, 6, 0, SIGMA_S,
+                                    SMOOTH_S, 2.0, 10, true_moves=True), SIGMA_S)["style"]
+    assert oracle["real_dance"]["mean"] == 1.0
+    assert oracle["played_moves"]["mean"] == 1.0 and oracle["played_moves"]["std"] == 0.0

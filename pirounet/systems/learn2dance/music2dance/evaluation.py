@@ -220,9 +220,11 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
                    gen: GenerationSettings, n_iter: int, seed: int, sigma_s: float,
                    smooth_s: float, window_s: float, diversity_pairs: int,
                    progress: Callable[[int], None] = lambda i: None,
-                   allow_in_library: bool = False) -> dict[str, Any]:
+                   allow_in_library: bool = False, true_moves: bool = False) -> dict[str, Any]:
     """Every metric of the module doc on held-out songs, summarised over n_iter iterations.
 
+    true_moves: play each held-out dance's own moves instead of sampled ones (an oracle of
+    the playback: what it shows when the moves are right).
     allow_in_library: go on when held-out songs were training songs (the data changed since
     training and the user chose to evaluate anyway); the result names them
     (held_out_in_library).
@@ -270,7 +272,8 @@ def evaluate_songs(model: DanceModel, songs: list[Song], train: list[Song],
         pick = rng.integers(0, len(songs), len(songs))  # songs resampled with replacement
         dances = []
         for i, ctx in enumerate(contexts):  # a fresh dance for every song
-            moves = model.moves_from_contexts(ctx, gen.sampling, gen.top_k, rng)
+            moves = songs[i].moves if true_moves else model.moves_from_contexts(
+                ctx, gen.sampling, gen.top_k, rng)
             poses = model.play(moves, len(songs[i].music), play_beats[i], gen, songs[i].music,
                                songs[i].name)
             dances.append((poses_moves(poses, vocabulary), poses, moves))
