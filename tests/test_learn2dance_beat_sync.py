@@ -105,7 +105,8 @@ def test_a_dance_with_known_beats_is_cut_beat_to_beat():
 
 def two_recordings() -> tuple[MotionLibrary, np.ndarray]:
     """Recordings A and B (41 frames each) cut every 10 frames: segments 0-3 from A, 4-7 from
-    B, both stops kept (a segment's last frame is the next one's first). Moves: 0 1 2 0 | 1 0 2 1."""
+    B, both stops kept (a segment's last frame is the next one's first).
+    Moves: 0 1 2 0 | 1 0 2 1."""
     rng = np.random.default_rng(3)
     recordings = [np.cumsum(rng.normal(size=(41, 15, 2)), axis=0).astype(np.float32)
                   for _ in range(2)]
