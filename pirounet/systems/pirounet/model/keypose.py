@@ -64,7 +64,8 @@ class KeyPoses(nn.Module):
 
     size_power > 0 (the setting keypose_move_size) also lets the label set the moves' size:
     every move P_k - P_{k-1} is multiplied by g_y, the buffer `move_size` (label_dim,), set
-    by set_move_size from the labelled training windows and saved in the checkpoint. Since the
+    by set_move_size from the labelled training windows (the dancer's size of one move per
+    label) and saved in the checkpoint. Since the
     encoder q(z|x,y) sees y, it can divide the label's size out of z, and the same code decoded
     under another label gets that label's size of move as well as its timing. At 0 there is
     no buffer and the moves are z's alone, as before the setting.
@@ -92,22 +93,26 @@ class KeyPoses(nn.Module):
         """Set g_y = (a_y / mean over labels of a)^size_power from labelled windows (N, T, D) in
         the decoder's output units, labels (N,) class indices; returns g (label_dim,).
 
-        a_y is the median over label y's windows of a window's amplitude: the range (max - min
-        over its T frames) of each value, averaged over the D values. On the built-in dancer a
-        sustained window sees about 0.6 of one move and a sudden one 2-3 whole moves, so a_y
-        grows with the label; that, not a single move's size, is what the meter reads.
+        a_y is the dancer's size of one move under label y: a minimum-jerk move of size A over
+        d frames peaks at an acceleration of 5.77 A / d^2, so A is the window's peak
+        acceleration (the largest, over its T-2 frames, root mean square over the D values of
+        the second difference) times d_y^2 (this decoder's duration of label y, so that the
+        constant cancels), its median over label y's windows. On the built-in dancer a_y
+        falls with the label (about 1.5 / 0.8 / 0.65 of the mean: sustained moves also travel
+        further), so a sustained window's code, re-timed as neutral, no longer gives a
+        sustained-sized move at a neutral pace, which the meter reads as sudden.
         """
         if self.size_power <= 0:
             raise ValueError("set_move_size needs keypose_move_size > 0")
         labels = labels.reshape(-1).long()
-        span = windows.amax(dim=1) - windows.amin(dim=1)  # (N, D)
-        amplitude = span.mean(dim=1)  # (N,)
-        present = [int(k) for k in range(len(self.move_size)) if bool((labels == k).any())]
-        if len(present) < len(self.move_size):
-            missing = sorted(set(range(len(self.move_size))) - set(present))
+        accel = windows.diff(n=2, dim=1)  # (N, T-2, D)
+        peak = accel.pow(2).mean(dim=2).sqrt().amax(dim=1)  # (N,)
+        missing = [k for k in range(len(self.move_size)) if not bool((labels == k).any())]
+        if missing:
             raise ValueError(f"keypose_move_size needs labelled training windows of every "
                              f"label; none of class(es) {missing}")
-        a = torch.stack([amplitude[labels == k].median() for k in present])  # (label_dim,)
+        a = torch.stack([peak[labels == k].median() for k in range(len(self.move_size))])
+        a = a * self.label_frames().to(a).pow(2)  # (label_dim,): the size of one move
         size = (a / a.mean().clamp_min(1e-12)).pow(self.size_power)
         self.move_size.copy_(size.to(self.move_size))
         return self.move_size.clone()
