@@ -75,8 +75,12 @@ keypose_detours = False  # "keypose": each transition may bend off the straight 
 keypose_duration_slack = 0.25  # "keypose": each label's transition duration is learned within
 #   exp(+-slack) of the dancer's 60 / 20 / 7 frames (at most 0.25); 0 holds them there
 keypose_move_size = 0.0  # "keypose": 0 (off) z alone sets the moves' size | p in (0, 2]: every
-#   move is also scaled by the label's g_y = (median window amplitude of the label's training
-#   windows / their mean over labels) ** p, a buffer saved with the run (model/keypose.py)
+#   move is also scaled by the label's g_y = (the dancer's size of one move under the label,
+#   from the labelled training windows, / its mean over labels) ** p, a buffer saved with the
+#   run (model/keypose.py)
+keypose_edge_margin = 0.0  # "keypose" transitions: 0 (off) every transition's centre lies
+#   inside the window | m in (0, 0.5]: up to m transition durations outside it on either side,
+#   so that a move the window cuts is not centred on its first frame (which rushes the start)
 keypose_timing = "transitions"  # "keypose": z places the transitions between its key poses,
 #   the label sets their duration | "rhythm": the key poses are a path of moves and the label
 #   sets the rhythm along it, moves of 60 / 20 / 7 frames with holds of 2 / 8 / 16 frames

@@ -77,6 +77,7 @@ BAD_TRAINING["decoder"] = ["'gru'"]
 BAD_TRAINING["keypose_keys"] = ["1"]
 BAD_TRAINING["keypose_duration_slack"] = ["-0.1", "0.3"]
 BAD_TRAINING["keypose_move_size"] = ["-0.5", "2.5"]
+BAD_TRAINING["keypose_edge_margin"] = ["-0.1", "0.6"]
 BAD_TRAINING["keypose_timing"] = ["'keys'", "'Rhythm'"]
 BAD_TRAINING["pose_output"] = ["'rotations'"]
 # ---- any motion capture

@@ -121,3 +121,37 @@ def test_a_tiny_run_sets_and_saves_the_factor(tmp_path):
     assert size.shape == (3,) and torch.isfinite(size).all() and (size > 0).all()
     assert size.mean().item() == pytest.approx(1.0, abs=1e-5)  # normalised by the mean
     assert not torch.equal(size, torch.ones(3))  # measured from the windows, not left at ones
+
+
+def edge_model(margin: float) -> PirouNet:
+    """One transition from -0.5 to 0.5 whose centre share is ~0: as early as it may go."""
+    model = keypose_model(seq_len=41, keypose_keys=2, keypose_edge_margin=margin)
+    decoder = model.decoder
+    with torch.no_grad():
+        for layer in (decoder.poses, decoder.gaps, decoder.pace):
+            layer.weight.zero_()
+            layer.bias.zero_()
+        decoder.poses.bias.copy_(torch.atanh(torch.tensor([-0.5, 0.5])).repeat_interleave(12))
+        decoder.gaps.bias.copy_(torch.tensor([-30.0, 30.0]))  # share e^-60: the first centre ~0
+    return model
+
+
+def test_the_edge_margin_lets_a_transition_end_before_the_window_known_answer():
+    z, sudden, sustained = torch.randn(1, 4), torch.tensor([SUDDEN]), torch.tensor([SUSTAINED])
+    inside = edge_model(0.0)  # centre on frame 0: the first frame is half-way, moving
+    assert inside.sample(z, sustained)[0, 0, 0].item() == pytest.approx(0.0, abs=1e-5)
+    out = edge_model(0.5)  # centre 0.5 x 60 frames before frame 0: the move is over
+    assert torch.allclose(out.sample(z, sustained)[0, :, 0], torch.tensor(0.5), atol=1e-5)
+    centres, duration = out.decoder.timing(out.decoder.trunk(z), torch.eye(3)[[SUDDEN]])
+    assert duration.item() == pytest.approx(7.0) and centres.item() == pytest.approx(-3.5)
+    assert torch.allclose(out.sample(z, sudden)[0, :, 0], torch.tensor(0.5), atol=1e-5)
+
+
+def test_an_edge_margin_of_zero_is_the_decoder_without_the_setting():
+    z, labels = torch.randn(6, 4), torch.tensor([0, 1, 2, 0, 1, 2])
+    assert torch.equal(keypose_model(keypose_edge_margin=0.0).sample(z, labels),
+                       keypose_model().sample(z, labels))
+    assert TRAINING.load().keypose_edge_margin == 0.0
+    for bad in ("-0.1", "0.6"):
+        with pytest.raises(ConfigError, match="keypose_edge_margin"):
+            TRAINING.load([f"--keypose_edge_margin={bad}"])

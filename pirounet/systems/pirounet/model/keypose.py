@@ -15,7 +15,10 @@ the timing by construction:
   synthetic dancer's sustained / neutral / sudden transitions (classes 0 / 1 / 2 last 42-88 /
   14-28 / 5-10 frames at 35 fps);
 - x_t = P_0 + sum_k (P_k - P_{k-1}) s((t - c_k) / (f d_y)), s the minimum-jerk smoothstep of
-  clamp(u + 1/2, 0, 1): each transition takes f d_y frames, velocity zero at both ends.
+  clamp(u + 1/2, 0, 1): each transition takes f d_y frames, velocity zero at both ends;
+- keypose_edge_margin m (0 by default) lets the centres reach m f d_y frames outside the
+  window on both sides (at 0.5 a transition may end on frame 0), and keypose_move_size lets
+  the label scale the moves P_k - P_{k-1} as well (KeyPoses.set_move_size).
 
 The durations are bounded because a mean squared error prefers short ramps: a chain of short
 ramps fits a long one almost as well, never the other way round. Left free, the durations ran
@@ -138,13 +141,15 @@ class KeyposeDecoder(KeyPoses):
 
     def __init__(self, latent_dim: int, label_dim: int, h_dim: int, output_dim: int,
                  seq_len: int, neg_slope: float, n_keys: int, detours: bool = False,
-                 duration_slack: float = DURATION_SLACK, size_power: float = 0.0):
+                 duration_slack: float = DURATION_SLACK, size_power: float = 0.0,
+                 edge_margin: float = 0.0):
         if n_keys < 2:
             raise ValueError(f"keypose_keys must be at least 2 (one transition), got {n_keys}")
         super().__init__(latent_dim, label_dim, h_dim, output_dim, seq_len, neg_slope, n_keys,
                          duration_slack, size_power)
         self.gaps = nn.Linear(h_dim, n_keys)
         self.pace = nn.Linear(h_dim, 1)
+        self.edge_margin = edge_margin
         self.detours = nn.Linear(h_dim, 2 * (n_keys - 1) * output_dim) if detours else None
 
     def timing(self, h: Tensor, y_onehot: Tensor) -> tuple[Tensor, Tensor]:
@@ -152,10 +157,16 @@ class KeyposeDecoder(KeyPoses):
         # Inside the window: a centre beyond it would let a slow label's code hide its move
         # there, and the same code under a quick label would show a hold.
         share = torch.softmax(self.gaps(h), dim=1).cumsum(dim=1)[:, :-1]  # (B, K-1) in (0, 1)
-        centres = (self.seq_len - 1) * share
         low, high = PACE_RANGE
         pace = low * (high / low) ** torch.sigmoid(self.pace(h)[:, 0])  # (B,)
-        return centres, (y_onehot @ self.label_frames()) * pace
+        duration = (y_onehot @ self.label_frames()) * pace  # (B,)
+        # keypose_edge_margin m: centres may lie m durations outside the window. At 0 a move
+        # that a window cuts at its edge is fitted by a transition centred on frame 0 or T-1,
+        # whose peak speed then falls on the first frames (a rush at the start). The margin
+        # scales with the label's duration, so a quick label cannot hide a move out there.
+        margin = (self.edge_margin * duration)[:, None]  # (B, 1)
+        centres = -margin + (self.seq_len - 1 + 2 * margin) * share
+        return centres, duration
 
     def steps(self, z: Tensor, y_onehot: Tensor) -> tuple[Tensor, Tensor]:
         """The trunk's features (B, h) and each transition's progress s (B, K-1, T) in [0, 1]."""

@@ -95,7 +95,9 @@ class ModelConfig:
     keypose_detours: bool = False  # "keypose": each transition may bend off the straight line
     keypose_duration_slack: float = 0.25  # "keypose": how far (log) a label's duration may move
     keypose_move_size: float = 0.0  # 0 (off): z sets the moves' size | > 0 (keypose): the label
-    #   scales them too, by the dancer's window amplitude ratios to this power (set_move_size)
+    #   scales them too, by the dancer's size of one move per label to this power (set_move_size)
+    keypose_edge_margin: float = 0.0  # "keypose" transitions: 0 (off) centres inside the window
+    #   | m in (0, 0.5]: up to m transition durations outside it on both sides
     keypose_timing: str = "transitions"  # "keypose": the label re-times z's transitions |
     #   "rhythm": z gives a path, the label the rhythm of moves and holds along it
     pose_output: str = "free"  # "free" (published) | "fixed_bones": the data's bone lengths
@@ -135,7 +137,7 @@ class PirouNet(nn.Module):
             self.decoder = KeyposeDecoder(c.latent_dim, c.label_dim, c.h_dim, c.input_dim,
                                           c.seq_len, c.neg_slope, c.keypose_keys,
                                           c.keypose_detours, c.keypose_duration_slack,
-                                          c.keypose_move_size)
+                                          c.keypose_move_size, c.keypose_edge_margin)
         else:
             self.decoder = Decoder(c.latent_dim, c.label_dim, c.h_dim, c.n_layers, c.input_dim,
                                    c.seq_len, c.neg_slope, c.decoder_time_features,
