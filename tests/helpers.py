@@ -147,3 +147,24 @@ def evaluate_tiny_run(root: Path, name: str) -> dict:
                               "--blind_export=False", "--blind_accuracy=False"])
     assert (root / f"results/debug/{name}/entanglement/label_swap_strip.png").is_file()
     return metrics
+
+
+def untrained_checkpoint(cfg, path: Path) -> Path:
+    """Save an untrained PirouNet built from cfg (a resolved training config) at path."""
+    import torch
+
+    from pirounet.systems.pirounet.model import ModelConfig, PirouNet
+    state = PirouNet(ModelConfig.from_config(cfg)).state_dict()
+    torch.save({"system": "pirounet", "epoch": 1, "model_state_dict": state,
+                "config": cfg.to_dict()}, path)
+    return path
+
+
+def load_under(path: Path, cfg) -> None:
+    """Load the checkpoint at path into a PirouNet built from cfg (CheckpointError: they differ)."""
+    from pirounet.run.checkpoint import load_weights
+    from pirounet.systems.pirounet.checkpoint import load_checkpoint, shape_help
+    from pirounet.systems.pirounet.model import ModelConfig, PirouNet
+    checkpoint = load_checkpoint(path)
+    load_weights(checkpoint, {"model": PirouNet(ModelConfig.from_config(cfg))},
+                 **shape_help(checkpoint, cfg))

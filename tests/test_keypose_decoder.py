@@ -8,11 +8,12 @@ matplotlib.use("Agg")
 
 import pytest
 import torch
-from helpers import evaluate_tiny_run, parameters_without_gradient, train_tiny_run
+from helpers import (evaluate_tiny_run, load_under, parameters_without_gradient, train_tiny_run,
+                     untrained_checkpoint)
 
-from pirounet.run.checkpoint import CheckpointError, load_weights
+from pirounet.run.checkpoint import CheckpointError
 from pirounet.run.config import ConfigError
-from pirounet.systems.pirounet.checkpoint import load_checkpoint, load_model, shape_help
+from pirounet.systems.pirounet.checkpoint import load_model
 from pirounet.systems.pirounet.model import ModelConfig, PirouNet
 from pirounet.systems.pirounet.model.keypose import PACE_RANGE, min_jerk
 from pirounet.systems.pirounet.settings import TRAINING
@@ -122,21 +123,18 @@ def test_the_steering_and_improved_configs_switch_it_on():
 def test_a_checkpoint_and_a_config_with_other_decoders_name_the_setting(tmp_path):
     tiny = str(ROOT / "configs" / "tiny.py")
     keypose, lstm = TRAINING.load([tiny, "--decoder='keypose'"]), TRAINING.load([tiny])
-    state = PirouNet(ModelConfig.from_config(keypose)).state_dict()
-    torch.save({"system": "pirounet", "epoch": 1, "model_state_dict": state,
-                "config": keypose.to_dict()}, tmp_path / "ours.pt")
-    model, cfg, _ = load_model(tmp_path / "ours.pt")  # the decoder comes from the checkpoint
+    ours = untrained_checkpoint(keypose, tmp_path / "ours.pt")
+    model, cfg, _ = load_model(ours)  # the decoder comes from the checkpoint
     assert cfg.decoder == "keypose" and "decoder.duration_shift" in model.state_dict()
     with pytest.raises(CheckpointError) as err:  # the same weights under the LSTM's config
-        load_weights(load_checkpoint(tmp_path / "ours.pt"),
-                     {"model": PirouNet(ModelConfig.from_config(lstm))},
-                     **shape_help(load_checkpoint(tmp_path / "ours.pt"), lstm))
+        load_under(tmp_path / "ours.pt", lstm)
     text = str(err.value)
     assert "decoder.duration_shift (3,): in the checkpoint, but the config builds no such key " \
            "(set by decoder='lstm', label_dim=3)" in text
     assert "decoder.linear.weight: missing from the checkpoint" in text
     assert "decoder='keypose' in the checkpoint, 'lstm' in the config" in text
-    torch.save({"epoch": 0, "model_state_dict": state}, tmp_path / "published.pt")
+    torch.save({"epoch": 0, "model_state_dict": torch.load(ours)["model_state_dict"]},
+               tmp_path / "published.pt")
     with pytest.raises(CheckpointError, match=r"decoder\.gaps\.bias .*decoder='lstm'"):
         load_model(tmp_path / "published.pt", lstm)  # no config inside: the caller's is wrong
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import train_tiny_run
+from helpers import load_under, train_tiny_run, untrained_checkpoint
 
-from pirounet.run.checkpoint import CheckpointError, load_weights
+from pirounet.run.checkpoint import CheckpointError
 from pirounet.run.config import ConfigError
-from pirounet.systems.pirounet.checkpoint import load_checkpoint, load_model, shape_help
+from pirounet.systems.pirounet.checkpoint import load_model
 from pirounet.systems.pirounet.model import ModelConfig, PirouNet
 from pirounet.systems.pirounet.settings import TRAINING
 
@@ -98,15 +98,11 @@ def test_a_checkpoint_without_the_factor_names_the_setting(tmp_path):
     tiny = str(ROOT / "configs" / "tiny.py")
     on = TRAINING.load([tiny, "--decoder='keypose'", "--keypose_move_size=1.0"])
     off = TRAINING.load([tiny, "--decoder='keypose'"])
-    state = PirouNet(ModelConfig.from_config(on)).state_dict()
-    torch.save({"system": "pirounet", "epoch": 1, "model_state_dict": state,
-                "config": on.to_dict()}, tmp_path / "ours.pt")
-    model, cfg, _ = load_model(tmp_path / "ours.pt")  # the setting comes from the checkpoint
+    # the setting comes from the checkpoint
+    model, cfg, _ = load_model(untrained_checkpoint(on, tmp_path / "ours.pt"))
     assert cfg.keypose_move_size == 1.0 and "decoder.move_size" in model.state_dict()
-    ckpt = load_checkpoint(tmp_path / "ours.pt")
     with pytest.raises(CheckpointError) as err:
-        load_weights(ckpt, {"model": PirouNet(ModelConfig.from_config(off))},
-                     **shape_help(ckpt, off))
+        load_under(tmp_path / "ours.pt", off)
     assert "decoder.move_size (3,): in the checkpoint, but the config builds no such key" \
         in str(err.value)
     assert "keypose_move_size=1.0 in the checkpoint, 0.0 in the config" in str(err.value)

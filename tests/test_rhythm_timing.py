@@ -9,11 +9,12 @@ matplotlib.use("Agg")
 
 import pytest
 import torch
-from helpers import evaluate_tiny_run, parameters_without_gradient, train_tiny_run
+from helpers import (evaluate_tiny_run, load_under, parameters_without_gradient, train_tiny_run,
+                     untrained_checkpoint)
 
-from pirounet.run.checkpoint import CheckpointError, load_weights
+from pirounet.run.checkpoint import CheckpointError
 from pirounet.run.config import ConfigError
-from pirounet.systems.pirounet.checkpoint import load_checkpoint, load_model, shape_help
+from pirounet.systems.pirounet.checkpoint import load_model
 from pirounet.systems.pirounet.effort_meter import time_effort_score
 from pirounet.systems.pirounet.model import ModelConfig, PirouNet
 from pirounet.systems.pirounet.settings import TRAINING
@@ -144,14 +145,9 @@ def test_a_checkpoint_of_the_other_timing_names_the_setting(tmp_path):
     tiny = str(ROOT / "configs" / "tiny.py")
     rhythm = TRAINING.load([tiny, "--decoder='keypose'", "--keypose_timing='rhythm'"])
     transitions = TRAINING.load([tiny, "--decoder='keypose'"])
-    state = PirouNet(ModelConfig.from_config(rhythm)).state_dict()
-    torch.save({"system": "pirounet", "epoch": 1, "model_state_dict": state,
-                "config": rhythm.to_dict()}, tmp_path / "rhythm.pt")
-    model, cfg, _ = load_model(tmp_path / "rhythm.pt")  # the timing comes from the checkpoint
+    model, cfg, _ = load_model(untrained_checkpoint(rhythm, tmp_path / "rhythm.pt"))
     assert cfg.keypose_timing == "rhythm" and "decoder.phase.bias" in model.state_dict()
     with pytest.raises(CheckpointError) as err:  # the same weights under "transitions"
-        load_weights(load_checkpoint(tmp_path / "rhythm.pt"),
-                     {"model": PirouNet(ModelConfig.from_config(transitions))},
-                     **shape_help(load_checkpoint(tmp_path / "rhythm.pt"), transitions))
+        load_under(tmp_path / "rhythm.pt", transitions)
     text = str(err.value)
     assert "keypose_timing='rhythm' in the checkpoint, 'transitions' in the config" in text
