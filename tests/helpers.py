@@ -168,3 +168,27 @@ def load_under(path: Path, cfg) -> None:
     checkpoint = load_checkpoint(path)
     load_weights(checkpoint, {"model": PirouNet(ModelConfig.from_config(cfg))},
                  **shape_help(checkpoint, cfg))
+
+
+def keypose_model(seq_len: int = 40, **options):
+    """A tiny untrained PirouNet with the key-pose decoder (12 values a frame), seeded."""
+    import torch
+
+    from pirounet.systems.pirounet.model import ModelConfig, PirouNet
+    torch.manual_seed(0)
+    config = ModelConfig(seq_len=seq_len, input_dim=12, n_layers=2, h_dim=8, latent_dim=4,
+                         h_dim_classif=8, decoder="keypose", **options)
+    return PirouNet(config).eval()
+
+
+def two_keys(seq_len: int, **options):
+    """One transition from P_0 = -0.5 to P_1 = 0.5 (every value), centred in the window."""
+    import torch
+    model = keypose_model(seq_len=seq_len, keypose_keys=2, **options)
+    decoder = model.decoder
+    with torch.no_grad():
+        for layer in (decoder.poses, decoder.gaps, decoder.pace):
+            layer.weight.zero_()
+            layer.bias.zero_()
+        decoder.poses.bias.copy_(torch.atanh(torch.tensor([-0.5, 0.5])).repeat_interleave(12))
+    return model

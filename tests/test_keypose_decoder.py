@@ -8,13 +8,12 @@ matplotlib.use("Agg")
 
 import pytest
 import torch
-from helpers import (evaluate_tiny_run, load_under, parameters_without_gradient, train_tiny_run,
-                     untrained_checkpoint)
+from helpers import (evaluate_tiny_run, keypose_model, load_under, parameters_without_gradient,
+                     train_tiny_run, two_keys, untrained_checkpoint)
 
 from pirounet.run.checkpoint import CheckpointError
 from pirounet.run.config import ConfigError
 from pirounet.systems.pirounet.checkpoint import load_model
-from pirounet.systems.pirounet.model import ModelConfig, PirouNet
 from pirounet.systems.pirounet.model.keypose import PACE_RANGE, min_jerk
 from pirounet.systems.pirounet.settings import TRAINING
 
@@ -22,13 +21,6 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 ROOT = Path(__file__).resolve().parents[1]
 SUSTAINED, NEUTRAL, SUDDEN = 0, 1, 2  # the Time Effort's classes, low to high
-
-
-def keypose_model(seq_len: int = 40, **options) -> PirouNet:
-    torch.manual_seed(0)
-    config = ModelConfig(seq_len=seq_len, input_dim=12, n_layers=2, h_dim=8, latent_dim=4,
-                         h_dim_classif=8, decoder="keypose", **options)
-    return PirouNet(config).eval()
 
 
 def test_min_jerk_is_a_smooth_step_of_unit_width():
@@ -43,18 +35,6 @@ def test_shapes_and_determinism():
     assert x.shape == (5, 40, 12)
     assert torch.equal(x, model.sample(z, torch.tensor([0, 1, 2, 0, 1])))
     assert x.abs().max() <= 3  # key poses and bends each stay in (-1, 1)
-
-
-def two_keys(seq_len: int) -> PirouNet:
-    """One transition from P_0 = -0.5 to P_1 = 0.5 (every value), centred in the window."""
-    model = keypose_model(seq_len=seq_len, keypose_keys=2)
-    decoder = model.decoder
-    with torch.no_grad():
-        for layer in (decoder.poses, decoder.gaps, decoder.pace):
-            layer.weight.zero_()
-            layer.bias.zero_()
-        decoder.poses.bias.copy_(torch.atanh(torch.tensor([-0.5, 0.5])).repeat_interleave(12))
-    return model
 
 
 def test_the_label_sets_the_transitions_duration_known_answer():

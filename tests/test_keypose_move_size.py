@@ -7,25 +7,18 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import load_under, train_tiny_run, untrained_checkpoint
+from helpers import keypose_model, load_under, train_tiny_run, two_keys, untrained_checkpoint
 
 from pirounet.run.checkpoint import CheckpointError
 from pirounet.run.config import ConfigError
 from pirounet.systems.pirounet.checkpoint import load_model
-from pirounet.systems.pirounet.model import ModelConfig, PirouNet
+from pirounet.systems.pirounet.model import PirouNet
 from pirounet.systems.pirounet.settings import TRAINING
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 ROOT = Path(__file__).resolve().parents[1]
 SUSTAINED, NEUTRAL, SUDDEN = 0, 1, 2
-
-
-def keypose_model(seq_len: int = 40, **options) -> PirouNet:
-    torch.manual_seed(0)
-    config = ModelConfig(seq_len=seq_len, input_dim=12, n_layers=2, h_dim=8, latent_dim=4,
-                         h_dim_classif=8, decoder="keypose", **options)
-    return PirouNet(config).eval()
 
 
 FRAMES = torch.tensor([60.0, 20.0, 7.0])  # the decoder's label durations before training
@@ -121,14 +114,9 @@ def test_a_tiny_run_sets_and_saves_the_factor(tmp_path):
 
 def edge_model(margin: float) -> PirouNet:
     """One transition from -0.5 to 0.5 whose centre share is ~0: as early as it may go."""
-    model = keypose_model(seq_len=41, keypose_keys=2, keypose_edge_margin=margin)
-    decoder = model.decoder
-    with torch.no_grad():
-        for layer in (decoder.poses, decoder.gaps, decoder.pace):
-            layer.weight.zero_()
-            layer.bias.zero_()
-        decoder.poses.bias.copy_(torch.atanh(torch.tensor([-0.5, 0.5])).repeat_interleave(12))
-        decoder.gaps.bias.copy_(torch.tensor([-30.0, 30.0]))  # share e^-60: the first centre ~0
+    model = two_keys(41, keypose_edge_margin=margin)
+    with torch.no_grad():  # share e^-60: the first centre ~0
+        model.decoder.gaps.bias.copy_(torch.tensor([-30.0, 30.0]))
     return model
 
 
