@@ -90,8 +90,8 @@ TRAINING_RULES: dict[str, Rule] = {
     "keypose_keys": at_least(2),  # at least one transition between two key poses
     "pose_output": one_of(*POSE_OUTPUTS),
     "keypose_duration_slack": between(0, 0.25),  # above 0.25 one label's timing meets another's
-    "keypose_move_size": between(0, 2),
-    "keypose_edge_margin": between(0, 0.5),  # at 0.5 a transition may end on the window's edge  # a power of the dancer's amplitude ratios; 0 is off
+    "keypose_move_size": between(0, 2),  # a power of the dancer's move-size ratios; 0 is off
+    "keypose_edge_margin": between(0, 0.5),  # at 0.5 a transition may end on the window's edge
     "keypose_timing": one_of(*KEYPOSE_TIMINGS),
     "bone_variation_weight": at_least(0),
     "learning_rate_schedule": one_of(*LEARNING_RATE_SCHEDULES),

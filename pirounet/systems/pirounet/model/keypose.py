@@ -41,7 +41,6 @@ from torch import Tensor, nn
 INITIAL_FRAMES = (60.0, 20.0, 7.0)  # transition frames per label, low (sustained) to high
 PACE_RANGE = (0.8, 1.25)  # bounds of the pace factor z sets on its label's duration
 DURATION_SLACK = 0.25  # the most a label's learned duration may leave INITIAL_FRAMES: exp(+-0.25)
-MOVE_SIZE_POWER = 2.0  # the most keypose_move_size may raise the dancer's size ratios to
 
 
 def initial_frames(label_dim: int) -> Tensor:
@@ -120,11 +119,13 @@ class KeyPoses(nn.Module):
         self.move_size.copy_(size.to(self.move_size))
         return self.move_size.clone()
 
-    def label_size(self, y_onehot: Tensor) -> Tensor | None:
-        """Each row's move-size factor g_y (B, 1, 1), or None when the label sets no size."""
+    def moves(self, keys: Tensor, y_onehot: Tensor) -> Tensor:
+        """The moves P_k - P_{k-1} (B, K-1, D) between key poses (B, K, D), each row scaled by
+        its label's move-size factor g_y when keypose_move_size is on."""
+        moves = keys.diff(dim=1)
         if self.size_power <= 0:
-            return None
-        return (y_onehot @ self.move_size)[:, None, None]
+            return moves
+        return (y_onehot @ self.move_size)[:, None, None] * moves
 
     def label_frames(self) -> Tensor:
         """Each label's transition duration d_y in frames, (label_dim,)."""
@@ -179,10 +180,7 @@ class KeyposeDecoder(KeyPoses):
         """Pose sequences (B, seq_len, output_dim) from z (B, latent) and y_onehot (B, K)."""
         h, s = self.steps(z, y_onehot)
         keys = self.key_poses(h)  # (B, K, D)
-        moves = keys.diff(dim=1)  # (B, K-1, D)
-        size = self.label_size(y_onehot)  # (B, 1, 1) or None
-        if size is not None:
-            moves = size * moves
+        moves = self.moves(keys, y_onehot)  # (B, K-1, D)
         x = keys[:, :1] + torch.einsum("bkt,bkd->btd", s, moves)  # (B, T, D)
         if self.detours is None:
             return x

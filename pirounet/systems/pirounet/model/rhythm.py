@@ -84,8 +84,4 @@ class RhythmDecoder(KeyPoses):
         h = self.trunk(z)  # (B, h)
         s = torch.einsum("bl,blkt->bkt", y_onehot, self.progress(h))  # (B, K-1, T)
         keys = self.key_poses(h)  # (B, K, D)
-        moves = keys.diff(dim=1)  # (B, K-1, D)
-        size = self.label_size(y_onehot)  # (B, 1, 1) or None: keypose_move_size
-        if size is not None:
-            moves = size * moves
-        return keys[:, :1] + torch.einsum("bkt,bkd->btd", s, moves)
+        return keys[:, :1] + torch.einsum("bkt,bkd->btd", s, self.moves(keys, y_onehot))
