@@ -87,7 +87,9 @@ keypose_timing = "transitions"  # "keypose": z places the transitions between it
 #   (model/rhythm.py); keypose_detours does nothing then
 pose_output = "free"  # "free" (published): every decoded value on its own | "fixed_bones": the
 #   decoded poses keep the training data's mean segment lengths of its skeleton, rebuilt from
-#   the root out along the decoded directions (model/fixed_bones.py), under either decoder
+#   the root out along the decoded directions (model/fixed_bones.py), under either decoder |
+#   "fixed_bones_posthoc": the same layer on what the model gives out in eval mode only, so the
+#   losses and the trained weights are those of "free"
 
 # ----------------------------------------------------------------------------- objective
 kl_weight = 1.0  # weight of the KL term (published KL has no 0.5 factor)

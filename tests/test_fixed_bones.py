@@ -128,13 +128,41 @@ def test_decoded_dances_keep_the_training_lengths(decoder):
         <= set(model.state_dict())
 
 
+@pytest.mark.parametrize("decoder", ["lstm", "keypose"])
+def test_posthoc_bones_act_in_eval_mode_only(decoder):
+    """"fixed_bones_posthoc": training sees the free model's poses, and so takes the free
+    model's steps to the last digit; what the model gives out in eval mode keeps the lengths."""
+    x = torch.randn(6, 10, 10, generator=torch.Generator().manual_seed(1))  # (B, T, J*D)
+    models = {}
+    for output in ("free", "fixed_bones_posthoc"):
+        torch.manual_seed(0)
+        models[output] = PirouNet(ModelConfig(
+            seq_len=10, input_dim=10, n_layers=2, h_dim=8, latent_dim=4, h_dim_classif=8,
+            pose_normalization="standardize", decoder=decoder, pose_output=output), TREE)
+        models[output].set_pose_statistics(x.reshape(-1, 10))
+        torch.manual_seed(2)
+        loss, _ = m2_loss(models[output].train(), x[:3], torch.tensor([0, 1, 2]), x[3:], 0.3, 0.5)
+        loss.backward()
+    free, posthoc = models["free"], models["fixed_bones_posthoc"]
+    for (name, p), q in zip(free.named_parameters(), posthoc.parameters()):
+        assert torch.equal(p.grad, q.grad), name
+    z, y = torch.randn(4, 4), torch.tensor([0, 1, 2, 0])
+    assert torch.equal(free.train().sample(z, y), posthoc.train().sample(z, y))
+    dances = posthoc.eval().sample(z, y)  # (4, 10, 10)
+    lengths = torch.as_tensor(TREE.segment_lengths(dances.detach().numpy()))  # (4, 10, 4)
+    mean = torch.as_tensor(TREE.segment_lengths(x.numpy())).mean(dim=(0, 1))  # (4,)
+    assert torch.allclose(lengths, mean.expand(4, 10, -1).float(), rtol=1e-4)
+    assert not torch.allclose(dances, free.eval().sample(z, y))
+
+
 def test_the_setting_is_checked_and_off_by_default():
     assert TRAINING.load().pose_output == "free"
     assert TRAINING.load([str(ROOT / "configs" / "quickstart.py")]).pose_output == "free"
     with pytest.raises(ConfigError, match="pose_output"):
         TRAINING.load(["--pose_output='bones'"])
-    with pytest.raises(ValueError, match="input_dim is 12"):
-        PirouNet(ModelConfig(input_dim=12, pose_output="fixed_bones"))
+    for output in ("fixed_bones", "fixed_bones_posthoc"):
+        with pytest.raises(ValueError, match=f"pose_output='{output}'.*input_dim is 12"):
+            PirouNet(ModelConfig(input_dim=12, pose_output=output))
 
 
 @pytest.fixture(scope="module")

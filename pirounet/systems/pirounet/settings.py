@@ -49,7 +49,7 @@ POSE_NORMALIZATIONS = ("none", "standardize")  # pirounet/systems/pirounet/model
 LATENT_PRIORS = ("standard_normal", "learned", "mixture")  # .../model/pirounet.py
 DECODERS = ("lstm", "keypose")  # pirounet/systems/pirounet/model/pirounet.py
 KEYPOSE_TIMINGS = ("transitions", "rhythm")  # pirounet/systems/pirounet/model/pirounet.py
-POSE_OUTPUTS = ("free", "fixed_bones")  # pirounet/systems/pirounet/model/pirounet.py
+POSE_OUTPUTS = ("free", "fixed_bones", "fixed_bones_posthoc")  # pirounet/systems/pirounet/model/pirounet.py
 N_LABELS = 3  # effort classes: low, medium, high (one tile setting per class)
 
 TRAINING_RULES: dict[str, Rule] = {

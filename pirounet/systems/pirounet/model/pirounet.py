@@ -30,6 +30,10 @@ Three more options, all off in the paper (docs/label_steering.md has the measure
 pose_output="fixed_bones" (an option; "free" is the paper's) passes the decoded poses through
 FixedBones (model/fixed_bones.py, buffers `fixed_bones.*`): every drawn segment of the data's
 skeleton, given to the constructor, keeps its mean training length; under either decoder.
+pose_output="fixed_bones_posthoc" keeps the same layer out of training: the losses see the
+decoder's own poses (so the trained weights are those of "free"), and only what the model gives
+out in eval mode (validation, evaluation, generation, export) goes through the layer. Trained
+through the layer, the key-pose decoder's label swap fell (docs/label_steering.md).
 
 decoder="keypose" (an option; "lstm" is the paper's) swaps the LSTM decoder for key poses from
 z joined by transitions whose duration the label sets (model/keypose.py, its keys there);
@@ -64,7 +68,7 @@ POSE_NORMALIZATIONS = ("none", "standardize")
 LATENT_PRIORS = ("standard_normal", "learned", "mixture")
 DECODERS = ("lstm", "keypose")
 KEYPOSE_TIMINGS = ("transitions", "rhythm")
-POSE_OUTPUTS = ("free", "fixed_bones")
+POSE_OUTPUTS = ("free", "fixed_bones", "fixed_bones_posthoc")
 DECODER_SPAN = 3.0  # "standardize": the decoder's (-1, 1) output spans +-3 stds of each value
 MIN_POSE_STD = 1e-4  # pose units; a value that never moves is not divided by ~0
 
@@ -101,6 +105,7 @@ class ModelConfig:
     keypose_timing: str = "transitions"  # "keypose": the label re-times z's transitions |
     #   "rhythm": z gives a path, the label the rhythm of moves and holds along it
     pose_output: str = "free"  # "free" (published) | "fixed_bones": the data's bone lengths
+    #   | "fixed_bones_posthoc": the same, on what the model gives out in eval mode only
 
     @classmethod
     def from_config(cls, cfg: Any) -> "ModelConfig":
@@ -168,9 +173,11 @@ class PirouNet(nn.Module):
         if c.pose_output not in POSE_OUTPUTS:
             raise ValueError(f"pose_output must be one of {POSE_OUTPUTS}, got {c.pose_output!r}")
         self.fixed_bones = None
-        if c.pose_output == "fixed_bones":  # its buffers are set by set_pose_statistics
+        # "fixed_bones_posthoc": the layer acts only in eval mode (_poses), not on the losses
+        self.bones_in_training = c.pose_output == "fixed_bones"
+        if c.pose_output != "free":  # its buffers are set by set_pose_statistics
             if skeleton.pose_dim != c.input_dim:
-                raise ValueError(f"pose_output='fixed_bones' needs poses of skeleton "
+                raise ValueError(f"pose_output={c.pose_output!r} needs poses of skeleton "
                                  f"{skeleton.name} ({skeleton.pose_dim} values), but input_dim "
                                  f"is {c.input_dim}")
             self.fixed_bones = FixedBones(skeleton)
@@ -211,7 +218,9 @@ class PirouNet(nn.Module):
     def _poses(self, h: Tensor) -> Tensor:
         """Poses (B, T, D) from the decoder's output h in (-1, 1)."""
         poses = self.pose_mean + DECODER_SPAN * self.pose_std * h if self.standardize else h
-        return poses if self.fixed_bones is None else self.fixed_bones(poses)
+        if self.fixed_bones is None or (self.training and not self.bones_in_training):
+            return poses
+        return self.fixed_bones(poses)
 
     def _labels(self, y: Tensor, x: Tensor) -> Tensor:
         return one_hot(y, self.config.label_dim).to(x.dtype)  # (B, K)
