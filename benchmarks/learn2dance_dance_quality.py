@@ -61,11 +61,12 @@ SUFFIX = {"sound_tempo": "", "sound_tempo_meter": "_meter"}  # playback name per
 
 
 def playbacks(nearest: list[int], style: list[int], features: list[str],
-              runs: list[int] = ()) -> dict[str, GenerationSettings]:
+              runs: list[int] = (), hold: bool = False) -> dict[str, GenerationSettings]:
     """The playbacks compared: published, beat_sync from all songs, from the k nearest, and
     from every song of the k nearest songs' style, the near songs found with each of
     features (song_match.SONG_FEATURES); each style playback again with each run_beats in
-    runs (a chosen segment going on with its recording's next beats)."""
+    runs (a chosen segment going on with its recording's next beats), and with hold each of
+    those again with run_fit="hold" (a run's beat waits at its stop rather than be slowed down)."""
     out = {"published": GenerationSettings(playback="published"),
            "beat_sync": GenerationSettings(playback="beat_sync", segment_songs="all")}
     for which in features:
@@ -80,6 +81,9 @@ def playbacks(nearest: list[int], style: list[int], features: list[str],
     for name, gen in list(out.items()):
         if gen.segment_songs == "style" and gen.playback == "beat_sync":
             out.update({f"{name}_run{r}": replace(gen, run_beats=r) for r in runs if r > 1})
+            if hold:
+                out.update({f"{name}_run{r}_hold": replace(gen, run_beats=r, run_fit="hold")
+                            for r in runs if r > 1})
     return out
 
 
@@ -202,6 +206,9 @@ def main() -> None:
     parser.add_argument("--run_beats", type=int, action="append", default=[],
                         help="each style playback again, a chosen segment going on for up to "
                         "this many beats of its own recording (repeat; e.g. 4)")
+    parser.add_argument("--run_hold", action="store_true",
+                        help="each --run_beats playback again with run_fit=hold (a run's beat "
+                        "danced faster than the song's waits at its stop)")
     parser.add_argument("--true_moves", action="store_true",
                         help="each beat_sync playback again with the held-out dances' own "
                         "moves (an oracle: the playback's share of the gap, not the model's)")
@@ -218,7 +225,8 @@ def main() -> None:
         lines = ["| playback | figure | value [bootstrap 95 %] | against the target |",
                  "|---|---|---|---|"]
         gens = playbacks(args.nearest_songs or [3], args.style_songs or [1],
-                         args.song_features or ["sound_tempo_meter"], args.run_beats)
+                         args.song_features or ["sound_tempo_meter"], args.run_beats,
+                         args.run_hold)
         for name, gen in gens.items():  # "style" on songs without styles: as main_eval does
             gens[name], fallback = model.playable(gen)
             if fallback:

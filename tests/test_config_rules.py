@@ -85,7 +85,7 @@ BAD_TRAINING["skeleton"] = ["'vicon'", "'mylab.txt'"]
 BAD_TRAINING["fps"] = ["-1.0"]
 BAD_TRAINING["trim_frames"] = ["-2"]
 # learn2dance's settings (music2dance/settings.py), refused in both of its defaults files.
-BAD_L2D = {"run_beats": ["0", "-2"]}
+BAD_L2D = {"run_beats": ["0", "-2"], "run_fit": ["'wait'", "'Hold'"]}
 CASES = ([(TRAINING, k, v) for k, vs in BAD_TRAINING.items() for v in vs]
          + [(EVALUATION, k, v) for k, vs in BAD_EVAL.items() for v in vs]
          + [(s, k, v) for s in (l2d.TRAINING, l2d.EVALUATION) for k, vs in BAD_L2D.items()

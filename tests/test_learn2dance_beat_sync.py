@@ -132,3 +132,20 @@ def test_a_run_goes_on_with_the_chosen_recording_and_stops_at_its_end():
     assert np.allclose(run, first[:40])  # segment 0, then A's next three beats, no offset
     each = beat_sync_poses(moves, lib, beats, 40, 30, run_beats=1)
     assert np.allclose(each[:10], first[:10]) and not np.allclose(each[10:20], first[10:20])
+
+
+def test_a_held_run_plays_its_beats_at_their_own_speed_and_waits_at_each_stop():
+    from pirounet.systems.learn2dance.music2dance.beat_sync import continues
+
+    lib, first = two_recordings()
+    assert continues(lib, 0, 8) and not continues(lib, 0, 8, hold=True)  # squeezed 1.25 x
+    assert continues(lib, 0, 9, hold=True) and continues(lib, 0, 14, hold=True)
+    beats = np.arange(1, 4) * 12 / FPS  # intervals of 12 frames; A's beats last 10
+    moves = np.zeros(2, np.int64)
+    held = beat_sync_poses(moves, lib, beats, 48, 30, run_beats=4, run_hold=True)
+    for k in (1, 2, 3):  # A's beats 1-3 at their own speed, then 2 frames at the stop
+        assert np.allclose(held[12 * k:12 * k + 10], first[10 * k:10 * k + 10])
+        assert np.allclose(held[12 * k + 10:12 * k + 12], first[10 * k + 10])
+    warped = beat_sync_poses(moves, lib, beats, 48, 30, run_beats=4)
+    assert np.allclose(warped[12::12], first[10:40:10])  # the same stops on the beats ...
+    assert not np.allclose(warped[12:22], first[10:20])  # ... reached slowed down

@@ -10,9 +10,9 @@ the stick figure dancing with the song as soundtrack (a silent <song>.gif if ffm
 <song> is the song's file name without its last suffix ("take.1.wav" -> "take.1"); songs of
 one command that share it are numbered ("take-1", "take-2"). The music features, vocabulary
 and generation settings come from the run's checkpoint; --sampling, --top_k, --playback,
---segment_songs, --nearest_songs, --song_features, --run_beats, --transitions, --blend_frames,
---animation and --seed override them. beat_sync playback (the default) places the moves on
-the song's beats, from the beat tracker.
+--segment_songs, --nearest_songs, --song_features, --run_beats, --run_fit, --transitions,
+--blend_frames, --animation and --seed override them. beat_sync playback (the default)
+places the moves on the song's beats, from the beat tracker.
 The checkpoint is the run's best.pt (the lowest validation loss), as main_eval.py uses;
 --checkpoint=last takes the final epoch's.
 
@@ -33,7 +33,7 @@ from typing import Any, Sequence
 
 from pirounet.music.errors import DataError
 from pirounet.music.features import BEAT_CHANNEL, music_features
-from pirounet.systems.learn2dance.music2dance.generate import (PLAYBACKS, SAMPLINGS,
+from pirounet.systems.learn2dance.music2dance.generate import (PLAYBACKS, RUN_FITS, SAMPLINGS,
                                                                SEGMENT_SONGS, TRANSITIONS,
                                                                DanceModel, GenerationSettings,
                                                                PlaybackError, SongTooShortError,
@@ -116,11 +116,11 @@ def dance_for_song(model: DanceModel, cfg: dict[str, Any], song: str | Path, out
     """
     song = Path(song)
     keys = ("sampling", "top_k", "playback", "transitions", "blend_frames", "animation",
-            "segment_songs", "nearest_songs", "song_features", "run_beats")
+            "segment_songs", "nearest_songs", "song_features", "run_beats", "run_fit")
     defaults = {"playback": "published",  # a run saved before the playback setting
                 "segment_songs": "all", "nearest_songs": 3,  # before segment_songs
                 "song_features": "sound_tempo",  # before song_features
-                "run_beats": 1}  # before run_beats
+                "run_beats": 1, "run_fit": "warp"}  # before run_beats, run_fit
     settings = {key: overrides[key] if overrides.get(key) is not None
                 else cfg.get(key, defaults.get(key)) for key in keys}
     features = music_features(song, cfg["music_features"], model.fps, cfg["audio_hop"],
@@ -133,7 +133,8 @@ def dance_for_song(model: DanceModel, cfg: dict[str, Any], song: str | Path, out
     gen = GenerationSettings(settings["sampling"], settings["top_k"], settings["playback"],
                              settings["transitions"], settings["blend_frames"],
                              settings["segment_songs"], settings["nearest_songs"],
-                             settings["song_features"], settings["run_beats"])
+                             settings["song_features"], settings["run_beats"],
+                             settings["run_fit"])
     gen, fallback = model.playable(gen)  # "style" (the default) without the songs' styles
     if fallback:
         log.warning("%s: %s", song.name, fallback)
@@ -161,6 +162,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--nearest_songs", type=int, default=None)
     parser.add_argument("--song_features", choices=SONG_FEATURES, default=None)
     parser.add_argument("--run_beats", type=int, default=None)
+    parser.add_argument("--run_fit", choices=RUN_FITS, default=None)
     parser.add_argument("--transitions", choices=TRANSITIONS, default=None)
     parser.add_argument("--blend_frames", type=int, default=None)
     parser.add_argument("--animation", choices=ANIMATIONS, default=None)
@@ -183,7 +185,7 @@ def main(argv: Sequence[str]) -> list[dict[str, Path]]:
                                segment_songs=args.segment_songs,
                                nearest_songs=args.nearest_songs,
                                song_features=args.song_features,
-                               run_beats=args.run_beats,
+                               run_beats=args.run_beats, run_fit=args.run_fit,
                                transitions=args.transitions,
                                blend_frames=args.blend_frames, animation=args.animation)
         record_outputs(out, list(paths.values()))

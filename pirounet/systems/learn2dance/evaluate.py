@@ -130,7 +130,8 @@ def evaluate_music2dance(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, An
     gen = GenerationSettings(eval_cfg.sampling, eval_cfg.top_k, eval_cfg.playback,
                              eval_cfg.transitions, eval_cfg.blend_frames,
                              eval_cfg.segment_songs, eval_cfg.nearest_songs,
-                             eval_cfg.song_features, eval_cfg.run_beats)
+                             eval_cfg.song_features, eval_cfg.run_beats,
+                             eval_cfg.run_fit)
     gen, fallback = model.playable(gen)  # "style" (the default) without the songs' styles
     if fallback:
         log.warning("%s", fallback)

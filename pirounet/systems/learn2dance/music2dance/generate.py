@@ -19,7 +19,8 @@ Moves become poses in one of two playbacks:
                segments from the nearest_songs training songs that sound most like this one,
                "style" from every training song of the style most of those songs share;
                song_features="sound_tempo_meter" also compares the songs' meter;
-               run_beats > 1 lets a chosen segment go on with its recording's next beats
+               run_beats > 1 lets a chosen segment go on with its recording's next beats,
+               run_fit="hold" lets such a beat wait at its stop rather than be slowed down
     published  each move's vocabulary centroid (c frames), one after another. The published
                code concatenated them, so the body jumps every c frames; transitions="blend"
                spreads each jump over blend_frames frames either side of the boundary with a
@@ -52,6 +53,7 @@ from pirounet.viz.soundtrack import animate_with_soundtrack
 SAMPLINGS = ("top_k", "greedy")
 TRANSITIONS = ("blend", "hard")
 PLAYBACKS = ("beat_sync", "published")
+RUN_FITS = ("warp", "hold")  # run_fit: how a run's beats fit the song's (beat_sync.py)
 SEGMENT_SONGS = ("nearest", "all", "style")
 
 
@@ -83,6 +85,9 @@ class GenerationSettings:
     song_features: str = "sound_tempo_meter"  # what makes songs near: song_match.SONG_FEATURES
     run_beats: int = 1  # beat_sync: a chosen segment goes on for up to this many beats of its
     #   own recording before the next predicted move is read (1: a new choice every beat)
+    run_fit: str = "warp"  # run_beats > 1, how a run's beats fit the song's: "warp" each onto
+    #   its beat | "hold": one danced faster than the song's waits at its stop (not slowed),
+    #   and a run ends at a beat it would squeeze by more than beat_sync.RUN_SQUEEZE_MAX
 
 
 def blend_transitions(poses: np.ndarray, chunk_frames: int, blend_frames: int) -> np.ndarray:
@@ -273,7 +278,8 @@ class DanceModel:
         if allowed is not None:  # the chosen songs' dancers step at their own tempo octave
             beats = beats_at_octave(beats, self.library.typical_length(allowed) / self.fps)
         return beat_sync_poses(moves, self.library, beats, n_frames, self.chunk_frames,
-                               allowed=allowed, run_beats=gen.run_beats)
+                               allowed=allowed, run_beats=gen.run_beats,
+                               run_hold=gen.run_fit == "hold")
 
     def dance(self, music: np.ndarray, gen: GenerationSettings = GenerationSettings(),
               seed: int = 0, beats: np.ndarray | None = None, name: str = "the song") -> Dance:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pirounet.systems.learn2dance import settings as data_settings
 from pirounet.systems.learn2dance.gan.settings import GAN_MODELS, GAN_RULES
-from pirounet.systems.learn2dance.music2dance.generate import (PLAYBACKS, SAMPLINGS,
-                                                               SEGMENT_SONGS, TRANSITIONS)
+from pirounet.systems.learn2dance.music2dance.generate import (PLAYBACKS, RUN_FITS,
+                                                               SAMPLINGS, SEGMENT_SONGS,
+                                                               TRANSITIONS)
 from pirounet.systems.learn2dance.music2dance.objective import MODES, POOLINGS
 from pirounet.systems.learn2dance.music2dance.song_match import SONG_FEATURES
 from pirounet.run import config as core
@@ -54,6 +55,7 @@ MODEL_RULES: dict[str, Rule] = {
     "nearest_songs": at_least(1),
     "song_features": one_of(*SONG_FEATURES),
     "run_beats": at_least(1),
+    "run_fit": one_of(*RUN_FITS),
     "transitions": one_of(*TRANSITIONS),
     "blend_frames": at_least(0),
     "animation": one_of(*ANIMATIONS),
@@ -83,6 +85,7 @@ EVAL_RULES: dict[str, Rule] = {
     "nearest_songs": at_least(1),
     "song_features": one_of(*SONG_FEATURES),
     "run_beats": at_least(1),
+    "run_fit": one_of(*RUN_FITS),
     "transitions": one_of(*TRANSITIONS),
     "blend_frames": at_least(0),
 }
