@@ -341,7 +341,8 @@ def continues(library: MotionLibrary, segment: int, n: int,
     if not np.array_equal(library.poses[joined - 1], library.poses[joined]):
         return False  # another recording (or a cut merged away): not a continuation
     ratio = library.lengths[following] / n  # > 1: the song's beat is shorter (squeezed)
-    return 1 / RUN_WARP_MAX <= ratio <= (RUN_SQUEEZE_MAX if hold else RUN_WARP_MAX)
+    return bool(abs(np.log(ratio)) <= np.log(RUN_WARP_MAX)
+                and (not hold or np.log(ratio) <= np.log(RUN_SQUEEZE_MAX)))
 
 
 def held(frames: np.ndarray, n: int) -> np.ndarray:
