@@ -139,7 +139,7 @@ def test_a_held_run_plays_its_beats_at_their_own_speed_and_waits_at_each_stop():
 
     lib, first = two_recordings()
     assert continues(lib, 0, 8) and not continues(lib, 0, 8, hold=True)  # squeezed 1.25 x
-    assert continues(lib, 0, 9, hold=True) and continues(lib, 0, 14, hold=True)
+    assert continues(lib, 0, 9, hold=True) and continues(lib, 0, 13, hold=True)
     beats = np.arange(1, 4) * 12 / FPS  # intervals of 12 frames; A's beats last 10
     moves = np.zeros(2, np.int64)
     held = beat_sync_poses(moves, lib, beats, 48, 30, run_beats=4, run_hold=True)
