@@ -46,11 +46,12 @@ nearest_songs = 1  # segment_songs="nearest" or "style": how many near songs are
 song_features = "sound_tempo_meter"  # segment_songs="nearest" or "style": what makes songs
 #   near: "sound_tempo_meter" (features' mean and std, folded tempo, and the meter: bars of 3
 #   or of 4 beats, read from the harmony's changes) | "sound_tempo" (without the meter)
-run_beats = 1  # beat_sync: a segment chosen for a predicted move goes on with up to
-#   run_beats - 1 next beats of its own recording (each warped onto its beat) before the next
+run_beats = 8  # beat_sync: a segment chosen for a predicted move goes on with up to
+#   run_beats - 1 next beats of its own recording (each fitted to its beat) before the next
 #   move is read; 1 chooses anew every beat (docs/learn2dance_dance_quality.md: runs)
-run_fit = "warp"  # run_beats > 1: how a run's beats fit the song's: "warp" each onto its beat
-#   | "hold": a beat the recording danced faster than the song's plays at its own speed and
-#   waits at its stop, and a run ends at a beat it would squeeze by more than 1.2 x
+run_fit = "hold"  # run_beats > 1: how a run's beats fit the song's: "hold": a beat the
+#   recording danced faster than the song's plays at its own speed and waits at its stop, and
+#   a run ends at a beat it would squeeze by more than 1.2 x | "warp": each warped onto its
+#   beat. 8 and "hold" meet 24 of the 29 dance-quality targets, 1 beat at a time 18
 transitions = "blend"  # "blend": smooth chunk boundaries | "hard": published concatenation
 blend_frames = 8  # frames each side of a chunk boundary that the blend reaches

@@ -67,20 +67,22 @@ def playbacks(nearest: list[int], style: list[int], features: list[str],
     features (song_match.SONG_FEATURES); each style playback again with each run_beats in
     runs (a chosen segment going on with its recording's next beats), and with hold each of
     those again with run_fit="hold" (a run's beat waits at its stop rather than be slowed down)."""
+    one = {"run_beats": 1, "run_fit": "warp"}  # a new choice every beat; runs below
     out = {"published": GenerationSettings(playback="published"),
-           "beat_sync": GenerationSettings(playback="beat_sync", segment_songs="all")}
+           "beat_sync": GenerationSettings(playback="beat_sync", segment_songs="all", **one)}
     for which in features:
         for k in nearest:
             out[f"beat_sync_nearest{k}{SUFFIX[which]}"] = GenerationSettings(
                 playback="beat_sync", segment_songs="nearest", nearest_songs=k,
-                song_features=which)
+                song_features=which, **one)
         for k in style:
             out[f"beat_sync_style{k}{SUFFIX[which]}"] = GenerationSettings(
                 playback="beat_sync", segment_songs="style", nearest_songs=k,
-                song_features=which)
+                song_features=which, **one)
     for name, gen in list(out.items()):
         if gen.segment_songs == "style" and gen.playback == "beat_sync":
-            out.update({f"{name}_run{r}": replace(gen, run_beats=r) for r in runs if r > 1})
+            out.update({f"{name}_run{r}": replace(gen, run_beats=r, run_fit="warp")
+                        for r in runs if r > 1})
             if hold:
                 out.update({f"{name}_run{r}_hold": replace(gen, run_beats=r, run_fit="hold")
                             for r in runs if r > 1})
@@ -198,14 +200,16 @@ def main() -> None:
                         help="beat_sync from the k nearest training songs (repeat; default 3)")
     parser.add_argument("--style_songs", type=int, action="append",
                         help="beat_sync from every song of the k nearest songs' style "
-                        "(repeat; default 1, the default playback)")
+                        "(repeat; default 1; one beat at a time: the default playback is "
+                        "style 1 with --run_beats=8 --run_hold)")
     parser.add_argument("--song_features", action="append",
                         choices=SONG_FEATURES,
                         help="what makes songs near, for the nearest and style playbacks "
                         "(repeat; default sound_tempo_meter)")
     parser.add_argument("--run_beats", type=int, action="append", default=[],
                         help="each style playback again, a chosen segment going on for up to "
-                        "this many beats of its own recording (repeat; e.g. 4)")
+                        "this many beats of its own recording, warped (repeat; e.g. 4; 8 with "
+                        "--run_hold is the default playback)")
     parser.add_argument("--run_hold", action="store_true",
                         help="each --run_beats playback again with run_fit=hold (a run's beat "
                         "danced faster than the song's waits at its stop)")

@@ -43,12 +43,14 @@ SKIPPED = ("timing_s",)  # wall-clock seconds, different every run
 PIROUNET_EVAL = ["configs/eval_debug.py", "--load_from_checkpoint=tiny", "--cpu_threads=1",
                  "--qualitative_generation=False", "--reconstruction=False",
                  "--entanglement=False", "--blind_export=False", "--blind_accuracy=False"]
-# The playback as recorded (segment_songs="all", nearest_songs=3, the defaults then): the
-# default moved to "style" and 1, and the other CPU's recording cannot be made again
-L2D_PLAYBACK = 'segment_songs = "all"\nnearest_songs = 3\n'
+# The playback as recorded (segment_songs="all", nearest_songs=3, run_beats=1, the defaults
+# then): the default moved to "style", 1 and runs of 8 held beats, and the other CPU's
+# recording cannot be made again
+L2D_PLAYBACK = 'segment_songs = "all"\nnearest_songs = 3\nrun_beats = 1\n'
 L2D_TINY = LEARN2DANCE_TINY + LEARN2DANCE_MODEL_TINY + LEARN2DANCE_GAN_TINY + L2D_PLAYBACK
 L2D_EVAL = ["--bootstrap_iterations=2", "--n_animations=0", "--feature_window_s=1.0",
-            "--diversity_pairs=20", "--segment_songs=all", "--nearest_songs=3"]
+            "--diversity_pairs=20", "--segment_songs=all", "--nearest_songs=3",
+            "--run_beats=1"]
 
 
 def tensor_digest(ckpt: dict) -> dict[str, list[float]]:

@@ -83,11 +83,11 @@ class GenerationSettings:
     #   style | "nearest" songs' segments | "all" training songs' segments
     nearest_songs: int = 1  # beat_sync, segment_songs="nearest" or "style": how many songs
     song_features: str = "sound_tempo_meter"  # what makes songs near: song_match.SONG_FEATURES
-    run_beats: int = 1  # beat_sync: a chosen segment goes on for up to this many beats of its
+    run_beats: int = 8  # beat_sync: a chosen segment goes on for up to this many beats of its
     #   own recording before the next predicted move is read (1: a new choice every beat)
-    run_fit: str = "warp"  # run_beats > 1, how a run's beats fit the song's: "warp" each onto
-    #   its beat | "hold": one danced faster than the song's waits at its stop (not slowed),
-    #   and a run ends at a beat it would squeeze by more than beat_sync.RUN_SQUEEZE_MAX
+    run_fit: str = "hold"  # run_beats > 1, how a run's beats fit the song's: "hold": one
+    #   danced faster than the song's waits at its stop (not slowed), and a run ends at a beat
+    #   it would squeeze by more than beat_sync.RUN_SQUEEZE_MAX | "warp" each onto its beat
 
 
 def blend_transitions(poses: np.ndarray, chunk_frames: int, blend_frames: int) -> np.ndarray:
