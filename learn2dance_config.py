@@ -122,8 +122,9 @@ run_beats = 8  # beat_sync: a segment chosen for a predicted move goes on with u
 #   move is read; 1 chooses anew every beat (docs/learn2dance_dance_quality.md: runs)
 run_fit = "hold"  # run_beats > 1: how a run's beats fit the song's: "hold": a beat the
 #   recording danced faster than the song's plays at its own speed and waits at its stop, and
-#   a run ends at a beat it would squeeze by more than 1.2 x | "warp": each warped onto its
-#   beat. 8 and "hold" meet 24 of the 29 dance-quality targets, 1 beat at a time 18
+#   a run ends at a beat it would squeeze by more than 1.2 x | "limit": that end only, each
+#   beat warped | "warp": each warped onto its beat (within 1.4 x). 8 and "hold" meet 24 of
+#   the 29 dance-quality targets, 1 beat at a time 18
 transitions = "blend"  # "blend": spread each chunk boundary's jump over blend_frames a side
 #   | "hard": concatenate the moves' poses as published (a jump every chunk)
 blend_frames = 8  # frames each side of a chunk boundary that the blend reaches

@@ -51,7 +51,8 @@ from pirounet.systems.learn2dance.music2dance.beat_sync import MotionLibrary  # 
 from pirounet.systems.learn2dance.music2dance.data import songs_from_prepared  # noqa: E402
 from pirounet.systems.learn2dance.music2dance.evaluation import (evaluate_songs,  # noqa: E402
                                                                  grouped)
-from pirounet.systems.learn2dance.music2dance.generate import (DanceModel,  # noqa: E402
+from pirounet.systems.learn2dance.music2dance.generate import (RUN_FITS,  # noqa: E402
+                                                               DanceModel,
                                                                GenerationSettings)
 from pirounet.systems.learn2dance.prepare import prepare  # noqa: E402
 from pirounet.systems.learn2dance.music2dance.song_match import SONG_FEATURES  # noqa: E402
@@ -61,12 +62,13 @@ SUFFIX = {"sound_tempo": "", "sound_tempo_meter": "_meter"}  # playback name per
 
 
 def playbacks(nearest: list[int], style: list[int], features: list[str],
-              runs: list[int] = (), hold: bool = False) -> dict[str, GenerationSettings]:
+              runs: list[int] = (), fits: list[str] = ()) -> dict[str, GenerationSettings]:
     """The playbacks compared: published, beat_sync from all songs, from the k nearest, and
     from every song of the k nearest songs' style, the near songs found with each of
     features (song_match.SONG_FEATURES); each style playback again with each run_beats in
-    runs (a chosen segment going on with its recording's next beats), and with hold each of
-    those again with run_fit="hold" (a run's beat waits at its stop rather than be slowed down)."""
+    runs (a chosen segment going on with its recording's next beats, warped), and each of
+    those again with each run_fit in fits (limit: a run ends where it would be squeezed;
+    hold: and a run's beat waits at its stop rather than be slowed down)."""
     one = {"run_beats": 1, "run_fit": "warp"}  # a new choice every beat; runs below
     out = {"published": GenerationSettings(playback="published"),
            "beat_sync": GenerationSettings(playback="beat_sync", segment_songs="all", **one)}
@@ -83,9 +85,8 @@ def playbacks(nearest: list[int], style: list[int], features: list[str],
         if gen.segment_songs == "style" and gen.playback == "beat_sync":
             out.update({f"{name}_run{r}": replace(gen, run_beats=r, run_fit="warp")
                         for r in runs if r > 1})
-            if hold:
-                out.update({f"{name}_run{r}_hold": replace(gen, run_beats=r, run_fit="hold")
-                            for r in runs if r > 1})
+            out.update({f"{name}_run{r}_{fit}": replace(gen, run_beats=r, run_fit=fit)
+                        for r in runs if r > 1 for fit in fits if fit != "warp"})
     return out
 
 
@@ -201,7 +202,7 @@ def main() -> None:
     parser.add_argument("--style_songs", type=int, action="append",
                         help="beat_sync from every song of the k nearest songs' style "
                         "(repeat; default 1; one beat at a time: the default playback is "
-                        "style 1 with --run_beats=8 --run_hold)")
+                        "style 1 with --run_beats=8 --run_fit=hold)")
     parser.add_argument("--song_features", action="append",
                         choices=SONG_FEATURES,
                         help="what makes songs near, for the nearest and style playbacks "
@@ -209,9 +210,10 @@ def main() -> None:
     parser.add_argument("--run_beats", type=int, action="append", default=[],
                         help="each style playback again, a chosen segment going on for up to "
                         "this many beats of its own recording, warped (repeat; e.g. 4; 8 with "
-                        "--run_hold is the default playback)")
-    parser.add_argument("--run_hold", action="store_true",
-                        help="each --run_beats playback again with run_fit=hold (a run's beat "
+                        "--run_fit=hold is the default playback)")
+    parser.add_argument("--run_fit", action="append", default=[], choices=RUN_FITS,
+                        help="each --run_beats playback again with this run_fit (repeat; "
+                        "limit: a run ends where it would be squeezed; hold: and a run's beat "
                         "danced faster than the song's waits at its stop)")
     parser.add_argument("--true_moves", action="store_true",
                         help="each beat_sync playback again with the held-out dances' own "
@@ -230,7 +232,7 @@ def main() -> None:
                  "|---|---|---|---|"]
         gens = playbacks(args.nearest_songs or [3], args.style_songs or [1],
                          args.song_features or ["sound_tempo_meter"], args.run_beats,
-                         args.run_hold)
+                         args.run_fit)
         for name, gen in gens.items():  # "style" on songs without styles: as main_eval does
             gens[name], fallback = model.playable(gen)
             if fallback:

@@ -138,14 +138,26 @@ def test_a_held_run_plays_its_beats_at_their_own_speed_and_waits_at_each_stop():
     from pirounet.systems.learn2dance.music2dance.beat_sync import continues
 
     lib, first = two_recordings()
-    assert continues(lib, 0, 8) and not continues(lib, 0, 8, hold=True)  # squeezed 1.25 x
-    assert continues(lib, 0, 9, hold=True) and continues(lib, 0, 13, hold=True)
+    assert continues(lib, 0, 8) and not continues(lib, 0, 8, squeeze=True)  # squeezed 1.25 x
+    assert continues(lib, 0, 9, squeeze=True) and continues(lib, 0, 13, squeeze=True)
     beats = np.arange(1, 4) * 12 / FPS  # intervals of 12 frames; A's beats last 10
     moves = np.zeros(2, np.int64)
-    held = beat_sync_poses(moves, lib, beats, 48, 30, run_beats=4, run_hold=True)
+    held = beat_sync_poses(moves, lib, beats, 48, 30, run_beats=4, run_fit="hold")
     for k in (1, 2, 3):  # A's beats 1-3 at their own speed, then 2 frames at the stop
         assert np.allclose(held[12 * k:12 * k + 10], first[10 * k:10 * k + 10])
         assert np.allclose(held[12 * k + 10:12 * k + 12], first[10 * k + 10])
-    warped = beat_sync_poses(moves, lib, beats, 48, 30, run_beats=4)
-    assert np.allclose(warped[12::12], first[10:40:10])  # the same stops on the beats ...
-    assert not np.allclose(warped[12:22], first[10:20])  # ... reached slowed down
+    for fit in ("warp", "limit"):  # the same stops on the beats, reached slowed down
+        warped = beat_sync_poses(moves, lib, beats, 48, 30, run_beats=4, run_fit=fit)
+        assert np.allclose(warped[12::12], first[10:40:10])
+        assert not np.allclose(warped[12:22], first[10:20])
+
+
+def test_a_limited_run_ends_where_the_song_would_squeeze_its_beat():
+    lib, first = two_recordings()
+    beats = np.array([10, 18]) / FPS  # a 10-frame beat, then two of 8: A's next is too long
+    moves = np.zeros(2, np.int64)
+    warped = beat_sync_poses(moves, lib, beats, 26, 30, run_beats=4, run_fit="warp")
+    assert np.allclose(warped[10::8], first[10:30:10])  # A's beats 1 and 2, squeezed 1.25 x
+    limited = beat_sync_poses(moves, lib, beats, 26, 30, run_beats=4, run_fit="limit")
+    assert np.allclose(limited[:10], first[:10])  # the run's first beat, as chosen
+    assert not np.allclose(limited[10:18], warped[10:18])  # then a new choice, not A's beat 1

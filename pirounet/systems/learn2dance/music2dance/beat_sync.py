@@ -27,8 +27,8 @@ the beats. A small pose offset joins it to
 the previous segment and fades out along it with a smoothstep, whose zero slope at both ends
 leaves the stops where they are. With run_beats > 1 a chosen segment goes on with the next
 beats of its own recording (no join at all) before the next predicted move is read;
-with run_hold such a beat, danced faster than the song's, waits at its stop instead of being
-slowed down.
+with run_fit="limit" a run ends where it would be squeezed, and with "hold" a beat danced
+faster than the song's also waits at its stop instead of being slowed down.
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ VELOCITY_WEIGHT = 0.1  # continuity cost: pose distance + this x velocity distan
 WARP_WEIGHT = 5.0  # cost of a time warp: this x |log(segment length / interval length)|
 JITTER_SIGMA = 1.0  # frames: what a Gaussian this wide smooths away is a recording's jitter
 RUN_WARP_MAX = 1.4  # a run goes on only while the next segment needs no larger time warp
-RUN_SQUEEZE_MAX = 1.2  # run_hold: nor, squeezed (the song's beat shorter), more than this
+RUN_SQUEEZE_MAX = 1.2  # run_fit limit or hold: nor, squeezed (the song's beat shorter), more than this
 
 
 @dataclass
@@ -329,10 +329,10 @@ def choose_segment(library: MotionLibrary, move: int, end_pose: np.ndarray | Non
 
 
 def continues(library: MotionLibrary, segment: int, n: int,
-              allowed: np.ndarray | None = None, hold: bool = False) -> bool:
+              allowed: np.ndarray | None = None, squeeze: bool = False) -> bool:
     """Whether segment + 1 is the next beat of the same recording (its first frame is the
     segment's last), allowed, and fits an interval of n frames within RUN_WARP_MAX (with
-    hold, squeezed by no more than RUN_SQUEEZE_MAX)."""
+    squeeze, squeezed by no more than RUN_SQUEEZE_MAX)."""
     following = segment + 1
     if segment < 0 or following >= len(library) or (allowed is not None
                                                     and not allowed[following]):
@@ -342,7 +342,7 @@ def continues(library: MotionLibrary, segment: int, n: int,
         return False  # another recording (or a cut merged away): not a continuation
     ratio = library.lengths[following] / n  # > 1: the song's beat is shorter (squeezed)
     return bool(abs(np.log(ratio)) <= np.log(RUN_WARP_MAX)
-                and (not hold or np.log(ratio) <= np.log(RUN_SQUEEZE_MAX)))
+                and (not squeeze or np.log(ratio) <= np.log(RUN_SQUEEZE_MAX)))
 
 
 def held(frames: np.ndarray, n: int) -> np.ndarray:
@@ -354,7 +354,7 @@ def held(frames: np.ndarray, n: int) -> np.ndarray:
 def beat_sync_poses(moves: np.ndarray, library: MotionLibrary, beats: np.ndarray,
                     n_frames: int, chunk_frames: int, period: float | None = None,
                     allowed: np.ndarray | None = None, run_beats: int = 1,
-                    run_hold: bool = False) -> np.ndarray:
+                    run_fit: str = "warp") -> np.ndarray:
     """Poses (n_frames, 15, 2): moves (S,) on chunks of chunk_frames, played on the beats.
 
     beats (n,) are seconds; period (s) cuts beat-less stretches (default: the library's
@@ -362,10 +362,11 @@ def beat_sync_poses(moves: np.ndarray, library: MotionLibrary, beats: np.ndarray
     run_beats: a segment chosen for a move is followed by up to run_beats - 1 next beats of
     its own recording (each warped onto its beat interval) before the next move is read:
     fewer joins, each a pose offset faded over a beat, which adds motion no dancer made.
-    run_hold: within a run, a beat the recording danced faster than the song's is played at
-    its own speed and its end stop held (not slowed down), and a run ends at a beat that would
-    be squeezed by more than RUN_SQUEEZE_MAX: real dancers wait at their stops, a slowed or
-    squeezed recording does not.
+    run_fit: how a run's beats fit the song's. "warp": each warped onto its interval (within
+    RUN_WARP_MAX either way); "limit": the same, but a run ends at a beat that would be
+    squeezed by more than RUN_SQUEEZE_MAX (a squeezed recording rushes through its stops);
+    "hold": as "limit", and a beat the recording danced faster than the song's is played at
+    its own speed and its end stop held (not slowed down): the dancer waits for the beat.
     """
     fps = library.fps
     period = float(np.median(library.lengths)) / fps if period is None else period
@@ -375,7 +376,8 @@ def beat_sync_poses(moves: np.ndarray, library: MotionLibrary, beats: np.ndarray
     previous, run = -1, 0
     for a, b in zip(edges[:-1], edges[1:]):
         n = int(b - a)
-        going_on = run < run_beats and continues(library, previous, n, allowed, run_hold)
+        going_on = run < run_beats and continues(library, previous, n, allowed,
+                                                 run_fit != "warp")
         if going_on:
             previous, run = previous + 1, run + 1  # the recording's own next beat
         else:
@@ -383,7 +385,7 @@ def beat_sync_poses(moves: np.ndarray, library: MotionLibrary, beats: np.ndarray
             previous, run = choose_segment(library, move, end_pose, end_velocity, n,
                                            previous, allowed), 1
         segment = library.segment(previous)  # (L + 1, 15, 2)
-        if going_on and run_hold and len(segment) - 1 < n:
+        if going_on and run_fit == "hold" and len(segment) - 1 < n:
             frames = held(segment, n)  # (n + 1, 15, 2)
         else:
             frames = warp(segment, n)  # (n + 1, 15, 2)

@@ -53,7 +53,7 @@ from pirounet.viz.soundtrack import animate_with_soundtrack
 SAMPLINGS = ("top_k", "greedy")
 TRANSITIONS = ("blend", "hard")
 PLAYBACKS = ("beat_sync", "published")
-RUN_FITS = ("warp", "hold")  # run_fit: how a run's beats fit the song's (beat_sync.py)
+RUN_FITS = ("warp", "limit", "hold")  # run_fit: how a run's beats fit the song's (beat_sync.py)
 SEGMENT_SONGS = ("nearest", "all", "style")
 
 
@@ -87,7 +87,8 @@ class GenerationSettings:
     #   own recording before the next predicted move is read (1: a new choice every beat)
     run_fit: str = "hold"  # run_beats > 1, how a run's beats fit the song's: "hold": one
     #   danced faster than the song's waits at its stop (not slowed), and a run ends at a beat
-    #   it would squeeze by more than beat_sync.RUN_SQUEEZE_MAX | "warp" each onto its beat
+    #   it would squeeze by more than beat_sync.RUN_SQUEEZE_MAX | "limit": that end only, each
+    #   beat warped | "warp": each warped onto its beat
 
 
 def blend_transitions(poses: np.ndarray, chunk_frames: int, blend_frames: int) -> np.ndarray:
@@ -279,7 +280,7 @@ class DanceModel:
             beats = beats_at_octave(beats, self.library.typical_length(allowed) / self.fps)
         return beat_sync_poses(moves, self.library, beats, n_frames, self.chunk_frames,
                                allowed=allowed, run_beats=gen.run_beats,
-                               run_hold=gen.run_fit == "hold")
+                               run_fit=gen.run_fit)
 
     def dance(self, music: np.ndarray, gen: GenerationSettings = GenerationSettings(),
               seed: int = 0, beats: np.ndarray | None = None, name: str = "the song") -> Dance:
