@@ -160,7 +160,9 @@ def evaluate_music2dance(eval_cfg: Config, train_cfg: Config, ckpt: dict[str, An
             "them, and beat_sync may play their own recorded segments."))
     metrics["playback"] = {"playback": gen.playback, "segment_songs": eval_cfg.segment_songs,
                            "segment_songs_used": gen.segment_songs,
-                           "song_features_used": gen.song_features, "fallback": fallback}
+                           "song_features_used": gen.song_features,
+                           "run_beats": gen.run_beats, "run_fit": gen.run_fit,
+                           "fallback": fallback}
     if fallback:  # said at the top of the report too
         metrics["warnings"].append(f"Playback: {fallback}.")
     skipped = style_skipped(train, held)
