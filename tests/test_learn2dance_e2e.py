@@ -216,4 +216,5 @@ def test_the_default_style_playback_falls_back_without_song_styles(workdir, capl
                             "--bootstrap_iterations=2", "--n_animations=0",
                             "--feature_window_s=1.0"])["playback"] == {
         "playback": "beat_sync", "segment_songs": "style", "segment_songs_used": "style",
-        "song_features_used": "sound_tempo_meter", "fallback": None}
+        "song_features_used": "sound_tempo_meter", "run_beats": 8, "run_fit": "hold",
+        "fallback": None}
